@@ -1,0 +1,58 @@
+# Capdesk's two commands: `make run` and `make test`. Everything else here serves them.
+# Installs are stamped with the lock file's hash, so the second run skips pip entirely.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+.PHONY: run test install install-dev lint typecheck check lock demo clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("Capdesk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.base-%.stamp: requirements/base.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements/base.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
+	  || $(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.base-*.stamp && touch $@
+
+$(VENV)/.dev-%.stamp: requirements/dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
+	  || $(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.dev-*.stamp && touch $@
+
+BASE_STAMP := $(VENV)/.base-$(shell cat requirements/base.lock pyproject.toml | cksum | cut -d' ' -f1).stamp
+DEV_STAMP := $(VENV)/.dev-$(shell cat requirements/dev.lock pyproject.toml | cksum | cut -d' ' -f1).stamp
+
+install: $(BASE_STAMP)
+install-dev: $(DEV_STAMP)
+
+## make run: install, migrate, load demo data, start the embedded desk on http://127.0.0.1:8000
+run: install
+	$(BIN)/capdesk migrate --noinput -v 0
+	$(BIN)/capdesk demo
+	exec $(BIN)/capdesk run
+
+## make test: install the development dependencies and run the whole suite
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy capdesk
+	$(BIN)/capdesk check --fail-level WARNING
+	$(BIN)/capdesk makemigrations --check --dry-run -v 0
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make lock: re-resolve the lock files after editing pyproject.toml
+lock:
+	$(BIN)/pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --universal --generate-hashes -q -o requirements/base.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes -q -o requirements/dev.lock
+
+demo: install
+	$(BIN)/capdesk migrate --noinput -v 0
+	$(BIN)/capdesk demo
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Capdesk: the support desk that keeps Capgo's support policy."""

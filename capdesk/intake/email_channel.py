@@ -1,0 +1,92 @@
+"""Email into tickets: a new request, or a reply threaded onto the ticket it answers."""
+
+from __future__ import annotations
+
+import re
+
+from capdesk.directory.queries import person_by_email
+from capdesk.intake.channels import Unprocessable, register
+from capdesk.intake.mail_parsing import ParsedMail, is_automatic, parse
+from capdesk.intake.models import InboundRequest
+from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets.models import Event, Message, Ticket
+from capdesk.tickets.rendering import render_plain
+
+_REFERENCE = re.compile(r"\[([A-Z]{2,10}-\d{1,12})\]")
+
+
+def find_thread(mail: ParsedMail) -> Ticket | None:
+    """The ticket this mail answers: by reference in the subject, else by the messages it cites.
+
+    A reply joins a ticket only when it comes from the ticket's requester: a stranger
+    who knows a reference must not write into someone else's conversation.
+    """
+    candidates: list[Ticket] = []
+    match = _REFERENCE.search(mail.subject)
+    if match and (pk := Ticket.pk_from_reference(match.group(1))):
+        candidates.extend(Ticket.objects.filter(pk=pk))
+    cited = mail.in_reply_to + mail.references
+    if cited:
+        candidates.extend(
+            m.ticket for m in Message.objects.filter(message_id__in=cited).select_related("ticket")
+        )
+    for ticket in candidates:
+        if ticket.requester_email.lower() == mail.from_address:
+            return ticket
+    return None
+
+
+@register("email")
+def handle_email(request: InboundRequest) -> Ticket | None:
+    try:
+        mail = parse(bytes(request.raw))
+    except Exception as exc:
+        raise Unprocessable(f"not a readable email message: {type(exc).__name__}: {exc}") from None
+    if not mail.from_address or "@" not in mail.from_address:
+        raise Unprocessable("the message has no usable From address")
+    automatic = is_automatic(mail)
+    if automatic:
+        # Out-of-office and bounces never open tickets, and are never answered (RFC 3834).
+        request.reason = f"automatic message ignored ({automatic})"
+        return None
+    if not mail.text.strip():
+        raise Unprocessable("the message has no readable text")
+
+    person = person_by_email(mail.from_address)
+    ticket = find_thread(mail)
+    # Email is not Markdown: show plain text as written; HTML arrives sanitised by the parser.
+    html = mail.html or render_plain(mail.text)
+    if ticket is not None:
+        ticket_actions.record_customer_reply(
+            ticket,
+            body=mail.text,
+            person=person,
+            author_email=mail.from_address,
+            body_html=html,
+            files=mail.files,
+            source_id=request.pk,
+            message_id=mail.message_id,
+        )
+        return ticket
+    try:
+        ticket = ticket_actions.open_ticket(
+            subject=mail.subject,
+            body=mail.text,
+            channel="email",
+            requester=person,
+            requester_email=mail.from_address,
+            body_html=html,
+            files=mail.files,
+            source_id=request.pk,
+            message_id=mail.message_id,
+            language=person.language if person else "en",
+        )
+    except ticket_actions.AttachmentRejected as exc:
+        raise Unprocessable(str(exc)) from None
+    # E3: a registered From is only a claim until the sender is authenticated.
+    Event.objects.create(
+        ticket=ticket,
+        kind="sender.identified",
+        data={"registered": person is not None, "verdict": "unverified" if person else "unknown"},
+    )
+    return ticket

@@ -1,0 +1,44 @@
+"""What arrived, exactly as it arrived: the durable first step of every channel."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from capdesk.directory.models import Person
+
+
+class InboundRequest(models.Model):
+    """One request as received by a channel, stored before it is acknowledged."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSED = "processed", "Processed"
+        QUARANTINED = "quarantined", "Quarantined"
+
+    channel = models.CharField(max_length=20)
+    idempotency_key = models.CharField(max_length=255, help_text="Message-ID, or the client's key")
+    raw = models.BinaryField(help_text="The bytes as received: an RFC 5322 message or a JSON document")
+    claimed_sender = models.CharField(max_length=320, blank=True)
+    # Set only when the channel itself proved who sent it (a portal session, a signed token).
+    authenticated_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL)
+    received_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why it was quarantined")
+    duplicates = models.PositiveIntegerField(default=0, help_text="Repeat deliveries recognised")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_requests"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "idempotency_key"], name="one_request_per_key"),
+        ]
+        indexes = [models.Index(fields=["state", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} request {self.pk} ({self.state})"

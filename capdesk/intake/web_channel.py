@@ -1,0 +1,113 @@
+"""Requests typed into the portal or sent from the dashboard: a JSON document from a proven person.
+
+The document is what the form held, files included (base64), so the raw request
+stored by ``receive`` is complete on its own and can be processed again later.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from capdesk.directory.models import Project
+from capdesk.directory.queries import projects_for
+from capdesk.intake.channels import Unprocessable, register
+from capdesk.intake.models import InboundRequest
+from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets.models import Severity, Ticket
+from capdesk.tickets.scoping import customer_tickets
+
+
+def encode_payload(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+
+
+def encode_file(filename: str, content_type: str, content: bytes) -> dict[str, str]:
+    return {
+        "filename": filename,
+        "content_type": content_type,
+        "content_b64": base64.b64encode(content).decode(),
+    }
+
+
+def _files(payload: dict[str, Any]) -> list[ticket_actions.IncomingFile]:
+    files = []
+    for item in payload.get("files") or []:
+        try:
+            content = base64.b64decode(item["content_b64"], validate=True)
+        except (KeyError, TypeError, binascii.Error) as exc:
+            raise Unprocessable(f"attachment is not valid base64: {exc}") from None
+        files.append(
+            ticket_actions.IncomingFile(
+                filename=str(item.get("filename", "attachment")),
+                content_type=str(item.get("content_type", "application/octet-stream")),
+                content=content,
+            )
+        )
+    return files
+
+
+def _handle(request: InboundRequest) -> Ticket:
+    try:
+        payload = json.loads(bytes(request.raw))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Unprocessable(f"not a JSON document: {exc}") from None
+    if not isinstance(payload, dict):
+        raise Unprocessable("the document is not a JSON object")
+    person = request.authenticated_person
+    if person is None:
+        raise Unprocessable(f"a {request.channel} request must come from a signed-in person")
+    body = str(payload.get("body", "")).strip()
+    if not body:
+        raise Unprocessable("the request has no text")
+    try:
+        files = _files(payload)
+        ticket_actions.check_attachments(files)
+    except ticket_actions.AttachmentRejected as exc:
+        raise Unprocessable(str(exc)) from None
+
+    if payload.get("kind") == "reply":
+        ticket = (
+            customer_tickets(person)
+            .filter(pk=Ticket.pk_from_reference(str(payload.get("ticket", ""))) or 0)
+            .first()
+        )
+        if ticket is None:
+            raise Unprocessable("the reply names a ticket this person cannot see")
+        ticket_actions.record_customer_reply(
+            ticket,
+            body=body,
+            person=person,
+            author_email=request.claimed_sender,
+            files=files,
+            source_id=request.pk,
+        )
+        return ticket
+
+    project: Project | None = None
+    if payload.get("project"):
+        # Only a project the person belongs to; anything else is a forged form.
+        project = projects_for(person).filter(app_id=str(payload["project"])).first()
+        if project is None:
+            raise Unprocessable("the request names a project this person does not belong to")
+    severity = str(payload.get("severity") or Severity.NORMAL)
+    if severity not in Severity.values:
+        raise Unprocessable(f"unknown severity {severity!r}")
+    return ticket_actions.open_ticket(
+        subject=str(payload.get("subject", "")),
+        body=body,
+        channel=request.channel,
+        requester=person,
+        requester_email=request.claimed_sender,
+        project=project,
+        severity=severity,
+        language=str(payload.get("language") or person.language),
+        files=files,
+        source_id=request.pk,
+    )
+
+
+register("portal")(_handle)
+register("dashboard")(_handle)

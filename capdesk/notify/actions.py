@@ -1,0 +1,91 @@
+"""Queue and deliver outbound email. Queuing happens inside the caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from capdesk.notify.models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+def queue_email(
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    kind: str,
+    body_html: str = "",
+    headers: dict[str, str] | None = None,
+    ticket_id: int | None = None,
+) -> OutboundEmail:
+    """Write the email to the outbox; the worker delivers it once the transaction commits."""
+    from capdesk.notify.tasks import deliver_email
+
+    email = OutboundEmail.objects.create(
+        to=to,
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        headers=headers or {},
+        kind=kind,
+        ticket_id=ticket_id,
+    )
+    transaction.on_commit(lambda: deliver_email.enqueue(email.pk))
+    return email
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
+
+
+def deliver(email_id: int) -> bool:
+    """Send one queued email; on failure schedule a retry with backoff. Returns whether it was sent."""
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.state != OutboundEmail.State.QUEUED:
+            return False
+        email.attempts += 1
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email.to],
+            headers=email.headers,
+        )
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        try:
+            message.send()
+        except Exception as exc:  # any transport failure is retried, never lost
+            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if email.attempts >= MAX_ATTEMPTS:
+                email.state = OutboundEmail.State.FAILED
+            email.next_attempt_at = timezone.now() + _backoff(email.attempts)
+            email.save()
+            logger.warning("notify.send_failed", extra={"email_id": email.pk, "attempts": email.attempts})
+            return False
+        email.state = OutboundEmail.State.SENT
+        email.sent_at = timezone.now()
+        email.save()
+        return True
+
+
+def deliver_due(limit: int = 100) -> int:
+    """Scheduler sweep: send queued email whose retry time has come. Returns how many were tried."""
+    due = list(
+        OutboundEmail.objects.filter(state=OutboundEmail.State.QUEUED, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in due:
+        deliver(pk)
+    return len(due)

@@ -1,0 +1,200 @@
+"""Capdesk's one settings module: every deployment difference comes from the environment.
+
+``.env.example`` at the project root documents each variable. With no variables at
+all the desk runs embedded: SQLite (WAL) under ``./var``, mail written to
+``./var/mail``, answering on 127.0.0.1 and localhost.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from capdesk.env import env_bool, env_int, env_list, env_path, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = env_path("CAPDESK_DATA_DIR", Path.cwd() / "var")
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the data dir.
+
+    The embedded default must work with no settings, yet sessions and signed magic
+    links must survive a restart, so the generated key is persisted (mode 0600).
+    """
+    key = env_str("SECRET_KEY", "")
+    if key:
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("CAPDESK_DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The address the desk is reached at, for links in email (magic links, replies).
+BASE_URL = env_str("CAPDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "capdesk.core",
+    "capdesk.directory",
+    "capdesk.tickets",
+    "capdesk.intake",
+    "capdesk.notify",
+    "capdesk.portal",
+    "capdesk.console",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "capdesk.core.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "capdesk.urls"
+WSGI_APPLICATION = "capdesk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+_SQLITE_OPTIONS = {
+    # WAL lets readers and one writer run together; IMMEDIATE takes the write lock at
+    # BEGIN so two writers queue on busy_timeout instead of failing mid-transaction.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+}
+
+
+def _database() -> dict[str, object]:
+    url = env_str("DATABASE_URL", "")
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "capdesk.sqlite3",
+            "OPTIONS": dict(_SQLITE_OPTIONS),
+        }
+    try:
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = dict(_SQLITE_OPTIONS)
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "console:login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("id", "Bahasa Indonesia")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "files"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # the embedded desk serves static files without collectstatic
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("CAPDESK_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Background work: django-tasks with its database backend, so a task is enqueued in
+# the same transaction that stores the request it works on.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Email out. The embedded default writes one .eml per message under var/mail/, so a
+# new user can read the magic link without an SMTP server.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "capdesk.notify.backends.EmlDirectoryBackend")
+EMAIL_FILE_PATH = str(env_path("CAPDESK_MAIL_DIR", DATA_DIR / "mail"))
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+CAPDESK_SUPPORT_ADDRESS = env_str("CAPDESK_SUPPORT_ADDRESS", "support@capgo.app")
+CAPDESK_SUPPORT_ALIASES = env_list("CAPDESK_SUPPORT_ALIASES", [])
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Capgo Support <{CAPDESK_SUPPORT_ADDRESS}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+CAPDESK_SMTP_HOST = env_str("CAPDESK_SMTP_HOST", "127.0.0.1")
+CAPDESK_SMTP_PORT = env_int("CAPDESK_SMTP_PORT", 2525, minimum=0, maximum=65535)
+CAPDESK_MAX_MESSAGE_BYTES = env_int("CAPDESK_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
+CAPDESK_MAX_ATTACHMENT_BYTES = env_int("CAPDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1024)
+CAPDESK_MAX_ATTACHMENTS = env_int("CAPDESK_MAX_ATTACHMENTS", 20, minimum=0)
+CAPDESK_MAGIC_LINK_MINUTES = env_int("CAPDESK_MAGIC_LINK_MINUTES", 15, minimum=1)
+CAPDESK_TICKET_PREFIX = env_str("CAPDESK_TICKET_PREFIX", "CAP")
+
+# Directory sync from Capgo: the secret its outgoing webhooks are signed with
+# (Standard Webhooks, "whsec_..." base64), and the public API for `directory pull`.
+CAPGO_WEBHOOK_SECRET = env_str("CAPGO_WEBHOOK_SECRET", "")
+CAPGO_WEBHOOK_TOLERANCE_SECONDS = env_int("CAPGO_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
+CAPGO_API_URL = env_str("CAPGO_API_URL", "https://api.capgo.app").rstrip("/")
+CAPGO_API_KEY = env_str("CAPGO_API_KEY", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("CAPDESK_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

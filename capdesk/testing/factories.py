@@ -1,0 +1,121 @@
+"""Factories for test data, and the personas every permission test uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+
+from capdesk.directory.models import (
+    EmailAddress,
+    Organization,
+    Person,
+    Plan,
+    Project,
+    RoleBinding,
+    SubscriptionStatus,
+)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Org {n}")
+    plan = Plan.TEAM
+    subscription_status = SubscriptionStatus.ACTIVE
+    timezone = "Asia/Jakarta"
+    credits_balance = Decimal("0")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Person {n}")
+
+    @factory.post_generation
+    def email(self, create: bool, extracted: str | None, **kwargs: object) -> None:
+        if create:
+            EmailAddress.objects.create(
+                person=self, email=extracted or f"person{self.pk}@example.com", primary=True
+            )
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    app_id = factory.Sequence(lambda n: f"com.example.app{n}")
+    name = factory.Sequence(lambda n: f"App {n}")
+    organization = factory.SubFactory(OrganizationFactory)
+
+
+def bind(
+    person: Person, role: str, *, organization: Organization | None = None, project: Project | None = None
+) -> RoleBinding:
+    org = organization or (project.organization if project else None)
+    assert org is not None
+    return RoleBinding.objects.create(person=person, organization=org, project=project, role=role)
+
+
+def make_user(username: str, *, staff: bool = False, superuser: bool = False) -> AbstractUser:
+    user_model = get_user_model()
+    user = user_model.objects.create_user(
+        username=username,
+        password="correct horse battery",
+        is_staff=staff,
+        is_superuser=superuser,
+        email=f"{username}@capgo.app",
+    )
+    assert isinstance(user, AbstractUser)
+    return user
+
+
+@dataclass
+class Personas:
+    """The cast of every permission test (CONVENTIONS.md)."""
+
+    org: Organization
+    project: Project
+    developer: Person  # app_developer on the project
+    reader: Person  # app_reader on the project
+    org_admin: Person
+    billing_admin: Person  # org_billing_admin: billing rights, no app rights
+    outsider: Person  # developer in another organization
+    other_project: Project
+    agent: AbstractUser
+    admin: AbstractUser
+
+
+def personas() -> Personas:
+    org = OrganizationFactory(name="Acme Apps")
+    project = ProjectFactory(organization=org, app_id="com.acme.shop", name="Acme Shop")
+    developer = PersonFactory(name="Dewi Developer", email="dewi@acme.test")
+    reader = PersonFactory(name="Rudi Reader", email="rudi@acme.test")
+    org_admin = PersonFactory(name="Ana Admin", email="ana@acme.test")
+    billing_admin = PersonFactory(name="Bima Billing", email="bima@acme.test")
+    bind(developer, "app_developer", project=project)
+    bind(reader, "app_reader", project=project)
+    bind(org_admin, "org_admin", organization=org)
+    bind(billing_admin, "org_billing_admin", organization=org)
+    other_org = OrganizationFactory(name="Other Corp")
+    other_project = ProjectFactory(organization=other_org, app_id="com.other.app")
+    outsider = PersonFactory(name="Omar Outsider", email="omar@other.test")
+    bind(outsider, "app_developer", project=other_project)
+    return Personas(
+        org=org,
+        project=project,
+        developer=developer,
+        reader=reader,
+        org_admin=org_admin,
+        billing_admin=billing_admin,
+        outsider=outsider,
+        other_project=other_project,
+        agent=make_user("agent", staff=True),
+        admin=make_user("admin", staff=True, superuser=True),
+    )

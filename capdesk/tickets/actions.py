@@ -1,0 +1,254 @@
+"""Every change to a ticket, one function each: rows, audit event and outbox in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from capdesk.directory.models import Organization, Person, Project
+from capdesk.notify.actions import queue_email
+from capdesk.tickets.models import Attachment, Event, Message, Queue, Severity, Status, Ticket
+from capdesk.tickets.rendering import render_markdown
+
+
+class AttachmentRejected(ValueError):
+    """An attachment over the configured size or count limit."""
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def _event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    user: AbstractBaseUser | None = None,
+    person: Person | None = None,
+    reason: str = "",
+    **data: object,
+) -> Event:
+    return Event.objects.create(
+        ticket=ticket, kind=kind, actor_user=user, actor_person=person, reason=reason, data=data
+    )
+
+
+def check_attachments(files: list[IncomingFile]) -> None:
+    if len(files) > settings.CAPDESK_MAX_ATTACHMENTS:
+        raise AttachmentRejected(f"at most {settings.CAPDESK_MAX_ATTACHMENTS} attachments per message")
+    for f in files:
+        if len(f.content) > settings.CAPDESK_MAX_ATTACHMENT_BYTES:
+            limit_mb = settings.CAPDESK_MAX_ATTACHMENT_BYTES // (1024 * 1024)
+            raise AttachmentRejected(f"{f.filename} is larger than {limit_mb} MB")
+
+
+def _store_attachments(message: Message, files: list[IncomingFile]) -> None:
+    for f in files:
+        digest = hashlib.sha256(f.content).hexdigest()
+        attachment = Attachment(
+            message=message,
+            filename=f.filename[:255] or "attachment",
+            content_type=f.content_type[:255] or "application/octet-stream",
+            size=len(f.content),
+            sha256=digest,
+        )
+        attachment.file.save(digest, ContentFile(f.content), save=False)
+        attachment.save()
+
+
+def default_queue() -> Queue:
+    queue, _ = Queue.objects.get_or_create(slug="support", defaults={"name": "Support"})
+    return queue
+
+
+@transaction.atomic
+def open_ticket(
+    *,
+    subject: str,
+    body: str,
+    channel: str,
+    requester: Person | None,
+    requester_email: str,
+    project: Project | None = None,
+    organization: Organization | None = None,
+    severity: str = Severity.NORMAL,
+    queue: Queue | None = None,
+    language: str = "en",
+    body_html: str | None = None,
+    files: list[IncomingFile] | None = None,
+    source_id: int | None = None,
+    message_id: str = "",
+    acknowledge: bool = True,
+) -> Ticket:
+    """A new request becomes a ticket with its first customer message."""
+    files = files or []
+    check_attachments(files)
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        subject=subject.strip()[:300] or "(no subject)",
+        requester=requester,
+        requester_email=requester_email,
+        project=project,
+        organization=organization or (project.organization if project else None),
+        channel=channel,
+        severity=severity,
+        queue=queue or default_queue(),
+        language=language,
+        created_at=now,
+        updated_at=now,
+    )
+    message = Message.objects.create(
+        ticket=ticket,
+        author_kind=Message.Author.CUSTOMER,
+        author_person=requester,
+        author_email=requester_email,
+        body_text=body,
+        body_html=body_html if body_html is not None else render_markdown(body),
+        source_id=source_id,
+        message_id=message_id,
+        created_at=now,
+    )
+    _store_attachments(message, files)
+    _event(ticket, "ticket.created", person=requester, channel=channel, severity=severity)
+    if acknowledge and requester_email:
+        _notify_customer(ticket, "acknowledgement", message)
+    return ticket
+
+
+@transaction.atomic
+def record_customer_reply(
+    ticket: Ticket,
+    *,
+    body: str,
+    person: Person | None,
+    author_email: str,
+    body_html: str | None = None,
+    files: list[IncomingFile] | None = None,
+    source_id: int | None = None,
+    message_id: str = "",
+) -> Message:
+    """The customer wrote again: the ticket reopens and goes back to the agents."""
+    files = files or []
+    check_attachments(files)
+    message = Message.objects.create(
+        ticket=ticket,
+        author_kind=Message.Author.CUSTOMER,
+        author_person=person,
+        author_email=author_email,
+        body_text=body,
+        body_html=body_html if body_html is not None else render_markdown(body),
+        source_id=source_id,
+        message_id=message_id,
+    )
+    _store_attachments(message, files)
+    previous = ticket.status
+    if ticket.status in (Status.PENDING, Status.SOLVED, Status.NEW):
+        ticket.status = Status.OPEN
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["status", "updated_at"])
+    _event(ticket, "message.customer", person=person, message=message.pk, status_from=previous)
+    return message
+
+
+@transaction.atomic
+def reply_as_agent(
+    ticket: Ticket,
+    *,
+    agent: AbstractBaseUser,
+    body: str,
+    public: bool = True,
+    new_status: str | None = None,
+    files: list[IncomingFile] | None = None,
+) -> Message:
+    """An agent answers the customer (public) or leaves a note for colleagues (internal)."""
+    files = files or []
+    check_attachments(files)
+    message = Message.objects.create(
+        ticket=ticket,
+        author_kind=Message.Author.AGENT,
+        author_user=agent,
+        public=public,
+        body_text=body,
+        body_html=render_markdown(body),
+    )
+    _store_attachments(message, files)
+    _event(ticket, "message.agent" if public else "message.internal", user=agent, message=message.pk)
+    status = new_status or (Status.PENDING if public else None)
+    if status and status != ticket.status:
+        change_status(ticket, status, agent=agent)
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["updated_at"])
+    if public and ticket.requester_email:
+        _notify_customer(ticket, "agent_reply", message)
+    return message
+
+
+@transaction.atomic
+def change_status(ticket: Ticket, status: str, *, agent: AbstractBaseUser | None, reason: str = "") -> None:
+    if status not in Status.values:
+        raise ValueError(f"unknown status {status!r}")
+    previous = ticket.status
+    if previous == status:
+        return
+    ticket.status = status
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["status", "updated_at"])
+    _event(ticket, "status.changed", user=agent, reason=reason, status_from=previous, status_to=status)
+
+
+@transaction.atomic
+def assign(ticket: Ticket, assignee: AbstractBaseUser | None, *, agent: AbstractBaseUser) -> None:
+    previous = ticket.assignee_id
+    ticket.assignee = assignee  # type: ignore[assignment]
+    if ticket.status == Status.NEW and assignee is not None:
+        ticket.status = Status.OPEN
+    ticket.save(update_fields=["assignee", "status"])
+    _event(
+        ticket, "assigned", user=agent, assignee_from=previous, assignee_to=assignee.pk if assignee else None
+    )
+
+
+@transaction.atomic
+def change_severity(ticket: Ticket, severity: str, *, agent: AbstractBaseUser, reason: str) -> None:
+    if severity not in Severity.values:
+        raise ValueError(f"unknown severity {severity!r}")
+    previous = ticket.severity
+    if previous == severity:
+        return
+    ticket.severity = severity
+    ticket.save(update_fields=["severity"])
+    _event(
+        ticket, "severity.changed", user=agent, reason=reason, severity_from=previous, severity_to=severity
+    )
+
+
+def _notify_customer(ticket: Ticket, kind: str, message: Message) -> None:
+    """Email the requester about their ticket, in their language, threaded on the ticket reference."""
+    language = ticket.language if ticket.language in ("en", "id") else "en"
+    context = {
+        "ticket": ticket,
+        "message": message,
+        "portal_url": f"{settings.BASE_URL}/portal/requests/{ticket.reference}/",
+    }
+    with translation.override(language):
+        subject = render_to_string(f"tickets/email/{kind}_subject.txt", context).strip()
+        body = render_to_string(f"tickets/email/{kind}.txt", context)
+    queue_email(
+        to=ticket.requester_email,
+        subject=subject,
+        body_text=body,
+        kind=kind,
+        ticket_id=ticket.pk,
+        # RFC 3834: our automatic mail says so, so well-behaved autoresponders stay quiet.
+        headers={"Auto-Submitted": "auto-replied"} if kind == "acknowledgement" else {},
+    )

@@ -1,0 +1,177 @@
+"""Tickets: the work a request becomes, its conversation, its files, and every change to it."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from capdesk.directory.models import Organization, Person, Project
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    DASHBOARD = "dashboard", "Dashboard"
+    EMAIL = "email", "Email"
+    API = "api", "API"
+    CONSOLE = "console", "Console"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending customer"
+    ON_HOLD = "on_hold", "On hold"
+    SOLVED = "solved", "Solved"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+
+
+class Severity(models.TextChoices):
+    """Capgo's severities (capgo.app/sla), most urgent first."""
+
+    URGENT = "urgent", "Urgent"
+    HIGH = "high", "High"
+    NORMAL = "normal", "Normal"
+    LOW = "low", "Low"
+
+
+class Queue(models.Model):
+    """A line of work agents pull from (support, billing, sales, product)."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    """One customer request and everything done about it; referred to as ``CAP-1042``."""
+
+    REFERENCE_OFFSET = 1000
+
+    subject = models.CharField(max_length=300)
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT)
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT)
+    requester = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT)
+    requester_email = models.EmailField(blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.NORMAL)
+    scope = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=40, blank=True)
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    language = models.CharField(max_length=5, default="en")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # The next SLA deadline, kept here so workers and queues ask "what is due?" by index.
+    next_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "queue"]),
+            models.Index(fields=["requester", "-created_at"]),
+            models.Index(fields=["organization", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"{settings.CAPDESK_TICKET_PREFIX}-{self.pk + self.REFERENCE_OFFSET}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @classmethod
+    def pk_from_reference(cls, reference: str) -> int | None:
+        """``CAP-1042`` -> 42; None for anything that is not one of our references."""
+        prefix = re.escape(settings.CAPDESK_TICKET_PREFIX)
+        match = re.fullmatch(rf"{prefix}-(\d{{1,12}})", reference.strip(), flags=re.IGNORECASE)
+        if not match:
+            return None
+        pk = int(match.group(1)) - cls.REFERENCE_OFFSET
+        return pk if pk > 0 else None
+
+
+class Message(models.Model):
+    """One message on a ticket: from the customer, an agent (public reply or internal note), or the desk."""
+
+    class Author(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "Capdesk"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author_kind = models.CharField(max_length=10, choices=Author.choices)
+    author_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    author_email = models.EmailField(blank=True)
+    public = models.BooleanField(default=True)
+    body_text = models.TextField(help_text="The body as received (plain text or Markdown)")
+    body_html = models.TextField(help_text="The body as rendered for display, sanitised")
+    source = models.ForeignKey(
+        "intake.InboundRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    message_id = models.CharField(max_length=998, blank=True, db_index=True, help_text="RFC 5322 Message-ID")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_author_kind_display()} message on {self.ticket.reference}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Named by content hash, never by the sender's filename: no path tricks, no clashes.
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    """A file on a message, stored on disk (not in the row) and named by its hash."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Event(models.Model):
+    """The audit trail: every change to a ticket, who made it, when, and why."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL)
+    data = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.ticket_id}"

@@ -1,0 +1,48 @@
+"""Tickets as each kind of asker may see them. Views fetch tickets only through these."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from capdesk.directory.models import Person, RoleBinding
+from capdesk.directory.roles import ORG_ROLES_GRANTING_APPS, normalise_role
+from capdesk.tickets.models import Ticket
+
+
+def customer_tickets(person: Person) -> QuerySet[Ticket]:
+    """A customer sees their own requests, and their organization's when they administer it."""
+    admin_orgs = [
+        b.organization_id
+        for b in RoleBinding.objects.filter(person=person, project__isnull=True)
+        if normalise_role(b.role, on_app=False) in ORG_ROLES_GRANTING_APPS
+    ]
+    return Ticket.objects.filter(Q(requester=person) | Q(organization_id__in=admin_orgs))
+
+
+def get_ticket_for_customer(person: Person, reference: str) -> Ticket:
+    pk = Ticket.pk_from_reference(reference)
+    ticket = customer_tickets(person).filter(pk=pk or 0).select_related("project", "organization").first()
+    if ticket is None:
+        raise Http404("No such request")
+    return ticket
+
+
+def is_agent(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and getattr(user, "is_staff", False))
+
+
+def agent_tickets(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Ticket]:
+    """Agents (staff) see every ticket; anyone else sees none through the console."""
+    if not is_agent(user):
+        return Ticket.objects.none()
+    return Ticket.objects.all()
+
+
+def get_ticket_for_agent(user: AbstractBaseUser | AnonymousUser, reference: str) -> Ticket:
+    pk = Ticket.pk_from_reference(reference)
+    ticket = agent_tickets(user).filter(pk=pk or 0).first()
+    if ticket is None:
+        raise Http404("No such ticket")
+    return ticket

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from capdesk.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("portal/", include("capdesk.portal.urls")),
+    path("console/", include("capdesk.console.urls")),
+    path("hooks/", include("capdesk.directory.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
