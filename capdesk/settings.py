@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "capdesk.core",
     "capdesk.directory",
+    "capdesk.policy",
     "capdesk.tickets",
     "capdesk.intake",
     "capdesk.notify",
