@@ -155,7 +155,7 @@ class RoleBinding(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.project.app_id if self.project_id else self.organization.name
+        scope = self.project.app_id if self.project is not None else self.organization.name
         return f"{self.role} on {scope}"
 
     def as_binding(self) -> roles.Binding:

@@ -54,8 +54,11 @@ def who_can_grant_developer(project: Project) -> list[Person]:
         Q(project__isnull=True) | Q(project=project)
     )
     people: dict[int, Person] = {}
-    for b in grantors.select_related("person"):
-        on_app = b.project_id is not None
-        if roles.normalise_role(b.role, on_app=on_app) in roles.ROLES_THAT_CAN_GRANT:
+    for b in grantors.select_related("person").order_by("person__name", "person_id"):
+        # The binding's scope matters, not just its role name: an `app_admin` bound on
+        # the organization, or an `org_admin` bound on one app, administers nothing here.
+        if roles.binding_can_grant_developer(
+            b.as_binding(), app_id=str(project.pk), app_org_id=str(project.organization_id)
+        ):
             people[b.person_id] = b.person
     return list(people.values())

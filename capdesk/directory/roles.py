@@ -51,7 +51,8 @@ _LEGACY_ON_APP = {
 
 ORG_ROLES_GRANTING_APPS = frozenset({Role.ORG_ADMIN, Role.ORG_SUPER_ADMIN})
 APP_ROLES_GRANTING_APP = frozenset({Role.APP_DEVELOPER, Role.APP_ADMIN})
-# Roles that can grant App Developer to someone, shown in a `deny_role` reply.
+# Roles that can grant App Developer; only on their own scope, which
+# `binding_can_grant_developer` checks: never use this set alone.
 ROLES_THAT_CAN_GRANT = frozenset({Role.ORG_ADMIN, Role.ORG_SUPER_ADMIN, Role.APP_ADMIN})
 
 
@@ -102,6 +103,22 @@ def binding_grants_developer(binding: Binding, *, app_id: str, app_org_id: str) 
     if binding.app_id != app_id:
         return False
     return normalise_role(binding.role, on_app=True) in APP_ROLES_GRANTING_APP
+
+
+def binding_can_grant_developer(binding: Binding, *, app_id: str, app_org_id: str) -> bool:
+    """Can this one binding's holder grant App Developer on the given app (named in a `deny_role` reply)?
+
+    An administrator of the scope: ``org_admin``/``org_super_admin`` bound on the
+    app's organization, or ``app_admin`` bound on that very app. An ``app_admin`` on
+    another app, or an org role bound on a single app, administers nothing here.
+    """
+    if binding.org_id != app_org_id:
+        return False
+    if binding.app_id is None:
+        return normalise_role(binding.role, on_app=False) in ORG_ROLES_GRANTING_APPS
+    if binding.app_id != app_id:
+        return False
+    return normalise_role(binding.role, on_app=True) == Role.APP_ADMIN
 
 
 def is_developer_or_higher(bindings: Iterable[Binding], *, app_id: str, app_org_id: str) -> bool:
