@@ -143,6 +143,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on a missing root; finders serve the files
 MEDIA_ROOT = DATA_DIR / "files"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -178,6 +179,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 CAPDESK_SMTP_HOST = env_str("CAPDESK_SMTP_HOST", "127.0.0.1")
 CAPDESK_SMTP_PORT = env_int("CAPDESK_SMTP_PORT", 2525, minimum=0, maximum=65535)
+# STARTTLS for `capdesk smtpd`: a PEM certificate chain and its key. Both empty: no STARTTLS
+# (the embedded desk listens on loopback only); one set without the other stops start-up.
+CAPDESK_SMTP_TLS_CERT = env_str("CAPDESK_SMTP_TLS_CERT", "")
+CAPDESK_SMTP_TLS_KEY = env_str("CAPDESK_SMTP_TLS_KEY", "")
 CAPDESK_MAX_MESSAGE_BYTES = env_int("CAPDESK_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
 CAPDESK_MAX_ATTACHMENT_BYTES = env_int("CAPDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1024)
 CAPDESK_MAX_ATTACHMENTS = env_int("CAPDESK_MAX_ATTACHMENTS", 20, minimum=0)
@@ -194,8 +199,17 @@ CAPGO_API_KEY = env_str("CAPGO_API_KEY", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "capdesk.core.logfmt.KeyValueFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("CAPDESK_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # aiosmtpd logs every sender and recipient address at INFO; ours are logged redacted.
+        "mail.log": {"level": "WARNING"},
+    },
 }

@@ -1,4 +1,18 @@
-from django.urls import URLPattern
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from capdesk.console import views
 
 app_name = "console"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.ticket_list, name="tickets"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
+    path("tickets/<str:reference>/", views.ticket_detail, name="ticket"),
+    path("tickets/<str:reference>/reply/", views.ticket_reply, name="ticket_reply"),
+    path("tickets/<str:reference>/status/", views.ticket_status, name="ticket_status"),
+    path("tickets/<str:reference>/severity/", views.ticket_severity, name="ticket_severity"),
+    path("tickets/<str:reference>/take/", views.ticket_take, name="ticket_take"),
+    path("quarantine/", views.quarantine, name="quarantine"),
+    path("quarantine/<int:pk>/release/", views.quarantine_release, name="quarantine_release"),
+]

@@ -1,4 +1,16 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from capdesk.portal import views
 
 app_name = "portal"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.request_list, name="requests"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("magic/<str:token>/", views.magic, name="magic"),
+    path("language/", views.set_language, name="language"),
+    path("requests/", views.request_list, name="request_list"),
+    path("requests/new/", views.request_new, name="request_new"),
+    path("requests/<str:reference>/", views.request_detail, name="request_detail"),
+    path("requests/<str:reference>/reply/", views.request_reply, name="request_reply"),
+]

@@ -1,0 +1,31 @@
+"""Console forms: what an agent does to a ticket."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from capdesk.tickets.models import Severity, Status
+
+
+class AgentReplyForm(forms.Form):
+    body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 8}), max_length=50_000)
+    internal = forms.BooleanField(label=_("Internal note (not sent to the customer)"), required=False)
+    status = forms.ChoiceField(
+        label=_("Then set status to"),
+        choices=[("", _("Pending customer (default for replies)")), *Status.choices],
+        required=False,
+    )
+    attachment = forms.FileField(label=_("Attachment"), required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+    reason = forms.CharField(required=False, max_length=500)
+
+
+class SeverityForm(forms.Form):
+    severity = forms.ChoiceField(choices=Severity.choices)
+    reason = forms.CharField(
+        max_length=500, help_text=_("Why the severity changes (kept in the audit trail)")
+    )

@@ -1,0 +1,85 @@
+import pytest
+
+from capdesk.intake.models import InboundRequest
+from capdesk.portal.actions import user_for_person
+from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets.models import Event, Ticket
+
+
+@pytest.fixture
+def ticket(cast):
+    return ticket_actions.open_ticket(
+        subject="Rollback question",
+        body="How do I roll back?",
+        channel="portal",
+        requester=cast.developer,
+        requester_email="dewi@acme.test",
+        project=cast.project,
+    )
+
+
+def test_an_agent_signs_in_with_a_password_and_sees_the_queue(client, cast, ticket):
+    response = client.post("/console/login/", {"username": "agent", "password": "correct horse battery"})
+    assert response.status_code == 302
+    page = client.get("/console/").content.decode()
+    assert ticket.reference in page
+    assert "Acme Apps" in page
+
+
+@pytest.mark.parametrize("who", ["anonymous", "developer", "org_admin"])
+def test_only_agents_reach_the_console(client, cast, ticket, who):
+    if who != "anonymous":
+        client.force_login(user_for_person(getattr(cast, who)))
+    for url in ["/console/", f"/console/tickets/{ticket.reference}/", "/console/quarantine/"]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/console/login/")
+    response = client.post(f"/console/tickets/{ticket.reference}/reply/", {"body": "hijack"})
+    assert response.status_code == 302
+    assert ticket.messages.count() == 1
+
+
+def test_an_agent_replies_and_the_reply_is_audited(client, cast, ticket):
+    client.force_login(cast.agent)
+    client.post(f"/console/tickets/{ticket.reference}/reply/", {"body": "Use `capgo bundle list`."})
+    ticket.refresh_from_db()
+    assert ticket.status == "pending"
+    assert ticket.messages.filter(author_kind="agent", public=True).count() == 1
+    assert Event.objects.filter(ticket=ticket, kind="message.agent", actor_user=cast.agent).exists()
+
+
+def test_the_ticket_page_shows_the_customers_context(client, cast, ticket):
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    assert "app_developer" in page
+    assert "Developer or higher" in page
+    assert "com.acme.shop" in page
+
+
+def test_changing_severity_needs_a_reason_and_is_audited(client, cast, ticket):
+    client.force_login(cast.agent)
+    client.post(f"/console/tickets/{ticket.reference}/severity/", {"severity": "urgent", "reason": ""})
+    ticket.refresh_from_db()
+    assert ticket.severity == "normal"
+    client.post(
+        f"/console/tickets/{ticket.reference}/severity/",
+        {"severity": "urgent", "reason": "production down for all users"},
+    )
+    ticket.refresh_from_db()
+    assert ticket.severity == "urgent"
+    event = Event.objects.get(ticket=ticket, kind="severity.changed")
+    assert event.reason == "production down for all users"
+    assert event.data == {"severity_from": "normal", "severity_to": "urgent"}
+
+
+def test_quarantined_requests_are_listed_with_their_reason_and_can_be_retried(client, cast, run_worker):
+    from capdesk.intake import actions as intake
+
+    receipt = intake.receive(channel="portal", raw=b"{not json", authenticated_person=cast.developer)
+    run_worker()
+    client.force_login(cast.agent)
+    page = client.get("/console/quarantine/").content.decode()
+    assert "not a JSON document" in page
+    client.post(f"/console/quarantine/{receipt.request.pk}/release/")
+    assert InboundRequest.objects.get().state == InboundRequest.State.PENDING
+    assert Ticket.objects.count() == 0

@@ -1,0 +1,192 @@
+"""The agents' console: one queue in priority order, the ticket with its context, and replies."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import user_passes_test
+from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from capdesk.console.forms import AgentReplyForm, SeverityForm, StatusForm
+from capdesk.directory.models import RoleBinding
+from capdesk.directory.queries import is_developer_or_higher
+from capdesk.intake import actions as intake_actions
+from capdesk.intake.models import InboundRequest
+from capdesk.tickets import actions
+from capdesk.tickets.models import OPEN_STATUSES, Ticket
+from capdesk.tickets.scoping import agent_tickets, get_ticket_for_agent, is_agent
+
+VIEWS = {
+    "open": gettext_lazy("Open"),
+    "mine": gettext_lazy("Mine"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "pending": gettext_lazy("Pending customer"),
+    "solved": gettext_lazy("Solved"),
+    "all": gettext_lazy("All"),
+}
+
+# Agents are staff users; everyone else is sent to the console's sign-in page.
+agent_required = user_passes_test(is_agent, login_url="console:login")
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "console/login.html"
+    redirect_authenticated_user = True
+
+
+def _filtered(request: HttpRequest, view: str) -> QuerySet[Ticket]:
+    tickets = agent_tickets(request.user).select_related("organization", "project", "assignee", "queue")
+    if view == "open":
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    elif view == "mine":
+        tickets = tickets.filter(status__in=OPEN_STATUSES, assignee=request.user)
+    elif view == "unassigned":
+        tickets = tickets.filter(status__in=OPEN_STATUSES, assignee__isnull=True)
+    elif view == "pending":
+        tickets = tickets.filter(status="pending")
+    elif view == "solved":
+        tickets = tickets.filter(status__in=("solved", "closed"))
+    # The earliest SLA deadline first; tickets without one after, oldest first.
+    return tickets.order_by(F("next_deadline").asc(nulls_last=True), "created_at")
+
+
+@agent_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    view = request.GET.get("view", "open")
+    if view not in VIEWS:
+        view = "open"
+    tickets = _filtered(request, view)[:200]
+    quarantined = InboundRequest.objects.filter(state=InboundRequest.State.QUARANTINED).count()
+    return render(
+        request,
+        "console/ticket_list.html",
+        {
+            "tickets": tickets,
+            "views": VIEWS,
+            "view": view,
+            "quarantined": quarantined,
+        },
+    )
+
+
+@agent_required
+def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, reference)
+    role = None
+    developer = None
+    if ticket.requester_id and ticket.organization_id:
+        bindings = RoleBinding.objects.filter(
+            person_id=ticket.requester_id, organization_id=ticket.organization_id
+        )
+        role = ", ".join(sorted(b.role for b in bindings)) or None
+        if ticket.project and ticket.requester:
+            developer = is_developer_or_higher(ticket.requester, ticket.project)
+    others = (
+        agent_tickets(request.user).filter(requester_id=ticket.requester_id).exclude(pk=ticket.pk)[:10]
+        if ticket.requester_id
+        else []
+    )
+    return render(
+        request,
+        "console/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "conversation": ticket.messages.select_related("author_person", "author_user").prefetch_related(
+                "attachments"
+            ),
+            "events": ticket.events.select_related("actor_user", "actor_person"),
+            "reply_form": AgentReplyForm(),
+            "status_form": StatusForm(initial={"status": ticket.status}),
+            "severity_form": SeverityForm(initial={"severity": ticket.severity}),
+            "role": role,
+            "developer": developer,
+            "others": others,
+        },
+    )
+
+
+@agent_required
+@require_POST
+def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, reference)
+    form = AgentReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("The reply is empty or too long."))
+        return redirect("console:ticket", reference=ticket.reference)
+    upload = form.cleaned_data.get("attachment")
+    files = []
+    if upload is not None:
+        files.append(
+            actions.IncomingFile(upload.name or "attachment", upload.content_type or "", upload.read())
+        )
+    try:
+        actions.reply_as_agent(
+            ticket,
+            agent=request.user,
+            body=form.cleaned_data["body"],
+            public=not form.cleaned_data["internal"],
+            new_status=form.cleaned_data["status"] or None,
+            files=files,
+        )
+    except actions.AttachmentRejected as exc:
+        messages.error(request, str(exc))
+        return redirect("console:ticket", reference=ticket.reference)
+    messages.success(request, _("Note added.") if form.cleaned_data["internal"] else _("Reply sent."))
+    return redirect("console:ticket", reference=ticket.reference)
+
+
+@agent_required
+@require_POST
+def ticket_status(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, reference)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        actions.change_status(
+            ticket, form.cleaned_data["status"], agent=request.user, reason=form.cleaned_data["reason"]
+        )
+    return redirect("console:ticket", reference=ticket.reference)
+
+
+@agent_required
+@require_POST
+def ticket_severity(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, reference)
+    form = SeverityForm(request.POST)
+    if form.is_valid():
+        actions.change_severity(
+            ticket, form.cleaned_data["severity"], agent=request.user, reason=form.cleaned_data["reason"]
+        )
+    else:
+        messages.error(request, _("Changing the severity needs a reason."))
+    return redirect("console:ticket", reference=ticket.reference)
+
+
+@agent_required
+@require_POST
+def ticket_take(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, reference)
+    actions.assign(ticket, request.user, agent=request.user)
+    return redirect("console:ticket", reference=ticket.reference)
+
+
+@agent_required
+def quarantine(request: HttpRequest) -> HttpResponse:
+    """What could not be processed, with its reason: nothing is dropped silently."""
+    held = InboundRequest.objects.filter(state=InboundRequest.State.QUARANTINED).order_by("-received_at")[
+        :200
+    ]
+    return render(request, "console/quarantine.html", {"held": held})
+
+
+@agent_required
+@require_POST
+def quarantine_release(request: HttpRequest, pk: int) -> HttpResponse:
+    held = get_object_or_404(InboundRequest, pk=pk, state=InboundRequest.State.QUARANTINED)
+    intake_actions.release_from_quarantine(held.pk)
+    messages.success(request, _("Request %(pk)s will be processed again.") % {"pk": held.pk})
+    return redirect("console:quarantine")

@@ -1,0 +1,45 @@
+"""`capdesk stats --json`: the intake counters DESIGN.md promises to other tools."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db.models import Count, Sum
+
+from capdesk.intake.models import InboundRequest
+from capdesk.tickets.models import Message, Ticket
+
+
+def collect() -> dict[str, Any]:
+    requests = InboundRequest.objects.all()
+    by_state = dict(requests.values_list("state").annotate(n=Count("id")).order_by())
+    by_channel = dict(requests.values_list("channel").annotate(n=Count("id")).order_by())
+    return {
+        "inbound": requests.count(),
+        "pending": by_state.get(InboundRequest.State.PENDING, 0),
+        "tickets": Ticket.objects.count(),
+        "messages": Message.objects.count(),
+        "quarantined": by_state.get(InboundRequest.State.QUARANTINED, 0),
+        "duplicates": requests.aggregate(n=Sum("duplicates"))["n"] or 0,
+        "by_channel": by_channel,
+    }
+
+
+class Command(BaseCommand):
+    help = "Counts of accepted, pending, quarantined and duplicate requests, tickets and messages."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="Machine-readable output (one JSON object).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stats = collect()
+        if options["json"]:
+            self.stdout.write(json.dumps(stats, sort_keys=True))
+            return
+        for key, value in stats.items():
+            if key != "by_channel":
+                self.stdout.write(f"{key:12} {value}")
+        for channel, n in sorted(stats["by_channel"].items()):
+            self.stdout.write(f"  {channel:10} {n}")

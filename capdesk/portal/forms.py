@@ -1,0 +1,48 @@
+"""Portal forms: what a customer types, validated before it becomes a request."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from capdesk.directory.models import Project
+from capdesk.tickets.models import Severity
+
+SEVERITY_HELP = {
+    Severity.URGENT: _("Production unusable for all your users."),
+    Severity.HIGH: _("Major functionality impacted."),
+    Severity.NORMAL: _("A component not behaving as documented, or a general question."),
+    Severity.LOW: _("Information or feature request."),
+}
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(label=_("Your Capgo account email"))
+
+
+class NewRequestForm(forms.Form):
+    project = forms.ChoiceField(label=_("Project"), required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL)
+    body = forms.CharField(
+        label=_("What happened?"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=50_000,
+        help_text=_(
+            "Exact error messages, versions (plugin, CLI, Capacitor), platform, and a snippet that reproduces it."
+        ),
+    )
+    attachment = forms.FileField(label=_("Attachment"), required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, projects: list[Project], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        choices = [("", _("Not about one project (billing, account)"))]
+        choices += [(p.app_id, f"{p.name} ({p.app_id})" if p.name else p.app_id) for p in projects]
+        self.fields["project"].choices = choices  # type: ignore[attr-defined]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 6}), max_length=50_000)
+    attachment = forms.FileField(label=_("Attachment"), required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)

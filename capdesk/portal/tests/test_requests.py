@@ -1,0 +1,140 @@
+import uuid
+
+import pytest
+from django.core import mail
+
+from capdesk.intake.models import InboundRequest
+from capdesk.portal.actions import user_for_person
+from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets.models import Message, Ticket
+
+
+@pytest.fixture
+def as_customer(client):
+    def sign_in(person):
+        client.force_login(user_for_person(person))
+        return client
+
+    return sign_in
+
+
+def _new(client, **fields):
+    data = {
+        "subject": "Bundle never downloads",
+        "severity": "high",
+        "idempotency_key": uuid.uuid4().hex,
+        "body": "```\n[CapacitorUpdater] No new version available\n```",
+        **fields,
+    }
+    return client.post("/portal/requests/new/", data)
+
+
+def test_it_files_a_request_for_a_project_of_the_customer(cast, as_customer):
+    client = as_customer(cast.developer)
+    response = _new(client, project="com.acme.shop")
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/portal/requests/{ticket.reference}/"
+    assert ticket.project == cast.project
+    assert ticket.organization == cast.org
+    assert ticket.severity == "high"
+    assert ticket.channel == "portal"
+    assert InboundRequest.objects.get().state == InboundRequest.State.PROCESSED
+    page = client.get(response["Location"]).content.decode()
+    assert "No new version available" in page
+    assert '<pre class="highlight">' in page
+
+
+def test_it_offers_only_the_customers_projects_and_explains_the_entitlement(cast, as_customer):
+    page = as_customer(cast.reader).get("/portal/requests/new/").content.decode()
+    assert "com.acme.shop" in page
+    assert "com.other.app" not in page
+    assert "billing and account only" in page
+
+
+def test_it_does_not_file_a_request_for_another_organizations_project(cast, as_customer):
+    _new(as_customer(cast.developer), project="com.other.app")
+    assert Ticket.objects.count() == 0
+
+
+def test_a_double_submitted_form_files_one_request(cast, as_customer):
+    client = as_customer(cast.developer)
+    key = uuid.uuid4().hex
+    _new(client, idempotency_key=key)
+    _new(client, idempotency_key=key)
+    assert Ticket.objects.count() == 1
+    assert InboundRequest.objects.get().duplicates == 1
+
+
+def test_a_customer_cannot_see_another_customers_request(cast, as_customer):
+    _new(as_customer(cast.developer), project="com.acme.shop")
+    ticket = Ticket.objects.get()
+    client = as_customer(cast.outsider)
+    assert client.get(f"/portal/requests/{ticket.reference}/").status_code == 404
+    response = client.post(
+        f"/portal/requests/{ticket.reference}/reply/", {"body": "let me in", "idempotency_key": "x"}
+    )
+    assert response.status_code == 404
+    assert Message.objects.count() == 1
+
+
+def test_an_org_admin_sees_the_organizations_requests_but_a_reader_does_not(cast, as_customer):
+    _new(as_customer(cast.developer), project="com.acme.shop")
+    reference = Ticket.objects.get().reference
+    assert as_customer(cast.org_admin).get(f"/portal/requests/{reference}/").status_code == 200
+    assert as_customer(cast.reader).get(f"/portal/requests/{reference}/").status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(client, cast):
+    response = client.get("/portal/requests/new/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/portal/sign-in/")
+
+
+def test_the_customer_sees_an_agents_reply_and_gets_it_by_email(cast, as_customer, run_worker):
+    client = as_customer(cast.developer)
+    _new(client, project="com.acme.shop")
+    ticket = Ticket.objects.get()
+    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Call `notifyAppReady()` **before** 10 s.")
+    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="internal: check their plan", public=False)
+    run_worker()
+    page = client.get(f"/portal/requests/{ticket.reference}/").content.decode()
+    assert "<strong>before</strong>" in page
+    assert "internal: check their plan" not in page
+    replies = [m for m in mail.outbox if m.subject.startswith("Re:")]
+    assert len(replies) == 1
+    assert ticket.reference in replies[0].subject
+    assert "notifyAppReady()" in replies[0].body
+    assert "internal" not in replies[0].body
+
+
+def test_a_customer_reply_reopens_the_ticket(cast, as_customer):
+    client = as_customer(cast.developer)
+    _new(client, project="com.acme.shop")
+    ticket = Ticket.objects.get()
+    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Try this.")
+    ticket.refresh_from_db()
+    assert ticket.status == "pending"
+    client.post(
+        f"/portal/requests/{ticket.reference}/reply/", {"body": "Still broken", "idempotency_key": "r1"}
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+    assert ticket.messages.count() == 3
+
+
+def test_markdown_cannot_inject_markup(cast, as_customer):
+    client = as_customer(cast.developer)
+    _new(client, body="<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))")
+    html = Message.objects.get().body_html
+    assert "<script" not in html
+    assert "<img" not in html  # the typed tag is shown as text, never as markup
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert 'href="javascript' not in html
+
+
+def test_the_language_switch_is_remembered_on_the_person(cast, as_customer):
+    client = as_customer(cast.developer)
+    client.post("/portal/language/", {"language": "id", "next": "/portal/requests/"})
+    cast.developer.refresh_from_db()
+    assert cast.developer.language == "id"

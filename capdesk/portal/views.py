@@ -1,0 +1,221 @@
+"""The customer's portal: sign in by magic link, file a request, follow and answer it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from capdesk.directory.models import Language, Person
+from capdesk.directory.queries import developer_projects_for, projects_for
+from capdesk.intake import actions as intake
+from capdesk.intake.web_channel import encode_file, encode_payload
+from capdesk.portal import actions
+from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, ReplyForm, SignInForm
+from capdesk.tickets.models import Message
+from capdesk.tickets.scoping import customer_tickets, get_ticket_for_customer
+
+View = Callable[..., HttpResponse]
+
+
+def current_person(request: HttpRequest) -> Person | None:
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    return Person.objects.filter(user=user).first()
+
+
+def customer_required(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        person = current_person(request)
+        if person is None:
+            return redirect(f"{reverse('portal:sign_in')}?next={request.path}")
+        return view(request, person, *args, **kwargs)
+
+    return wrapper
+
+
+def _files(upload: UploadedFile | None) -> list[dict[str, str]]:
+    if upload is None:
+        return []
+    return [
+        encode_file(
+            upload.name or "attachment", upload.content_type or "application/octet-stream", upload.read()
+        )
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if current_person(request):
+        return redirect("portal:requests")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.request_magic_link(form.cleaned_data["email"], next_url=request.GET.get("next", ""))
+        # The same answer whether or not the address is registered (no enumeration).
+        return render(request, "portal/check_email.html", {"email": form.cleaned_data["email"]})
+    return render(request, "portal/sign_in.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def magic(request: HttpRequest, token: str) -> HttpResponse:
+    """GET only shows a button: mail scanners that fetch links must not use up the sign-in."""
+    if request.method == "GET":
+        link = actions.find_valid_link(token)
+        return render(request, "portal/magic.html", {"valid": link is not None}, status=200 if link else 410)
+    redeemed = actions.redeem_magic_link(token)
+    if redeemed is None:
+        return render(request, "portal/magic.html", {"valid": False}, status=410)
+    login(
+        request, actions.user_for_person(redeemed.person), backend="django.contrib.auth.backends.ModelBackend"
+    )
+    request.session["capdesk_email"] = redeemed.email
+    response = redirect(redeemed.next_url or "portal:requests")
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, redeemed.person.language, samesite="Lax")
+    return response
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("portal:sign_in")
+
+
+@customer_required
+def request_list(request: HttpRequest, person: Person) -> HttpResponse:
+    tickets = customer_tickets(person).select_related("project").order_by("-updated_at")[:200]
+    return render(request, "portal/request_list.html", {"person": person, "tickets": tickets})
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def request_new(request: HttpRequest, person: Person) -> HttpResponse:
+    projects = list(projects_for(person))
+    developer_on = {p.pk for p in developer_projects_for(person)}
+    form = NewRequestForm(
+        request.POST or None,
+        request.FILES or None,
+        projects=projects,
+        initial={"idempotency_key": uuid.uuid4().hex},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        payload = {
+            "kind": "new",
+            "subject": data["subject"],
+            "body": data["body"],
+            "project": data["project"] or None,
+            "severity": data["severity"],
+            "language": translation.get_language() or person.language,
+            "files": _files(data.get("attachment")),
+        }
+        receipt = intake.receive(
+            channel="portal",
+            raw=encode_payload(payload),
+            idempotency_key=f"portal:{data['idempotency_key']}",
+            claimed_sender=request.session.get("capdesk_email", person.primary_email),
+            authenticated_person=person,
+        )
+        return _after_receive(request, receipt)
+    entitlements = [(p, p.pk in developer_on) for p in projects]
+    return render(
+        request,
+        "portal/request_new.html",
+        {
+            "form": form,
+            "person": person,
+            "entitlements": entitlements,
+            "severity_help": SEVERITY_HELP,
+        },
+    )
+
+
+def _after_receive(request: HttpRequest, receipt: intake.Receipt) -> HttpResponseRedirect:
+    """Interactive channels process at once so the customer sees their ticket; the worker is the safety net."""
+    intake.process(receipt.request.pk)
+    receipt.request.refresh_from_db()
+    if receipt.request.ticket is not None:
+        return redirect("portal:request_detail", reference=receipt.request.ticket.reference)
+    if receipt.request.state == receipt.request.State.QUARANTINED:
+        messages.error(
+            request, _("We could not file this request: %(reason)s") % {"reason": receipt.request.reason}
+        )
+    else:
+        messages.info(request, _("We received your request; it will appear here in a moment."))
+    return redirect("portal:requests")
+
+
+@customer_required
+def request_detail(request: HttpRequest, person: Person, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_customer(person, reference)
+    form = ReplyForm(initial={"idempotency_key": uuid.uuid4().hex})
+    conversation = (
+        ticket.messages.filter(public=True)
+        .select_related("author_person", "author_user")
+        .prefetch_related("attachments")
+    )
+    return render(
+        request,
+        "portal/request_detail.html",
+        {
+            "person": person,
+            "ticket": ticket,
+            "conversation": conversation,
+            "form": form,
+            "Author": Message.Author,
+        },
+    )
+
+
+@customer_required
+@require_POST
+def request_reply(request: HttpRequest, person: Person, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_customer(person, reference)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Your reply is empty or too long."))
+        return redirect("portal:request_detail", reference=ticket.reference)
+    payload = {
+        "kind": "reply",
+        "ticket": ticket.reference,
+        "body": form.cleaned_data["body"],
+        "files": _files(form.cleaned_data.get("attachment")),
+    }
+    receipt = intake.receive(
+        channel="portal",
+        raw=encode_payload(payload),
+        idempotency_key=f"portal:{form.cleaned_data['idempotency_key']}",
+        claimed_sender=request.session.get("capdesk_email", person.primary_email),
+        authenticated_person=person,
+    )
+    return _after_receive(request, receipt)
+
+
+@customer_required
+@require_POST
+def set_language(request: HttpRequest, person: Person) -> HttpResponse:
+    """The English / Indonesian switch, remembered on the person's profile."""
+    language = request.POST.get("language", "")
+    if language in Language.values:
+        person.language = language
+        person.save(update_fields=["language"])
+    response = redirect(
+        request.POST.get("next")
+        if str(request.POST.get("next", "")).startswith("/portal/")
+        else "portal:requests"
+    )
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, person.language, samesite="Lax")
+    return response
