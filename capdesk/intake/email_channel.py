@@ -12,7 +12,9 @@ from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Event, Message, Ticket
 from capdesk.tickets.rendering import render_plain
 
-_REFERENCE = re.compile(r"\[([A-Z]{2,10}-\d{1,12})\]")
+# Any bracketed "PREFIX-1234"; Ticket.pk_from_reference decides which are ours (in any case,
+# since some clients change the case of a subject they quote).
+_REFERENCE = re.compile(r"\[([A-Za-z]{2,10}-\d{1,12})\]")
 
 
 def find_thread(mail: ParsedMail) -> Ticket | None:
@@ -22,9 +24,9 @@ def find_thread(mail: ParsedMail) -> Ticket | None:
     who knows a reference must not write into someone else's conversation.
     """
     candidates: list[Ticket] = []
-    match = _REFERENCE.search(mail.subject)
-    if match and (pk := Ticket.pk_from_reference(match.group(1))):
-        candidates.extend(Ticket.objects.filter(pk=pk))
+    pks = [pk for ref in _REFERENCE.findall(mail.subject) if (pk := Ticket.pk_from_reference(ref))]
+    if pks:
+        candidates.extend(Ticket.objects.filter(pk__in=pks))
     cited = mail.in_reply_to + mail.references
     if cited:
         candidates.extend(
@@ -49,13 +51,18 @@ def handle_email(request: InboundRequest) -> Ticket | None:
         # Out-of-office and bounces never open tickets, and are never answered (RFC 3834).
         request.reason = f"automatic message ignored ({automatic})"
         return None
-    if not mail.text.strip():
+    if not mail.text.strip() and not mail.files:
         raise Unprocessable("the message has no readable text")
 
     person = person_by_email(mail.from_address)
     ticket = find_thread(mail)
     # Email is not Markdown: show plain text as written; HTML arrives sanitised by the parser.
     html = mail.html or render_plain(mail.text)
+    try:
+        ticket_actions.check_attachments(mail.files)
+    except ticket_actions.AttachmentRejected as exc:
+        # Retrying cannot make a file smaller: quarantine at once, for a reply as for a new request.
+        raise Unprocessable(str(exc)) from None
     if ticket is not None:
         ticket_actions.record_customer_reply(
             ticket,
@@ -68,21 +75,18 @@ def handle_email(request: InboundRequest) -> Ticket | None:
             message_id=mail.message_id,
         )
         return ticket
-    try:
-        ticket = ticket_actions.open_ticket(
-            subject=mail.subject,
-            body=mail.text,
-            channel="email",
-            requester=person,
-            requester_email=mail.from_address,
-            body_html=html,
-            files=mail.files,
-            source_id=request.pk,
-            message_id=mail.message_id,
-            language=person.language if person else "en",
-        )
-    except ticket_actions.AttachmentRejected as exc:
-        raise Unprocessable(str(exc)) from None
+    ticket = ticket_actions.open_ticket(
+        subject=mail.subject,
+        body=mail.text,
+        channel="email",
+        requester=person,
+        requester_email=mail.from_address,
+        body_html=html,
+        files=mail.files,
+        source_id=request.pk,
+        message_id=mail.message_id,
+        language=person.language if person else "en",
+    )
     # E3: a registered From is only a claim until the sender is authenticated.
     Event.objects.create(
         ticket=ticket,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import policy
@@ -31,24 +32,65 @@ class ParsedMail:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class MailIdentity:
+    """What a receiver needs before it has read the body: the repeat-delivery key and the claimed sender."""
+
+    message_id: str
+    from_address: str
+
+
+def _message_id(value: str) -> str:
+    # The header may carry comments or folding around the id (RFC 5322 3.6.4); keep the <id>
+    # itself, so a reply's In-Reply-To matches what we stored.
+    match = _MESSAGE_ID.search(value)
+    return match.group(0) if match else value.strip()
+
+
+def _from_address(msg: EmailMessage) -> tuple[str, str]:
+    addresses = getaddresses([_header(msg, "From")])
+    name, address = addresses[0] if addresses else ("", "")
+    return name, address.strip().lower()
+
+
+def read_identity(raw: bytes) -> MailIdentity:
+    """The Message-ID and From address, from the headers alone; empty strings where there are none."""
+    try:
+        msg = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+    except Exception:  # unreadable headers: the message is still stored, and quarantined later
+        return MailIdentity("", "")
+    assert isinstance(msg, EmailMessage)
+    return MailIdentity(_message_id(_header(msg, "Message-ID")), _from_address(msg)[1])
+
+
 def _header(msg: EmailMessage, name: str) -> str:
     try:
         value = msg.get(name)
     except Exception:  # a header so broken the email package cannot even fold it
         return ""
-    return str(value).strip() if value is not None else ""
+    return _printable(str(value)).strip() if value is not None else ""
 
 
 def _decode_part(part: EmailMessage) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload.decode(charset)
-    except (LookupError, UnicodeDecodeError):
-        # A missing or lying charset: Windows-1252 decodes every byte and is what such mail usually is.
-        return payload.decode("cp1252", errors="replace")
+    # The declared charset first; then UTF-8, since mail that lies about its charset (or
+    # says "us-ascii" over raw 8-bit) is UTF-8 today more often than not; then Windows-1252,
+    # which decodes almost every byte and is what the rest usually is.
+    for charset in (part.get_content_charset(), "utf-8"):
+        if not charset:
+            continue
+        try:
+            return _printable(payload.decode(charset))
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return _printable(payload.decode("cp1252", errors="replace"))
+
+
+def _printable(text: str) -> str:
+    # NUL cannot be stored in a PostgreSQL text column, and is never meant in a mail body.
+    return text.replace("\x00", "")
 
 
 def html_to_text(fragment: str) -> str:
@@ -61,38 +103,42 @@ def html_to_text(fragment: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+def _is_attachment(part: EmailMessage) -> bool:
+    disposition = part.get_content_disposition()
+    return disposition == "attachment" or (disposition == "inline" and bool(part.get_filename()))
+
+
+def _filename(part: EmailMessage, content_type: str) -> str:
+    name = _printable(part.get_filename() or "").strip()
+    return name or "attachment" + (mimetypes.guess_extension(content_type) or "")
+
+
 def parse(raw: bytes) -> ParsedMail:
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
-    addresses = getaddresses([_header(msg, "From")])
-    from_name, from_address = addresses[0] if addresses else ("", "")
+    from_name, from_address = _from_address(msg)
     text_parts: list[str] = []
     html_parts: list[str] = []
     files: list[IncomingFile] = []
     for part in msg.walk():
         if part.is_multipart():
             continue
-        disposition = part.get_content_disposition()
         ctype = part.get_content_type()
-        if (
-            disposition == "attachment"
-            or (disposition == "inline" and part.get_filename())
-            or not (ctype.startswith("text/"))
-        ):
-            content = part.get_payload(decode=True)
-            if isinstance(content, bytes):
-                files.append(IncomingFile(part.get_filename() or "attachment", ctype, content))
-        elif ctype == "text/plain":
-            text_parts.append(_decode_part(part))
-        elif ctype == "text/html":
-            html_parts.append(_decode_part(part))
+        if ctype in ("text/plain", "text/html") and not _is_attachment(part):
+            (text_parts if ctype == "text/plain" else html_parts).append(_decode_part(part))
+            continue
+        # Everything else is kept as a file, text/csv or text/calendar included: a part the
+        # desk cannot show inline is still something the customer sent.
+        content = part.get_payload(decode=True)
+        if isinstance(content, bytes):
+            files.append(IncomingFile(_filename(part, ctype), ctype, content))
     html = sanitise("\n".join(html_parts)) if html_parts else ""
     text = "\n".join(text_parts).strip() or html_to_text(html)
     return ParsedMail(
-        from_address=from_address.strip().lower(),
+        from_address=from_address,
         from_name=from_name,
         subject=_header(msg, "Subject"),
-        message_id=_header(msg, "Message-ID"),
+        message_id=_message_id(_header(msg, "Message-ID")),
         in_reply_to=_MESSAGE_ID.findall(_header(msg, "In-Reply-To")),
         references=_MESSAGE_ID.findall(_header(msg, "References")),
         text=text,

@@ -1,0 +1,236 @@
+"""Email into tickets, from .eml samples of the mail real clients and servers send.
+
+Each test goes through the same path as every channel: ``receive`` stores the bytes,
+the worker processes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from capdesk.intake import actions
+from capdesk.intake.mail_parsing import MailIdentity, parse, read_identity
+from capdesk.intake.models import InboundRequest
+from capdesk.tickets.models import Attachment, Message, Ticket
+
+SAMPLES = Path(__file__).parent / "samples"
+
+Deliver = Callable[..., InboundRequest]
+
+
+def sample(name: str, **replacements: str) -> bytes:
+    raw = (SAMPLES / name).read_bytes()
+    for old, new in replacements.items():
+        raw = raw.replace(old.encode(), new.encode())
+    return raw
+
+
+@pytest.fixture
+def deliver(run_worker: Callable[[], None]) -> Deliver:
+    """Store a sample as the SMTP receiver would, run the worker, return the processed request."""
+
+    def deliver(name: str, **replacements: str) -> InboundRequest:
+        raw = sample(name, **replacements)
+        receipt = actions.receive(channel="email", raw=raw)
+        run_worker()
+        receipt.request.refresh_from_db()
+        return receipt.request
+
+    return deliver
+
+
+def test_it_opens_a_ticket_from_a_plain_text_message(cast, deliver: Deliver) -> None:
+    request = deliver("plain.eml")
+    assert request.state == InboundRequest.State.PROCESSED
+    ticket = Ticket.objects.get()
+    assert request.ticket == ticket
+    assert ticket.subject == "Live updates never download"
+    assert ticket.channel == "email"
+    assert ticket.requester == cast.developer
+    assert ticket.requester_email == "dewi@acme.test"
+    message = ticket.messages.get()
+    assert message.message_id == "<plain-1@mail.acme.test>"
+    assert "notifyAppReady() is called on start." in message.body_text
+    assert message.body_html.startswith('<div class="plain">')
+
+
+def test_it_opens_a_ticket_for_an_unregistered_sender_without_a_requester(db, deliver: Deliver) -> None:
+    deliver("plain.eml")
+    ticket = Ticket.objects.get()
+    assert ticket.requester is None
+    assert ticket.events.get(kind="sender.identified").data == {"registered": False, "verdict": "unknown"}
+
+
+def test_it_strips_scripts_styles_and_handlers_from_an_html_only_message(db, deliver: Deliver) -> None:
+    deliver("html_only.eml")
+    message = Message.objects.get()
+    html = message.body_html.lower()
+    for unsafe in ("<script", "alert(", "<style", "color: red", "onerror", "onload", "javascript:"):
+        assert unsafe not in html
+    assert '<img src="x" alt="screenshot">' in message.body_html
+    assert 'href="https://capgo.app/docs/"' in message.body_html
+    # The text is derived from the HTML, with entities decoded once and nothing from <head>.
+    text = message.body_text
+    assert "The update & the rollback both fail on Android 14." in text
+    assert 'Error: "bundle <1.2.3> is invalid" \u2014 caf\u00e9 build' in text
+    for leaked in ("alert", "color: red", "evil.example", "&amp;", "&quot;", "&#8212;"):
+        assert leaked not in text
+
+
+def test_it_takes_the_text_and_the_html_from_a_multipart_alternative_message(db, deliver: Deliver) -> None:
+    deliver("alternative.eml")
+    message = Message.objects.get()
+    assert message.body_text == 'The device stays on the production channel after setChannel("beta").'
+    assert "<b>production</b>" in message.body_html
+    assert "<code>" in message.body_html
+    assert not Attachment.objects.exists()
+
+
+def test_it_stores_attachments_on_disk_under_the_media_root(db, deliver: Deliver) -> None:
+    deliver("attachment.eml")
+    message = Message.objects.get()
+    assert message.body_text == "The log and a screenshot are attached."
+    attachments = {a.filename: a for a in message.attachments.all()}
+    assert set(attachments) == {"updater.log", "layar \u2014 r\u00e9sum\u00e9.png"}
+    log = attachments["updater.log"]
+    assert log.content_type == "text/plain"
+    png = attachments["layar \u2014 r\u00e9sum\u00e9.png"]
+    assert png.content_type == "image/png"
+    assert png.size == 1024
+    path = Path(png.file.path)
+    assert path.is_file()
+    assert path.resolve().is_relative_to(Path(settings.MEDIA_ROOT).resolve())
+    assert path.read_bytes() == bytes(range(256)) * 4
+    assert Path(log.file.path).read_bytes().startswith(b"2026-11-24 09:30:01 CapacitorUpdater")
+
+
+def test_it_reads_a_body_in_an_unknown_charset_as_windows_1252(db, deliver: Deliver) -> None:
+    deliver("unknown_charset.eml")
+    ticket = Ticket.objects.get()
+    assert ticket.messages.get().body_text == (
+        "La mise \u00e0 jour \u00e9choue apr\u00e8s le red\u00e9marrage \u2013 merci."
+    )
+    # Raw Latin-1 bytes in the Subject cannot be decoded: they are replaced, not dropped.
+    assert ticket.subject.startswith("Probl")
+    assert ticket.subject.endswith("jour")
+
+
+def test_it_reads_raw_utf8_mislabelled_as_ascii(db, deliver: Deliver) -> None:
+    deliver("raw_8bit.eml")
+    ticket = Ticket.objects.get()
+    assert ticket.subject == "Pembaruan gagal \u2014 caf\u00e9"
+    assert ticket.messages.get().body_text == (
+        "Aplikasi kami crash setelah pembaruan \u2014 na\u00efve caf\u00e9 \u2713"
+    )
+
+
+def test_it_reads_latin1_without_a_charset_and_drops_nul_bytes(db, deliver: Deliver) -> None:
+    request = deliver("no_charset.eml")
+    assert request.state == InboundRequest.State.PROCESSED
+    assert Message.objects.get().body_text == "Gr\u00fc\u00dfe, das Update schl\u00e4gt fehl."
+
+
+def test_it_decodes_an_rfc2047_encoded_subject_and_sender_name(db, deliver: Deliver) -> None:
+    deliver("encoded_subject.eml")
+    ticket = Ticket.objects.get()
+    assert ticket.subject == "Actualizaci\u00f3n fallida en espa\u00f1ol"
+    assert ticket.requester_email == "jose@example.es"
+
+
+def test_it_threads_a_reply_by_the_ticket_reference_in_the_subject(cast, deliver: Deliver) -> None:
+    deliver("plain.eml")
+    ticket = Ticket.objects.get()
+    request = deliver("reply_by_reference.eml", **{"CAP-1001": ticket.reference})
+    assert request.ticket == ticket
+    assert Ticket.objects.count() == 1
+    reply = ticket.messages.last()
+    assert reply is not None
+    assert reply.body_text.startswith("It still fails after reinstalling the app.")
+    assert reply.author_person == cast.developer
+
+
+def test_it_threads_a_reply_by_in_reply_to_a_stored_message(db, deliver: Deliver) -> None:
+    deliver("plain.eml")
+    ticket = Ticket.objects.get()
+    request = deliver("reply_by_in_reply_to.eml")
+    assert request.ticket == ticket
+    assert ticket.messages.count() == 2
+    assert Ticket.objects.count() == 1
+
+
+def test_it_opens_a_new_ticket_when_a_stranger_replies_to_someone_elses(cast, deliver: Deliver) -> None:
+    deliver("plain.eml")
+    first = Ticket.objects.get()
+    request = deliver("reply_from_stranger.eml", **{"CAP-1001": first.reference})
+    assert request.ticket is not None
+    assert request.ticket != first
+    assert request.ticket.requester == cast.outsider
+    assert first.messages.count() == 1
+
+
+@pytest.mark.parametrize("name", ["auto_replied.eml", "precedence_bulk.eml", "x_autoreply.eml", "bounce.eml"])
+def test_it_opens_no_ticket_for_automatic_mail(cast, deliver: Deliver, name: str) -> None:
+    request = deliver(name)
+    assert request.state == InboundRequest.State.PROCESSED
+    assert request.ticket is None
+    assert not Ticket.objects.exists()
+
+
+def test_it_does_not_add_an_out_of_office_reply_to_the_ticket(cast, deliver: Deliver) -> None:
+    deliver("plain.eml")
+    ticket = Ticket.objects.get()
+    deliver("auto_replied.eml", **{"CAP-1001": ticket.reference})
+    assert ticket.messages.count() == 1
+
+
+def test_it_quarantines_a_message_without_a_sender(db, deliver: Deliver) -> None:
+    request = deliver("no_from.eml")
+    assert request.state == InboundRequest.State.QUARANTINED
+    assert request.reason == "the message has no usable From address"
+    assert not Ticket.objects.exists()
+
+
+def test_it_quarantines_a_reply_with_too_many_attachments_at_once(cast, deliver: Deliver, settings) -> None:
+    settings.CAPDESK_MAX_ATTACHMENTS = 1
+    deliver("plain.eml")
+    ticket = Ticket.objects.get()
+    request = deliver(
+        "attachment.eml", **{"Subject: Logs attached": f"Subject: Re: [{ticket.reference}] logs"}
+    )
+    assert request.state == InboundRequest.State.QUARANTINED
+    assert request.reason == "at most 1 attachments per message"
+    assert ticket.messages.count() == 1
+
+
+def test_it_opens_a_ticket_for_a_message_with_only_an_attachment(db, deliver: Deliver) -> None:
+    raw_text_part = 'Content-Type: text/plain; charset="utf-8"\n\nThe log and a screenshot are attached.\n'
+    request = deliver("attachment.eml", **{raw_text_part: 'Content-Type: text/plain; charset="utf-8"\n\n'})
+    assert request.state == InboundRequest.State.PROCESSED
+    assert Message.objects.get().attachments.count() == 2
+
+
+def test_it_keeps_a_text_part_it_cannot_show_as_a_file() -> None:
+    raw = sample("alternative.eml").replace(b"Content-Type: text/html", b"Content-Type: text/csv")
+    mail = parse(raw)
+    assert mail.html == ""
+    assert [(f.filename, f.content_type) for f in mail.files] == [("attachment.csv", "text/csv")]
+
+
+def test_it_reads_the_id_out_of_a_message_id_with_a_comment() -> None:
+    raw = sample("plain.eml").replace(
+        b"Message-ID: <plain-1@mail.acme.test>", b"Message-ID:\n <plain-1@mail.acme.test> (added by relay)"
+    )
+    assert parse(raw).message_id == "<plain-1@mail.acme.test>"
+    assert read_identity(raw) == MailIdentity("<plain-1@mail.acme.test>", "dewi@acme.test")
+
+
+def test_it_finds_the_ticket_reference_among_other_bracketed_tags(cast, deliver: Deliver) -> None:
+    deliver("plain.eml")
+    ticket = Ticket.objects.get()
+    tagged = f"[EXT-12] Re: [{ticket.reference.lower()}]"
+    request = deliver("reply_by_reference.eml", **{"Re: [CAP-1001]": tagged})
+    assert request.ticket == ticket
