@@ -1,13 +1,18 @@
-"""Shared fixtures: personas and the worker driven step by step."""
+"""Shared fixtures: personas, the worker driven step by step, and a page in Chromium."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
+from playwright.sync_api import Page
 from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
+
+from capdesk.testing.browser import chromium_context, require_chromium
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +44,34 @@ def cast(db):  # type: ignore[no-untyped-def]
     from capdesk.testing.factories import personas
 
     return personas()
+
+
+@pytest.fixture
+def browser_page(
+    request: pytest.FixtureRequest,
+    live_server: LiveServer,
+    transactional_db: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Page]:
+    """A page in Debian's Chromium whose relative URLs go to the live server.
+
+    Transactional, because the live server answers from another thread that must see
+    what the test wrote; on PostgreSQL that means really committed.
+    """
+    if request.node.get_closest_marker("browser") is None:
+        pytest.fail("a test using browser_page must be marked @pytest.mark.browser", pytrace=False)
+    executable = require_chromium()
+    # Playwright's sync API keeps an asyncio event loop running in this thread for as
+    # long as the browser is open, so Django believes it is in async code and refuses
+    # ORM calls from the test body (SynchronousOnlyOperation). The test body is plain
+    # synchronous code and the live server works in its own thread, so the guard has
+    # nothing to protect here; it is lifted only while this fixture is active.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium_context(executable, tmp_path / "chromium-profile", live_server.url) as context:
+        yield context.pages[0] if context.pages else context.new_page()
+        # With that loop running, asgiref keys Django's connections by context, not by
+        # thread: the test body opened connections of its own. Close them while the loop
+        # still runs (afterwards they are out of reach), or PostgreSQL refuses to drop
+        # the test database at the end ("being accessed by other users").
+        connections.close_all()
