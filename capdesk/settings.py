@@ -196,6 +196,10 @@ CAPGO_WEBHOOK_TOLERANCE_SECONDS = env_int("CAPGO_WEBHOOK_TOLERANCE_SECONDS", 300
 CAPGO_API_URL = env_str("CAPGO_API_URL", "https://api.capgo.app").rstrip("/")
 CAPGO_API_KEY = env_str("CAPGO_API_KEY", "")
 
+# The support policy the desk enforces (TOML: clauses, plans, scopes, standard replies).
+# Default: Capgo's, shipped with the code. A malformed file stops start-up (check policy.E001).
+CAPDESK_POLICY = env_path("CAPDESK_POLICY", BASE_DIR / "policy" / "capgo_policy.toml")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -169,3 +169,20 @@ class RoleBinding(models.Model):
 def normalise_email(address: str) -> str:
     """Addresses compare case-insensitively in practice (RFC 5321 allows otherwise; nobody relies on it)."""
     return address.strip().lower()
+
+
+class WebhookDelivery(models.Model):
+    """A signed webhook already accepted, remembered by its webhook-id so a replay is refused."""
+
+    source = models.CharField(max_length=40, help_text="who signed it, e.g. capgo")
+    webhook_id = models.CharField(max_length=255)
+    received_at = models.DateTimeField(default=django_timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "webhook_id"], name="one_delivery_per_webhook_id")
+        ]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.webhook_id}"
