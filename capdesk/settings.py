@@ -189,6 +189,15 @@ CAPDESK_MAX_ATTACHMENTS = env_int("CAPDESK_MAX_ATTACHMENTS", 20, minimum=0)
 CAPDESK_MAGIC_LINK_MINUTES = env_int("CAPDESK_MAGIC_LINK_MINUTES", 15, minimum=1)
 CAPDESK_TICKET_PREFIX = env_str("CAPDESK_TICKET_PREFIX", "CAP")
 
+# The Capgo dashboard signs the user's identity (JWT) when it sends them to the portal.
+# The key is the platform's public key (PEM) for RS256/ES256, or a shared secret for HS256.
+CAPDESK_DASHBOARD_JWT_KEY = env_str("CAPDESK_DASHBOARD_JWT_KEY", "").replace("\\n", "\n")
+CAPDESK_DASHBOARD_JWT_ALGORITHMS = env_list("CAPDESK_DASHBOARD_JWT_ALGORITHMS", ["RS256", "ES256"])
+CAPDESK_DASHBOARD_JWT_AUDIENCE = env_str("CAPDESK_DASHBOARD_JWT_AUDIENCE", "capdesk")
+CAPDESK_DASHBOARD_JWT_ISSUER = env_str("CAPDESK_DASHBOARD_JWT_ISSUER", "https://console.capgo.app")
+# Longest lifetime (exp - iat) accepted, in seconds: these tokens are for one redirect.
+CAPDESK_DASHBOARD_JWT_MAX_AGE = env_int("CAPDESK_DASHBOARD_JWT_MAX_AGE", 300, minimum=10)
+
 # Directory sync from Capgo: the secret its outgoing webhooks are signed with
 # (Standard Webhooks, "whsec_..." base64), and the public API for `directory pull`.
 CAPGO_WEBHOOK_SECRET = env_str("CAPGO_WEBHOOK_SECRET", "")

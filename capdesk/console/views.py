@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import user_passes_test
+from django.contrib.auth.models import User
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,12 +40,18 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def _agent(request: HttpRequest) -> User:
+    """The signed-in agent; views reach this only through agent_required."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def _filtered(request: HttpRequest, view: str) -> QuerySet[Ticket]:
     tickets = agent_tickets(request.user).select_related("organization", "project", "assignee", "queue")
     if view == "open":
         tickets = tickets.filter(status__in=OPEN_STATUSES)
     elif view == "mine":
-        tickets = tickets.filter(status__in=OPEN_STATUSES, assignee=request.user)
+        tickets = tickets.filter(status__in=OPEN_STATUSES, assignee=_agent(request))
     elif view == "unassigned":
         tickets = tickets.filter(status__in=OPEN_STATUSES, assignee__isnull=True)
     elif view == "pending":
@@ -127,7 +134,7 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         actions.reply_as_agent(
             ticket,
-            agent=request.user,
+            agent=_agent(request),
             body=form.cleaned_data["body"],
             public=not form.cleaned_data["internal"],
             new_status=form.cleaned_data["status"] or None,
@@ -147,7 +154,7 @@ def ticket_status(request: HttpRequest, reference: str) -> HttpResponse:
     form = StatusForm(request.POST)
     if form.is_valid():
         actions.change_status(
-            ticket, form.cleaned_data["status"], agent=request.user, reason=form.cleaned_data["reason"]
+            ticket, form.cleaned_data["status"], agent=_agent(request), reason=form.cleaned_data["reason"]
         )
     return redirect("console:ticket", reference=ticket.reference)
 
@@ -159,7 +166,7 @@ def ticket_severity(request: HttpRequest, reference: str) -> HttpResponse:
     form = SeverityForm(request.POST)
     if form.is_valid():
         actions.change_severity(
-            ticket, form.cleaned_data["severity"], agent=request.user, reason=form.cleaned_data["reason"]
+            ticket, form.cleaned_data["severity"], agent=_agent(request), reason=form.cleaned_data["reason"]
         )
     else:
         messages.error(request, _("Changing the severity needs a reason."))
@@ -170,7 +177,7 @@ def ticket_severity(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def ticket_take(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, reference)
-    actions.assign(ticket, request.user, agent=request.user)
+    actions.assign(ticket, _agent(request), agent=_agent(request))
     return redirect("console:ticket", reference=ticket.reference)
 
 

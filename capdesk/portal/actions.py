@@ -7,8 +7,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -83,13 +82,12 @@ def redeem_magic_link(token: str) -> MagicLink | None:
     return link
 
 
-def user_for_person(person: Person) -> AbstractBaseUser:
+def user_for_person(person: Person) -> User:
     """Customers sign in as a Django user tied to their Capgo account; never staff, no password."""
     if person.user_id is not None:
         assert person.user is not None
         return person.user
-    user_model = get_user_model()
-    user = user_model.objects.create_user(username=f"capgo-{person.capgo_id}")
+    user = User.objects.create_user(username=f"capgo-{person.capgo_id}")
     user.set_unusable_password()
     user.save()
     person.user = user

@@ -37,7 +37,7 @@ class NewRequestForm(forms.Form):
 
     def __init__(self, *args: object, projects: list[Project], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        choices = [("", _("Not about one project (billing, account)"))]
+        choices: list[tuple[str, str]] = [("", str(_("Not about one project (billing, account)")))]
         choices += [(p.app_id, f"{p.name} ({p.app_id})" if p.name else p.app_id) for p in projects]
         self.fields["project"].choices = choices  # type: ignore[attr-defined]
 

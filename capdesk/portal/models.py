@@ -24,3 +24,13 @@ class MagicLink(models.Model):
 
     def __str__(self) -> str:
         return f"magic link for person {self.person_id}"
+
+
+class UsedIdentityToken(models.Model):
+    """A dashboard identity token already used: each token signs in once (replay protection)."""
+
+    jti = models.CharField(max_length=200, unique=True)
+    expires_at = models.DateTimeField(db_index=True, help_text="After this the row can be pruned")
+
+    def __str__(self) -> str:
+        return self.jti

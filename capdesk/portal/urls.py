@@ -8,6 +8,7 @@ urlpatterns = [
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("magic/<str:token>/", views.magic, name="magic"),
+    path("sso/dashboard/", views.dashboard_sign_in, name="dashboard_sign_in"),
     path("language/", views.set_language, name="language"),
     path("requests/", views.request_list, name="request_list"),
     path("requests/new/", views.request_new, name="request_new"),

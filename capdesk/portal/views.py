@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -16,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from capdesk.directory.models import Language, Person
 from capdesk.directory.queries import developer_projects_for, projects_for
@@ -24,8 +25,11 @@ from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_file, encode_payload
 from capdesk.portal import actions
 from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, ReplyForm, SignInForm
+from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
 from capdesk.tickets.models import Message
 from capdesk.tickets.scoping import customer_tickets, get_ticket_for_customer
+
+logger = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponse]
 
@@ -46,6 +50,11 @@ def customer_required(view: View) -> View:
         return view(request, person, *args, **kwargs)
 
     return wrapper
+
+
+def _channel(request: HttpRequest) -> str:
+    """C1: the dashboard's help entry and the website's portal are both official; record which."""
+    return "dashboard" if request.session.get("capdesk_channel") == "dashboard" else "portal"
 
 
 def _files(upload: UploadedFile | None) -> list[dict[str, str]]:
@@ -88,6 +97,25 @@ def magic(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+@require_GET
+def dashboard_sign_in(request: HttpRequest) -> HttpResponse:
+    """The dashboard's "Support" entry: a signed identity token in, a portal session out."""
+    try:
+        identity = verify_dashboard_token(request.GET.get("token", ""))
+    except InvalidIdentity as exc:
+        logger.info("portal.dashboard_token_refused", extra={"reason": str(exc)})
+        return render(request, "portal/token_refused.html", {"reason": str(exc)}, status=403)
+    login(
+        request, actions.user_for_person(identity.person), backend="django.contrib.auth.backends.ModelBackend"
+    )
+    request.session["capdesk_email"] = identity.email
+    request.session["capdesk_channel"] = "dashboard"
+    target = request.GET.get("next", "")
+    response = redirect(target if target.startswith("/portal/") else "portal:requests")
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, identity.person.language, samesite="Lax")
+    return response
+
+
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
@@ -123,7 +151,7 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
             "files": _files(data.get("attachment")),
         }
         receipt = intake.receive(
-            channel="portal",
+            channel=_channel(request),
             raw=encode_payload(payload),
             idempotency_key=f"portal:{data['idempotency_key']}",
             claimed_sender=request.session.get("capdesk_email", person.primary_email),
@@ -195,7 +223,7 @@ def request_reply(request: HttpRequest, person: Person, reference: str) -> HttpR
         "files": _files(form.cleaned_data.get("attachment")),
     }
     receipt = intake.receive(
-        channel="portal",
+        channel=_channel(request),
         raw=encode_payload(payload),
         idempotency_key=f"portal:{form.cleaned_data['idempotency_key']}",
         claimed_sender=request.session.get("capdesk_email", person.primary_email),
@@ -212,10 +240,7 @@ def set_language(request: HttpRequest, person: Person) -> HttpResponse:
     if language in Language.values:
         person.language = language
         person.save(update_fields=["language"])
-    response = redirect(
-        request.POST.get("next")
-        if str(request.POST.get("next", "")).startswith("/portal/")
-        else "portal:requests"
-    )
+    target = request.POST.get("next", "")
+    response = redirect(target if target.startswith("/portal/") else "portal:requests")
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, person.language, samesite="Lax")
     return response

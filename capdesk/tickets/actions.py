@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -33,7 +33,7 @@ def _event(
     ticket: Ticket,
     kind: str,
     *,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     person: Person | None = None,
     reason: str = "",
     **data: object,
@@ -164,7 +164,7 @@ def record_customer_reply(
 def reply_as_agent(
     ticket: Ticket,
     *,
-    agent: AbstractBaseUser,
+    agent: User,
     body: str,
     public: bool = True,
     new_status: str | None = None,
@@ -194,7 +194,7 @@ def reply_as_agent(
 
 
 @transaction.atomic
-def change_status(ticket: Ticket, status: str, *, agent: AbstractBaseUser | None, reason: str = "") -> None:
+def change_status(ticket: Ticket, status: str, *, agent: User | None, reason: str = "") -> None:
     if status not in Status.values:
         raise ValueError(f"unknown status {status!r}")
     previous = ticket.status
@@ -207,9 +207,9 @@ def change_status(ticket: Ticket, status: str, *, agent: AbstractBaseUser | None
 
 
 @transaction.atomic
-def assign(ticket: Ticket, assignee: AbstractBaseUser | None, *, agent: AbstractBaseUser) -> None:
+def assign(ticket: Ticket, assignee: User | None, *, agent: User) -> None:
     previous = ticket.assignee_id
-    ticket.assignee = assignee  # type: ignore[assignment]
+    ticket.assignee = assignee
     if ticket.status == Status.NEW and assignee is not None:
         ticket.status = Status.OPEN
     ticket.save(update_fields=["assignee", "status"])
@@ -219,7 +219,7 @@ def assign(ticket: Ticket, assignee: AbstractBaseUser | None, *, agent: Abstract
 
 
 @transaction.atomic
-def change_severity(ticket: Ticket, severity: str, *, agent: AbstractBaseUser, reason: str) -> None:
+def change_severity(ticket: Ticket, severity: str, *, agent: User, reason: str) -> None:
     if severity not in Severity.values:
         raise ValueError(f"unknown severity {severity!r}")
     previous = ticket.severity

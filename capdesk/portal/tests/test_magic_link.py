@@ -9,7 +9,7 @@ from capdesk.portal.models import MagicLink
 
 
 def _link_from_outbox() -> str:
-    match = re.search(r"/portal/magic/([\w-]+)/", mail.outbox[-1].body)
+    match = re.search(r"/portal/magic/([\w-]+)/", str(mail.outbox[-1].body))
     assert match, mail.outbox[-1].body
     return match.group(0)
 

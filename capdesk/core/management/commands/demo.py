@@ -20,7 +20,7 @@ from capdesk.tickets.models import Queue
 
 NAMESPACE = uuid.UUID("6f1c2f3e-2a4b-4c1d-9e55-0c0ffee0d35c")
 
-ORGS = [
+ORGS: list[tuple[str, str, str, str, dict[str, Any]]] = [
     # name, plan, status, timezone, extras
     ("Kopi Nusantara", "team", "active", "Asia/Jakarta", {}),
     (
@@ -41,7 +41,7 @@ PROJECTS = [
     ("com.tinytrial.todo", "Todo Trial", "Tiny Trial Apps"),
     ("com.makercredits.scan", "Scan It", "Maker Credits Co"),
 ]
-PEOPLE = [
+PEOPLE: list[tuple[str, str, str, list[tuple[str, str, str | None]]]] = [
     # name, email, language, [(role, org, app_id or None)]
     (
         "Dewi Santoso",
@@ -138,12 +138,12 @@ class Command(BaseCommand):
         for name, email, language, bindings in PEOPLE:
             person = Person.objects.create(capgo_id=_uuid("person", email), name=name, language=language)
             EmailAddress.objects.create(person=person, email=email, primary=True)
-            for role, org, app_id in bindings:
+            for role, org, bound_app in bindings:
                 RoleBinding.objects.create(
                     person=person,
                     organization=orgs[org],
                     role=role,
-                    project=projects[app_id] if app_id else None,
+                    project=projects[bound_app] if bound_app else None,
                 )
         return True
 
