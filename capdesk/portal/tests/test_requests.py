@@ -138,3 +138,20 @@ def test_the_language_switch_is_remembered_on_the_person(cast, as_customer):
     client.post("/portal/language/", {"language": "id", "next": "/portal/requests/"})
     cast.developer.refresh_from_db()
     assert cast.developer.language == "id"
+
+
+def test_an_indonesian_speaker_gets_the_portal_and_the_acknowledgement_in_indonesian(
+    cast, as_customer, run_worker
+):
+    cast.developer.language = "id"
+    cast.developer.save()
+    client = as_customer(cast.developer)
+    client.cookies["django_language"] = "id"
+    page = client.get("/portal/requests/new/").content.decode()
+    assert "Permintaan baru" in page
+    assert "Tingkat keparahan" in page
+    _new(client, project="com.acme.shop")
+    run_worker()
+    (ack,) = mail.outbox
+    assert "Permintaan Anda sudah kami terima" in ack.subject
+    assert "dicatat sebagai CAP-" in ack.body
