@@ -34,7 +34,13 @@ from capdesk.policy.document import (
     Scope,
     SlaRule,
 )
-from capdesk.policy.reply_keys import FRAGMENT_PLACEHOLDERS, REPLY_PLACEHOLDERS, Fragment, ReplyKey
+from capdesk.policy.reply_keys import (
+    FRAGMENT_PLACEHOLDERS,
+    REASON_FRAGMENTS,
+    REPLY_PLACEHOLDERS,
+    Fragment,
+    ReplyKey,
+)
 from capdesk.policy.toml_lines import line_of
 from capdesk.policy.types import GROUPS, Group, Severity
 
@@ -308,10 +314,17 @@ class _Reader:
             queue = self.text_value((*path, "queue"))
             if queue not in queues:
                 raise self.fail((*path, "queue"), f"unknown queue {queue!r}")
+            scope_clauses = self.strings((*path, "clauses"), among=clauses, what="clause id")
+            if group == Group.NOT_COVERED and (not scope_clauses or scope_clauses[0] not in REASON_FRAGMENTS):
+                raise self.fail(
+                    (*path, "clauses"),
+                    "a not_covered scope must cite first one of "
+                    f"{', '.join(sorted(set(REASON_FRAGMENTS) - {'E1'}))}: its reply explains that clause",
+                )
             scopes[scope_id] = Scope(
                 id=scope_id,
                 group=Group(group),
-                clauses=self.strings((*path, "clauses"), among=clauses, what="clause id"),
+                clauses=scope_clauses,
                 queue=queue,
                 areas=frozenset(self.strings((*path, "areas"))) if "areas" in entry else frozenset(),
                 severity=self.severity((*path, "severity")) if "severity" in entry else None,

@@ -52,6 +52,16 @@ class Fragment(StrEnum):
     NO_GRANTORS = "no_grantors"
 
 
+# The clause a redirect_community rests on picks the fragment that explains it:
+# E1 (no paid resources) or the not-covered clause of the scope.
+REASON_FRAGMENTS = {
+    "E1": Fragment.REASON_E1,
+    "X1": Fragment.REASON_X1,
+    "X2": Fragment.REASON_X2,
+    "X3": Fragment.REASON_X3,
+    "S0": Fragment.REASON_S0,
+}
+
 POLICY_PLACEHOLDERS = frozenset(
     {
         "support_address",

@@ -178,6 +178,7 @@ class Decision:
     clauses: tuple[str, ...]
     explanation: tuple[str, ...]
     declared_severity: Severity | None = None
+    severity_downgraded: bool = False  # Urgent lowered for want of a production impact
     sla: SlaTier = SlaTier.NONE
     reason: str = ""  # the fragment that says why, for replies that decline
     project: ProjectRef | None = None

@@ -192,3 +192,12 @@ def test_it_reports_a_threshold_outside_zero_to_one(policy_copy: BrokenCopy) -> 
 def test_it_reports_a_file_it_cannot_read(tmp_path: Path) -> None:
     error = refused(tmp_path / "nowhere.toml")
     assert error.line is None and "cannot read" in error.reason
+
+
+def test_it_refuses_a_not_covered_scope_whose_reply_could_not_say_why(policy_copy: BrokenCopy) -> None:
+    path, _ = policy_copy(
+        '[scopes."out.rewrite"]\nclauses = ["X2"]', '[scopes."out.rewrite"]\nclauses = ["C4"]'
+    )
+    error = refused(path)
+    assert error.line == path.read_text().splitlines().index('clauses = ["C4"]') + 1
+    assert "must cite first one of S0, X1, X2, X3" in error.reason
