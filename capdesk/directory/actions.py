@@ -20,6 +20,8 @@ from django.utils import timezone
 from capdesk.directory.models import EmailAddress, Organization, Person, Project, RoleBinding, WebhookDelivery
 from capdesk.directory.sync import records as r
 from capdesk.directory.sync.events import CapgoEvent
+from capdesk.directory.sync.importer import Batch
+from capdesk.directory.sync.pull import Snapshot
 from capdesk.directory.sync.summary import Summary
 
 logger = logging.getLogger(__name__)
@@ -314,4 +316,64 @@ def receive_capgo_webhook(webhook_id: str, event: CapgoEvent) -> Summary:
             "changed": summary.changed,
         },
     )
+    return summary
+
+
+# Full listings: `directory pull` ------------------------------------------------------
+
+
+def apply_snapshot(
+    snapshot: Snapshot, *, prune_organizations: bool = False, dry_run: bool = False
+) -> Summary:
+    """Make the directory match a pull from Capgo's API, in one transaction (rolled back on ``dry_run``).
+
+    Each listed organization's apps and bindings become exactly what Capgo listed.
+    Organizations the API key did not list are left alone unless ``prune_organizations``:
+    a key sees only its own user's organizations, not necessarily all of Capgo's.
+    """
+    summary = Summary(warnings=list(snapshot.warnings))
+    with transaction.atomic():
+        # Every row first, pruning last: an app that moved between two listed
+        # organizations is then moved, not deleted from one and created in the other.
+        orgs = [upsert_organization(listing.organization, summary) for listing in snapshot.listings]
+        for person in snapshot.people.values():
+            upsert_person(person, summary)
+        for listing in snapshot.listings:
+            for project in listing.projects:
+                upsert_project(project, summary)
+        for listing in snapshot.listings:
+            for binding in listing.bindings:
+                upsert_binding(binding, summary)
+        for org, listing in zip(orgs, snapshot.listings, strict=True):
+            prune_organization(
+                org, app_ids=[p.app_id for p in listing.projects], bindings=listing.bindings, summary=summary
+            )
+        if prune_organizations:
+            listed = [listing.organization.capgo_id for listing in snapshot.listings]
+            for capgo_id in Organization.objects.exclude(capgo_id__in=listed).values_list(
+                "capgo_id", flat=True
+            ):
+                delete_organization(capgo_id, summary)
+        if dry_run:
+            transaction.set_rollback(True)
+    return summary
+
+
+# Files: `directory import` -------------------------------------------------------------
+
+
+def import_batch(batch: Batch, *, dry_run: bool = False) -> Summary:
+    """Write a checked import in one transaction: all of it or, on any error, none (rolled back on ``dry_run``)."""
+    summary = Summary()
+    with transaction.atomic():
+        for org in batch.organizations:
+            upsert_organization(org, summary)
+        for person in batch.people:
+            upsert_person(person, summary)
+        for project in batch.projects:
+            upsert_project(project, summary)
+        for binding in batch.bindings:
+            upsert_binding(binding, summary)
+        if dry_run:
+            transaction.set_rollback(True)
     return summary

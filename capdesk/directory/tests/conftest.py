@@ -15,6 +15,7 @@ from django.test import Client
 
 from capdesk.core import webhook_signatures
 from capdesk.directory.tests.capgo_payloads import body
+from capdesk.directory.tests.fake_capgo_api import API_KEY, FakeCapgo, serving
 
 WEBHOOK_SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtZGlyZWN0b3J5LXRlc3Rz"  # base64 of a fixed test key
 WEBHOOK_URL = "/hooks/capgo/"
@@ -66,3 +67,12 @@ def deliver(client: Client, webhook_secret: str, db: None) -> Iterator[Deliver]:
         return Reply(status_code=response.status_code, content=response.content)
 
     yield post
+
+
+@pytest.fixture
+def capgo_api(settings: LazySettings, db: None) -> Iterator[FakeCapgo]:
+    """The fake Capgo API on a random loopback port, with the desk configured to read it."""
+    with serving(FakeCapgo()) as api:
+        settings.CAPGO_API_URL = api.url
+        settings.CAPGO_API_KEY = API_KEY
+        yield api
