@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "capdesk.directory",
     "capdesk.policy",
     "capdesk.tickets",
+    "capdesk.sla",
     "capdesk.intake",
     "capdesk.notify",
     "capdesk.portal",

@@ -1,0 +1,129 @@
+"""Deadline maths: add business time to an instant, or measure it between two instants.
+
+Pure functions of a ``Calendar`` and aware datetimes; they return aware UTC datetimes.
+
+Why the care: a calendar's ranges are wall-clock times in its zone, but the clock
+runs in real time. Inside a stretch of constant UTC offset, wall time is real time
+plus that offset, so a wall-clock range maps to one real interval. The work is
+therefore done stretch by stretch: find where the offset changes (a DST change),
+and within each stretch map that stretch's local days' ranges back to UTC. The
+hour repeated when DST ends then lies in two stretches and counts twice; the hour
+skipped when DST starts lies in none and counts not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from capdesk.sla.calendar import Calendar
+
+# The offset is probed once a day: tzdb has no zone whose offset changes and changes
+# back within 24 hours, so a change between two probes is found by bisection.
+_PROBE = timedelta(days=1)
+_PROBES_PER_STRETCH = 7
+# A calendar that is closed this long in a row is a mistake (say, holidays listed for
+# every open day), not a deadline: stop instead of searching forever.
+_GIVE_UP_AFTER = timedelta(days=3660)
+_ZERO = timedelta(0)
+
+
+class NoBusinessHours(ValueError):
+    """The calendar has no open time left within ten years of the start."""
+
+
+def add_business_time(calendar: Calendar, start: datetime, duration: timedelta) -> datetime:
+    """The earliest instant by which ``duration`` of business time has passed since ``start``."""
+    if duration < _ZERO:
+        raise ValueError("a duration of business time cannot be negative")
+    begin = _naive_utc(start)
+    if duration == _ZERO or calendar.always_open:
+        return (begin + duration).replace(tzinfo=UTC)
+    remaining = duration
+    for lo, hi in _open_intervals(calendar, begin):
+        if hi - lo >= remaining:
+            return (lo + remaining).replace(tzinfo=UTC)
+        remaining -= hi - lo
+    raise AssertionError("unreachable: _open_intervals never ends")  # pragma: no cover
+
+
+def business_time_between(calendar: Calendar, start: datetime, end: datetime) -> timedelta:
+    """Business time inside [start, end); zero if end is not after start."""
+    begin, finish = _naive_utc(start), _naive_utc(end)
+    if finish <= begin:
+        return _ZERO
+    if calendar.always_open:
+        return finish - begin
+    total = _ZERO
+    for lo, hi in _open_intervals(calendar, begin, until=finish):
+        if lo >= finish:
+            break
+        total += min(hi, finish) - lo
+    return total
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("instants must be timezone-aware")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _open_intervals(
+    calendar: Calendar, begin: datetime, until: datetime | None = None
+) -> Iterator[tuple[datetime, datetime]]:
+    """The calendar's open time from ``begin`` on, as ordered [lo, hi) intervals in naive UTC."""
+    last_open = begin
+    for stretch_start, stretch_end, offset in _stretches(calendar.zone, begin):
+        if until is not None and stretch_start >= until:
+            return
+        if stretch_start - last_open > _GIVE_UP_AFTER:
+            raise NoBusinessHours("the calendar has no business hours within ten years")
+        wall_end = stretch_end + offset
+        day = (stretch_start + offset).date()
+        while (midnight := datetime.combine(day, time())) < wall_end:
+            for open_minute, close_minute in calendar.ranges_on(day):
+                lo = max(midnight + timedelta(minutes=open_minute) - offset, stretch_start)
+                hi = min(midnight + timedelta(minutes=close_minute) - offset, stretch_end)
+                if lo < hi:
+                    last_open = hi
+                    yield lo, hi
+            day += timedelta(days=1)
+
+
+def _stretches(zone: ZoneInfo, begin: datetime) -> Iterator[tuple[datetime, datetime, timedelta]]:
+    """Consecutive [start, end) stretches of naive UTC time with one UTC offset, from ``begin`` on.
+
+    A long stretch is cut into pieces of a week; the pieces carry the same offset.
+    """
+    start, offset = begin, _offset(zone, begin)
+    while True:
+        end = start
+        for _ in range(_PROBES_PER_STRETCH):
+            probe = end + _PROBE
+            if _offset(zone, probe) != offset:
+                end = _first_change(zone, end, probe, offset)
+                break
+            end = probe
+        yield start, end, offset
+        start, offset = end, _offset(zone, end)
+
+
+def _offset(zone: ZoneInfo, moment: datetime) -> timedelta:
+    offset = zone.fromutc(moment.replace(tzinfo=zone)).utcoffset()
+    assert offset is not None  # a ZoneInfo always knows its offset
+    return offset
+
+
+def _first_change(zone: ZoneInfo, lo: datetime, hi: datetime, offset: timedelta) -> datetime:
+    """The first whole second in (lo, hi] whose offset is not ``offset`` (tzdb changes on whole seconds)."""
+    base = lo.replace(microsecond=0)
+    # The change happens at a whole second in (lo, hi], so also in (base, floor(hi)].
+    low, high = 0, (hi - base) // timedelta(seconds=1)  # offset(base + low) == offset != offset(base + high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _offset(zone, base + timedelta(seconds=middle)) == offset:
+            low = middle
+        else:
+            high = middle
+    return base + timedelta(seconds=high)

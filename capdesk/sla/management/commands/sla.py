@@ -1,0 +1,78 @@
+"""`capdesk sla deadline`: the deadline maths from the command line (DESIGN.md's stable interface).
+
+    capdesk sla deadline --calendar FILE --start ISO8601 (--business-minutes N | --minutes N)
+
+prints the deadline as ISO 8601 UTC (``2026-12-28T10:00:00Z``). ``--business-minutes``
+counts only the calendar's open time; ``--minutes`` is plain elapsed time (a 24/7
+target), and the calendar file is still read and checked.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from capdesk.sla.business_time import NoBusinessHours, add_business_time
+from capdesk.sla.calendar_file import CalendarError, load_calendar
+
+
+def format_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z; seconds always, fractions only when there are any."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+def parse_start(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--start {text!r} is not an ISO 8601 date and time") from None
+    if moment.tzinfo is None:
+        raise CommandError(f"--start {text!r} has no UTC offset (add Z or +07:00)")
+    return moment
+
+
+def _minutes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise CommandError(f"{text!r} is not a whole number of minutes") from None
+    if value < 0:
+        raise CommandError(f"{text!r} minutes: the number cannot be negative")
+    return value
+
+
+class Command(BaseCommand):
+    help = "SLA tools. `deadline`: when a target is due, on a business-hours calendar."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        deadline = sub.add_parser(
+            "deadline", help="Print the deadline (ISO 8601 UTC) of a target started at --start."
+        )
+        deadline.add_argument("--calendar", required=True, type=Path, help="Calendar file (TOML).")
+        deadline.add_argument(
+            "--start", required=True, help="ISO 8601 with a UTC offset, e.g. 2026-03-27T17:00:00+01:00."
+        )
+        amount = deadline.add_mutually_exclusive_group(required=True)
+        amount.add_argument("--business-minutes", type=str, help="Minutes of the calendar's open time.")
+        amount.add_argument("--minutes", type=str, help="Minutes of plain elapsed time.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            calendar = load_calendar(options["calendar"])
+        except CalendarError as exc:
+            raise CommandError(str(exc)) from None
+        start = parse_start(options["start"])
+        if options["minutes"] is not None:
+            deadline = start + timedelta(minutes=_minutes(options["minutes"]))
+        else:
+            try:
+                deadline = add_business_time(
+                    calendar, start, timedelta(minutes=_minutes(options["business_minutes"]))
+                )
+            except NoBusinessHours as exc:
+                raise CommandError(f"{options['calendar']}: {exc}") from None
+        self.stdout.write(format_utc(deadline))
