@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: run test install install-dev lint typecheck check lock demo clean
+.PHONY: run test install install-dev lint typecheck check pytest lock demo clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Capdesk needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -36,12 +36,21 @@ run: install
 	exec $(BIN)/capdesk run
 
 ## make test: install the development dependencies and run the whole suite
-test: install-dev
+# One target per step, so `make -k test` (as .ci/run does) still runs pytest when lint fails.
+test: lint typecheck check pytest
+
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install-dev
 	$(BIN)/mypy capdesk
+
+check: install-dev
 	$(BIN)/capdesk check --fail-level WARNING
 	$(BIN)/capdesk makemigrations --check --dry-run -v 0
+
+pytest: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## make lock: re-resolve the lock files after editing pyproject.toml
