@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "capdesk.notify",
     "capdesk.portal",
     "capdesk.console",
+    "capdesk.status",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +210,20 @@ CAPGO_API_KEY = env_str("CAPGO_API_KEY", "")
 # The support policy the desk enforces (TOML: clauses, plans, scopes, standard replies).
 # Default: Capgo's, shipped with the code. A malformed file stops start-up (check policy.E001).
 CAPDESK_POLICY = env_path("CAPDESK_POLICY", BASE_DIR / "policy" / "capgo_policy.toml")
+
+# The public status page (M1, M2). Its address is where incident shortlinks point; the
+# page id is derived from it when empty. Times in the v2 JSON and the page's day
+# boundaries (uptime bars) use the zone below. Strict mode never emits Statuspage's
+# `maintenance` indicator or `under_maintenance` status, which some exporters reject.
+CAPDESK_STATUS_URL = env_str("CAPDESK_STATUS_URL", f"{BASE_URL}/status").rstrip("/")
+CAPDESK_STATUS_PAGE_NAME = env_str("CAPDESK_STATUS_PAGE_NAME", "Capgo")
+CAPDESK_STATUS_PAGE_ID = env_str("CAPDESK_STATUS_PAGE_ID", "")
+CAPDESK_STATUS_TIME_ZONE = env_str("CAPDESK_STATUS_TIME_ZONE", "Etc/UTC")  # checked at start-up (status.E001)
+CAPDESK_STATUS_STRICT = env_bool("CAPDESK_STATUS_STRICT", False)
+# Subscriber webhooks: seconds to wait for an endpoint, and whether http:// and private or
+# loopback addresses are allowed (only for tests and closed networks: it opens SSRF).
+CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS = env_int("CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
+CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL = env_bool("CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL", False)
 
 LOGGING = {
     "version": 1,

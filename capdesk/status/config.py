@@ -1,0 +1,41 @@
+"""The status page's identity and options, read from settings (capdesk/settings.py documents each)."""
+
+from __future__ import annotations
+
+import hashlib
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+
+def page_url() -> str:
+    return str(settings.CAPDESK_STATUS_URL).rstrip("/")
+
+
+def page_name() -> str:
+    return str(settings.CAPDESK_STATUS_PAGE_NAME)
+
+
+def page_id() -> str:
+    """The configured id, else one derived from the page URL: stable across restarts and nodes."""
+    configured = str(settings.CAPDESK_STATUS_PAGE_ID)
+    if configured:
+        return configured
+    return hashlib.sha256(page_url().encode()).hexdigest()[:12]
+
+
+def time_zone_name() -> str:
+    return str(settings.CAPDESK_STATUS_TIME_ZONE)
+
+
+def page_zone() -> ZoneInfo:
+    return ZoneInfo(time_zone_name())
+
+
+def strict() -> bool:
+    return bool(settings.CAPDESK_STATUS_STRICT)
+
+
+def incident_url(public_id: str) -> str:
+    """The shortlink: the incident's own page, which outlives any link shortener."""
+    return f"{page_url()}/incidents/{public_id}"

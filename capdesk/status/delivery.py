@@ -1,0 +1,220 @@
+"""The worker's side of subscriptions: fan an event out, then deliver each webhook with retries.
+
+Email goes through the notify outbox (it has its own retries and log). Webhooks are
+POSTed here, signed per Standard Webhooks, with the same ``webhook-id`` on every retry;
+each attempt is logged. A delivery is claimed by pushing its next attempt into the
+future before the HTTP call, so two workers never post the same attempt, and no row
+lock is held while waiting on someone else's server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from capdesk.core.webhook_signatures import sign
+from capdesk.notify.actions import queue_email
+from capdesk.status import config
+from capdesk.status.models import StatusEvent, Subscriber, WebhookAttempt, WebhookDelivery
+from capdesk.status.subscriber_actions import SubscriptionRefused, check_endpoint, unsubscribe_url
+from capdesk.status.v2 import rfc3339
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+USER_AGENT = "Capdesk-Status-Webhooks/1"
+
+
+def _concerns(event: StatusEvent, wanted: set[int]) -> bool:
+    """No chosen components means everything; an event without components concerns everyone."""
+    return not wanted or not event.component_ids or bool(wanted & set(event.component_ids))
+
+
+def _email(event: StatusEvent, subscriber: Subscriber) -> None:
+    link = unsubscribe_url(subscriber)
+    with translation.override(subscriber.language):
+        context = {
+            "event": event,
+            "payload": event.payload,
+            "unsubscribe_url": link,
+            "page_url": config.page_url(),
+        }
+        kind = "incident" if event.kind == StatusEvent.Kind.INCIDENT_UPDATE else "component"
+        subject = render_to_string(f"status/email/{kind}_subject.txt", context).strip()
+        body = render_to_string(f"status/email/{kind}.txt", context)
+    queue_email(
+        to=subscriber.email,
+        subject=subject,
+        body_text=body,
+        kind="status_update",
+        # RFC 2369 and RFC 8058: one-click unsubscribe by POST, answered without a login.
+        headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+
+
+def fan_out(event_id: int) -> int:
+    """One outbox email or webhook delivery per interested, confirmed subscriber. Returns how many."""
+    from capdesk.status.tasks import deliver_webhook
+
+    with transaction.atomic():
+        event = (
+            StatusEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id, fanned_out_at__isnull=True)
+            .first()
+        )
+        if event is None:
+            return 0
+        subscribers = Subscriber.objects.filter(
+            confirmed_at__isnull=False, unsubscribed_at__isnull=True
+        ).prefetch_related("components")
+        count = 0
+        for subscriber in subscribers.iterator(chunk_size=500):
+            if not _concerns(event, {c.pk for c in subscriber.components.all()}):
+                continue
+            if subscriber.kind == Subscriber.Kind.EMAIL:
+                _email(event, subscriber)
+            else:
+                delivery = WebhookDelivery.objects.create(event=event, subscriber=subscriber)
+                transaction.on_commit(partial(deliver_webhook.enqueue, delivery.pk))
+            count += 1
+        event.fanned_out_at = timezone.now()
+        event.save(update_fields=["fanned_out_at"])
+    return count
+
+
+def fan_out_pending(limit: int = 50) -> int:
+    """Scheduler sweep: events whose fan-out task was lost (a crash between commit and enqueue)."""
+    stale = timezone.now() - timedelta(seconds=30)
+    pending = list(
+        StatusEvent.objects.filter(fanned_out_at__isnull=True, created_at__lte=stale).values_list(
+            "pk", flat=True
+        )[:limit]
+    )
+    for pk in pending:
+        fan_out(pk)
+    return len(pending)
+
+
+def webhook_body(delivery: WebhookDelivery) -> bytes:
+    """Statuspage's body: meta (this subscriber's unsubscribe link), then the event's frozen payload."""
+    meta = {
+        "unsubscribe": unsubscribe_url(delivery.subscriber),
+        "documentation": f"{config.page_url()}/subscribe/",
+        "generated_at": rfc3339(delivery.event.created_at),
+    }
+    payload: dict[str, Any] = {"meta": meta, **delivery.event.payload}
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # Statuspage's rule: a 3xx is a failure. Following it would also let an endpoint
+    # bounce the desk to an address check_endpoint refused.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310 (scheme checked)
+    opener = urllib.request.build_opener(_NoRedirects)
+    timeout = settings.CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            response.read(65536)  # drain a little so keep-alive servers are not cut mid-answer
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def _claim(delivery_id: int) -> WebhookDelivery | None:
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("event", "subscriber")
+            .filter(pk=delivery_id, state=WebhookDelivery.State.QUEUED, next_attempt_at__lte=timezone.now())
+            .first()
+        )
+        if delivery is None:
+            return None
+        delivery.attempts += 1
+        lease = settings.CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS + 60
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=lease)
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    return delivery
+
+
+def deliver_webhook(delivery_id: int) -> bool:
+    """One attempt at one delivery; logged, and on failure retried later with backoff."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return False
+    subscriber = delivery.subscriber
+    started = time.monotonic()
+    status_code: int | None = None
+    error = ""
+    if not subscriber.is_active:
+        error = "subscriber is no longer active"
+    else:
+        body = webhook_body(delivery)
+        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+        headers.update(sign(subscriber.secret, delivery.public_id, body))
+        try:
+            check_endpoint(subscriber.endpoint)
+            status_code = _post(subscriber.endpoint, body, headers)
+        except SubscriptionRefused as exc:
+            error = str(exc)
+        except (OSError, ValueError) as exc:  # refused, reset, timed out, TLS, bad URL
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+    ok = status_code is not None and 200 <= status_code < 300
+    with transaction.atomic():
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            status_code=status_code,
+            error=error,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+        if ok:
+            delivery.state = WebhookDelivery.State.DELIVERED
+            delivery.delivered_at = timezone.now()
+            delivery.last_error = ""
+        else:
+            delivery.last_error = error or f"HTTP {status_code}"
+            gone = not subscriber.is_active
+            if gone or delivery.attempts >= MAX_ATTEMPTS:
+                delivery.state = WebhookDelivery.State.FAILED
+            delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
+        delivery.save()
+    if not ok:
+        logger.warning(
+            "status.webhook_failed",
+            extra={"delivery": delivery.public_id, "attempts": delivery.attempts, "status_code": status_code},
+        )
+    return ok
+
+
+def deliver_due(limit: int = 100) -> int:
+    """Scheduler sweep: webhook deliveries whose retry time has come. Returns how many were tried."""
+    due = list(
+        WebhookDelivery.objects.filter(
+            state=WebhookDelivery.State.QUEUED, next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in due:
+        deliver_webhook(pk)
+    return len(due)

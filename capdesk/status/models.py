@@ -1,0 +1,330 @@
+"""The status page's data: components, incidents and maintenance, their history, and subscribers.
+
+Names and enums follow Atlassian Statuspage's public v2 API, which the JSON documents
+reproduce, so a field here maps to a field there without translation tables.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_public_id() -> str:
+    """A 12-character id in Statuspage's style: stable, opaque, and not a row count."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
+
+
+class ComponentStatus(models.TextChoices):
+    OPERATIONAL = "operational", _("Operational")
+    DEGRADED_PERFORMANCE = "degraded_performance", _("Degraded performance")
+    PARTIAL_OUTAGE = "partial_outage", _("Partial outage")
+    MAJOR_OUTAGE = "major_outage", _("Major outage")
+    UNDER_MAINTENANCE = "under_maintenance", _("Under maintenance")
+
+
+class Impact(models.TextChoices):
+    NONE = "none", _("None")
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    CRITICAL = "critical", _("Critical")
+    MAINTENANCE = "maintenance", _("Maintenance")
+
+
+class IncidentStatus(models.TextChoices):
+    INVESTIGATING = "investigating", _("Investigating")
+    IDENTIFIED = "identified", _("Identified")
+    MONITORING = "monitoring", _("Monitoring")
+    RESOLVED = "resolved", _("Resolved")
+    POSTMORTEM = "postmortem", _("Postmortem")
+
+
+class MaintenanceStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_PROGRESS = "in_progress", _("In progress")
+    VERIFYING = "verifying", _("Verifying")
+    COMPLETED = "completed", _("Completed")
+
+
+UNRESOLVED_INCIDENT = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING)
+ACTIVE_MAINTENANCE = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
+ALL_STATUSES = [*IncidentStatus.choices, *MaintenanceStatus.choices]
+
+
+class ComponentGroup(models.Model):
+    """A heading that gathers components on the page (shown as a group component in the v2 JSON)."""
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="status_group_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Component(models.Model):
+    """One part of Capgo the public can see the state of (Live update API, Console ...)."""
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    group = models.ForeignKey(
+        ComponentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="components"
+    )
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=24, choices=ComponentStatus.choices, default=ComponentStatus.OPERATIONAL
+    )
+    showcase = models.BooleanField(default=True, help_text=_("Show its uptime bars on the page"))
+    only_show_if_degraded = models.BooleanField(default=False)
+    start_date = models.DateField(null=True, blank=True, help_text=_("Uptime is counted from this day"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="status_component_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Incident(models.Model):
+    """An incident or a scheduled maintenance: Statuspage models both as incidents, and so do we."""
+
+    class Kind(models.TextChoices):
+        INCIDENT = "incident", _("Incident")
+        MAINTENANCE = "maintenance", _("Scheduled maintenance")
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INCIDENT)
+    name = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=ALL_STATUSES)
+    impact = models.CharField(max_length=12, choices=Impact.choices, default=Impact.NONE)
+    components = models.ManyToManyField(Component, blank=True, related_name="incidents")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=timezone.now)
+    monitoring_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    scheduled_until = models.DateTimeField(null=True, blank=True)
+    # Maintenance only: move to in_progress at scheduled_for and to completed at
+    # scheduled_until without anyone at the keyboard (Statuspage's auto transitions).
+    auto_transition = models.BooleanField(default=True)
+    # RFC 5545 SEQUENCE of the maintenance's calendar event: bumped whenever its window
+    # moves, so calendar clients replace the old event instead of keeping both.
+    sequence = models.PositiveIntegerField(default=0)
+    postmortem_body = models.TextField(blank=True)
+    postmortem_published_at = models.DateTimeField(null=True, blank=True)
+    automatic = models.BooleanField(default=False, help_text=_("Opened by a monitor, not by a person"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "status"]),
+            models.Index(fields=["kind", "-started_at"]),
+            models.Index(fields=["-updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.kind == self.Kind.MAINTENANCE
+
+    @property
+    def is_open(self) -> bool:
+        """Unresolved incident, or maintenance not yet completed."""
+        if self.is_maintenance:
+            return self.status != MaintenanceStatus.COMPLETED
+        return self.status in UNRESOLVED_INCIDENT
+
+
+class Maintenance(Incident):
+    """Scheduled maintenance seen on its own in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("scheduled maintenance")
+        verbose_name_plural = _("scheduled maintenance")
+
+
+class IncidentUpdate(models.Model):
+    """One timestamped message on an incident or maintenance (investigating, identified ...)."""
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=16, choices=ALL_STATUSES)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    display_at = models.DateTimeField(default=timezone.now)
+    deliver_notifications = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-display_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.status} on {self.incident}"
+
+
+class ComponentStatusChange(models.Model):
+    """A component moved from one status to another: the history uptime bars are drawn from."""
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="changes")
+    old_status = models.CharField(max_length=24, choices=ComponentStatus.choices)
+    new_status = models.CharField(max_length=24, choices=ComponentStatus.choices)
+    at = models.DateTimeField(default=timezone.now)
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="component_changes"
+    )
+    update = models.ForeignKey(
+        IncidentUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="component_changes"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["component", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.component}: {self.old_status} -> {self.new_status}"
+
+
+class PageState(models.Model):
+    """The one row whose version moves on every change, so rendered documents are cached until then."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"status page v{self.version}"
+
+
+class Subscriber(models.Model):
+    """Someone told of incidents and maintenance by email or webhook, once the address is confirmed."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("Email")
+        WEBHOOK = "webhook", _("Webhook")
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # The address told (email) or the contact that confirms the endpoint (webhook).
+    email = models.EmailField()
+    endpoint = models.URLField(max_length=2000, blank=True)
+    secret = models.CharField(max_length=100, blank=True, help_text=_("Standard Webhooks secret (whsec_...)"))
+    components = models.ManyToManyField(
+        Component, blank=True, related_name="subscribers", help_text=_("None selected: every component")
+    )
+    language = models.CharField(max_length=8, default="en")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "confirmed_at", "unsubscribed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} subscriber {self.public_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class StatusEvent(models.Model):
+    """Something subscribers are told about, with its payload as it was; the worker fans it out."""
+
+    class Kind(models.TextChoices):
+        INCIDENT_UPDATE = "incident_update", _("Incident update")
+        COMPONENT_UPDATE = "component_update", _("Component update")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    update = models.ForeignKey(
+        IncidentUpdate, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    change = models.ForeignKey(
+        ComponentStatusChange, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Statuspage's webhook body without the per-subscriber "meta" part.
+    payload = models.JSONField()
+    component_ids = models.JSONField(default=list, help_text="Components concerned; empty means all")
+    created_at = models.DateTimeField(default=timezone.now)
+    fanned_out_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} event {self.pk}"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one webhook subscriber, retried with backoff until the endpoint answers 2xx."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    # Sent as webhook-id: the same on every retry, so the receiver can drop duplicates.
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
+    event = models.ForeignKey(StatusEvent, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [models.UniqueConstraint(fields=["event", "subscriber"], name="status_delivery_once")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"webhook {self.public_id} ({self.state})"
+
+
+class WebhookAttempt(models.Model):
+    """The delivery log: one row per HTTP attempt and what came back."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
+    at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt on {self.delivery_id}: {self.status_code or self.error[:40]}"

@@ -1,0 +1,154 @@
+"""Subscribing, confirming and unsubscribing: each a named function, mail queued in the same transaction.
+
+Double opt-in: nothing is sent to an address (or to a webhook endpoint) until a person
+who reads that mailbox confirms, so the form cannot be used to mail or hit strangers.
+Links carry signed tokens, not stored secrets: the confirmation link expires, the
+unsubscribe link never does (RFC 8058 asks that it keep working).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from capdesk.core.webhook_signatures import generate_secret
+from capdesk.notify.actions import queue_email
+from capdesk.status import config
+from capdesk.status.models import Component, Subscriber
+
+CONFIRM_SALT = "capdesk.status.confirm"
+UNSUBSCRIBE_SALT = "capdesk.status.unsubscribe"
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+
+
+class SubscriptionRefused(ValueError):
+    """An endpoint or address the desk will not deliver to."""
+
+
+def confirm_token(subscriber: Subscriber) -> str:
+    return signing.dumps(subscriber.public_id, salt=CONFIRM_SALT)
+
+
+def unsubscribe_token(subscriber: Subscriber) -> str:
+    return signing.dumps(subscriber.public_id, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(subscriber: Subscriber) -> str:
+    return settings.BASE_URL + reverse("status:unsubscribe", args=[unsubscribe_token(subscriber)])
+
+
+def confirm_url(subscriber: Subscriber) -> str:
+    return settings.BASE_URL + reverse("status:confirm", args=[confirm_token(subscriber)])
+
+
+def subscriber_from_token(token: str, *, purpose: str) -> Subscriber | None:
+    """The subscriber a link was made for, or None for a forged, mangled or expired link."""
+    try:
+        if purpose == "confirm":
+            public_id = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+        else:
+            public_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return Subscriber.objects.filter(public_id=str(public_id)).first()
+
+
+def _is_local_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return not ip.is_global or ip.is_multicast
+
+
+def check_endpoint(url: str) -> None:
+    """Refuse endpoints that would make the desk call into its own network (SSRF).
+
+    Checked when subscribing and again before every delivery, since DNS can change.
+    """
+    parts = urlsplit(url)
+    allow_local = settings.CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL
+    if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
+        raise SubscriptionRefused("the endpoint must be an https:// URL")
+    if not parts.hostname:
+        raise SubscriptionRefused("the endpoint has no host")
+    if allow_local:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise SubscriptionRefused("the endpoint's host does not resolve") from None
+    if any(_is_local_address(str(info[4][0])) for info in infos):
+        raise SubscriptionRefused("the endpoint resolves to a private or local address")
+
+
+def _send_confirmation(subscriber: Subscriber) -> None:
+    with translation.override(subscriber.language):
+        context = {
+            "subscriber": subscriber,
+            "confirm_url": confirm_url(subscriber),
+            "page_name": config.page_name(),
+            "page_url": config.page_url(),
+        }
+        subject = render_to_string("status/email/confirm_subject.txt", context).strip()
+        body = render_to_string("status/email/confirm.txt", context)
+    queue_email(to=subscriber.email, subject=subject, body_text=body, kind="status_confirm")
+
+
+@transaction.atomic
+def subscribe_email(email: str, *, components: Iterable[Component] = (), language: str = "en") -> Subscriber:
+    """Ask to be told by email; a pending or existing subscription is updated, never duplicated."""
+    address = email.strip()
+    subscriber = (
+        Subscriber.objects.select_for_update()
+        .filter(kind=Subscriber.Kind.EMAIL, email__iexact=address, unsubscribed_at__isnull=True)
+        .first()
+    )
+    if subscriber is None:
+        subscriber = Subscriber.objects.create(kind=Subscriber.Kind.EMAIL, email=address, language=language)
+    subscriber.components.set(list(components))
+    if subscriber.confirmed_at is None:
+        _send_confirmation(subscriber)
+    return subscriber
+
+
+@transaction.atomic
+def subscribe_webhook(
+    endpoint: str, *, contact_email: str, components: Iterable[Component] = (), language: str = "en"
+) -> Subscriber:
+    """Ask for signed webhooks; the contact confirms by email and then receives the secret."""
+    check_endpoint(endpoint)
+    subscriber = Subscriber.objects.create(
+        kind=Subscriber.Kind.WEBHOOK,
+        email=contact_email.strip(),
+        endpoint=endpoint.strip(),
+        secret=generate_secret(),
+        language=language,
+    )
+    subscriber.components.set(list(components))
+    _send_confirmation(subscriber)
+    return subscriber
+
+
+@transaction.atomic
+def confirm_subscriber(subscriber: Subscriber) -> Subscriber:
+    """The address's owner said yes; from now on it is told. Confirming twice changes nothing."""
+    Subscriber.objects.filter(pk=subscriber.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
+    subscriber.refresh_from_db()
+    return subscriber
+
+
+@transaction.atomic
+def unsubscribe(subscriber: Subscriber) -> Subscriber:
+    """Stop telling this subscriber anything; repeating it is harmless (mail clients retry)."""
+    Subscriber.objects.filter(pk=subscriber.pk, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=timezone.now()
+    )
+    subscriber.refresh_from_db()
+    return subscriber
