@@ -61,4 +61,6 @@ def capgo_webhook(request: HttpRequest) -> JsonResponse:
         return _error(409, "replayed", f"webhook-id {message.webhook_id} was already received")
     except RecordError as exc:
         return _error(400, "invalid_event", str(exc))
-    return JsonResponse({"status": "ignored" if summary.ignored else "ok", **summary.as_dict()})
+    # "ignored" only when nothing changed: a binding moved onto a channel still lost its old scope.
+    status = "ignored" if summary.ignored and not summary.changed else "ok"
+    return JsonResponse({"status": status, **summary.as_dict()})

@@ -116,6 +116,16 @@ def test_it_keeps_the_app_binding_when_a_channel_binding_is_deleted(deliver: Del
     assert RoleBinding.objects.get().role == "write"
 
 
+def test_it_drops_an_app_binding_narrowed_to_one_channel(deliver: Deliver) -> None:
+    on_app = capgo.org_user_row(app_id="com.acme.shop")
+    deliver(capgo.event("org_users", "INSERT", new=on_app))
+    on_channel = capgo.org_user_row(app_id="com.acme.shop", channel_id=capgo.CHANNEL_ID)
+    response = deliver(capgo.event("org_users", "UPDATE", old=on_app, new=on_channel))
+    assert response.json()["status"] == "ok"
+    assert response.json()["changes"]["bindings"]["deleted"] == 1
+    assert not RoleBinding.objects.exists()
+
+
 def test_it_moves_a_binding_when_an_update_changes_its_scope(deliver: Deliver) -> None:
     org_wide = capgo.org_user_row(user_right="admin")
     deliver(capgo.event("org_users", "INSERT", new=org_wide))
