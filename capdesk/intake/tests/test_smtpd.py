@@ -58,12 +58,12 @@ def smtp_session(receiver: SmtpReceiver) -> Iterator[smtplib.SMTP]:
 
 @contextmanager
 def database_refusing_the_receiver() -> Iterator[None]:
-    """Make storing fail for a real reason, as a locked or unreachable database would.
+    """Make storing fail for a real reason: this thread holds an exclusive lock on the table.
 
-    SQLite: this thread holds the write lock (the settings BEGIN IMMEDIATE), and the
-    shared-cache test database answers "locked" at once rather than waiting.
-    PostgreSQL: the database stops accepting connections, as during a failover; the
-    receiver opens a fresh connection for every message.
+    SQLite: the settings' BEGIN IMMEDIATE takes the write lock, and the shared-cache
+    test database answers "locked" at once instead of waiting. PostgreSQL: the table is
+    locked, and new connections (the receiver opens one per message) give up after
+    lock_timeout, as a receiver stuck behind a long migration would.
     """
     if connection.vendor == "sqlite":
         with transaction.atomic():
@@ -71,12 +71,15 @@ def database_refusing_the_receiver() -> Iterator[None]:
             yield
     elif connection.vendor == "postgresql":
         name = connection.ops.quote_name(str(connection.settings_dict["NAME"]))
+        table = connection.ops.quote_name(InboundRequest._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+            cursor.execute(f"ALTER DATABASE {name} SET lock_timeout = '300ms'")
             try:
-                yield
+                with transaction.atomic():
+                    cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                    yield
             finally:
-                cursor.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+                cursor.execute(f"ALTER DATABASE {name} RESET lock_timeout")
     else:
         pytest.skip(f"no way to make {connection.vendor} refuse the receiver")
 
