@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from pytest_django.fixtures import Settings
 
 from capdesk.intake import actions
 from capdesk.intake.mail_parsing import MailIdentity, parse, read_identity
 from capdesk.intake.models import InboundRequest
+from capdesk.testing.factories import Personas
 from capdesk.tickets.models import Attachment, Message, Ticket
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -43,7 +45,7 @@ def deliver(run_worker: Callable[[], None]) -> Deliver:
     return deliver
 
 
-def test_it_opens_a_ticket_from_a_plain_text_message(cast, deliver: Deliver) -> None:
+def test_it_opens_a_ticket_from_a_plain_text_message(cast: Personas, deliver: Deliver) -> None:
     request = deliver("plain.eml")
     assert request.state == InboundRequest.State.PROCESSED
     ticket = Ticket.objects.get()
@@ -58,14 +60,14 @@ def test_it_opens_a_ticket_from_a_plain_text_message(cast, deliver: Deliver) -> 
     assert message.body_html.startswith('<div class="plain">')
 
 
-def test_it_opens_a_ticket_for_an_unregistered_sender_without_a_requester(db, deliver: Deliver) -> None:
+def test_it_opens_a_ticket_for_an_unregistered_sender_without_a_requester(db: None, deliver: Deliver) -> None:
     deliver("plain.eml")
     ticket = Ticket.objects.get()
     assert ticket.requester is None
     assert ticket.events.get(kind="sender.identified").data == {"registered": False, "verdict": "unknown"}
 
 
-def test_it_strips_scripts_styles_and_handlers_from_an_html_only_message(db, deliver: Deliver) -> None:
+def test_it_strips_scripts_styles_and_handlers_from_an_html_only_message(db: None, deliver: Deliver) -> None:
     deliver("html_only.eml")
     message = Message.objects.get()
     html = message.body_html.lower()
@@ -81,7 +83,9 @@ def test_it_strips_scripts_styles_and_handlers_from_an_html_only_message(db, del
         assert leaked not in text
 
 
-def test_it_takes_the_text_and_the_html_from_a_multipart_alternative_message(db, deliver: Deliver) -> None:
+def test_it_takes_the_text_and_the_html_from_a_multipart_alternative_message(
+    db: None, deliver: Deliver
+) -> None:
     deliver("alternative.eml")
     message = Message.objects.get()
     assert message.body_text == 'The device stays on the production channel after setChannel("beta").'
@@ -90,7 +94,7 @@ def test_it_takes_the_text_and_the_html_from_a_multipart_alternative_message(db,
     assert not Attachment.objects.exists()
 
 
-def test_it_stores_attachments_on_disk_under_the_media_root(db, deliver: Deliver) -> None:
+def test_it_stores_attachments_on_disk_under_the_media_root(db: None, deliver: Deliver) -> None:
     deliver("attachment.eml")
     message = Message.objects.get()
     assert message.body_text == "The log and a screenshot are attached."
@@ -108,7 +112,7 @@ def test_it_stores_attachments_on_disk_under_the_media_root(db, deliver: Deliver
     assert Path(log.file.path).read_bytes().startswith(b"2026-11-24 09:30:01 CapacitorUpdater")
 
 
-def test_it_reads_a_body_in_an_unknown_charset_as_windows_1252(db, deliver: Deliver) -> None:
+def test_it_reads_a_body_in_an_unknown_charset_as_windows_1252(db: None, deliver: Deliver) -> None:
     deliver("unknown_charset.eml")
     ticket = Ticket.objects.get()
     assert ticket.messages.get().body_text == (
@@ -119,7 +123,7 @@ def test_it_reads_a_body_in_an_unknown_charset_as_windows_1252(db, deliver: Deli
     assert ticket.subject.endswith("jour")
 
 
-def test_it_reads_raw_utf8_mislabelled_as_ascii(db, deliver: Deliver) -> None:
+def test_it_reads_raw_utf8_mislabelled_as_ascii(db: None, deliver: Deliver) -> None:
     deliver("raw_8bit.eml")
     ticket = Ticket.objects.get()
     assert ticket.subject == "Pembaruan gagal \u2014 caf\u00e9"
@@ -128,20 +132,20 @@ def test_it_reads_raw_utf8_mislabelled_as_ascii(db, deliver: Deliver) -> None:
     )
 
 
-def test_it_reads_latin1_without_a_charset_and_drops_nul_bytes(db, deliver: Deliver) -> None:
+def test_it_reads_latin1_without_a_charset_and_drops_nul_bytes(db: None, deliver: Deliver) -> None:
     request = deliver("no_charset.eml")
     assert request.state == InboundRequest.State.PROCESSED
     assert Message.objects.get().body_text == "Gr\u00fc\u00dfe, das Update schl\u00e4gt fehl."
 
 
-def test_it_decodes_an_rfc2047_encoded_subject_and_sender_name(db, deliver: Deliver) -> None:
+def test_it_decodes_an_rfc2047_encoded_subject_and_sender_name(db: None, deliver: Deliver) -> None:
     deliver("encoded_subject.eml")
     ticket = Ticket.objects.get()
     assert ticket.subject == "Actualizaci\u00f3n fallida en espa\u00f1ol"
     assert ticket.requester_email == "jose@example.es"
 
 
-def test_it_threads_a_reply_by_the_ticket_reference_in_the_subject(cast, deliver: Deliver) -> None:
+def test_it_threads_a_reply_by_the_ticket_reference_in_the_subject(cast: Personas, deliver: Deliver) -> None:
     deliver("plain.eml")
     ticket = Ticket.objects.get()
     request = deliver("reply_by_reference.eml", **{"CAP-1001": ticket.reference})
@@ -153,7 +157,7 @@ def test_it_threads_a_reply_by_the_ticket_reference_in_the_subject(cast, deliver
     assert reply.author_person == cast.developer
 
 
-def test_it_threads_a_reply_by_in_reply_to_a_stored_message(db, deliver: Deliver) -> None:
+def test_it_threads_a_reply_by_in_reply_to_a_stored_message(db: None, deliver: Deliver) -> None:
     deliver("plain.eml")
     ticket = Ticket.objects.get()
     request = deliver("reply_by_in_reply_to.eml")
@@ -162,7 +166,9 @@ def test_it_threads_a_reply_by_in_reply_to_a_stored_message(db, deliver: Deliver
     assert Ticket.objects.count() == 1
 
 
-def test_it_opens_a_new_ticket_when_a_stranger_replies_to_someone_elses(cast, deliver: Deliver) -> None:
+def test_it_opens_a_new_ticket_when_a_stranger_replies_to_someone_elses(
+    cast: Personas, deliver: Deliver
+) -> None:
     deliver("plain.eml")
     first = Ticket.objects.get()
     request = deliver("reply_from_stranger.eml", **{"CAP-1001": first.reference})
@@ -173,28 +179,30 @@ def test_it_opens_a_new_ticket_when_a_stranger_replies_to_someone_elses(cast, de
 
 
 @pytest.mark.parametrize("name", ["auto_replied.eml", "precedence_bulk.eml", "x_autoreply.eml", "bounce.eml"])
-def test_it_opens_no_ticket_for_automatic_mail(cast, deliver: Deliver, name: str) -> None:
+def test_it_opens_no_ticket_for_automatic_mail(cast: Personas, deliver: Deliver, name: str) -> None:
     request = deliver(name)
     assert request.state == InboundRequest.State.PROCESSED
     assert request.ticket is None
     assert not Ticket.objects.exists()
 
 
-def test_it_does_not_add_an_out_of_office_reply_to_the_ticket(cast, deliver: Deliver) -> None:
+def test_it_does_not_add_an_out_of_office_reply_to_the_ticket(cast: Personas, deliver: Deliver) -> None:
     deliver("plain.eml")
     ticket = Ticket.objects.get()
     deliver("auto_replied.eml", **{"CAP-1001": ticket.reference})
     assert ticket.messages.count() == 1
 
 
-def test_it_quarantines_a_message_without_a_sender(db, deliver: Deliver) -> None:
+def test_it_quarantines_a_message_without_a_sender(db: None, deliver: Deliver) -> None:
     request = deliver("no_from.eml")
     assert request.state == InboundRequest.State.QUARANTINED
     assert request.reason == "the message has no usable From address"
     assert not Ticket.objects.exists()
 
 
-def test_it_quarantines_a_reply_with_too_many_attachments_at_once(cast, deliver: Deliver, settings) -> None:
+def test_it_quarantines_a_reply_with_too_many_attachments_at_once(
+    cast: Personas, deliver: Deliver, settings: Settings
+) -> None:
     settings.CAPDESK_MAX_ATTACHMENTS = 1
     deliver("plain.eml")
     ticket = Ticket.objects.get()
@@ -206,7 +214,7 @@ def test_it_quarantines_a_reply_with_too_many_attachments_at_once(cast, deliver:
     assert ticket.messages.count() == 1
 
 
-def test_it_opens_a_ticket_for_a_message_with_only_an_attachment(db, deliver: Deliver) -> None:
+def test_it_opens_a_ticket_for_a_message_with_only_an_attachment(db: None, deliver: Deliver) -> None:
     raw_text_part = 'Content-Type: text/plain; charset="utf-8"\n\nThe log and a screenshot are attached.\n'
     request = deliver("attachment.eml", **{raw_text_part: 'Content-Type: text/plain; charset="utf-8"\n\n'})
     assert request.state == InboundRequest.State.PROCESSED
@@ -228,7 +236,7 @@ def test_it_reads_the_id_out_of_a_message_id_with_a_comment() -> None:
     assert read_identity(raw) == MailIdentity("<plain-1@mail.acme.test>", "dewi@acme.test")
 
 
-def test_it_finds_the_ticket_reference_among_other_bracketed_tags(cast, deliver: Deliver) -> None:
+def test_it_finds_the_ticket_reference_among_other_bracketed_tags(cast: Personas, deliver: Deliver) -> None:
     deliver("plain.eml")
     ticket = Ticket.objects.get()
     tagged = f"[EXT-12] Re: [{ticket.reference.lower()}]"
