@@ -225,6 +225,11 @@ CAPDESK_STATUS_STRICT = env_bool("CAPDESK_STATUS_STRICT", False)
 CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS = env_int("CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
 CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL = env_bool("CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL", False)
 
+# SLA alerts (warnings before a target is missed, breaches) go to the ticket's assignee
+# and to these queue watchers: "queue-slug=address" pairs, "*=address" or a bare
+# address for every queue (comma-separated).
+CAPDESK_SLA_ALERT_TO = env_list("CAPDESK_SLA_ALERT_TO", [])
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -92,13 +92,17 @@ class SlaConfig:
 
     def calendar(self, target: Target, timezone: str) -> Calendar:
         """The calendar a target is counted on, in the organization's zone (UTC if it is not a zone)."""
-        zone = _zone_or_utc(timezone)
-        if not target.business_hours:
+        return self.calendar_for(business_hours=target.business_hours, timezone=timezone)
+
+    def calendar_for(self, *, business_hours: bool, timezone: str) -> Calendar:
+        zone = zone_or_utc(timezone)
+        if not business_hours:
             return always_open(zone)
         return _business_calendar(self, zone)
 
 
-def _zone_or_utc(name: str) -> str:
+def zone_or_utc(name: str) -> str:
+    """The zone name if it is one, else UTC: a bad zone in the directory must not stop the clocks."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from capdesk.directory.models import Organization, Person, Project
 from capdesk.notify.actions import queue_email
+from capdesk.sla import actions as sla_actions
 from capdesk.tickets.models import Attachment, Event, Message, Queue, Severity, Status, Ticket
 from capdesk.tickets.rendering import render_markdown
 
@@ -120,6 +121,7 @@ def open_ticket(
     )
     _store_attachments(message, files)
     _event(ticket, "ticket.created", person=requester, channel=channel, severity=severity)
+    sla_actions.on_ticket_opened(ticket)
     if acknowledge and requester_email:
         _notify_customer(ticket, "acknowledgement", message)
     return ticket
@@ -157,6 +159,7 @@ def record_customer_reply(
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["status", "updated_at"])
     _event(ticket, "message.customer", person=person, message=message.pk, status_from=previous)
+    sla_actions.on_customer_reply(ticket, message, previous_status=previous)
     return message
 
 
@@ -183,6 +186,7 @@ def reply_as_agent(
     )
     _store_attachments(message, files)
     _event(ticket, "message.agent" if public else "message.internal", user=agent, message=message.pk)
+    sla_actions.on_agent_reply(ticket, message)
     status = new_status or (Status.PENDING if public else None)
     if status and status != ticket.status:
         change_status(ticket, status, agent=agent)
@@ -204,6 +208,7 @@ def change_status(ticket: Ticket, status: str, *, agent: User | None, reason: st
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["status", "updated_at"])
     _event(ticket, "status.changed", user=agent, reason=reason, status_from=previous, status_to=status)
+    sla_actions.on_status_changed(ticket, previous)
 
 
 @transaction.atomic
@@ -230,6 +235,7 @@ def change_severity(ticket: Ticket, severity: str, *, agent: User, reason: str) 
     _event(
         ticket, "severity.changed", user=agent, reason=reason, severity_from=previous, severity_to=severity
     )
+    sla_actions.on_severity_changed(ticket)
 
 
 def _notify_customer(ticket: Ticket, kind: str, message: Message) -> None:

@@ -1,0 +1,282 @@
+"""Every change to an SLA clock: start, pause, resume, stop, recompute, warn, breach.
+
+Called from ``capdesk.tickets.actions`` inside its transactions (one call per ticket
+action), and from the scheduler's sweep. Deadlines are recomputed from a clock's
+spans with the pure maths in ``timeline``, then copied to ``Ticket.next_deadline``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Min, QuerySet
+from django.utils import timezone
+
+from capdesk.directory.models import Organization
+from capdesk.sla import alerts
+from capdesk.sla.models import Clock
+from capdesk.sla.policies import Metric, SlaConfig, Target, capgo_sla
+from capdesk.sla.timeline import instant_reached, running_spans
+from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
+
+logger = logging.getLogger(__name__)
+
+OPEN = (Clock.State.RUNNING, Clock.State.PAUSED)
+RESPONSES = (Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE)
+CLOSING = (Status.SOLVED, Status.CLOSED)
+
+
+def sla_config() -> SlaConfig:
+    return capgo_sla()
+
+
+# --- the hooks tickets.actions calls ---------------------------------------------------
+
+
+def on_ticket_opened(ticket: Ticket) -> None:
+    """The first-response clock starts when the request was received, not when it was processed."""
+    _start(ticket, Metric.FIRST_RESPONSE, _received_at(ticket))
+    _refresh_ticket(ticket)
+
+
+def on_status_changed(ticket: Ticket, previous: str) -> None:
+    """Pause while the ticket waits (configurable statuses); end the clocks when it is solved or closed."""
+    now = timezone.now()
+    pausing = sla_config().pause_statuses
+    for clock in _open_clocks(ticket):
+        if ticket.status in pausing and clock.paused_since is None:
+            clock.paused_since = now
+        elif ticket.status not in pausing and clock.paused_since is not None:
+            _close_pause(clock, now)
+        _schedule(clock, now)
+        if ticket.status in CLOSING:
+            _record_breach_if_due(clock, now)
+            _finish(clock, Clock.State.CANCELLED, now)
+        clock.save()
+    _refresh_ticket(ticket)
+
+
+def on_agent_reply(ticket: Ticket, message: Message) -> None:
+    """A public agent reply stops the response clocks; an internal note or a message from the desk does not."""
+    if not message.public or message.author_kind != Message.Author.AGENT:
+        return
+    at = message.created_at
+    for clock in _open_clocks(ticket).filter(metric__in=RESPONSES):
+        if clock.paused_since is not None:
+            _close_pause(clock, at)
+        _schedule(clock, at)
+        _record_breach_if_due(clock, at)
+        _finish(clock, Clock.State.STOPPED, at)
+        clock.save()
+        Event.objects.create(
+            ticket=ticket,
+            kind="sla.met" if clock.met else "sla.missed",
+            actor_user=message.author_user,
+            data={"metric": clock.metric, "due_at": _iso(clock.due_at), "replied_at": _iso(at)},
+        )
+    _refresh_ticket(ticket)
+
+
+def on_customer_reply(ticket: Ticket, message: Message, *, previous_status: str) -> None:
+    """The customer wrote: resume paused clocks, and time the next response if none is being timed."""
+    if ticket.status != previous_status:
+        on_status_changed(ticket, previous_status)
+    if ticket.status in OPEN_STATUSES and not _open_clocks(ticket).filter(metric__in=RESPONSES).exists():
+        _start(ticket, Metric.NEXT_RESPONSE, message.created_at)
+    _refresh_ticket(ticket)
+
+
+def on_severity_changed(ticket: Ticket) -> None:
+    recompute_clocks(ticket)
+
+
+def on_plan_changed(organization: Organization) -> int:
+    """The organization's plan or add-ons changed: recompute its open tickets' clocks. Returns how many tickets."""
+    tickets = list(Ticket.objects.filter(organization=organization, status__in=OPEN_STATUSES))
+    for ticket in tickets:
+        ticket.organization = organization
+        recompute_clocks(ticket)
+    return len(tickets)
+
+
+@transaction.atomic
+def recompute_clocks(ticket: Ticket) -> None:
+    """Re-derive every open clock's target from the ticket's severity and organization as they are now."""
+    now = timezone.now()
+    clocks = list(_open_clocks(ticket))
+    for clock in clocks:
+        target = _target(ticket, Metric(clock.metric))
+        if target is None:
+            _finish(clock, Clock.State.CANCELLED, now)
+        else:
+            _apply_target(clock, target, ticket)
+            _schedule(clock, now)
+        clock.save()
+    never_answered = not Message.objects.filter(
+        ticket=ticket, author_kind=Message.Author.AGENT, public=True
+    ).exists()
+    if not clocks and ticket.is_open and never_answered and not Clock.objects.filter(ticket=ticket).exists():
+        _start(ticket, Metric.FIRST_RESPONSE, _received_at(ticket))  # the organization gained a policy
+    _refresh_ticket(ticket)
+
+
+# --- the sweep -----------------------------------------------------------------------
+
+
+def sweep_alerts(*, limit: int = 100) -> int:
+    """Warn about clocks nearing their target, record the ones past it; one batch, by index.
+
+    A breach is recorded at the instant the target was missed, however late the sweep
+    runs, so a worker that was down catches up without rewriting history. Returns how
+    many clocks it handled; run it until it returns 0 to catch up completely.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            Clock.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(next_alert_at__lte=now)
+            .select_related("ticket", "ticket__assignee", "ticket__queue")
+            .order_by("next_alert_at", "id")[:limit]
+        )
+        for clock in due:
+            if clock.warned_at is None and clock.warn_at is not None and clock.warn_at <= now:
+                clock.warned_at = now
+                if clock.due_at is None or clock.due_at > now:  # past due already: the breach says it all
+                    alerts.send(clock, alerts.WARNING)
+                    _event(clock, "sla.warning", at=clock.warn_at)
+            if _record_breach_if_due(clock, now):
+                alerts.send(clock, alerts.BREACH)
+            clock.next_alert_at = _next_alert(clock)
+            clock.save()
+    return len(due)
+
+
+# --- internals -----------------------------------------------------------------------
+
+
+def _open_clocks(ticket: Ticket) -> QuerySet[Clock]:
+    return Clock.objects.filter(ticket=ticket, state__in=OPEN)
+
+
+def _received_at(ticket: Ticket) -> datetime:
+    """When the first message arrived at the desk (the channel's receipt), else when the ticket was made."""
+    first = (
+        Message.objects.filter(ticket=ticket, source__isnull=False)
+        .order_by("created_at", "id")
+        .values_list("source__received_at", flat=True)
+        .first()
+    )
+    return first or ticket.created_at
+
+
+def _target(ticket: Ticket, metric: Metric) -> Target | None:
+    org = ticket.organization
+    if org is None:
+        return None
+    addons = frozenset(
+        name
+        for name, on in (("priority_plus", org.priority_plus), ("premium_support", org.premium_support))
+        if on
+    )
+    return sla_config().target(
+        plan=org.plan, paid=org.has_paid_subscription, addons=addons, metric=metric, severity=ticket.severity
+    )
+
+
+def _start(ticket: Ticket, metric: Metric, at: datetime) -> Clock | None:
+    target = _target(ticket, metric)
+    if target is None:
+        return None
+    paused = ticket.status in sla_config().pause_statuses
+    clock = Clock(ticket=ticket, metric=metric, started_at=at, paused_since=at if paused else None)
+    _apply_target(clock, target, ticket)
+    _schedule(clock, timezone.now())
+    clock.save()
+    return clock
+
+
+def _apply_target(clock: Clock, target: Target, ticket: Ticket) -> None:
+    clock.policy = target.policy
+    clock.tier = target.tier
+    clock.severity = target.severity
+    clock.target_seconds = int(target.duration.total_seconds())
+    clock.target_text = target.text
+    clock.business_hours = target.business_hours
+    clock.timezone = ticket.organization.timezone if ticket.organization else "UTC"
+
+
+def _schedule(clock: Clock, now: datetime) -> None:
+    """Deadline and warning instant from the clock's spans; alerts that moved into the future are re-armed."""
+    config = sla_config()
+    calendar = config.calendar_for(business_hours=clock.business_hours, timezone=clock.timezone)
+    spans = running_spans(clock.started_at, clock.closed_pauses(), clock.paused_since)
+    target = timedelta(seconds=clock.target_seconds)
+    clock.due_at = instant_reached(calendar, spans, target)
+    clock.warn_at = instant_reached(calendar, spans, target * config.warn_at)
+    if clock.state in OPEN:
+        clock.state = Clock.State.PAUSED if clock.paused_since is not None else Clock.State.RUNNING
+    # A longer target (severity lowered) can move a recorded warning or breach into the future.
+    if clock.breached_at is not None and (clock.due_at is None or clock.due_at > now):
+        clock.breached_at = None
+    if clock.warned_at is not None and (clock.warn_at is None or clock.warn_at > now):
+        clock.warned_at = None
+    clock.next_alert_at = _next_alert(clock)
+
+
+def _next_alert(clock: Clock) -> datetime | None:
+    if clock.state not in OPEN:
+        return None
+    pending = [
+        instant
+        for instant, done in ((clock.warn_at, clock.warned_at), (clock.due_at, clock.breached_at))
+        if instant is not None and done is None
+    ]
+    return min(pending, default=None)
+
+
+def _close_pause(clock: Clock, at: datetime) -> None:
+    assert clock.paused_since is not None
+    clock.pauses = [*clock.pauses, [_iso(clock.paused_since), _iso(at)]]
+    clock.paused_since = None
+
+
+def _finish(clock: Clock, state: str, at: datetime) -> None:
+    clock.state = state
+    clock.stopped_at = at
+    clock.paused_since = None
+    clock.next_alert_at = None
+
+
+def _record_breach_if_due(clock: Clock, now: datetime) -> bool:
+    """Record a missed target, dated when it was missed. Returns whether this call recorded it."""
+    if clock.breached_at is not None or clock.due_at is None or clock.due_at > now:
+        return False
+    clock.breached_at = clock.due_at
+    _event(clock, "sla.breached", at=clock.due_at)
+    logger.info(
+        "sla.breached", extra={"ticket": clock.ticket_id, "metric": clock.metric, "policy": clock.policy}
+    )
+    return True
+
+
+def _event(clock: Clock, kind: str, *, at: datetime | None) -> None:
+    Event.objects.create(
+        ticket_id=clock.ticket_id,
+        kind=kind,
+        data={"metric": clock.metric, "policy": clock.policy, "tier": clock.tier, "at": _iso(at)},
+    )
+
+
+def _refresh_ticket(ticket: Ticket) -> None:
+    """Copy the earliest open deadline to the ticket's indexed column (queues sort on it)."""
+    deadline = Clock.objects.filter(ticket=ticket, state__in=OPEN).aggregate(d=Min("due_at"))["d"]
+    if ticket.next_deadline != deadline:
+        ticket.next_deadline = deadline
+        # An update, not save(): the ticket action around us saves only its own fields.
+        Ticket.objects.filter(pk=ticket.pk).update(next_deadline=deadline)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
