@@ -85,6 +85,7 @@ def process(request_id: int) -> bool:
         request.attempts += 1
         request.last_attempt_at = timezone.now()
         handler = channels.handler_for(request.channel)
+        request.reason = ""  # a previous attempt's error; the handler may leave a note of its own
         try:
             with transaction.atomic():  # a savepoint: a failed handler leaves no half-made ticket
                 ticket = handler(request)
@@ -104,7 +105,6 @@ def process(request_id: int) -> bool:
         request.state = InboundRequest.State.PROCESSED
         request.processed_at = timezone.now()
         request.ticket = ticket
-        request.reason = ""
         request.save()
         return True
 

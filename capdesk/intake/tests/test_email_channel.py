@@ -183,6 +183,7 @@ def test_it_opens_no_ticket_for_automatic_mail(cast: Personas, deliver: Deliver,
     request = deliver(name)
     assert request.state == InboundRequest.State.PROCESSED
     assert request.ticket is None
+    assert request.reason.startswith("automatic message ignored (")
     assert not Ticket.objects.exists()
 
 
