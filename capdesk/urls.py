@@ -10,5 +10,8 @@ urlpatterns = [
     path("console/", include("capdesk.console.urls")),
     path("hooks/", include("capdesk.directory.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The status page at /status/, plus the root paths DESIGN.md fixes (/api/v2/*.json,
+    # /status.json, /history.atom, /history.rss, /maintenance.ics).
+    path("", include("capdesk.status.urls")),
     path("admin/", admin.site.urls),
 ]

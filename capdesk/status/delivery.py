@@ -49,6 +49,7 @@ def _email(event: StatusEvent, subscriber: Subscriber) -> None:
             "payload": event.payload,
             "unsubscribe_url": link,
             "page_url": config.page_url(),
+            "page_name": config.page_name(),
         }
         kind = "incident" if event.kind == StatusEvent.Kind.INCIDENT_UPDATE else "component"
         subject = render_to_string(f"status/email/{kind}_subject.txt", context).strip()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from capdesk.status import actions
 from capdesk.status.models import Component
@@ -28,3 +29,11 @@ def api(db, frozen) -> Component:
 @pytest.fixture
 def console(db, frozen) -> Component:
     return actions.create_component(name="Console", at=datetime(2025, 11, 1, tzinfo=UTC))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts its page versions at zero again: no rendering may leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,50 @@
+"""Template filters for the status page: translated labels for Statuspage's enum values."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from capdesk.status.models import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+
+register = template.Library()
+
+_LABELS = {
+    **dict(ComponentStatus.choices),
+    **dict(IncidentStatus.choices),
+    **dict(MaintenanceStatus.choices),
+}
+_IMPACTS = dict(Impact.choices)
+# The banner's words on the page (the JSON keeps Statuspage's English phrases).
+_OVERALL = {
+    "none": _("All systems operational"),
+    "minor": _("Minor service disruption"),
+    "major": _("Partial system outage"),
+    "critical": _("Major system outage"),
+    "maintenance": _("Service under maintenance"),
+}
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return str(_LABELS.get(value, value))
+
+
+@register.filter
+def impact_label(value: str) -> str:
+    return str(_IMPACTS.get(value, value))
+
+
+@register.filter
+def overall_label(indicator: str) -> str:
+    return str(_OVERALL.get(indicator, indicator))
+
+
+@register.filter
+def day_label(worst: str | None) -> str:
+    """A bar's words, for the tooltip and the list of bad days."""
+    if worst is None:
+        return str(_("No data"))
+    if worst == ComponentStatus.OPERATIONAL:
+        return str(_("No incidents"))
+    return status_label(worst)
