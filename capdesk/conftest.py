@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +14,9 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from capdesk.testing.browser import chromium_context, require_chromium
+
+if TYPE_CHECKING:
+    from capdesk.testing.factories import Personas
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +57,7 @@ def run_worker(transactional_db: None) -> Callable[[], None]:
 
 
 @pytest.fixture
-def cast(db):  # type: ignore[no-untyped-def]
+def cast(db: None) -> Personas:
     """The personas: developer, reader, org admin, billing admin, outsider, agent, admin."""
     from capdesk.testing.factories import personas
 
