@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 
 from capdesk.status import config, ical, v2
@@ -34,6 +37,12 @@ class HistoryRss(Feed):  # type: ignore[type-arg]
 
     def description(self) -> str:
         return f"Statuspage-style incident and maintenance history for {config.page_name()}"
+
+    def feed_url(self) -> str:
+        # Absolute and fixed: the rendered feed is cached and shared whatever Host asked.
+        return settings.BASE_URL + reverse(self.route)
+
+    route = "status:rss"
 
     def items(self) -> QuerySet[Incident]:
         return v2.with_details(Incident.objects.order_by("-updated_at", "-id"))[:FEED_ITEMS]
@@ -61,6 +70,7 @@ class HistoryRss(Feed):  # type: ignore[type-arg]
 
 class HistoryAtom(HistoryRss):
     feed_type = Atom1Feed
+    route = "status:atom"
 
     def subtitle(self) -> str:
         return self.description()
@@ -105,4 +115,6 @@ def maintenance_calendar() -> str:
 
 
 def render_feed(feed: Feed, request: HttpRequest) -> bytes:  # type: ignore[type-arg]
-    return bytes(feed(request).content)
+    """The feed's bytes, in English like its xml:lang (it is cached once for every reader)."""
+    with translation.override("en"):
+        return bytes(feed(request).content)

@@ -1,0 +1,86 @@
+"""Demo data for the status page: Capgo's components, a resolved incident with its history, and
+an upcoming maintenance. Called by ``capdesk demo``; safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from capdesk.status import actions
+from capdesk.status.models import Component, Incident
+
+COMPONENTS = [
+    ("Live update API", "Serves bundle checks and downloads to the updater plugin in your apps."),
+    ("Console", "console.capgo.app: apps, channels, organizations, members and API keys."),
+    ("CLI and bundle upload", "@capgo/cli and the upload endpoint it uses."),
+    ("Capgo Build", "Native iOS and Android builds in the cloud."),
+    ("Analytics", "MAU, bandwidth, storage and device statistics."),
+    ("Website", "capgo.app and its documentation."),
+]
+PAST_INCIDENT = "Delayed bundle downloads in Asia"
+MAINTENANCE = "Database upgrade"
+
+
+@transaction.atomic
+def load_demo() -> dict[str, int]:
+    """Create what is missing; returns how many components, incidents and maintenances were added."""
+    now = timezone.now()
+    since = now - timedelta(days=120)  # so every uptime bar has data
+    added = {"components": 0, "incidents": 0, "maintenance": 0}
+    by_name = {c.name: c for c in Component.objects.all()}
+    for name, description in COMPONENTS:
+        if name not in by_name:
+            by_name[name] = actions.create_component(name=name, description=description, at=since)
+            added["components"] += 1
+    api, build = by_name["Live update API"], by_name["Capgo Build"]
+
+    if not Incident.objects.filter(name=PAST_INCIDENT).exists():
+        start = (now - timedelta(days=12)).replace(hour=3, minute=10, second=0, microsecond=0)
+        incident = actions.open_incident(
+            name=PAST_INCIDENT,
+            body="Some devices in Asia wait several minutes for new bundles. We are investigating.",
+            impact="minor",
+            components={api: "degraded_performance"},
+            notify=False,
+            at=start,
+        )
+        actions.post_incident_update(
+            incident,
+            status="identified",
+            body="A CDN edge node in Singapore is serving slowly; traffic is being moved away from it.",
+            components={api: "partial_outage"},
+            notify=False,
+            at=start + timedelta(minutes=25),
+        )
+        actions.post_incident_update(
+            incident,
+            status="monitoring",
+            body="Traffic is back on healthy nodes and download times are normal. We are watching.",
+            components={api: "operational"},
+            notify=False,
+            at=start + timedelta(minutes=70),
+        )
+        actions.resolve_incident(
+            incident,
+            body="Bundle downloads have been normal for an hour. Apps kept running the whole time: "
+            "the updater gives up after 3 seconds and starts the app normally.",
+            notify=False,
+            at=start + timedelta(minutes=130),
+        )
+        added["incidents"] += 1
+
+    if not Incident.objects.filter(name=MAINTENANCE, kind=Incident.Kind.MAINTENANCE).exists():
+        window = (now + timedelta(days=5)).replace(hour=1, minute=0, second=0, microsecond=0)
+        actions.schedule_maintenance(
+            name=MAINTENANCE,
+            scheduled_for=window,
+            scheduled_until=window + timedelta(hours=1),
+            body="We are upgrading the main database. Bundle checks keep working; the Console and "
+            "uploads may pause for a few minutes. Capgo Build jobs queued in the window start afterwards.",
+            components=[by_name["Console"], by_name["CLI and bundle upload"], build],
+            notify=False,
+        )
+        added["maintenance"] += 1
+    return added

@@ -1,0 +1,21 @@
+from capdesk.status.demo import load_demo
+from capdesk.status.models import Component, Incident
+
+
+def test_the_demo_seeds_capgos_components_a_resolved_incident_and_upcoming_maintenance(db, client):
+    assert load_demo() == {"components": 6, "incidents": 1, "maintenance": 1}
+    assert list(Component.objects.values_list("name", flat=True)) == [
+        "Live update API", "Console", "CLI and bundle upload", "Capgo Build", "Analytics", "Website",
+    ]  # fmt: skip
+    past = Incident.objects.get(kind="incident")
+    assert past.status == "resolved"
+    assert [u.status for u in past.updates.all()] == ["resolved", "monitoring", "identified", "investigating"]
+    upcoming = client.get("/api/v2/scheduled-maintenances/upcoming.json").json()
+    assert [m["name"] for m in upcoming["scheduled_maintenances"]] == ["Database upgrade"]
+    assert client.get("/api/v2/status.json").json()["status"]["indicator"] == "none"
+
+
+def test_the_demo_is_safe_to_load_twice(db):
+    load_demo()
+    assert load_demo() == {"components": 0, "incidents": 0, "maintenance": 0}
+    assert Incident.objects.count() == 2
