@@ -13,6 +13,8 @@ skipped when DST starts lies in none and counts not at all.
 
 from __future__ import annotations
 
+import bisect
+import functools
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -22,11 +24,11 @@ from capdesk.sla.calendar import Calendar
 # The offset is probed once a day: tzdb has no zone whose offset changes and changes
 # back within 24 hours, so a change between two probes is found by bisection.
 _PROBE = timedelta(days=1)
-_PROBES_PER_STRETCH = 7
 # A calendar that is closed this long in a row is a mistake (say, holidays listed for
 # every open day), not a deadline: stop instead of searching forever.
 _GIVE_UP_AFTER = timedelta(days=3660)
 _ZERO = timedelta(0)
+_DAY = timedelta(days=1)
 
 
 class NoBusinessHours(ValueError):
@@ -80,33 +82,54 @@ def _open_intervals(
         if stretch_start - last_open > _GIVE_UP_AFTER:
             raise NoBusinessHours("the calendar has no business hours within ten years")
         wall_end = stretch_end + offset
-        day = (stretch_start + offset).date()
-        while (midnight := datetime.combine(day, time())) < wall_end:
-            for open_minute, close_minute in calendar.ranges_on(day):
-                lo = max(midnight + timedelta(minutes=open_minute) - offset, stretch_start)
-                hi = min(midnight + timedelta(minutes=close_minute) - offset, stretch_end)
+        midnight = datetime.combine((stretch_start + offset).date(), time())
+        while midnight < wall_end:
+            for opens, closes in calendar.offsets_on(midnight.date()):
+                lo = midnight + opens - offset
+                hi = midnight + closes - offset
+                if lo < stretch_start:
+                    lo = stretch_start
+                if hi > stretch_end:
+                    hi = stretch_end
                 if lo < hi:
                     last_open = hi
                     yield lo, hi
-            day += timedelta(days=1)
+            midnight += _DAY
 
 
 def _stretches(zone: ZoneInfo, begin: datetime) -> Iterator[tuple[datetime, datetime, timedelta]]:
     """Consecutive [start, end) stretches of naive UTC time with one UTC offset, from ``begin`` on.
 
-    A long stretch is cut into pieces of a week; the pieces carry the same offset.
+    Stretches are also cut at each new year (UTC), where the offset need not change.
     """
-    start, offset = begin, _offset(zone, begin)
+    start, year = begin, begin.year
     while True:
-        end = start
-        for _ in range(_PROBES_PER_STRETCH):
-            probe = end + _PROBE
-            if _offset(zone, probe) != offset:
-                end = _first_change(zone, end, probe, offset)
-                break
-            end = probe
-        yield start, end, offset
-        start, offset = end, _offset(zone, end)
+        changes = _changes_in_year(zone, year)
+        for change in changes[bisect.bisect_right(changes, start) :]:
+            yield start, change, _offset(zone, start)
+            start = change
+        year += 1
+        new_year = datetime(year, 1, 1)
+        if start < new_year:
+            yield start, new_year, _offset(zone, start)
+            start = new_year
+
+
+@functools.lru_cache(maxsize=4096)
+def _changes_in_year(zone: ZoneInfo, year: int) -> tuple[datetime, ...]:
+    """The instants (naive UTC) in the year at which the zone's offset changes, found once per zone and year."""
+    moment, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    offset = _offset(zone, moment)
+    changes = []
+    while moment < end:
+        probe = min(moment + _PROBE, end)
+        if _offset(zone, probe) == offset:
+            moment = probe
+            continue
+        moment = _first_change(zone, moment, probe, offset)
+        offset = _offset(zone, moment)
+        changes.append(moment)
+    return tuple(changes)
 
 
 def _offset(zone: ZoneInfo, moment: datetime) -> timedelta:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_package
@@ -63,6 +63,8 @@ class Calendar:
     holidays: frozenset[date] = frozenset()
     country: CountryHolidays | None = None
     always_open: bool = field(init=False)
+    # The week's ranges as offsets from midnight, for the deadline maths' inner loop.
+    _week_offsets: tuple[tuple[tuple[timedelta, timedelta], ...], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.week) != 7:
@@ -78,9 +80,20 @@ class Calendar:
         object.__setattr__(
             self, "always_open", self.week == ALWAYS and not self.holidays and self.country is None
         )
+        offsets = tuple(
+            tuple((timedelta(minutes=a), timedelta(minutes=b)) for a, b in day) for day in self.week
+        )
+        object.__setattr__(self, "_week_offsets", offsets)
 
     def is_holiday(self, day: date) -> bool:
         return day in self.holidays or (self.country is not None and day in self.country)
+
+    def offsets_on(self, day: date) -> tuple[tuple[timedelta, timedelta], ...]:
+        """``ranges_on`` as (open, close) offsets from local midnight."""
+        offsets = self._week_offsets[day.weekday()]
+        if offsets and (day in self.holidays or (self.country is not None and day in self.country)):
+            return ()
+        return offsets
 
     def ranges_on(self, day: date) -> tuple[Range, ...]:
         """The wall-clock ranges open on this local date (none on a holiday)."""
