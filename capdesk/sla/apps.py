@@ -7,4 +7,7 @@ class SlaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from capdesk.sla import jobs  # noqa: F401  (registers the warning and breach sweep)
+        from capdesk.sla import (  # noqa: F401  (registering imports)
+            checks,  # refuses a malformed SLA policy at start-up
+            jobs,  # the warning and breach sweep
+        )
