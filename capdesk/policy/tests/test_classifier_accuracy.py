@@ -10,14 +10,14 @@ import pytest
 
 from capdesk.policy.classifier import labels
 from capdesk.policy.classifier.dataset import read_examples
-from capdesk.policy.classifier.evaluate import group_accuracy, rate, score
+from capdesk.policy.classifier.evaluate import Scored, group_accuracy, rate, score
 from capdesk.policy.data import HELDOUT, REALWORLD
 
 BAR = 0.90
 
 
 @pytest.fixture(scope="module")
-def heldout():  # type: ignore[no-untyped-def]
+def heldout() -> list[Scored]:
     return score(labels(), read_examples(HELDOUT))
 
 

@@ -8,6 +8,7 @@ import os
 import select
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from capdesk.policy.classifier.stream import classify_stream, line_batches
@@ -36,7 +37,7 @@ def _run(stdin: bytes, tmp_path: Path, *args: str) -> subprocess.CompletedProces
     )
 
 
-def _jsonl(rows: list[object]) -> bytes:
+def _jsonl(rows: Sequence[object]) -> bytes:
     return b"".join(json.dumps(r).encode() + b"\n" for r in rows)
 
 
