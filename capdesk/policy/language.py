@@ -3,8 +3,8 @@
 The guess is deliberately small: count common Indonesian function words against
 common English ones, after dropping what is not the customer's prose (fenced
 code, quoted earlier mail, log and stack-trace lines), because Indonesian
-requests often paste English error messages. Ties and near-empty text fall to
-the policy's first language. It tells Indonesian from English and nothing else.
+requests often paste English error messages. Ties and near-empty text read as
+English. It tells Indonesian from English and nothing else.
 """
 
 from __future__ import annotations
