@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import connection
 from django.test import override_settings
 
+from capdesk.core.schedule import jobs
 from capdesk.notify.models import OutboundEmail
 from capdesk.sla.actions import sweep_alerts
 from capdesk.sla.models import Clock
@@ -107,3 +108,7 @@ def test_it_delivers_the_alerts_through_the_outbox(run_worker: object) -> None:
     alerts = [m for m in mail.outbox if "SLA missed" in m.subject]
     assert [m.to for m in alerts] == [["dina@capgo.app"]]
     assert alerts[0].extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+def test_it_is_run_by_the_scheduler() -> None:
+    assert "sla.sweep_alerts" in {job.name for job in jobs()}

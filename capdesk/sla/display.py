@@ -1,0 +1,51 @@
+"""What an agent sees of a ticket's clocks: time left in business time, paused, met or breached.
+
+For the console (issue 5, point 6); kept here so the console only renders it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from capdesk.sla.models import Clock
+from capdesk.sla.policies import capgo_sla
+from capdesk.sla.timeline import elapsed, running_spans
+
+
+@dataclass(frozen=True)
+class ClockSummary:
+    """One clock as the console shows it."""
+
+    metric: str  # "first response"
+    status: str  # running, paused, breached, met, missed, cancelled
+    target: str  # "2 business hours (contractual)"
+    due_at: datetime | None
+    left: timedelta | None  # business time left; negative once overdue; None when stopped
+    label: str  # "3 h 20 min left", "paused, 1 h 05 min left", "overdue by 40 min", "met"
+
+
+def summarize(clock: Clock, now: datetime) -> ClockSummary:
+    metric = clock.metric.replace("_", " ")
+    target = f"{clock.target_text} ({clock.tier})"
+    if clock.state == Clock.State.STOPPED:
+        status = "met" if clock.met else "missed"
+        return ClockSummary(metric, status, target, clock.due_at, None, status)
+    if clock.state == Clock.State.CANCELLED:
+        return ClockSummary(metric, "cancelled", target, clock.due_at, None, "cancelled")
+    calendar = capgo_sla().calendar_for(business_hours=clock.business_hours, timezone=clock.timezone)
+    spans = running_spans(clock.started_at, clock.closed_pauses(), clock.paused_since)
+    left = timedelta(seconds=clock.target_seconds) - elapsed(calendar, spans, now)
+    if left <= timedelta(0):
+        over = business_duration(-left)
+        return ClockSummary(metric, "breached", target, clock.due_at, left, f"overdue by {over}")
+    paused = clock.state == Clock.State.PAUSED
+    label = f"paused, {business_duration(left)} left" if paused else f"{business_duration(left)} left"
+    return ClockSummary(metric, "paused" if paused else "running", target, clock.due_at, left, label)
+
+
+def business_duration(amount: timedelta) -> str:
+    """``3 h 05 min``, ``40 min``: whole minutes, rounded down, never negative."""
+    minutes = max(0, int(amount.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
