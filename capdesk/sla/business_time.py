@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import functools
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import MAXYEAR, UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from capdesk.sla.calendar import Calendar
@@ -109,7 +109,7 @@ def _stretches(zone: ZoneInfo, begin: datetime) -> Iterator[tuple[datetime, date
             yield start, change, _offset(zone, start)
             start = change
         year += 1
-        new_year = datetime(year, 1, 1)
+        new_year = _new_year(year)
         if start < new_year:
             yield start, new_year, _offset(zone, start)
             start = new_year
@@ -118,7 +118,7 @@ def _stretches(zone: ZoneInfo, begin: datetime) -> Iterator[tuple[datetime, date
 @functools.lru_cache(maxsize=4096)
 def _changes_in_year(zone: ZoneInfo, year: int) -> tuple[datetime, ...]:
     """The instants (naive UTC) in the year at which the zone's offset changes, found once per zone and year."""
-    moment, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    moment, end = datetime(year, 1, 1), _new_year(year + 1)
     offset = _offset(zone, moment)
     changes = []
     while moment < end:
@@ -130,6 +130,11 @@ def _changes_in_year(zone: ZoneInfo, year: int) -> tuple[datetime, ...]:
         offset = _offset(zone, moment)
         changes.append(moment)
     return tuple(changes)
+
+
+def _new_year(year: int) -> datetime:
+    """1 January of that year, or the end of time after 9999 (where a search ends in OverflowError)."""
+    return datetime(year, 1, 1) if year <= MAXYEAR else datetime.max
 
 
 def _offset(zone: ZoneInfo, moment: datetime) -> timedelta:

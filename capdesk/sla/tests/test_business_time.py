@@ -89,6 +89,11 @@ def test_it_runs_on_across_midnight_between_two_days_ranges() -> None:
     assert add_business_time(calendar, utc(2026, 11, 2, 23), hours(2)) == utc(2026, 11, 3, 1)
 
 
+def test_it_carries_on_into_the_new_year() -> None:
+    # Thursday 31 December 2026 17:00 CET + 12 business hours: Friday 1 January 2027 17:00 CET.
+    assert add_business_time(office("Europe/Paris"), utc(2026, 12, 31, 16), hours(12)) == utc(2027, 1, 1, 16)
+
+
 def test_it_jumps_the_lunch_break_of_a_split_day() -> None:
     calendar = Calendar(zone=ZoneInfo("UTC"), week=(parse_ranges("06:00-12:00, 13:00-18:00"),) * 7)
     assert add_business_time(calendar, utc(2026, 6, 1, 11, 30), hours(1)) == utc(2026, 6, 1, 13, 30)

@@ -62,6 +62,8 @@ def test_it_keeps_seconds_and_fractions_of_the_start(calendar_file: Path) -> Non
         (["--start", "yesterday", "--minutes", "5"], "is not an ISO 8601 date and time"),
         (["--start", "2026-12-24T17:00:00Z", "--business-minutes", "-5"], "cannot be negative"),
         (["--start", "2026-12-24T17:00:00Z", "--business-minutes", "1.5"], "is not a whole number"),
+        (["--start", "9999-12-31T17:00:00Z", "--business-minutes", "6000"], "after the year 9999"),
+        (["--start", "9999-12-31T17:00:00Z", "--minutes", "6000"], "after the year 9999"),
     ],
 )
 def test_it_explains_bad_arguments(calendar_file: Path, args: list[str], message: str) -> None:

@@ -66,13 +66,14 @@ class Command(BaseCommand):
         except CalendarError as exc:
             raise CommandError(str(exc)) from None
         start = parse_start(options["start"])
-        if options["minutes"] is not None:
-            deadline = start + timedelta(minutes=_minutes(options["minutes"]))
-        else:
-            try:
-                deadline = add_business_time(
-                    calendar, start, timedelta(minutes=_minutes(options["business_minutes"]))
-                )
-            except NoBusinessHours as exc:
-                raise CommandError(f"{options['calendar']}: {exc}") from None
+        try:
+            if options["minutes"] is not None:
+                deadline = start + timedelta(minutes=_minutes(options["minutes"]))
+            else:
+                amount = timedelta(minutes=_minutes(options["business_minutes"]))
+                deadline = add_business_time(calendar, start, amount)
+        except NoBusinessHours as exc:
+            raise CommandError(f"{options['calendar']}: {exc}") from None
+        except OverflowError:
+            raise CommandError("the deadline falls after the year 9999") from None
         self.stdout.write(format_utc(deadline))
