@@ -215,7 +215,7 @@ CAPDESK_POLICY = env_path("CAPDESK_POLICY", BASE_DIR / "policy" / "capgo_policy.
 # page id is derived from it when empty. Times in the v2 JSON and the page's day
 # boundaries (uptime bars) use the zone below. Strict mode never emits Statuspage's
 # `maintenance` indicator or `under_maintenance` status, which some exporters reject.
-CAPDESK_STATUS_URL = env_str("CAPDESK_STATUS_URL", f"{BASE_URL}/status").rstrip("/")
+CAPDESK_STATUS_URL = (env_str("CAPDESK_STATUS_URL", "") or f"{BASE_URL}/status").rstrip("/")
 CAPDESK_STATUS_PAGE_NAME = env_str("CAPDESK_STATUS_PAGE_NAME", "Capgo")
 CAPDESK_STATUS_PAGE_ID = env_str("CAPDESK_STATUS_PAGE_ID", "")
 CAPDESK_STATUS_TIME_ZONE = env_str("CAPDESK_STATUS_TIME_ZONE", "Etc/UTC")  # checked at start-up (status.E001)
