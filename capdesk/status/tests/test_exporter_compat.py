@@ -19,7 +19,9 @@ from capdesk.status import actions
 def exporter(tmp_path, monkeypatch, live_server):
     pytest.importorskip("prometheus_client")
     services = tmp_path / "services.json"
-    services.write_text(json.dumps({"capgo": {"url": f"{live_server.url}/api/v2/summary.json", "name": "Capgo"}}))
+    services.write_text(
+        json.dumps({"capgo": {"url": f"{live_server.url}/api/v2/summary.json", "name": "Capgo"}})
+    )
     monkeypatch.setenv("SERVICES_JSON_PATH", str(services))
     monkeypatch.chdir(tmp_path)  # it keeps a cache/ folder in the working directory
     checker = pytest.importorskip("statuspage_prometheus_exporter.service_checker")
@@ -35,11 +37,16 @@ def test_the_exporter_reports_indicator_components_incidents_and_maintenance(exp
     assert (healthy["success"], healthy["raw_status"], healthy["status"]) == (True, "none", 1)
 
     incident = actions.open_incident(
-        name="Bundle downloads fail", body="Investigating.", impact="major", components={api: "partial_outage"}
+        name="Bundle downloads fail",
+        body="Investigating.",
+        impact="major",
+        components={api: "partial_outage"},
     )
     now = timezone.now()
     maintenance = actions.schedule_maintenance(
-        name="Database upgrade", scheduled_for=now + timedelta(days=1), scheduled_until=now + timedelta(days=1, hours=1)
+        name="Database upgrade",
+        scheduled_for=now + timedelta(days=1),
+        scheduled_until=now + timedelta(days=1, hours=1),
     )
     result = exporter()
     assert result["raw_status"] == "major"
@@ -47,7 +54,9 @@ def test_the_exporter_reports_indicator_components_incidents_and_maintenance(exp
         (incident.public_id, "major", ["Live update API"])
     ]
     assert [m["id"] for m in result["maintenance_metadata"]] == [maintenance.public_id]
-    assert ("Live update API", "partial_outage") in [(c["name"], c["status"]) for c in result["component_metadata"]]
+    assert ("Live update API", "partial_outage") in [
+        (c["name"], c["status"]) for c in result["component_metadata"]
+    ]
 
     actions.resolve_incident(incident)
     assert exporter()["incident_metadata"] == []
