@@ -188,6 +188,10 @@ CAPDESK_SMTP_TLS_KEY = env_str("CAPDESK_SMTP_TLS_KEY", "")
 CAPDESK_MAX_MESSAGE_BYTES = env_int("CAPDESK_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
 CAPDESK_MAX_ATTACHMENT_BYTES = env_int("CAPDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1024)
 CAPDESK_MAX_ATTACHMENTS = env_int("CAPDESK_MAX_ATTACHMENTS", 20, minimum=0)
+# Automatic replies (standard replies, confirmations) per address per 24 hours (RFC 3834 loop guard).
+CAPDESK_AUTO_REPLIES_PER_DAY = env_int("CAPDESK_AUTO_REPLIES_PER_DAY", 5, minimum=1)
+# How long the confirmation link for a held (unauthenticated) email works, in minutes.
+CAPDESK_CONFIRM_MINUTES = env_int("CAPDESK_CONFIRM_MINUTES", 60 * 24, minimum=5)
 CAPDESK_MAGIC_LINK_MINUTES = env_int("CAPDESK_MAGIC_LINK_MINUTES", 15, minimum=1)
 CAPDESK_TICKET_PREFIX = env_str("CAPDESK_TICKET_PREFIX", "CAP")
 
@@ -222,7 +226,9 @@ CAPDESK_STATUS_TIME_ZONE = env_str("CAPDESK_STATUS_TIME_ZONE", "Etc/UTC")  # che
 CAPDESK_STATUS_STRICT = env_bool("CAPDESK_STATUS_STRICT", False)
 # Subscriber webhooks: seconds to wait for an endpoint, and whether http:// and private or
 # loopback addresses are allowed (only for tests and closed networks: it opens SSRF).
-CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS = env_int("CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
+CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS = env_int(
+    "CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60
+)
 CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL = env_bool("CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL", False)
 
 # SLA alerts (warnings before a target is missed, breaches) go to the ticket's assignee

@@ -9,6 +9,7 @@ urlpatterns = [
     path("portal/", include("capdesk.portal.urls")),
     path("console/", include("capdesk.console.urls")),
     path("hooks/", include("capdesk.directory.urls")),
+    path("confirm/", include("capdesk.intake.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The status page at /status/, plus the root paths DESIGN.md fixes (/api/v2/*.json,
     # /status.json, /history.atom, /history.rss, /maintenance.ics).

@@ -6,9 +6,13 @@ import re
 
 from capdesk.directory.queries import person_by_email
 from capdesk.intake.channels import Unprocessable, register
+from capdesk.intake.confirmation import create_confirmation
+from capdesk.intake.deciding import decide_request, project_named_in
 from capdesk.intake.mail_parsing import ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
+from capdesk.policy.types import Identity, Outcome
 from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Event, Message, Ticket
 from capdesk.tickets.rendering import render_plain
 
@@ -75,22 +79,40 @@ def handle_email(request: InboundRequest) -> Ticket | None:
             message_id=mail.message_id,
         )
         return ticket
+    # E3: a registered From is only a claim until the sender is authenticated (DKIM/DMARC
+    # verification comes with the email issue); until then registered senders confirm by link.
+    identity = Identity.UNVERIFIED if person else Identity.UNKNOWN
+    project = project_named_in(person, f"{mail.subject}\n{mail.text}") if person else None
+    decided = decide_request(
+        channel="email",
+        identity=identity,
+        person=person,
+        project=project,
+        subject=mail.subject,
+        body=mail.text,
+    )
     ticket = ticket_actions.open_ticket(
         subject=mail.subject,
         body=mail.text,
         channel="email",
         requester=person,
         requester_email=mail.from_address,
+        project=project,
         body_html=html,
         files=mail.files,
         source_id=request.pk,
         message_id=mail.message_id,
-        language=person.language if person else "en",
+        language=decided.language,
     )
-    # E3: a registered From is only a claim until the sender is authenticated.
     Event.objects.create(
         ticket=ticket,
         kind="sender.identified",
-        data={"registered": person is not None, "verdict": "unverified" if person else "unknown"},
+        data={"registered": person is not None, "verdict": identity},
+    )
+    context: dict[str, str] = {}
+    if decided.decision.outcome == Outcome.VERIFY_SENDER and person is not None:
+        context = create_confirmation(request, ticket, person, mail.from_address)
+    apply_decision(
+        ticket, decided.decision, identity=identity, language=decided.language, reply_context=context
     )
     return ticket

@@ -42,3 +42,21 @@ class InboundRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} request {self.pk} ({self.state})"
+
+
+class SenderConfirmation(models.Model):
+    """E3: a held request waits for its registered sender to confirm by a link sent to that address."""
+
+    request = models.ForeignKey(InboundRequest, on_delete=models.CASCADE, related_name="confirmations")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="sender_confirmations"
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE)
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"confirmation for ticket {self.ticket_id}"

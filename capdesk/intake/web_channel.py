@@ -14,8 +14,11 @@ from typing import Any
 from capdesk.directory.models import Project
 from capdesk.directory.queries import projects_for
 from capdesk.intake.channels import Unprocessable, register
+from capdesk.intake.deciding import decide_request
 from capdesk.intake.models import InboundRequest
+from capdesk.policy.types import Identity
 from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Severity, Ticket
 from capdesk.tickets.scoping import customer_tickets
 
@@ -95,18 +98,38 @@ def _handle(request: InboundRequest) -> Ticket:
     severity = str(payload.get("severity") or Severity.NORMAL)
     if severity not in Severity.values:
         raise Unprocessable(f"unknown severity {severity!r}")
-    return ticket_actions.open_ticket(
-        subject=str(payload.get("subject", "")),
+    subject = str(payload.get("subject", ""))
+    # C1: the portal and the dashboard prove who is asking (a magic-link session or a
+    # platform-signed token), so the requester is verified (E3).
+    decided = decide_request(
+        channel=request.channel,
+        identity=Identity.VERIFIED,
+        person=person,
+        project=project,
+        subject=subject,
+        body=body,
+        declared_severity=severity,
+        production_impact=bool(payload.get("production_impact")),
+    )
+    ticket = ticket_actions.open_ticket(
+        subject=subject,
         body=body,
         channel=request.channel,
         requester=person,
         requester_email=request.claimed_sender,
         project=project,
         severity=severity,
-        language=str(payload.get("language") or person.language),
+        language=str(payload.get("language") or decided.language),
         files=files,
         source_id=request.pk,
     )
+    apply_decision(
+        ticket,
+        decided.decision,
+        identity=Identity.VERIFIED,
+        language=str(payload.get("language") or decided.language),
+    )
+    return ticket
 
 
 register("portal")(_handle)

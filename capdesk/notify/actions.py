@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -26,21 +27,39 @@ def queue_email(
     body_html: str = "",
     headers: dict[str, str] | None = None,
     ticket_id: int | None = None,
-) -> OutboundEmail:
-    """Write the email to the outbox; the worker delivers it once the transaction commits."""
+    automatic: bool = False,
+) -> OutboundEmail | None:
+    """Write the email to the outbox; the worker delivers it once the transaction commits.
+
+    ``automatic`` marks a reply nobody wrote by hand: those are rate-limited per
+    address, so a mail loop or a flood of forged requests cannot make the desk
+    spray mail (RFC 3834). Returns None when the limit suppressed the email.
+    """
     from capdesk.notify.tasks import deliver_email
 
+    if automatic and not automatic_reply_allowed(to):
+        logger.info("notify.auto_reply_suppressed", extra={"kind": kind, "ticket_id": ticket_id})
+        return None
+    all_headers = {"Message-ID": make_msgid(domain=settings.CAPDESK_SUPPORT_ADDRESS.rpartition("@")[2])}
+    all_headers.update(headers or {})
     email = OutboundEmail.objects.create(
         to=to,
         subject=subject[:300],
         body_text=body_text,
         body_html=body_html,
-        headers=headers or {},
+        headers=all_headers,
         kind=kind,
         ticket_id=ticket_id,
+        automatic=automatic,
     )
     transaction.on_commit(lambda: deliver_email.enqueue(email.pk))
     return email
+
+
+def automatic_reply_allowed(to: str) -> bool:
+    window_start = timezone.now() - timedelta(hours=24)
+    sent = OutboundEmail.objects.filter(to=to, automatic=True, created_at__gte=window_start).count()
+    return sent < settings.CAPDESK_AUTO_REPLIES_PER_DAY
 
 
 def _backoff(attempts: int) -> timedelta:

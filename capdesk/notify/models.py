@@ -25,6 +25,7 @@ class OutboundEmail(models.Model):
     kind = models.CharField(
         max_length=40, help_text="What it is: magic_link, agent_reply, acknowledgement ..."
     )
+    automatic = models.BooleanField(default=False, help_text="Sent by the desk on its own (rate-limited)")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -34,7 +35,10 @@ class OutboundEmail(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["to", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} email ({self.state})"

@@ -24,6 +24,11 @@ class NewRequestForm(forms.Form):
     project = forms.ChoiceField(label=_("Project"), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL)
+    production_impact = forms.BooleanField(
+        label=_("Production is unusable for all our users"),
+        required=False,
+        help_text=_("Capgo's definition of Urgent; without it an Urgent request is handled as High."),
+    )
     body = forms.CharField(
         label=_("What happened?"),
         widget=forms.Textarea(attrs={"rows": 10}),

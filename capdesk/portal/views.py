@@ -147,6 +147,7 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
             "body": data["body"],
             "project": data["project"] or None,
             "severity": data["severity"],
+            "production_impact": data["production_impact"],
             "language": translation.get_language() or person.language,
             "files": _files(data.get("attachment")),
         }

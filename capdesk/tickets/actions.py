@@ -89,7 +89,6 @@ def open_ticket(
     files: list[IncomingFile] | None = None,
     source_id: int | None = None,
     message_id: str = "",
-    acknowledge: bool = True,
 ) -> Ticket:
     """A new request becomes a ticket with its first customer message."""
     files = files or []
@@ -122,8 +121,6 @@ def open_ticket(
     _store_attachments(message, files)
     _event(ticket, "ticket.created", person=requester, channel=channel, severity=severity)
     sla_actions.on_ticket_opened(ticket)
-    if acknowledge and requester_email:
-        _notify_customer(ticket, "acknowledgement", message)
     return ticket
 
 
@@ -256,5 +253,4 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message) -> None:
         kind=kind,
         ticket_id=ticket.pk,
         # RFC 3834: our automatic mail says so, so well-behaved autoresponders stay quiet.
-        headers={"Auto-Submitted": "auto-replied"} if kind == "acknowledgement" else {},
     )

@@ -175,3 +175,37 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.ticket_id}"
+
+
+class Decision(models.Model):
+    """A policy decision on a ticket: automatic (by ``policy.decide``) or an agent's override of one."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(max_length=40)
+    scope = models.CharField(max_length=40)
+    group = models.CharField(max_length=40)
+    confidence = models.FloatField()
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    queue = models.CharField(max_length=50)
+    reply = models.CharField(max_length=50, help_text="The standard reply's key in the policy file")
+    clauses = models.JSONField(default=list)
+    explanation = models.JSONField(default=list)
+    identity = models.CharField(max_length=20, blank=True, help_text="verified / unverified / unknown")
+    overrides = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="overridden_by"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="Empty for the automatic decision; the agent for an override",
+    )
+    reason = models.TextField(blank=True, help_text="Why an agent overrode the decision")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} on ticket {self.ticket_id}"

@@ -188,7 +188,6 @@ def test_it_keeps_an_app_that_tickets_refer_to_but_strips_its_bindings(deliver: 
         requester_email="dewi@acme.test",
         project=project,
         organization=project.organization,
-        acknowledge=False,
     )
     response = deliver(capgo.event("orgs", "DELETE", old=capgo.org_row()))
     assert response.status_code == 200

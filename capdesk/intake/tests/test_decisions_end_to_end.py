@@ -1,0 +1,204 @@
+"""Every outcome of DESIGN.md's Decisions table, reached as a customer reaches it: portal and email."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+import pytest
+from django.core import mail
+
+from capdesk.directory.models import Plan, SubscriptionStatus
+from capdesk.intake import actions as intake
+from capdesk.intake.web_channel import encode_payload
+from capdesk.policy import sources
+from capdesk.policy.types import IncidentFacts
+from capdesk.tickets.models import Decision, Ticket
+
+TECHNICAL = (
+    "Live update not applied",
+    "We call notifyAppReady() in main.ts but the new bundle 1.4.2 is never downloaded on the production "
+    "channel. Device log: [CapacitorUpdater] No new version available. How do we debug the updater?",
+)
+BILLING = (
+    "Invoice charged twice",
+    "Our card was charged twice for invoice INV-2026-0042. Please refund the duplicate.",
+)
+OWN_CODE = (
+    "Please review our Angular router code",
+    "After the update our own app.routes.ts throws 'Cannot match any routes' on /orders/123. "
+    "Could your team debug our application code and fix our lazy-loaded modules?",
+)
+PREMIUM = (
+    "Premium Support offer",
+    "We would like to buy the Premium Support retainer with monthly hours for our team. Who do we talk to about pricing?",
+)
+
+
+def portal(person, subject_body, *, project=None, severity="normal", run=True):
+    subject, body = subject_body
+    payload = {"kind": "new", "subject": subject, "body": body, "project": project, "severity": severity}
+    receipt = intake.receive(
+        channel="portal",
+        raw=encode_payload(payload),
+        claimed_sender=person.primary_email,
+        authenticated_person=person,
+    )
+    intake.process(receipt.request.pk)
+    receipt.request.refresh_from_db()
+    assert receipt.request.ticket is not None, receipt.request.reason
+    return receipt.request.ticket
+
+
+def email(sender, subject_body):
+    subject, body = subject_body
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, "support@capgo.app", subject
+    message["Message-ID"] = f"<{abs(hash((sender, subject)))}@mail.example>"
+    message.set_content(body)
+    receipt = intake.receive(
+        channel="email", raw=message.as_bytes(), idempotency_key=message["Message-ID"], claimed_sender=sender
+    )
+    intake.process(receipt.request.pk)
+    receipt.request.refresh_from_db()
+    assert receipt.request.ticket is not None, receipt.request.reason
+    return receipt.request.ticket
+
+
+def decision(ticket: Ticket) -> Decision:
+    return ticket.decisions.latest("created_at")
+
+
+def test_a_developer_on_a_paid_project_is_accepted_with_the_clauses(cast):
+    ticket = portal(cast.developer, TECHNICAL, project="com.acme.shop")
+    d = decision(ticket)
+    assert d.outcome == "accept"
+    assert {"E1", "E2", "E3", "E4"} <= set(d.clauses)
+    assert ticket.status == "new" and ticket.queue.slug == "support"
+    reply = ticket.messages.get(author_kind="system")
+    assert ticket.reference in reply.body_text
+
+
+def test_a_billing_question_is_accepted_for_a_billing_admin_without_any_app_role(cast):
+    ticket = portal(cast.billing_admin, BILLING)
+    assert decision(ticket).outcome == "accept_billing"
+    assert decision(ticket).clauses == ["B1"]
+    assert ticket.queue.slug == "billing"
+
+
+def test_a_billing_question_is_accepted_during_a_trial(cast):
+    cast.org.subscription_status = SubscriptionStatus.TRIALING
+    cast.org.save()
+    assert decision(portal(cast.billing_admin, BILLING)).outcome == "accept_billing"
+
+
+def test_technical_help_on_a_trial_is_redirected_to_the_community_citing_e1(cast, run_worker):
+    cast.org.subscription_status = SubscriptionStatus.TRIALING
+    cast.org.save()
+    ticket = portal(cast.developer, TECHNICAL, project="com.acme.shop")
+    d = decision(ticket)
+    assert d.outcome == "redirect_community"
+    assert "E1" in d.clauses
+    assert ticket.status == "solved"
+    run_worker()
+    (reply,) = mail.outbox
+    assert "discord.capgo.app" in reply.body and "github.com/Cap-go" in reply.body
+
+
+def test_a_reader_is_denied_and_told_who_can_grant_app_developer(cast):
+    ticket = portal(cast.reader, TECHNICAL, project="com.acme.shop")
+    d = decision(ticket)
+    assert d.outcome == "deny_role"
+    assert "E4" in d.clauses
+    reply = ticket.messages.get(author_kind="system").body_text
+    assert "Ana Admin" in reply  # the org admin can grant App Developer
+    assert "Bima Billing" not in reply  # a billing admin cannot
+
+
+def test_a_technical_request_without_a_project_asks_which_one(cast):
+    ticket = portal(cast.developer, TECHNICAL)
+    assert decision(ticket).outcome == "need_project"
+    assert ticket.status == "pending"
+    assert "com.acme.shop" in ticket.messages.get(author_kind="system").body_text
+
+
+def test_out_of_scope_app_code_is_redirected_citing_x1(cast):
+    d = decision(portal(cast.developer, OWN_CODE, project="com.acme.shop"))
+    assert d.outcome == "redirect_community"
+    assert "X1" in d.clauses
+
+
+def test_a_premium_support_retainer_turns_app_code_help_into_accept(cast):
+    cast.org.premium_support = True
+    cast.org.save()
+    d = decision(portal(cast.developer, OWN_CODE, project="com.acme.shop"))
+    assert d.outcome == "accept"
+    assert "X1" in d.clauses and "R1" in d.clauses
+
+
+def test_a_team_customer_asking_for_premium_support_becomes_a_sales_lead(cast, run_worker):
+    ticket = portal(cast.org_admin, PREMIUM)
+    assert decision(ticket).outcome == "premium_lead"
+    assert ticket.queue.slug == "sales"
+    run_worker()
+    assert any(m.to == ["martin@capgo.app"] for m in mail.outbox)
+
+
+def test_a_maker_customer_asking_for_premium_support_is_told_what_it_requires(cast, run_worker):
+    cast.org.plan = Plan.MAKER
+    cast.org.save()
+    ticket = portal(cast.org_admin, PREMIUM)
+    assert decision(ticket).outcome == "premium_lead"
+    run_worker()
+    assert not any(m.to == ["martin@capgo.app"] for m in mail.outbox)
+
+
+def test_an_ongoing_incident_refers_to_the_status_page(cast, monkeypatch):
+    incident = IncidentFacts(
+        key="inc-1",
+        title="Live update API degraded",
+        url="https://status.capgo.app/incidents/1",
+        started_at=datetime(2026, 11, 27, 9, tzinfo=UTC),
+        areas=frozenset({"live_updates"}),
+    )
+    monkeypatch.setattr(sources, "_INCIDENT_SOURCES", [lambda: [incident]])
+    ticket = portal(cast.developer, TECHNICAL, project="com.acme.shop")
+    d = decision(ticket)
+    assert d.outcome == "refer_status"
+    assert set(d.clauses) >= {"M1", "M2"}
+    assert "https://status.capgo.app/incidents/1" in ticket.messages.get(author_kind="system").body_text
+
+
+def test_an_unknown_sender_is_told_to_write_from_the_registered_address(cast):
+    ticket = email("stranger@nowhere.test", TECHNICAL)
+    assert decision(ticket).outcome == "deny_unregistered"
+    assert decision(ticket).clauses == ["E3", "C2"]
+
+
+def test_an_unauthenticated_email_is_held_until_the_registered_address_confirms(cast, client, run_worker):
+    ticket = email("dewi@acme.test", (TECHNICAL[0], TECHNICAL[1] + " App: com.acme.shop"))
+    assert decision(ticket).outcome == "verify_sender"
+    assert ticket.status == "on_hold"
+    run_worker()
+    (confirmation,) = mail.outbox
+    assert confirmation.to == ["dewi@acme.test"]
+    assert "Dewi" not in confirmation.body  # nothing about the account before confirmation (E3)
+    link = re.search(r"/confirm/[\w-]+/", str(confirmation.body))
+    assert link is not None
+    assert client.get(link.group(0)).status_code == 200  # a scanner's GET confirms nothing
+    assert decision(Ticket.objects.get()).outcome == "verify_sender"
+    assert client.post(link.group(0)).status_code == 200
+    ticket.refresh_from_db()
+    assert decision(ticket).outcome == "accept"
+    assert ticket.status == "new"
+    assert client.post(link.group(0)).status_code == 410
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_every_reply_reads_in_both_languages(cast, language):
+    cast.developer.language = language
+    cast.developer.save()
+    ticket = portal(cast.developer, TECHNICAL)
+    body = ticket.messages.get(author_kind="system").body_text
+    assert ("Capgo Support" in body) if language == "en" else ("Dukungan Capgo" in body)

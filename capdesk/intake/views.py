@@ -1,0 +1,21 @@
+"""The page a held email's sender opens to confirm it was them (E3)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from capdesk.intake.confirmation import confirm_sender, find_pending
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button only: link scanners in mailboxes must not confirm on the sender's behalf."""
+    if request.method == "GET":
+        valid = find_pending(token) is not None
+        return render(request, "intake/confirm.html", {"valid": valid}, status=200 if valid else 410)
+    ticket = confirm_sender(token)
+    if ticket is None:
+        return render(request, "intake/confirm.html", {"valid": False}, status=410)
+    return render(request, "intake/confirmed.html", {"ticket": ticket})

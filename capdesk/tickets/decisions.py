@@ -1,0 +1,153 @@
+"""Applying a policy decision to a ticket: record it, route it, answer with the standard reply.
+
+One transaction writes the decision, the ticket's new queue/severity/status, the
+audit event, the reply as a public message and the email in the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from capdesk.notify.actions import queue_email
+from capdesk.policy import replies
+from capdesk.policy.loader import get_policy
+from capdesk.policy.types import Decision as PolicyDecision
+from capdesk.policy.types import Outcome
+from capdesk.tickets.models import Decision, Event, Message, Queue, Status, Ticket
+from capdesk.tickets.rendering import render_plain
+
+# What the ticket's status becomes after each outcome: open work for people, waiting
+# on the customer, held until the sender confirms, or answered (deflected) at once.
+STATUS_AFTER = {
+    Outcome.ACCEPT: Status.NEW,
+    Outcome.ACCEPT_BILLING: Status.NEW,
+    Outcome.TRIAGE: Status.NEW,
+    Outcome.PREMIUM_LEAD: Status.NEW,
+    Outcome.NEED_PROJECT: Status.PENDING,
+    Outcome.VERIFY_SENDER: Status.ON_HOLD,
+    Outcome.REFER_STATUS: Status.SOLVED,
+    Outcome.REDIRECT_COMMUNITY: Status.SOLVED,
+    Outcome.DENY_ROLE: Status.SOLVED,
+    Outcome.DENY_UNREGISTERED: Status.SOLVED,
+}
+
+
+def queue_for(slug: str) -> Queue:
+    queue, _ = Queue.objects.get_or_create(slug=slug, defaults={"name": get_policy().queues.get(slug, slug)})
+    return queue
+
+
+@transaction.atomic
+def apply_decision(
+    ticket: Ticket,
+    decision: PolicyDecision,
+    *,
+    identity: str,
+    language: str,
+    reply_context: Mapping[str, str] | None = None,
+    agent: User | None = None,
+    reason: str = "",
+    send_reply: bool = True,
+) -> Decision:
+    """Record ``decision`` on the ticket, route it, and send its standard reply."""
+    previous = ticket.decisions.order_by("-created_at", "-id").first()
+    record = Decision.objects.create(
+        ticket=ticket,
+        outcome=decision.outcome,
+        scope=decision.scope,
+        group=decision.group,
+        confidence=decision.confidence,
+        severity=decision.severity,
+        queue=decision.queue,
+        reply=decision.reply,
+        clauses=list(decision.clauses),
+        explanation=list(decision.explanation),
+        identity=identity,
+        overrides=previous if agent is not None else None,
+        decided_by=agent,
+        reason=reason,
+    )
+    status_from = ticket.status
+    ticket.outcome = decision.outcome
+    ticket.scope = decision.scope
+    ticket.severity = decision.severity
+    ticket.queue = queue_for(decision.queue)
+    ticket.language = language
+    ticket.status = STATUS_AFTER[Outcome(decision.outcome)]
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["outcome", "scope", "severity", "queue", "language", "status", "updated_at"])
+    Event.objects.create(
+        ticket=ticket,
+        kind="decision.overridden" if agent else "decision.made",
+        actor_user=agent,
+        reason=reason,
+        data={
+            "outcome": decision.outcome,
+            "scope": decision.scope,
+            "confidence": round(decision.confidence, 3),
+            "clauses": list(decision.clauses),
+            "status_from": status_from,
+            "status_to": ticket.status,
+            **({"overrides": previous.outcome} if agent and previous else {}),
+        },
+    )
+    if send_reply:
+        _standard_reply(ticket, decision, language, reply_context or {})
+    if decision.outcome == Outcome.PREMIUM_LEAD and decision.premium_offer:
+        _notify_sales(ticket)
+    return record
+
+
+def _standard_reply(
+    ticket: Ticket, decision: PolicyDecision, language: str, extra: Mapping[str, str]
+) -> None:
+    context = {
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "portal_url": f"{settings.BASE_URL}/portal/requests/{ticket.reference}/",
+        "name": ticket.requester.name if ticket.requester else "",
+        **extra,
+    }
+    subject, body = replies.render(decision, language, context)
+    message = Message.objects.create(
+        ticket=ticket,
+        author_kind=Message.Author.SYSTEM,
+        public=True,
+        body_text=body,
+        body_html=render_plain(body),
+    )
+    if ticket.requester_email:
+        email = queue_email(
+            to=ticket.requester_email,
+            subject=f"[{ticket.reference}] {subject}",
+            body_text=body,
+            kind=f"reply.{decision.reply}",
+            ticket_id=ticket.pk,
+            # RFC 3834: an automatic answer says so, so autoresponders do not answer it back.
+            headers={"Auto-Submitted": "auto-replied"},
+            automatic=True,
+        )
+        if email is not None:
+            message.message_id = email.headers.get("Message-ID", "")
+            message.save(update_fields=["message_id"])
+
+
+def _notify_sales(ticket: Ticket) -> None:
+    """R1: a Premium Support request from a Team or Enterprise customer reaches the sales contact."""
+    policy = get_policy()
+    org = ticket.organization.name if ticket.organization else "(no organization)"
+    queue_email(
+        to=policy.premium.sales_address,
+        subject=f"[{ticket.reference}] Premium Support request from {org}",
+        body_text=(
+            f"{ticket.requester_email} ({org}) asks about Premium Support.\n\n"
+            f"{settings.BASE_URL}/console/tickets/{ticket.reference}/\n"
+        ),
+        kind="premium_lead",
+        ticket_id=ticket.pk,
+    )
