@@ -66,6 +66,8 @@ def business_time_between(calendar: Calendar, start: datetime, end: datetime) ->
 
 
 def _naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is UTC:
+        return moment.replace(tzinfo=None)
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("instants must be timezone-aware")
     return moment.astimezone(UTC).replace(tzinfo=None)
@@ -82,11 +84,15 @@ def _open_intervals(
         if stretch_start - last_open > _GIVE_UP_AFTER:
             raise NoBusinessHours("the calendar has no business hours within ten years")
         wall_end = stretch_end + offset
+        offsets_on = calendar.offsets_on
         midnight = datetime.combine((stretch_start + offset).date(), time())
         while midnight < wall_end:
-            for opens, closes in calendar.offsets_on(midnight.date()):
-                lo = midnight + opens - offset
-                hi = midnight + closes - offset
+            base = midnight - offset  # local midnight in UTC, valid inside this stretch
+            if until is not None and base >= until:
+                return
+            for opens, closes in offsets_on(midnight.date()):
+                lo = base + opens
+                hi = base + closes
                 if lo < stretch_start:
                     lo = stretch_start
                 if hi > stretch_end:
@@ -104,23 +110,29 @@ def _stretches(zone: ZoneInfo, begin: datetime) -> Iterator[tuple[datetime, date
     """
     start, year = begin, begin.year
     while True:
-        changes = _changes_in_year(zone, year)
-        for change in changes[bisect.bisect_right(changes, start) :]:
-            yield start, change, _offset(zone, start)
-            start = change
+        first_offset, changes, offsets = _year_offsets(zone, year)
+        index = bisect.bisect_right(changes, start)
+        offset = offsets[index - 1] if index else first_offset
+        for change, after in zip(changes[index:], offsets[index:], strict=True):
+            yield start, change, offset
+            start, offset = change, after
         year += 1
         new_year = _new_year(year)
         if start < new_year:
-            yield start, new_year, _offset(zone, start)
+            yield start, new_year, offset
             start = new_year
 
 
 @functools.lru_cache(maxsize=4096)
-def _changes_in_year(zone: ZoneInfo, year: int) -> tuple[datetime, ...]:
-    """The instants (naive UTC) in the year at which the zone's offset changes, found once per zone and year."""
+def _year_offsets(zone: ZoneInfo, year: int) -> tuple[timedelta, tuple[datetime, ...], tuple[timedelta, ...]]:
+    """The zone's offset as the year (UTC) begins, then each change in the year and the offset after it.
+
+    Found once per zone and year by probing daily and bisecting, then cached.
+    """
     moment, end = datetime(year, 1, 1), _new_year(year + 1)
-    offset = _offset(zone, moment)
-    changes = []
+    first = offset = _offset(zone, moment)
+    changes: list[datetime] = []
+    offsets: list[timedelta] = []
     while moment < end:
         probe = min(moment + _PROBE, end)
         if _offset(zone, probe) == offset:
@@ -129,7 +141,8 @@ def _changes_in_year(zone: ZoneInfo, year: int) -> tuple[datetime, ...]:
         moment = _first_change(zone, moment, probe, offset)
         offset = _offset(zone, moment)
         changes.append(moment)
-    return tuple(changes)
+        offsets.append(offset)
+    return first, tuple(changes), tuple(offsets)
 
 
 def _new_year(year: int) -> datetime:

@@ -65,6 +65,8 @@ class Calendar:
     always_open: bool = field(init=False)
     # The week's ranges as offsets from midnight, for the deadline maths' inner loop.
     _week_offsets: tuple[tuple[tuple[timedelta, timedelta], ...], ...] = field(init=False, repr=False)
+    # Holidays by year, explicit and the country's together: a memo, not part of the value.
+    _by_year: dict[int, frozenset[date]] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if len(self.week) != 7:
@@ -84,6 +86,16 @@ class Calendar:
             tuple((timedelta(minutes=a), timedelta(minutes=b)) for a, b in day) for day in self.week
         )
         object.__setattr__(self, "_week_offsets", offsets)
+        object.__setattr__(self, "_by_year", {})
+
+    def holidays_in(self, year: int) -> frozenset[date]:
+        found = self._by_year.get(year)
+        if found is None:
+            found = frozenset(d for d in self.holidays if d.year == year)
+            if self.country is not None:
+                found |= _country_holidays(self.country.country, self.country.subdivision, year)
+            self._by_year[year] = found
+        return found
 
     def is_holiday(self, day: date) -> bool:
         return day in self.holidays or (self.country is not None and day in self.country)
@@ -91,7 +103,7 @@ class Calendar:
     def offsets_on(self, day: date) -> tuple[tuple[timedelta, timedelta], ...]:
         """``ranges_on`` as (open, close) offsets from local midnight."""
         offsets = self._week_offsets[day.weekday()]
-        if offsets and (day in self.holidays or (self.country is not None and day in self.country)):
+        if offsets and day in self.holidays_in(day.year):
             return ()
         return offsets
 

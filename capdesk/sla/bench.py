@@ -1,0 +1,83 @@
+"""Benchmark of the deadline maths against the minute-stepping reference (issue 5, "Performance").
+
+    python -m capdesk.sla.bench [--seconds 3]
+
+Random starts through 2026, targets up to 2 business days (24 business hours) on
+06:00-18:00 Monday-Friday in Europe/Paris with Indonesia's public holidays and two
+explicit ones, so DST changes and holidays are both on the path. Prints deadlines
+per second for both and checks that they agree on every case the reference ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from capdesk.sla.business_time import add_business_time
+from capdesk.sla.calendar import Calendar, CountryHolidays, parse_ranges
+
+GOAL_PER_SECOND = 100_000
+
+
+def bench_calendar() -> Calendar:
+    workday = parse_ranges("06:00-18:00")
+    return Calendar(
+        zone=ZoneInfo("Europe/Paris"),
+        week=(workday,) * 5 + ((), ()),
+        holidays=frozenset({date(2026, 12, 25), date(2026, 5, 1)}),
+        country=CountryHolidays("ID"),
+    )
+
+
+def cases(count: int, seed: int = 5) -> list[tuple[datetime, timedelta]]:
+    rng = random.Random(seed)  # noqa: S311  (reproducible test data, not secrets)
+    year = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        (
+            year + timedelta(minutes=rng.randrange(365 * 24 * 60)),
+            timedelta(minutes=rng.randrange(1, 24 * 60 + 1)),
+        )
+        for _ in range(count)
+    ]
+
+
+def rate(calendar: Calendar, work: list[tuple[datetime, timedelta]], seconds: float) -> tuple[float, int]:
+    done, began = 0, time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        for start, amount in work:
+            add_business_time(calendar, start, amount)
+        done += len(work)
+    return done / (time.perf_counter() - began), done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+    from capdesk.sla.tests.reference import reference_deadline
+
+    calendar = bench_calendar()
+    work = cases(10_000)
+    add_business_time(calendar, *work[0])  # warm the per-year caches, as a running desk has them
+    per_second, done = rate(calendar, work, args.seconds)
+    sample = work[:200]
+    began = time.perf_counter()
+    for start, amount in sample:
+        assert add_business_time(calendar, start, amount) == reference_deadline(
+            calendar, start, amount // timedelta(minutes=1)
+        )
+    reference_per_second = len(sample) / (time.perf_counter() - began)
+    print(f"deadline maths: {per_second:,.0f} deadlines/s ({done:,} computed)")
+    print(
+        f"reference (minute stepping): {reference_per_second:,.0f} deadlines/s; agree on {len(sample)} cases"
+    )
+    print(
+        f"speed-up: {per_second / reference_per_second:,.0f}x; goal {GOAL_PER_SECOND:,}/s: {'met' if per_second >= GOAL_PER_SECOND else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
