@@ -20,7 +20,7 @@ from capdesk.directory.models import (
 )
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
 
@@ -31,22 +31,27 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     credits_balance = Decimal("0")
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+def _add_email(person: Person, create: bool, extracted: str | None) -> None:
+    """``PersonFactory(email="a@b.test")`` registers that address; by default one is made up."""
+    if create:
+        EmailAddress.objects.create(
+            person=person, email=extracted or f"person{person.pk}@example.com", primary=True
+        )
+
+
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
         skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Person {n}")
 
-    @factory.post_generation
-    def email(self, create: bool, extracted: str | None, **kwargs: object) -> None:
-        if create:
-            EmailAddress.objects.create(
-                person=self, email=extracted or f"person{self.pk}@example.com", primary=True
-            )
+    email = factory.PostGeneration(
+        lambda person, create, extracted, **kw: _add_email(person, create, extracted)
+    )
 
 
-class ProjectFactory(factory.django.DjangoModelFactory):
+class ProjectFactory(factory.django.DjangoModelFactory[Project]):
     class Meta:
         model = Project
 
@@ -93,19 +98,19 @@ class Personas:
 
 
 def personas() -> Personas:
-    org = OrganizationFactory(name="Acme Apps")
-    project = ProjectFactory(organization=org, app_id="com.acme.shop", name="Acme Shop")
-    developer = PersonFactory(name="Dewi Developer", email="dewi@acme.test")
-    reader = PersonFactory(name="Rudi Reader", email="rudi@acme.test")
-    org_admin = PersonFactory(name="Ana Admin", email="ana@acme.test")
-    billing_admin = PersonFactory(name="Bima Billing", email="bima@acme.test")
+    org = OrganizationFactory.create(name="Acme Apps")
+    project = ProjectFactory.create(organization=org, app_id="com.acme.shop", name="Acme Shop")
+    developer = PersonFactory.create(name="Dewi Developer", email="dewi@acme.test")
+    reader = PersonFactory.create(name="Rudi Reader", email="rudi@acme.test")
+    org_admin = PersonFactory.create(name="Ana Admin", email="ana@acme.test")
+    billing_admin = PersonFactory.create(name="Bima Billing", email="bima@acme.test")
     bind(developer, "app_developer", project=project)
     bind(reader, "app_reader", project=project)
     bind(org_admin, "org_admin", organization=org)
     bind(billing_admin, "org_billing_admin", organization=org)
-    other_org = OrganizationFactory(name="Other Corp")
-    other_project = ProjectFactory(organization=other_org, app_id="com.other.app")
-    outsider = PersonFactory(name="Omar Outsider", email="omar@other.test")
+    other_org = OrganizationFactory.create(name="Other Corp")
+    other_project = ProjectFactory.create(organization=other_org, app_id="com.other.app")
+    outsider = PersonFactory.create(name="Omar Outsider", email="omar@other.test")
     bind(outsider, "app_developer", project=other_project)
     return Personas(
         org=org,
