@@ -8,6 +8,7 @@ spans with the pure maths in ``timeline``, then copied to ``Ticket.next_deadline
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
@@ -90,6 +91,17 @@ def on_customer_reply(ticket: Ticket, message: Message, *, previous_status: str)
 
 def on_severity_changed(ticket: Ticket) -> None:
     recompute_clocks(ticket)
+
+
+# The organization's fields an SLA target depends on (policy choice and business-hours zone).
+ORGANIZATION_FIELDS = frozenset(
+    {"plan", "subscription_status", "priority_plus", "premium_support", "timezone"}
+)
+
+
+def on_organization_changed(organization: Organization, changed: Iterable[str]) -> int:
+    """For directory sync: recompute clocks only if a field the targets depend on changed. Returns how many tickets."""
+    return on_plan_changed(organization) if ORGANIZATION_FIELDS.intersection(changed) else 0
 
 
 def on_plan_changed(organization: Organization) -> int:

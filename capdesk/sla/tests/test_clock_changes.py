@@ -122,3 +122,16 @@ def test_it_records_a_breach_at_the_deadline_when_the_reply_comes_late(db: None)
     assert (clock.state, clock.met, clock.breached_at) == ("stopped", False, utc(2026, 6, 8, 3))
     assert Event.objects.filter(ticket=ticket, kind="sla.breached").count() == 1
     assert Event.objects.filter(ticket=ticket, kind="sla.missed").count() == 1
+
+
+def test_it_recomputes_only_for_organization_fields_that_matter(db: None) -> None:
+    org = organization("team")
+    ticket = open_ticket_at(MONDAY_9_WIB, org)  # Jakarta: due Tuesday 09:00 WIB
+    assert sla_actions.on_organization_changed(org, ["name"]) == 0
+    org.timezone = "Europe/Paris"
+    org.save()
+    with time_machine.travel(MONDAY_9_WIB, tick=False):
+        assert sla_actions.on_organization_changed(org, ["timezone"]) == 1
+    clock = only_clock(ticket)
+    # Received 04:00 Paris time (CEST): counted from 06:00, twelve hours later is 18:00 CEST the same day.
+    assert (clock.timezone, clock.due_at) == ("Europe/Paris", utc(2026, 6, 8, 16))
