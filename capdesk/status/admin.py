@@ -31,6 +31,7 @@ from capdesk.status.models import (
     Incident,
     Maintenance,
     MaintenanceStatus,
+    Monitor,
     Subscriber,
     WebhookAttempt,
     WebhookDelivery,
@@ -293,3 +294,28 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Monitor)
+class MonitorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Monitor settings are configuration; what they change on the page goes through the actions."""
+
+    list_display = [
+        "name",
+        "component",
+        "kind",
+        "target",
+        "enabled",
+        "last_ok",
+        "consecutive_failures",
+        "incident",
+    ]
+    list_filter = ["kind", "enabled", "last_ok"]
+    readonly_fields = [
+        "next_run_at",
+        "consecutive_failures",
+        "last_checked_at",
+        "last_ok",
+        "last_error",
+        "incident",
+    ]

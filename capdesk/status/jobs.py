@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from capdesk.core.schedule import every
-from capdesk.status import actions, delivery
+from capdesk.status import actions, delivery, monitor_actions, monitoring
 
 
 @every(30, name="status.advance_maintenances")
@@ -19,3 +19,13 @@ def _fan_out_pending() -> int:
 @every(15, name="status.deliver_due_webhooks")
 def _deliver_due_webhooks() -> int:
     return delivery.deliver_due()
+
+
+@every(5, name="status.run_monitors")
+def _run_monitors() -> int:
+    return monitoring.run_due()
+
+
+@every(3600, name="status.prune_monitor_results")
+def _prune_monitor_results() -> int:
+    return monitor_actions.prune_results()

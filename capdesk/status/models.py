@@ -328,3 +328,68 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt on {self.delivery_id}: {self.status_code or self.error[:40]}"
+
+
+class Monitor(models.Model):
+    """A check the worker runs on a schedule against one component; failures open incidents."""
+
+    class Kind(models.TextChoices):
+        HTTP = "http", _("HTTP(S)")
+        TCP = "tcp", _("TCP connect")
+        DNS = "dns", _("DNS resolution")
+
+    name = models.CharField(max_length=100)
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="monitors")
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.HTTP)
+    target = models.CharField(
+        max_length=2000, help_text=_("http(s)://host/path, host:port (TCP) or a host name (DNS)")
+    )
+    expected_status = models.PositiveIntegerField(default=200, help_text=_("HTTP only"))
+    keyword = models.CharField(max_length=200, blank=True, help_text=_("HTTP only: the body must contain it"))
+    max_latency_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Slower counts as a failure")
+    )
+    interval_seconds = models.PositiveIntegerField(default=60)
+    timeout_seconds = models.FloatField(default=10)
+    retries = models.PositiveSmallIntegerField(
+        default=1, help_text=_("Extra tries before a run counts as failed")
+    )
+    failure_threshold = models.PositiveSmallIntegerField(
+        default=3, help_text=_("Consecutive failed runs that open an incident")
+    )
+    failure_status = models.CharField(
+        max_length=24, choices=ComponentStatus.choices, default=ComponentStatus.MAJOR_OUTAGE
+    )
+    enabled = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(default=timezone.now, db_index=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_ok = models.BooleanField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    # The incident this monitor opened or joined, while it is not resolved.
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="monitors"
+    )
+
+    class Meta:
+        ordering = ["component__position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MonitorResult(models.Model):
+    """One run of a monitor: the record behind its incidents (kept short: pruned by age)."""
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="results")
+    at = models.DateTimeField(default=timezone.now)
+    ok = models.BooleanField()
+    latency_ms = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["monitor", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.monitor}: {'ok' if self.ok else self.error}"
