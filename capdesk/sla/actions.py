@@ -93,6 +93,13 @@ def on_severity_changed(ticket: Ticket) -> None:
     recompute_clocks(ticket)
 
 
+def on_decision_applied(ticket: Ticket, *, previous_status: str) -> None:
+    """A policy decision (or an agent's override) set severity and status in one go: follow both."""
+    recompute_clocks(ticket)
+    if ticket.status != previous_status:
+        on_status_changed(ticket, previous_status)
+
+
 # The organization's fields an SLA target depends on (policy choice and business-hours zone).
 ORGANIZATION_FIELDS = frozenset(
     {"plan", "subscription_status", "priority_plus", "premium_support", "timezone"}

@@ -135,3 +135,32 @@ def test_it_recomputes_only_for_organization_fields_that_matter(db: None) -> Non
     clock = only_clock(ticket)
     # Received 04:00 Paris time (CEST): counted from 06:00, twelve hours later is 18:00 CEST the same day.
     assert (clock.timezone, clock.due_at) == ("Europe/Paris", utc(2026, 6, 8, 16))
+
+
+def decided(ticket: Ticket, *, severity: str, status: str, at: datetime) -> None:
+    """What the decision step does to a ticket it routes: severity and status set directly, then the hook."""
+    previous = ticket.status
+    ticket.severity, ticket.status = severity, status
+    ticket.save(update_fields=["severity", "status"])
+    with time_machine.travel(at, tick=False):
+        sla_actions.on_decision_applied(ticket, previous_status=previous)
+
+
+def test_it_follows_the_severity_a_decision_sets(db: None) -> None:
+    ticket = open_ticket_at(MONDAY_9_WIB, organization("enterprise"))
+    decided(ticket, severity="urgent", status=Status.NEW, at=utc(2026, 6, 8, 2, 1))
+    assert only_clock(ticket).due_at == utc(2026, 6, 8, 3)
+
+
+def test_it_pauses_for_a_decision_that_waits_on_the_customer(db: None) -> None:
+    ticket = open_ticket_at(MONDAY_9_WIB, organization("team"))
+    decided(ticket, severity="normal", status=Status.PENDING, at=utc(2026, 6, 8, 2, 1))  # need_project
+    assert only_clock(ticket).state == "paused"
+
+
+def test_it_stops_timing_a_request_the_decision_answered_at_once(db: None) -> None:
+    ticket = open_ticket_at(MONDAY_9_WIB, organization("team"))
+    decided(ticket, severity="normal", status=Status.SOLVED, at=utc(2026, 6, 8, 2, 1))  # redirect_community
+    assert only_clock(ticket).state == "cancelled"
+    ticket.refresh_from_db()
+    assert ticket.next_deadline is None
