@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from capdesk.policy.types import Outcome
 from capdesk.tickets.models import Severity, Status
 
 
@@ -29,3 +30,8 @@ class SeverityForm(forms.Form):
     reason = forms.CharField(
         max_length=500, help_text=_("Why the severity changes (kept in the audit trail)")
     )
+
+
+class OverrideForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("New outcome"), choices=[(o.value, o.value) for o in Outcome])
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))

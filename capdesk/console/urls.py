@@ -13,6 +13,7 @@ urlpatterns = [
     path("tickets/<str:reference>/status/", views.ticket_status, name="ticket_status"),
     path("tickets/<str:reference>/severity/", views.ticket_severity, name="ticket_severity"),
     path("tickets/<str:reference>/take/", views.ticket_take, name="ticket_take"),
+    path("tickets/<str:reference>/override/", views.ticket_override, name="ticket_override"),
     path("quarantine/", views.quarantine, name="quarantine"),
     path("quarantine/<int:pk>/release/", views.quarantine_release, name="quarantine_release"),
 ]

@@ -9,16 +9,18 @@ from django.contrib.auth.models import User
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from capdesk.console.forms import AgentReplyForm, SeverityForm, StatusForm
+from capdesk.console.forms import AgentReplyForm, OverrideForm, SeverityForm, StatusForm
 from capdesk.directory.models import RoleBinding
 from capdesk.directory.queries import is_developer_or_higher
 from capdesk.intake import actions as intake_actions
 from capdesk.intake.models import InboundRequest
-from capdesk.tickets import actions
+from capdesk.policy.loader import get_policy
+from capdesk.tickets import actions, decisions
 from capdesk.tickets.models import OPEN_STATUSES, Ticket
 from capdesk.tickets.scoping import agent_tickets, get_ticket_for_agent, is_agent
 
@@ -113,6 +115,8 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "role": role,
             "developer": developer,
             "others": others,
+            "decisions": _decisions_with_clauses(ticket),
+            "override_form": OverrideForm(),
         },
     )
 
@@ -144,6 +148,39 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("console:ticket", reference=ticket.reference)
     messages.success(request, _("Note added.") if form.cleaned_data["internal"] else _("Reply sent."))
+    return redirect("console:ticket", reference=ticket.reference)
+
+
+def _decisions_with_clauses(ticket: Ticket) -> list[dict[str, object]]:
+    """Each decision, newest first, with every clause id it rests on and that clause's text."""
+    policy = get_policy()
+    language = translation.get_language() or "en"
+    out = []
+    for d in ticket.decisions.select_related("decided_by").order_by("-created_at", "-id"):
+        clauses = []
+        for cid in d.clauses:
+            clause = policy.clauses.get(cid)
+            text = (clause.text.get(language) or clause.text.get("en", "")) if clause else ""
+            clauses.append((cid, text))
+        out.append({"record": d, "clauses": clauses, "confidence": round(d.confidence * 100)})
+    return out
+
+
+@agent_required
+@require_POST
+def ticket_override(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, reference)
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("An override needs an outcome and a reason."))
+        return redirect("console:ticket", reference=ticket.reference)
+    decisions.override_decision(
+        ticket,
+        outcome=form.cleaned_data["outcome"],
+        reason=form.cleaned_data["reason"],
+        agent=_agent(request),
+    )
+    messages.success(request, _("Decision overridden."))
     return redirect("console:ticket", reference=ticket.reference)
 
 

@@ -151,3 +151,62 @@ def _notify_sales(ticket: Ticket) -> None:
         kind="premium_lead",
         ticket_id=ticket.pk,
     )
+
+
+# Where an overridden ticket goes when the agent does not say: the work queue for work,
+# otherwise it stays where it is.
+_QUEUE_FOR_OUTCOME = {
+    Outcome.ACCEPT: "support",
+    Outcome.ACCEPT_BILLING: "billing",
+    Outcome.PREMIUM_LEAD: "sales",
+    Outcome.TRIAGE: "triage",
+}
+
+
+@transaction.atomic
+def override_decision(ticket: Ticket, *, outcome: str, reason: str, agent: User) -> Decision:
+    """An agent replaces the decision; the original, the override and the reason all stay visible."""
+    if outcome not in Outcome.__members__.values():
+        raise ValueError(f"unknown outcome {outcome!r}")
+    if not reason.strip():
+        raise ValueError("an override needs a reason")
+    previous = ticket.decisions.order_by("-created_at", "-id").first()
+    new_outcome = Outcome(outcome)
+    queue = _QUEUE_FOR_OUTCOME.get(new_outcome, ticket.queue.slug)
+    record = Decision.objects.create(
+        ticket=ticket,
+        outcome=new_outcome,
+        scope=previous.scope if previous else ticket.scope,
+        group=previous.group if previous else "",
+        confidence=1.0,
+        severity=ticket.severity,
+        queue=queue,
+        reply="",
+        clauses=[],
+        explanation=[f"Overridden by {agent.get_username()}: {reason.strip()}"],
+        identity=previous.identity if previous else "",
+        overrides=previous,
+        decided_by=agent,
+        reason=reason.strip(),
+    )
+    status_from = ticket.status
+    ticket.outcome = new_outcome
+    ticket.queue = queue_for(queue)
+    new_status = STATUS_AFTER[new_outcome]
+    # Overriding into work reopens the ticket for people; the agent writes the reply.
+    ticket.status = Status.OPEN if new_status == Status.NEW else new_status
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["outcome", "queue", "status", "updated_at"])
+    Event.objects.create(
+        ticket=ticket,
+        kind="decision.overridden",
+        actor_user=agent,
+        reason=reason.strip(),
+        data={
+            "outcome_from": previous.outcome if previous else "",
+            "outcome_to": new_outcome,
+            "status_from": status_from,
+            "status_to": ticket.status,
+        },
+    )
+    return record

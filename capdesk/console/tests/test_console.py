@@ -83,3 +83,63 @@ def test_quarantined_requests_are_listed_with_their_reason_and_can_be_retried(cl
     client.post(f"/console/quarantine/{receipt.request.pk}/release/")
     assert InboundRequest.objects.get().state == InboundRequest.State.PENDING
     assert Ticket.objects.count() == 0
+
+
+def _decided_ticket(cast):
+    from capdesk.intake import actions as intake
+    from capdesk.intake.web_channel import encode_payload
+
+    payload = {
+        "kind": "new",
+        "subject": "Please debug our Angular router",
+        "body": "Our own app.routes.ts throws 'Cannot match any routes'. Can your team fix our app code?",
+        "project": "com.acme.shop",
+    }
+    receipt = intake.receive(
+        channel="portal",
+        raw=encode_payload(payload),
+        authenticated_person=cast.developer,
+        claimed_sender="dewi@acme.test",
+    )
+    intake.process(receipt.request.pk)
+    return Ticket.objects.get()
+
+
+def test_the_ticket_shows_its_decision_with_each_clause_and_its_text(client, cast):
+    ticket = _decided_ticket(cast)
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    assert "redirect_community" in page
+    assert "out.app_code" in page
+    assert "<strong>X1</strong> general troubleshooting of the user" in page
+
+
+def test_an_agent_overrides_a_decision_with_a_reason_and_both_stay_visible(client, cast):
+    ticket = _decided_ticket(cast)
+    client.force_login(cast.agent)
+    client.post(f"/console/tickets/{ticket.reference}/override/", {"outcome": "accept", "reason": ""})
+    assert ticket.decisions.count() == 1
+    client.post(
+        f"/console/tickets/{ticket.reference}/override/",
+        {"outcome": "accept", "reason": "Known plugin bug on our side, not their code"},
+    )
+    ticket.refresh_from_db()
+    assert ticket.outcome == "accept"
+    assert ticket.status == "open"
+    original, override = ticket.decisions.order_by("created_at", "id")
+    assert override.overrides == original
+    assert override.decided_by == cast.agent
+    event = Event.objects.get(ticket=ticket, kind="decision.overridden")
+    assert event.reason == "Known plugin bug on our side, not their code"
+    assert event.data["outcome_from"] == "redirect_community"
+    page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    assert "Earlier decision" in page and "Known plugin bug" in page
+
+
+def test_a_customer_cannot_override_a_decision(client, cast):
+    ticket = _decided_ticket(cast)
+    client.force_login(user_for_person(cast.developer))
+    client.post(
+        f"/console/tickets/{ticket.reference}/override/", {"outcome": "accept", "reason": "let me in"}
+    )
+    assert ticket.decisions.count() == 1
