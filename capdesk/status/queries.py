@@ -17,8 +17,48 @@ from capdesk.status import config, v2
 
 # Words too common in support requests to tie one to an incident.
 _STOP = frozenset(
-    "a an and are as at be but by can for from has have i in is it my not of on or our the this to "
-    "was we with you your capgo app apps issue problem error help please".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "for",
+        "from",
+        "has",
+        "have",
+        "i",
+        "in",
+        "is",
+        "it",
+        "my",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "this",
+        "to",
+        "was",
+        "we",
+        "with",
+        "you",
+        "your",
+        "capgo",
+        "app",
+        "apps",
+        "issue",
+        "problem",
+        "error",
+        "help",
+        "please",
+    ]
 )
 MIN_SCORE = 2
 
