@@ -17,7 +17,7 @@ from capdesk.policy.facts import facts_for
 from capdesk.policy.language import reply_language
 from capdesk.policy.loader import get_policy
 from capdesk.policy.sources import ongoing_incidents
-from capdesk.policy.types import Decision, Identity, RequestFacts, Severity
+from capdesk.policy.types import Classification, Decision, Identity, RequestFacts, Severity
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,10 @@ def decide_request(
     body: str,
     declared_severity: str | None = None,
     production_impact: bool = False,
+    classification: Classification | None = None,
 ) -> Decided:
+    """``classification`` is given when the channel itself says what the request is
+    (the Premium Support form); otherwise the classifier reads the text."""
     policy = get_policy()
     requester, project_facts = facts_for(person, project, policy=policy)
     request = RequestFacts(

@@ -11,12 +11,12 @@ import binascii
 import json
 from typing import Any
 
-from capdesk.directory.models import Project
-from capdesk.directory.queries import projects_for
+from capdesk.directory.models import Person, Project
+from capdesk.directory.queries import organizations_for, projects_for
 from capdesk.intake.channels import Unprocessable, register
 from capdesk.intake.deciding import decide_request
 from capdesk.intake.models import InboundRequest
-from capdesk.policy.types import Identity
+from capdesk.policy.types import Classification, Group, Identity
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Severity, Ticket
@@ -89,6 +89,9 @@ def _handle(request: InboundRequest) -> Ticket:
         )
         return ticket
 
+    if payload.get("kind") == "premium":
+        return _premium(request, person, payload, body)
+
     project: Project | None = None
     if payload.get("project"):
         # Only a project the person belongs to; anything else is a forged form.
@@ -129,6 +132,37 @@ def _handle(request: InboundRequest) -> Ticket:
         identity=Identity.VERIFIED,
         language=str(payload.get("language") or decided.language),
     )
+    return ticket
+
+
+def _premium(request: InboundRequest, person: Person, payload: dict[str, Any], body: str) -> Ticket:
+    """R1: the Premium Support form. The form says what it is, so nothing is guessed."""
+    organization = organizations_for(person).filter(capgo_id=str(payload.get("organization") or "")).first()
+    if organization is None:
+        raise Unprocessable(
+            "the Premium Support request names an organization this person does not belong to"
+        )
+    language = str(payload.get("language") or person.language)
+    decided = decide_request(
+        channel=request.channel,
+        identity=Identity.VERIFIED,
+        person=person,
+        project=None,
+        subject="Premium Support",
+        body=body,
+        classification=Classification("premium", 1.0, Group.PREMIUM),
+    )
+    ticket = ticket_actions.open_ticket(
+        subject=str(payload.get("subject") or "Premium Support"),
+        body=body,
+        channel=request.channel,
+        requester=person,
+        requester_email=request.claimed_sender,
+        organization=organization,
+        language=language,
+        source_id=request.pk,
+    )
+    apply_decision(ticket, decided.decision, identity=Identity.VERIFIED, language=language)
     return ticket
 
 

@@ -51,3 +51,18 @@ class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 6}), max_length=50_000)
     attachment = forms.FileField(label=_("Attachment"), required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+
+class PremiumForm(forms.Form):
+    organization = forms.ChoiceField(label=_("Organization"))
+    body = forms.CharField(
+        label=_("What would you like help with?"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20_000,
+        help_text=_("For example: a review of your app's update flow, or help with a third-party plugin."),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, organizations: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["organization"].choices = organizations  # type: ignore[attr-defined]

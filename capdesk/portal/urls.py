@@ -10,6 +10,7 @@ urlpatterns = [
     path("magic/<str:token>/", views.magic, name="magic"),
     path("sso/dashboard/", views.dashboard_sign_in, name="dashboard_sign_in"),
     path("language/", views.set_language, name="language"),
+    path("premium/", views.premium, name="premium"),
     path("requests/", views.request_list, name="request_list"),
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),

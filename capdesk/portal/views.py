@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from capdesk.directory.models import Language, Person
-from capdesk.directory.queries import developer_projects_for, projects_for
+from capdesk.directory.queries import developer_projects_for, organizations_for, projects_for
 from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_file, encode_payload
+from capdesk.policy.loader import get_policy
 from capdesk.portal import actions
-from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, ReplyForm, SignInForm
+from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, PremiumForm, ReplyForm, SignInForm
 from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
 from capdesk.tickets.models import Message
 from capdesk.tickets.scoping import customer_tickets, get_ticket_for_customer
@@ -245,3 +246,41 @@ def set_language(request: HttpRequest, person: Person) -> HttpResponse:
     response = redirect(target if target.startswith("/portal/") else "portal:requests")
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, person.language, samesite="Lax")
     return response
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def premium(request: HttpRequest, person: Person) -> HttpResponse:
+    """R1: the Premium Support form. Team and Enterprise customers reach sales; others learn what it takes."""
+    policy = get_policy()
+    rule = policy.premium
+    orgs = list(organizations_for(person))
+    qualifying = [
+        o for o in orgs if o.plan in rule.offer_plans and o.subscription_status in policy.paid.subscriptions
+    ]
+    form = PremiumForm(
+        request.POST or None,
+        organizations=[(str(o.capgo_id), o.name) for o in qualifying],
+        initial={"idempotency_key": uuid.uuid4().hex},
+    )
+    if request.method == "POST" and qualifying and form.is_valid():
+        payload = {
+            "kind": "premium",
+            "subject": "Premium Support",
+            "organization": form.cleaned_data["organization"],
+            "body": form.cleaned_data["body"],
+            "language": translation.get_language() or person.language,
+        }
+        receipt = intake.receive(
+            channel=_channel(request),
+            raw=encode_payload(payload),
+            idempotency_key=f"portal:{form.cleaned_data['idempotency_key']}",
+            claimed_sender=request.session.get("capdesk_email", person.primary_email),
+            authenticated_person=person,
+        )
+        return _after_receive(request, receipt)
+    return render(
+        request,
+        "portal/premium.html",
+        {"person": person, "form": form, "rule": rule, "qualifying": qualifying, "orgs": orgs},
+    )

@@ -157,3 +157,46 @@ def test_an_indonesian_speaker_gets_the_portal_and_the_standard_reply_in_indones
     assert "Permintaan Anda sudah kami terima" in ack.subject
     assert "Permintaan Anda kini menjadi tiket CAP-" in ack.body
     assert "klausul S2.3, E1, E2, E3, E4, L1" in ack.body
+
+
+def test_a_team_customer_sends_the_premium_support_form_to_sales(cast, as_customer, run_worker):
+    client = as_customer(cast.org_admin)
+    page = client.get("/portal/premium/").content.decode()
+    assert "Contact sales" in page
+    response = client.post(
+        "/portal/premium/",
+        {
+            "organization": str(cast.org.capgo_id),
+            "idempotency_key": "p1",
+            "body": "We need help with a third-party plugin.",
+        },
+    )
+    ticket = Ticket.objects.get()
+    assert response["Location"] == f"/portal/requests/{ticket.reference}/"
+    assert ticket.queue.slug == "sales"
+    assert ticket.organization == cast.org
+    assert ticket.decisions.get().outcome == "premium_lead"
+    run_worker()
+    sales = [m for m in mail.outbox if m.to == ["martin@capgo.app"]]
+    assert len(sales) == 1 and "Acme Apps" in sales[0].subject
+
+
+def test_a_maker_customer_is_told_what_premium_support_requires(cast, as_customer):
+    cast.org.plan = "maker"
+    cast.org.save()
+    client = as_customer(cast.org_admin)
+    page = client.get("/portal/premium/").content.decode()
+    assert "Contact sales" not in page
+    assert "team, enterprise" in page
+    client.post(
+        "/portal/premium/", {"organization": str(cast.org.capgo_id), "body": "x", "idempotency_key": "p2"}
+    )
+    assert not Ticket.objects.exists()
+
+
+def test_the_premium_form_cannot_name_another_organization(cast, as_customer):
+    client = as_customer(cast.outsider)
+    client.post(
+        "/portal/premium/", {"organization": str(cast.org.capgo_id), "body": "x", "idempotency_key": "p3"}
+    )
+    assert not Ticket.objects.exists()
