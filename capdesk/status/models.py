@@ -242,6 +242,8 @@ class Subscriber(models.Model):
     )
     language = models.CharField(max_length=8, default="en")
     created_at = models.DateTimeField(default=timezone.now)
+    # When the last confirmation link was mailed: the form cannot be used to flood an inbox.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 

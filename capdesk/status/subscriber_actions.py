@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterable
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from capdesk.status.models import Component, Subscriber
 CONFIRM_SALT = "capdesk.status.confirm"
 UNSUBSCRIBE_SALT = "capdesk.status.unsubscribe"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
+RESEND_AFTER = timedelta(minutes=15)
 
 
 class SubscriptionRefused(ValueError):
@@ -89,6 +91,12 @@ def check_endpoint(url: str) -> None:
 
 
 def _send_confirmation(subscriber: Subscriber) -> None:
+    """Mail the confirmation link, at most once per RESEND_AFTER per subscription."""
+    now = timezone.now()
+    if subscriber.confirmation_sent_at and now - subscriber.confirmation_sent_at < RESEND_AFTER:
+        return
+    Subscriber.objects.filter(pk=subscriber.pk).update(confirmation_sent_at=now)
+    subscriber.confirmation_sent_at = now
     with translation.override(subscriber.language):
         context = {
             "subscriber": subscriber,
@@ -124,7 +132,14 @@ def subscribe_webhook(
 ) -> Subscriber:
     """Ask for signed webhooks; the contact confirms by email and then receives the secret."""
     check_endpoint(endpoint)
-    subscriber = Subscriber.objects.create(
+    pending = Subscriber.objects.select_for_update().filter(
+        kind=Subscriber.Kind.WEBHOOK,
+        email__iexact=contact_email.strip(),
+        endpoint=endpoint.strip(),
+        confirmed_at__isnull=True,
+        unsubscribed_at__isnull=True,
+    )
+    subscriber = pending.first() or Subscriber.objects.create(
         kind=Subscriber.Kind.WEBHOOK,
         email=contact_email.strip(),
         endpoint=endpoint.strip(),

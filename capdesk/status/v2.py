@@ -44,8 +44,13 @@ def rfc3339(moment: datetime | None) -> str | None:
 
 
 def page_state() -> PageState:
+    """The version row; created on first read, so the cache keys of an empty page are stable too."""
     state = PageState.objects.filter(pk=1).first()
-    return state or PageState(pk=1, version=0, updated_at=timezone.now())
+    if state is None:
+        state, _ = PageState.objects.get_or_create(
+            pk=1, defaults={"version": 0, "updated_at": timezone.now()}
+        )
+    return state
 
 
 def page_json(state: PageState | None = None) -> Json:

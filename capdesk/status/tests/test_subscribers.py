@@ -70,10 +70,14 @@ def test_a_forged_or_expired_link_does_nothing(client, db, frozen):
     assert not Subscriber.objects.get().is_active
 
 
-def test_subscribing_twice_keeps_one_subscription(client, db):
+def test_subscribing_twice_keeps_one_subscription_and_does_not_flood_the_inbox(client, db, frozen):
     _subscribe(client)
     _subscribe(client, "DEWI@kopinusantara.id")
     assert Subscriber.objects.count() == 1
+    assert OutboundEmail.objects.filter(kind="status_confirm").count() == 1
+    frozen.shift(timedelta(minutes=16))
+    _subscribe(client)
+    assert OutboundEmail.objects.filter(kind="status_confirm").count() == 2
 
 
 def test_a_confirmed_subscriber_gets_each_incident_update_with_one_click_unsubscribe(client, api):
