@@ -79,6 +79,7 @@ class SlaConfig:
     warn_at: float
     pause_statuses: frozenset[str]
     business_hours: Mapping[str, object]  # the calendar table; its zone is the organization's
+    base_dir: Path | None  # where a holiday_ics path in that table is relative to
     policies: tuple[SlaPolicy, ...]
 
     def policy_for(self, *, plan: str, paid: bool, addons: frozenset[str]) -> SlaPolicy | None:
@@ -112,7 +113,9 @@ def zone_or_utc(name: str) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _business_calendar(config: SlaConfig, zone: str) -> Calendar:
-    return calendar_from_table(config.business_hours, timezone=zone, source="sla.calendars.business_hours")
+    return calendar_from_table(
+        config.business_hours, timezone=zone, source="sla.calendars.business_hours", base_dir=config.base_dir
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -127,12 +130,12 @@ def load_sla_config(path: Path) -> SlaConfig:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SlaPolicyError(f"{path}: {exc}") from None
     try:
-        return parse_sla_config(data.get("sla"))
+        return parse_sla_config(data.get("sla"), base_dir=path.parent)
     except SlaPolicyError as exc:
         raise SlaPolicyError(f"{path}: {exc}") from None
 
 
-def parse_sla_config(section: object) -> SlaConfig:
+def parse_sla_config(section: object, *, base_dir: Path | None = None) -> SlaConfig:
     """The ``[sla]`` table, checked: every error names the key at fault."""
     if not isinstance(section, Mapping):
         raise SlaPolicyError("[sla] is missing")
@@ -147,7 +150,9 @@ def parse_sla_config(section: object) -> SlaConfig:
     if not isinstance(table, Mapping):
         raise SlaPolicyError(f"sla.calendars.{BUSINESS_CALENDAR} is missing")
     try:
-        calendar_from_table(table, timezone="UTC", source=f"sla.calendars.{BUSINESS_CALENDAR}")
+        calendar_from_table(
+            table, timezone="UTC", source=f"sla.calendars.{BUSINESS_CALENDAR}", base_dir=base_dir
+        )
     except CalendarError as exc:
         raise SlaPolicyError(str(exc)) from None
     business_day = _duration(section.get("business_day", "12 business hours"), "sla.business_day", None)
@@ -159,6 +164,7 @@ def parse_sla_config(section: object) -> SlaConfig:
         warn_at=float(warn_at),
         pause_statuses=frozenset(pause),
         business_hours=MappingProxyType(dict(table)),
+        base_dir=base_dir,
         policies=parsed,
     )
 

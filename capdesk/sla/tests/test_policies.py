@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from capdesk.sla.policies import CAPGO_SLA, Metric, SlaPolicyError, Tier, capgo_sla, parse_sla_config
+from capdesk.sla.policies import (
+    CAPGO_SLA,
+    Metric,
+    SlaPolicyError,
+    Tier,
+    capgo_sla,
+    load_sla_config,
+    parse_sla_config,
+)
 
 NONE: frozenset[str] = frozenset()
 
@@ -92,3 +101,15 @@ def test_it_names_what_is_wrong_in_the_sla_section(change: Any, message: str) ->
     change(section)
     with pytest.raises(SlaPolicyError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse_sla_config(section)
+
+
+def test_it_reads_business_hours_holidays_from_an_icalendar_file_beside_the_policy(tmp_path: Path) -> None:
+    (tmp_path / "holidays.ics").write_text("BEGIN:VEVENT\nDTSTART;VALUE=DATE:20260817\nEND:VEVENT\n")
+    text = CAPGO_SLA.read_text(encoding="utf-8").replace("holidays = []", 'holiday_ics = "holidays.ics"')
+    (tmp_path / "sla.toml").write_text(text)
+    config = load_sla_config(tmp_path / "sla.toml")
+    target = config.target(
+        plan="team", paid=True, addons=NONE, metric=Metric.FIRST_RESPONSE, severity="normal"
+    )
+    assert target is not None
+    assert config.calendar(target, "Asia/Jakarta").is_holiday(date(2026, 8, 17))
