@@ -124,7 +124,8 @@ def _standard_reply(
     if ticket.requester_email:
         email = queue_email(
             to=ticket.requester_email,
-            subject=f"[{ticket.reference}] {subject}",
+            # The reference threads the customer's answer back onto this ticket.
+            subject=subject if f"[{ticket.reference}]" in subject else f"[{ticket.reference}] {subject}",
             body_text=body,
             kind=f"reply.{decision.reply}",
             ticket_id=ticket.pk,

@@ -104,6 +104,7 @@ def test_technical_help_on_a_trial_is_redirected_to_the_community_citing_e1(cast
     run_worker()
     (reply,) = mail.outbox
     assert "discord.capgo.app" in reply.body and "github.com/Cap-go" in reply.body
+    assert reply.subject.count(ticket.reference) == 1
 
 
 def test_a_reader_is_denied_and_told_who_can_grant_app_developer(cast):
@@ -193,6 +194,10 @@ def test_an_unauthenticated_email_is_held_until_the_registered_address_confirms(
     assert decision(ticket).outcome == "accept"
     assert ticket.status == "new"
     assert client.post(link.group(0)).status_code == 410
+    run_worker()
+    answer = mail.outbox[-1]
+    assert answer.subject.startswith(f"[{ticket.reference}] ")
+    assert answer.subject.count(ticket.reference) == 1
 
 
 @pytest.mark.parametrize("language", ["en", "id"])
