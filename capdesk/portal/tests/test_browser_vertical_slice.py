@@ -64,5 +64,5 @@ def test_a_customer_files_a_request_an_agent_answers_and_the_customer_reads_it(
 
     _sign_in_by_magic_link(page, "dewi@acme.test", run_worker)
     page.click(f"text={ticket.reference}")
-    expect(page.locator(".message.agent")).to_contain_text("notifyAppReady()")
+    expect(page.locator(".message.agent").last).to_contain_text("notifyAppReady()")
     expect(page.locator(".badge.pending")).to_be_visible()
