@@ -7,4 +7,9 @@ class StatusConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from capdesk.policy.sources import register_incident_source
         from capdesk.status import checks, jobs  # noqa: F401  (register the settings checks and the sweeps)
+        from capdesk.status.policy_source import ongoing_incidents
+
+        # M2: requests about an ongoing incident are referred to the status page.
+        register_incident_source(ongoing_incidents)

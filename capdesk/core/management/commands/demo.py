@@ -16,6 +16,7 @@ from capdesk.directory.models import EmailAddress, Organization, Person, Project
 from capdesk.env import env_str
 from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_payload
+from capdesk.status.demo import load_demo as load_status_demo
 from capdesk.tickets.models import Queue
 
 NAMESPACE = uuid.UUID("6f1c2f3e-2a4b-4c1d-9e55-0c0ffee0d35c")
@@ -109,6 +110,7 @@ class Command(BaseCommand):
                 ("triage", "Triage"),
             ]:
                 Queue.objects.get_or_create(slug=slug, defaults={"name": name})
+        status = load_status_demo()
         if created:
             self._requests()
         self.stdout.write(
@@ -116,6 +118,7 @@ class Command(BaseCommand):
             f"  agents:    agent / {password}   admin / {password}  (console: /console/)\n"
             "  customers: sign in at /portal/ as dewi@kopinusantara.id, hiro@globex.example,\n"
             "             rudi@kopinusantara.id (reader), tom@tinytrial.example (trial) ...\n"
+            f"  status page: /status/ ({status['components']} components added this run)\n"
         )
 
     def _directory(self) -> bool:

@@ -1,0 +1,65 @@
+"""M2 end to end: an incident on the status page refers matching requests to it, not others."""
+
+from __future__ import annotations
+
+from capdesk.intake import actions as intake
+from capdesk.intake.web_channel import encode_payload
+from capdesk.status import actions
+from capdesk.status.policy_source import areas_of
+from capdesk.tickets.models import Ticket
+
+UPDATE_FAILS = (
+    "Live update not applied",
+    "We call notifyAppReady() in main.ts but the new bundle 1.4.2 is never downloaded on the production "
+    "channel. Device log: [CapacitorUpdater] No new version available. How do we debug the updater?",
+)
+
+
+def _file(person) -> Ticket:
+    payload = {"kind": "new", "subject": UPDATE_FAILS[0], "body": UPDATE_FAILS[1], "project": "com.acme.shop"}
+    receipt = intake.receive(
+        channel="portal",
+        raw=encode_payload(payload),
+        authenticated_person=person,
+        claimed_sender=person.primary_email,
+    )
+    intake.process(receipt.request.pk)
+    receipt.request.refresh_from_db()
+    assert receipt.request.ticket is not None
+    return receipt.request.ticket
+
+
+def test_components_map_to_the_policys_product_areas():
+    assert areas_of("Live update API") == {"live_updates"}
+    assert areas_of("CLI and bundle upload") == {"live_updates"}
+    assert areas_of("Console") == {"app_management"}
+    assert areas_of("Analytics") == {"analytics"}
+    assert areas_of("Website") == frozenset()
+
+
+def test_an_open_incident_on_the_live_update_api_refers_a_live_update_request(cast):
+    api = actions.create_component(name="Live update API")
+    incident = actions.open_incident(
+        name="Bundle downloads failing", body="Investigating.", notify=False, components={api: "major_outage"}
+    )
+    ticket = _file(cast.developer)
+    assert ticket.outcome == "refer_status"
+    reply = ticket.messages.get(author_kind="system").body_text
+    assert incident.public_id in reply
+
+
+def test_an_incident_on_the_website_does_not_refer_a_live_update_request(cast):
+    site = actions.create_component(name="Website")
+    actions.open_incident(
+        name="Docs slow", body="Investigating.", notify=False, components={site: "degraded_performance"}
+    )
+    assert _file(cast.developer).outcome == "accept"
+
+
+def test_a_resolved_incident_refers_nothing(cast):
+    api = actions.create_component(name="Live update API")
+    incident = actions.open_incident(
+        name="Bundle downloads failing", body="x", notify=False, components={api: "major_outage"}
+    )
+    actions.resolve_incident(incident, body="Fixed.", notify=False)
+    assert _file(cast.developer).outcome == "accept"
