@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "capdesk.portal",
     "capdesk.console",
     "capdesk.status",
+    "capdesk.api",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,11 @@ CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL = env_bool("CAPDESK_STATUS_WEBHOOK_ALLOW_LOCA
 # and to these queue watchers: "queue-slug=address" pairs, "*=address" or a bare
 # address for every queue (comma-separated).
 CAPDESK_SLA_ALERT_TO = env_list("CAPDESK_SLA_ALERT_TO", [])
+
+# The REST API (/api/): requests per minute per token (a token may set its own), and how
+# long an Idempotency-Key is remembered. Counters are in the database, shared by all processes.
+CAPDESK_API_RATE_LIMIT_PER_MINUTE = env_int("CAPDESK_API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+CAPDESK_API_IDEMPOTENCY_HOURS = env_int("CAPDESK_API_IDEMPOTENCY_HOURS", 24, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -15,4 +15,6 @@ urlpatterns = [
     # /status.json, /history.atom, /history.rss, /maintenance.ics).
     path("", include("capdesk.status.urls")),
     path("admin/", admin.site.urls),
+    # The REST API; after the status include, whose /api/v2/*.json it must not shadow.
+    path("api/", include("capdesk.api.urls")),
 ]

@@ -1,0 +1,41 @@
+"""The REST API: one NinjaAPI, its routers, bearer tokens, and one error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+
+from capdesk.api import directory, errors, schemas, tickets
+from capdesk.api.auth import TokenAuth, caller
+
+api = NinjaAPI(
+    title="Capdesk API",
+    version="1",
+    description=(
+        "Capgo's support desk. Authenticate with `Authorization: Bearer <token>`; tokens have a scope "
+        "(agent, platform, status_admin, read_only) and see what their owner sees. Every error is "
+        '`{"error": {"code", "message", "details"}}`. Lists are paged by an opaque `next_cursor`. '
+        "Creates accept an `Idempotency-Key` header. Over the token's rate limit: 429 with Retry-After."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api",
+    # The OpenAPI document is the contract; no Swagger page (it would load scripts our CSP refuses).
+    docs_url=None,
+)
+errors.install(api)
+api.add_router("/", tickets.router)
+api.add_router("/directory", directory.router)
+
+
+@api.get("/me", response={200: schemas.Me, **tickets.ERRORS}, tags=["tokens"], summary="The calling token")
+def me(request: HttpRequest) -> dict[str, Any]:
+    token = caller(request)
+    return {
+        "name": token.name,
+        "scope": token.scope,
+        "user": token.user.get_username() if token.user else None,
+        "account_id": token.person.capgo_id if token.person else None,
+        "limit_per_minute": token.limit_per_minute,
+    }
