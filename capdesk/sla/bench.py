@@ -1,6 +1,7 @@
-"""Benchmark of the deadline maths against the minute-stepping reference (issue 5, "Performance").
+"""Benchmarks for issue 5's "Performance": the deadline maths, and the sweep's due-now query.
 
     python -m capdesk.sla.bench [--seconds 3]
+    python -m capdesk.sla.bench --due-now 1000000   # against DATABASE_URL (migrated); rolled back after
 
 Random starts through 2026, targets up to 2 business days (24 business hours) on
 06:00-18:00 Monday-Friday in Europe/Paris with Indonesia's public holidays and two
@@ -53,10 +54,73 @@ def rate(calendar: Calendar, work: list[tuple[datetime, timedelta]], seconds: fl
     return done / (time.perf_counter() - began), done
 
 
+def due_now(rows: int) -> None:
+    """Time the sweep's query over ``rows`` running clocks, and show the database's plan for it."""
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "capdesk.settings")
+    django.setup()
+    from django.db import connection, transaction
+
+    from capdesk.sla.models import Clock
+    from capdesk.sla.tests.helpers import open_ticket_at, organization
+
+    now = datetime(2026, 6, 8, tzinfo=UTC)
+    with transaction.atomic():
+        ticket = open_ticket_at(now, organization("enterprise"))
+        rng = random.Random(7)  # noqa: S311  (reproducible test data, not secrets)
+        began = time.perf_counter()
+        for first in range(0, rows, 10_000):
+            batch = []
+            for _ in range(min(10_000, rows - first)):
+                # A year of deadlines around now: about 1 in 365 is due.
+                due = now + timedelta(minutes=rng.randrange(-720, 365 * 24 * 60))
+                batch.append(
+                    Clock(
+                        ticket=ticket,
+                        metric="first_response",
+                        policy="enterprise",
+                        tier="contractual",
+                        severity="normal",
+                        target_seconds=43200,
+                        target_text="1 business day",
+                        business_hours=True,
+                        timezone="UTC",
+                        started_at=now,
+                        due_at=due,
+                        next_alert_at=due,
+                    )
+                )
+            Clock.objects.bulk_create(batch)
+        print(f"inserted {rows:,} clocks in {time.perf_counter() - began:.1f} s ({connection.vendor})")
+        query = Clock.objects.filter(next_alert_at__lte=now).order_by("next_alert_at", "id")[:100]
+        timings = []
+        for _ in range(20):
+            began = time.perf_counter()
+            found = len(list(query.values_list("pk", flat=True)))
+            timings.append(time.perf_counter() - began)
+        print(
+            f"due-now query: {found} clocks, best {min(timings) * 1000:.2f} ms, worst {max(timings) * 1000:.2f} ms (goal < 100 ms)"
+        )
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+            cursor.execute(explain + sql, params)
+            for row in cursor.fetchall():
+                print("plan:", " ".join(str(part) for part in row))
+        transaction.set_rollback(True)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--due-now", type=int, metavar="ROWS", help="Benchmark the sweep's query instead.")
     args = parser.parse_args()
+    if args.due_now:
+        due_now(args.due_now)
+        return
     from capdesk.sla.tests.reference import reference_deadline
 
     calendar = bench_calendar()
