@@ -70,6 +70,7 @@ def on_agent_reply(ticket: Ticket, message: Message) -> None:
         _schedule(clock, at)
         _record_breach_if_due(clock, at)
         _finish(clock, Clock.State.STOPPED, at)
+        clock.responder = message.author_user
         clock.save()
         Event.objects.create(
             ticket=ticket,

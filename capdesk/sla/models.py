@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone as django_timezone
 
@@ -41,6 +42,14 @@ class Clock(models.Model):
         null=True, blank=True, help_text="When it was missed, not when noticed"
     )
     stopped_at = models.DateTimeField(null=True, blank=True)
+    responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The agent whose public reply stopped the clock",
+    )
     # The next warning or breach instant of a running clock: the sweep asks this index what is due.
     next_alert_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=django_timezone.now)

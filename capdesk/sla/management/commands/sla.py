@@ -1,22 +1,30 @@
-"""`capdesk sla deadline`: the deadline maths from the command line (DESIGN.md's stable interface).
+"""`capdesk sla`: the SLA tools on the command line.
 
     capdesk sla deadline --calendar FILE --start ISO8601 (--business-minutes N | --minutes N)
 
-prints the deadline as ISO 8601 UTC (``2026-12-28T10:00:00Z``). ``--business-minutes``
-counts only the calendar's open time; ``--minutes`` is plain elapsed time (a 24/7
-target), and the calendar file is still read and checked.
+prints the deadline as ISO 8601 UTC (``2026-12-28T10:00:00Z``), DESIGN.md's stable
+interface. ``--business-minutes`` counts only the calendar's open time; ``--minutes``
+is plain elapsed time (a 24/7 target), and the calendar file is still read and checked.
+
+    capdesk sla report [--by month,policy,severity] [--month 2026-06] [--metric first_response]
+
+prints attainment as CSV: targets, met, share met, median and p90 response in
+business minutes, per group (month, policy, tier, severity, metric, agent).
 """
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from capdesk.sla.business_time import NoBusinessHours, add_business_time
 from capdesk.sla.calendar_file import CalendarError, load_calendar
+from capdesk.sla.reports import GROUPINGS, attainment, clock_facts, decided_clocks
 
 
 def format_utc(moment: datetime) -> str:
@@ -45,7 +53,7 @@ def _minutes(text: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "SLA tools. `deadline`: when a target is due, on a business-hours calendar."
+    help = "SLA tools: `deadline` (when a target is due on a calendar), `report` (attainment as CSV)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -59,8 +67,15 @@ class Command(BaseCommand):
         amount = deadline.add_mutually_exclusive_group(required=True)
         amount.add_argument("--business-minutes", type=str, help="Minutes of the calendar's open time.")
         amount.add_argument("--minutes", type=str, help="Minutes of plain elapsed time.")
+        report = sub.add_parser("report", help="SLA attainment as CSV.")
+        report.add_argument("--by", default="month,policy,severity", help=f"Groups: {', '.join(GROUPINGS)}.")
+        report.add_argument("--month", help="Only clocks started in this month (UTC), e.g. 2026-06.")
+        report.add_argument("--metric", help="Only this metric: first_response or next_response.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "report":
+            self.report(options)
+            return
         try:
             calendar = load_calendar(options["calendar"])
         except CalendarError as exc:
@@ -77,3 +92,26 @@ class Command(BaseCommand):
         except OverflowError:
             raise CommandError("the deadline falls after the year 9999") from None
         self.stdout.write(format_utc(deadline))
+
+    def report(self, options: dict[str, Any]) -> None:
+        by = [g.strip() for g in options["by"].split(",") if g.strip()]
+        now = timezone.now()
+        clocks = decided_clocks(now)
+        if options["metric"]:
+            clocks = clocks.filter(metric=options["metric"])
+        facts = clock_facts(clocks.iterator(), now)
+        if options["month"]:
+            facts = (f for f in facts if f.month == options["month"])
+        try:
+            rows = attainment(facts, by)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow([*by, "targets", "met", "share_met", "median_minutes", "p90_minutes"])
+        for row in rows:
+            median, p90 = (_whole_minutes(v) for v in (row.median, row.p90))
+            writer.writerow([*row.key, row.targets, row.met, f"{row.share_met:.3f}", median, p90])
+
+
+def _whole_minutes(amount: timedelta | None) -> str:
+    return "" if amount is None else str(int(amount.total_seconds() // 60))
