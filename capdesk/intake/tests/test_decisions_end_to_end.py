@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -11,6 +12,7 @@ from django.core import mail
 
 from capdesk.directory.models import Plan, SubscriptionStatus
 from capdesk.intake import actions as intake
+from capdesk.intake.confirmation import confirm_sender
 from capdesk.intake.web_channel import encode_payload
 from capdesk.policy import sources
 from capdesk.policy.types import IncidentFacts
@@ -207,3 +209,56 @@ def test_every_reply_reads_in_both_languages(cast, language):
     ticket = portal(cast.developer, TECHNICAL)
     body = ticket.messages.get(author_kind="system").body_text
     assert ("Capgo Support" in body) if language == "en" else ("Dukungan Capgo" in body)
+
+
+def test_a_request_the_classifier_cannot_read_goes_to_triage_not_to_a_decline(cast):
+    ticket = portal(cast.reader, ("Question", "Hello, I have a question."))
+    assert decision(ticket).outcome == "triage"
+    assert ticket.queue.slug == "triage"
+    assert ticket.status == "new"
+
+
+def confirmed_email(client, sender, subject_body):
+    """An email from a registered address, then the sender confirms it (E3) as a customer would."""
+    ticket = email(sender, subject_body)
+    assert decision(ticket).outcome == "verify_sender"
+    confirmation = ticket.sender_confirmations.get()
+    # The token itself is only in the email; here the stored hash is swapped for a known one.
+    confirmation.token_hash = hashlib.sha256(b"known-token").hexdigest()
+    confirmation.save()
+    assert confirm_sender("known-token") is not None
+    ticket.refresh_from_db()
+    return ticket
+
+
+SCENARIOS = {
+    # outcome: (persona, request, project named)
+    "accept": ("developer", TECHNICAL, True),
+    "accept_billing": ("billing_admin", BILLING, False),
+    "redirect_community": ("developer", OWN_CODE, True),
+    "need_project": ("developer", TECHNICAL, False),
+    "deny_role": ("reader", TECHNICAL, True),
+    "premium_lead": ("org_admin", PREMIUM, False),
+    "triage": ("reader", ("Question", "Hello, I have a question."), False),
+}
+MARKERS = {"en": "Capgo Support", "id": "Dukungan Capgo"}
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+@pytest.mark.parametrize("channel", ["portal", "email"])
+@pytest.mark.parametrize("outcome", sorted(SCENARIOS))
+def test_each_outcome_is_reached_through_the_portal_and_email_in_both_languages(
+    cast, client, outcome, channel, language
+):
+    who, (subject, body), named = SCENARIOS[outcome]
+    person = getattr(cast, who)
+    person.language = language
+    person.save()
+    if channel == "portal":
+        ticket = portal(person, (subject, body), project="com.acme.shop" if named else None)
+    else:
+        text = f"{body}\n\nApp: com.acme.shop" if named else body
+        ticket = confirmed_email(client, person.primary_email, (subject, text))
+    assert decision(ticket).outcome == outcome
+    reply = ticket.messages.filter(author_kind="system").latest("created_at").body_text
+    assert MARKERS[language] in reply

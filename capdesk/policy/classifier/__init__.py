@@ -25,6 +25,17 @@ if TYPE_CHECKING:
 __all__ = ["Labels", "classify", "classify_many", "labels", "reset"]
 
 
+# A linear model is confident about anything, including text with nothing to go on
+# ("Hello, I have a question."): softmax over a few weak features still peaks. Evidence
+# is the number of distinct words the model leans on (its heaviest fifth by weight);
+# with fewer than MIN_EVIDENCE of them the confidence is capped below any sensible
+# triage threshold, so such a request goes to a person (nobody is declined on a guess).
+# Every held-out and real-world request has at least two (BENCHMARKS.md).
+EVIDENCE_PERCENTILE = 80
+MIN_EVIDENCE = 2
+CAP_WITHOUT_EVIDENCE = (0.25, 0.5)  # the cap with 0 and with 1 evidence word
+
+
 @dataclass(frozen=True)
 class Labels:
     """The loaded model and, per class index, its scope id, group and clauses from the policy."""
@@ -33,6 +44,7 @@ class Labels:
     scopes: tuple[str, ...]
     groups: tuple[str, ...]
     clauses: tuple[tuple[str, ...], ...]
+    evidence_words: frozenset[str]
 
     def predict(self, texts: list[str]) -> list[tuple[int, float]]:
         """Per prepared text: the index of the most likely scope and its calibrated probability."""
@@ -40,7 +52,15 @@ class Labels:
             return []
         probabilities = self.model.probabilities(texts)
         best = probabilities.argmax(axis=1)
-        return [(int(i), float(probabilities[row, i])) for row, i in enumerate(best)]
+        analyze = self.model.word_analyzer()
+        out = []
+        for row, i in enumerate(best):
+            confidence = float(probabilities[row, i])
+            evidence = len(self.evidence_words.intersection(analyze(texts[row])))
+            if evidence < MIN_EVIDENCE:
+                confidence = min(confidence, CAP_WITHOUT_EVIDENCE[evidence])
+            out.append((int(i), confidence))
+        return out
 
 
 @functools.cache
@@ -62,6 +82,7 @@ def labels() -> Labels:
         scopes=scopes,
         groups=tuple(policy.scopes[s].group.value for s in scopes),
         clauses=tuple(policy.scopes[s].clauses for s in scopes),
+        evidence_words=model.heavy_words(EVIDENCE_PERCENTILE),
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,25 @@ class ScopeModel:
     @property
     def classes(self) -> list[str]:
         return [str(c) for c in self.pipeline.classes_]
+
+    def _words(self) -> TfidfVectorizer:
+        union = self.pipeline.steps[0][1]
+        vectorizer: TfidfVectorizer = union.transformer_list[0][1]
+        return vectorizer
+
+    def word_analyzer(self) -> Callable[[str], list[str]]:
+        """The word vectorizer's tokenizer: the words of a prepared text as the model sees them."""
+        analyzer: Callable[[str], list[str]] = self._words().build_analyzer()
+        return analyzer
+
+    def heavy_words(self, percentile: float) -> frozenset[str]:
+        """Single words whose largest weight over the scopes is in the top (100 - percentile) %."""
+        vocabulary = self._words().vocabulary_
+        coef = self.pipeline.steps[-1][1].coef_
+        single = {word: index for word, index in vocabulary.items() if " " not in word}
+        weight = np.abs(coef[:, list(single.values())]).max(axis=0)
+        cut = np.percentile(weight, percentile)
+        return frozenset(word for word, w in zip(single, weight, strict=True) if w >= cut)
 
     def probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """One row per text: the calibrated probability of every scope, in ``classes`` order."""
