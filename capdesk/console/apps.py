@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ConsoleConfig(AppConfig):
     name = "capdesk.console"
     label = "console"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from capdesk.console.search_index import on_post_migrate
+
+        # Once per migrate run (sender=this app), after every app's tables exist.
+        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="console.search_index")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -35,3 +37,40 @@ class SeverityForm(forms.Form):
 class OverrideForm(forms.Form):
     outcome = forms.ChoiceField(label=_("New outcome"), choices=[(o.value, o.value) for o in Outcome])
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Name this view"), max_length=80)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
+
+
+class TicketRefsField(forms.MultipleChoiceField):
+    """Ticket references ticked on the list; checked against what the agent may see in the view."""
+
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+BULK_ACTIONS = [("assign", _("Assign to")), ("status", _("Set status")), ("round_robin", _("Round-robin"))]
+
+
+class BulkForm(forms.Form):
+    tickets = TicketRefsField()
+    action = forms.ChoiceField(choices=BULK_ACTIONS)
+    assignee = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(choices=[("", "—"), *Status.choices], required=False)
+
+    def __init__(self, *args: Any, agents: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assignee = self.fields["assignee"]
+        assert isinstance(assignee, forms.ChoiceField)
+        assignee.choices = [
+            ("", _("nobody")),
+            *((str(a.pk), a.get_username()) for a in agents),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "status" and not data.get("status"):
+            raise forms.ValidationError(_("Choose a status."))
+        return data

@@ -1,13 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from capdesk.console import views
+from capdesk.console import list_views, views
 
 app_name = "console"
 urlpatterns = [
-    path("", views.ticket_list, name="tickets"),
+    path("", list_views.ticket_list, name="tickets"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
+    path("views/", list_views.view_save, name="view_save"),
+    path("views/<int:pk>/delete/", list_views.view_delete, name="view_delete"),
+    path("bulk/", list_views.bulk, name="bulk"),
+    path("rotations/", list_views.rotations, name="rotations"),
+    path("rotations/<slug:slug>/", list_views.rotation_toggle, name="rotation_toggle"),
     path("tickets/<str:reference>/", views.ticket_detail, name="ticket"),
     path("tickets/<str:reference>/reply/", views.ticket_reply, name="ticket_reply"),
     path("tickets/<str:reference>/status/", views.ticket_status, name="ticket_status"),

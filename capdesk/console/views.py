@@ -6,12 +6,10 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.models import User
-from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from capdesk.console.forms import AgentReplyForm, OverrideForm, SeverityForm, StatusForm
@@ -21,17 +19,8 @@ from capdesk.intake import actions as intake_actions
 from capdesk.intake.models import InboundRequest
 from capdesk.policy.loader import get_policy
 from capdesk.tickets import actions, decisions
-from capdesk.tickets.models import OPEN_STATUSES, Ticket
+from capdesk.tickets.models import Ticket
 from capdesk.tickets.scoping import agent_tickets, get_ticket_for_agent, is_agent
-
-VIEWS = {
-    "open": gettext_lazy("Open"),
-    "mine": gettext_lazy("Mine"),
-    "unassigned": gettext_lazy("Unassigned"),
-    "pending": gettext_lazy("Pending customer"),
-    "solved": gettext_lazy("Solved"),
-    "all": gettext_lazy("All"),
-}
 
 # Agents are staff users; everyone else is sent to the console's sign-in page.
 agent_required = user_passes_test(is_agent, login_url="console:login")
@@ -46,41 +35,6 @@ def _agent(request: HttpRequest) -> User:
     """The signed-in agent; views reach this only through agent_required."""
     assert isinstance(request.user, User)
     return request.user
-
-
-def _filtered(request: HttpRequest, view: str) -> QuerySet[Ticket]:
-    tickets = agent_tickets(request.user).select_related("organization", "project", "assignee", "queue")
-    if view == "open":
-        tickets = tickets.filter(status__in=OPEN_STATUSES)
-    elif view == "mine":
-        tickets = tickets.filter(status__in=OPEN_STATUSES, assignee=_agent(request))
-    elif view == "unassigned":
-        tickets = tickets.filter(status__in=OPEN_STATUSES, assignee__isnull=True)
-    elif view == "pending":
-        tickets = tickets.filter(status="pending")
-    elif view == "solved":
-        tickets = tickets.filter(status__in=("solved", "closed"))
-    # The earliest SLA deadline first; tickets without one after, oldest first.
-    return tickets.order_by(F("next_deadline").asc(nulls_last=True), "created_at")
-
-
-@agent_required
-def ticket_list(request: HttpRequest) -> HttpResponse:
-    view = request.GET.get("view", "open")
-    if view not in VIEWS:
-        view = "open"
-    tickets = _filtered(request, view)[:200]
-    quarantined = InboundRequest.objects.filter(state=InboundRequest.State.QUARANTINED).count()
-    return render(
-        request,
-        "console/ticket_list.html",
-        {
-            "tickets": tickets,
-            "views": VIEWS,
-            "view": view,
-            "quarantined": quarantined,
-        },
-    )
 
 
 @agent_required

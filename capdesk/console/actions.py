@@ -1,0 +1,125 @@
+"""Every change the console makes on its own rows, and the bulk forms of ticket changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from capdesk.console.models import Macro, Presence, QueueRotation, SavedView
+from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets.models import Event, Queue, Ticket
+
+# A presence row older than this means the agent has left (closed the tab, lost the network);
+# the page polls at a third of it, so one lost poll does not make a colleague vanish.
+PRESENCE_TTL = timedelta(seconds=45)
+
+
+@transaction.atomic
+def save_view(owner: User, name: str, query: str) -> SavedView:
+    """Save (or replace) an agent's named list."""
+    view, _ = SavedView.objects.update_or_create(
+        owner=owner, name=name.strip()[:80], defaults={"query": query}
+    )
+    return view
+
+
+def delete_view(owner: User, pk: int) -> None:
+    SavedView.objects.filter(owner=owner, pk=pk).delete()
+
+
+def _bulk_event(ticket: Ticket, agent: User, action: str, count: int) -> None:
+    Event.objects.create(
+        ticket=ticket, kind="bulk.applied", actor_user=agent, data={"action": action, "tickets": count}
+    )
+
+
+@transaction.atomic
+def bulk_assign(tickets: Iterable[Ticket], assignee: User | None, *, agent: User) -> int:
+    """Assign many tickets at once; each gets its own 'assigned' event plus a note that it was a bulk change."""
+    items = list(tickets)
+    for ticket in items:
+        ticket_actions.assign(ticket, assignee, agent=agent)
+        _bulk_event(ticket, agent, "assign", len(items))
+    return len(items)
+
+
+@transaction.atomic
+def bulk_status(tickets: Iterable[Ticket], status: str, *, agent: User) -> int:
+    items = list(tickets)
+    for ticket in items:
+        ticket_actions.change_status(ticket, status, agent=agent, reason="bulk change")
+        _bulk_event(ticket, agent, "status", len(items))
+    return len(items)
+
+
+@transaction.atomic
+def bulk_round_robin(tickets: Iterable[Ticket], *, agent: User) -> int:
+    """Hand each ticket to the next agent of its queue's rotation; tickets of a queue with none stay as they are."""
+    done = 0
+    items = list(tickets)
+    for ticket in items:
+        if assign_round_robin(ticket, agent=agent) is not None:
+            _bulk_event(ticket, agent, "round_robin", len(items))
+            done += 1
+    return done
+
+
+@transaction.atomic
+def set_rotation_membership(queue: Queue, user: User, *, member: bool) -> None:
+    rotation, _ = QueueRotation.objects.get_or_create(queue=queue)
+    if member:
+        rotation.members.add(user)
+    else:
+        rotation.members.remove(user)
+
+
+@transaction.atomic
+def assign_round_robin(ticket: Ticket, *, agent: User) -> User | None:
+    """The queue's next agent in turn (by id, after the last one given a ticket) takes the ticket."""
+    # Locked, so two agents distributing at once cannot hand out the same turn twice.
+    rotation = QueueRotation.objects.select_for_update().filter(queue_id=ticket.queue_id).first()
+    if rotation is None:
+        return None
+    members = list(rotation.members.filter(is_active=True, is_staff=True).order_by("pk"))
+    if not members:
+        return None
+    last = rotation.last_assigned_id or 0
+    chosen = next((m for m in members if m.pk > last), members[0])
+    rotation.last_assigned = chosen
+    rotation.save(update_fields=["last_assigned"])
+    ticket_actions.assign(ticket, chosen, agent=agent)
+    return chosen
+
+
+def save_macro(*, owner: User, title: str, body: str, shared: bool, pk: int | None = None) -> Macro:
+    """Create an agent's macro, or edit one they wrote."""
+    if pk is not None:
+        macro = Macro.objects.get(pk=pk, owner=owner)
+        macro.title, macro.body, macro.shared = title, body, shared
+        macro.save(update_fields=["title", "body", "shared"])
+        return macro
+    return Macro.objects.create(owner=owner, title=title, body=body, shared=shared)
+
+
+def delete_macro(owner: User, pk: int) -> None:
+    Macro.objects.filter(owner=owner, pk=pk).delete()
+
+
+def touch_presence(ticket: Ticket, user: User, *, replying: bool) -> list[Presence]:
+    """Record that ``user`` has the ticket open; return the other agents there within the TTL."""
+    now = timezone.now()
+    Presence.objects.update_or_create(
+        ticket=ticket, user=user, defaults={"seen_at": now, "replying": replying}
+    )
+    # Old rows are cleared as a side effect here, so no job is needed to keep the table small.
+    Presence.objects.filter(seen_at__lt=now - PRESENCE_TTL * 4).delete()
+    return list(
+        Presence.objects.filter(ticket=ticket, seen_at__gte=now - PRESENCE_TTL)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("user__username")
+    )

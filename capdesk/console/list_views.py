@@ -1,0 +1,142 @@
+"""The ticket list: views, filters, search with marked hits, saved views, bulk changes, rotations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from capdesk.console import actions, filters, search
+from capdesk.console.forms import BulkForm, SavedViewForm
+from capdesk.console.models import QueueRotation, SavedView
+from capdesk.console.views import _agent, agent_required
+from capdesk.directory.models import Organization, Project
+from capdesk.intake.models import InboundRequest
+from capdesk.tickets.models import OPEN_STATUSES, Queue, Severity, Status, Ticket
+from capdesk.tickets.scoping import agent_tickets
+
+PAGE_SIZE = 200
+
+
+def _agents() -> list[User]:
+    return list(User.objects.filter(is_staff=True, is_active=True).order_by("username"))
+
+
+@agent_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    chosen = filters.Filters.from_query(request.GET)
+    tickets = filters.apply(
+        agent_tickets(agent).select_related("organization", "project", "assignee", "queue"), chosen, agent
+    )
+    snippets: dict[int, object] = {}
+    if chosen.q:
+        hits = search.search(chosen.q)
+        snippets = {h.ticket_id: h.snippet for h in hits}
+        order = {h.ticket_id: i for i, h in enumerate(hits)}
+        rows = sorted(tickets.filter(pk__in=list(order))[: search.HIT_LIMIT], key=lambda t: order[t.pk])
+    else:
+        rows = list(filters.by_deadline(tickets)[:PAGE_SIZE])
+    open_tickets = agent_tickets(agent).filter(status__in=OPEN_STATUSES)
+    context = {
+        "tickets": [(t, snippets.get(t.pk)) for t in rows],
+        "filters": chosen,
+        "views": filters.VIEWS,
+        "view_links": [(key, label, chosen.querystring(view=key)) for key, label in filters.VIEWS.items()],
+        "quarantined": InboundRequest.objects.filter(state=InboundRequest.State.QUARANTINED).count(),
+        "saved_views": SavedView.objects.filter(owner=agent),
+        "by_outcome": open_tickets.exclude(outcome="")
+        .values("outcome")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:12],
+        "by_organization": open_tickets.exclude(organization=None)
+        .values("organization_id", "organization__name")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:12],
+        "statuses": Status.choices,
+        "severities": Severity.choices,
+        "queues": Queue.objects.all(),
+        "organizations": Organization.objects.order_by("name")[:500],
+        "projects": Project.objects.order_by("app_id")[:500],
+        "agents": _agents(),
+        "outcomes": Ticket.objects.exclude(outcome="")
+        .values_list("outcome", flat=True)
+        .distinct()
+        .order_by("outcome"),
+        "save_form": SavedViewForm(initial={"query": request.GET.urlencode()}),
+    }
+    return render(request, "console/ticket_list.html", context)
+
+
+@agent_required
+@require_POST
+def view_save(request: HttpRequest) -> HttpResponse:
+    form = SavedViewForm(request.POST)
+    if form.is_valid():
+        actions.save_view(_agent(request), form.cleaned_data["name"], form.cleaned_data["query"])
+        messages.success(request, _("View saved."))
+        return redirect(f"{reverse('console:tickets')}?{form.cleaned_data['query']}")
+    messages.error(request, _("A saved view needs a name."))
+    return redirect("console:tickets")
+
+
+@agent_required
+@require_POST
+def view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    actions.delete_view(_agent(request), pk)
+    return redirect("console:tickets")
+
+
+@agent_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    form = BulkForm(request.POST, agents=_agents())
+    back = request.POST.get("next", "")
+    target = back if back.startswith("/console/") else reverse("console:tickets")
+    if not form.is_valid():
+        messages.error(request, _("Choose tickets and an action."))
+        return redirect(target)
+    pks = [pk for ref in form.cleaned_data["tickets"] if (pk := Ticket.pk_from_reference(ref))]
+    chosen = agent_tickets(agent).filter(pk__in=pks).order_by("pk")
+    action = form.cleaned_data["action"]
+    if action == "assign":
+        value = form.cleaned_data["assignee"]
+        assignee = User.objects.filter(pk=int(value), is_staff=True).first() if value.isdigit() else None
+        count = actions.bulk_assign(chosen, assignee, agent=agent)
+    elif action == "status":
+        count = actions.bulk_status(chosen, form.cleaned_data["status"], agent=agent)
+    else:
+        count = actions.bulk_round_robin(chosen, agent=agent)
+    messages.success(request, _("%(count)s tickets changed.") % {"count": count})
+    return redirect(target)
+
+
+@agent_required
+def rotations(request: HttpRequest) -> HttpResponse:
+    """Each queue's round-robin: who takes its tickets in turn; an agent joins or leaves here."""
+    agent = _agent(request)
+    queues = list(Queue.objects.all())
+    by_queue = {
+        r.queue_id: r
+        for r in QueueRotation.objects.prefetch_related("members").select_related("last_assigned")
+    }
+    rows = []
+    for queue in queues:
+        rotation = by_queue.get(queue.pk)
+        members = sorted(rotation.members.all(), key=lambda u: u.pk) if rotation else []
+        rows.append((queue, members, agent in members, rotation.last_assigned if rotation else None))
+    return render(request, "console/rotations.html", {"rows": rows})
+
+
+@agent_required
+@require_POST
+def rotation_toggle(request: HttpRequest, slug: str) -> HttpResponse:
+    queue = get_object_or_404(Queue, slug=slug)
+    actions.set_rotation_membership(queue, _agent(request), member=request.POST.get("member") == "1")
+    return redirect("console:rotations")

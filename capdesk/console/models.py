@@ -1,0 +1,71 @@
+"""The console's own state: saved views, macros, round-robin rotations and who is looking at what."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from capdesk.tickets.models import Queue, Ticket
+
+
+class SavedView(models.Model):
+    """A list of tickets an agent named: the query string of the list page (filters, view, search)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="console_savedview_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Macro(models.Model):
+    """A reply an agent wrote once to reuse, with placeholders such as {name} and {reference}."""
+
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="macros")
+    shared = models.BooleanField(default=True, help_text="Visible to every agent, not only its author")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QueueRotation(models.Model):
+    """Who takes new tickets of a queue in turn, and who had the last one."""
+
+    queue = models.OneToOneField(Queue, on_delete=models.CASCADE, related_name="rotation")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="rotations")
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"rotation of {self.queue}"
+
+
+class Presence(models.Model):
+    """An agent had a ticket open at ``seen_at`` (and was typing a reply); rows older than a short TTL mean nothing."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    replying = models.BooleanField(default=False)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="console_presence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.ticket_id}"

@@ -1,0 +1,77 @@
+"""The full-text index behind console search, kept by the database itself.
+
+SQLite: FTS5 tables with external content (the text stays in tickets_ticket and
+tickets_message; the index holds only tokens), kept in step by triggers. PostgreSQL:
+GIN indexes on to_tsvector expressions, which the search queries repeat verbatim so the
+planner uses them. The 'simple' configuration, not 'english': requests come in English
+and Indonesian, and stemming one language's words by the other's rules loses hits.
+
+Made on post_migrate rather than in a migration because Django rebuilds a SQLite table
+(create, copy, drop, rename) for most ALTERs, which silently drops its triggers: any
+later migration of the tickets app would stop the index from following new messages.
+Every statement is idempotent, and a rebuild runs whenever a trigger had to be made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+# (index table, source table, indexed column)
+SQLITE_TABLES = (
+    ("console_ticket_fts", "tickets_ticket", "subject"),
+    ("console_message_fts", "tickets_message", "body_text"),
+)
+
+POSTGRES_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS console_ticket_subject_fts ON tickets_ticket "
+    "USING gin (to_tsvector('simple', subject))",
+    "CREATE INDEX IF NOT EXISTS console_message_body_fts ON tickets_message "
+    "USING gin (to_tsvector('simple', body_text))",
+)
+
+
+def _sqlite_statements(fts: str, source: str, column: str) -> list[tuple[str, str]]:
+    """(trigger name, CREATE TRIGGER statement) for the three changes that move the index."""
+    # Identifiers come from SQLITE_TABLES above, never from input.
+    delete = f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column});"  # noqa: S608
+    insert = f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column});"  # noqa: S608
+    return [
+        (f"{fts}_ai", f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {source} BEGIN {insert} END"),
+        (f"{fts}_ad", f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {source} BEGIN {delete} END"),
+        (
+            f"{fts}_au",
+            f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {column} ON {source} BEGIN {delete} {insert} END",
+        ),
+    ]
+
+
+def ensure_search_index(connection: BaseDatabaseWrapper) -> None:
+    """Create whatever part of the index is missing on this database; rebuild it if it may be stale."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for fts, source, column in SQLITE_TABLES:
+                cursor.execute(
+                    f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({column}, content='{source}', "
+                    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+                )
+                cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                existing = {row[0] for row in cursor.fetchall()}
+                missing = [
+                    (name, sql)
+                    for name, sql in _sqlite_statements(fts, source, column)
+                    if name not in existing
+                ]
+                for _name, sql in missing:
+                    cursor.execute(sql)
+                if missing:
+                    cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608
+        elif connection.vendor == "postgresql":
+            for sql in POSTGRES_INDEXES:
+                cursor.execute(sql)
+
+
+def on_post_migrate(using: str = "default", **kwargs: Any) -> None:
+    ensure_search_index(connections[using])

@@ -1,0 +1,137 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from capdesk.console import actions
+from capdesk.console.models import QueueRotation, SavedView
+from capdesk.portal.actions import user_for_person
+from capdesk.testing.factories import make_user
+from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets.models import Event, Queue, Ticket
+
+
+def _open(cast, subject, *, queue=None, project=None, requester=None):
+    return ticket_actions.open_ticket(
+        subject=subject,
+        body="body",
+        channel="portal",
+        requester=requester or cast.developer,
+        requester_email="dewi@acme.test",
+        project=project or cast.project,
+        queue=queue,
+    )
+
+
+def test_it_filters_by_outcome_and_organization(client, cast):
+    accepted = _open(cast, "Accepted one")
+    Ticket.objects.filter(pk=accepted.pk).update(outcome="accept")
+    other = _open(cast, "Other org", project=cast.other_project, requester=cast.outsider)
+    client.force_login(cast.agent)
+    page = client.get("/console/", {"outcome": "accept"}).content.decode()
+    assert accepted.reference in page and other.reference not in page
+    page = client.get("/console/", {"organization": other.organization_id}).content.decode()
+    assert other.reference in page and accepted.reference not in page
+
+
+def test_it_shows_breaching_soon_tickets_only_when_the_deadline_is_near(client, cast):
+    near = _open(cast, "Near")
+    far = _open(cast, "Far")
+    Ticket.objects.filter(pk=near.pk).update(next_deadline=timezone.now() + timedelta(hours=1))
+    Ticket.objects.filter(pk=far.pk).update(next_deadline=timezone.now() + timedelta(days=3))
+    client.force_login(cast.agent)
+    page = client.get("/console/", {"view": "breaching"}).content.decode()
+    assert near.reference in page and far.reference not in page
+
+
+def test_it_saves_a_view_per_agent(client, cast):
+    client.force_login(cast.agent)
+    client.post("/console/views/", {"name": "Urgent billing", "query": "severity=urgent&queue=billing"})
+    assert SavedView.objects.get(owner=cast.agent).query == "severity=urgent&queue=billing"
+    page = client.get("/console/").content.decode()
+    assert "Urgent billing" in page
+    client.force_login(cast.admin)
+    assert "Urgent billing" not in client.get("/console/").content.decode()
+    # Another agent cannot delete it either.
+    client.post(f"/console/views/{SavedView.objects.get().pk}/delete/")
+    assert SavedView.objects.count() == 1
+
+
+def test_it_assigns_and_sets_status_in_bulk_with_an_audit_event_per_ticket(client, cast):
+    one, two, untouched = _open(cast, "One"), _open(cast, "Two"), _open(cast, "Three")
+    client.force_login(cast.agent)
+    client.post(
+        "/console/bulk/",
+        {"tickets": [one.reference, two.reference], "action": "assign", "assignee": str(cast.admin.pk)},
+    )
+    assert set(Ticket.objects.filter(assignee=cast.admin).values_list("pk", flat=True)) == {one.pk, two.pk}
+    client.post(
+        "/console/bulk/", {"tickets": [one.reference, two.reference], "action": "status", "status": "solved"}
+    )
+    assert Ticket.objects.filter(status="solved").count() == 2
+    for ticket in (one, two):
+        kinds = list(
+            Event.objects.filter(ticket=ticket, actor_user=cast.agent).values_list("kind", flat=True)
+        )
+        assert kinds.count("bulk.applied") == 2
+        assert "assigned" in kinds and "status.changed" in kinds
+    untouched.refresh_from_db()
+    assert untouched.assignee is None and untouched.status == "new"
+
+
+@pytest.mark.parametrize("who", ["anonymous", "developer", "org_admin"])
+def test_it_refuses_bulk_changes_to_anyone_but_agents(client, cast, who):
+    ticket = _open(cast, "One")
+    if who != "anonymous":
+        client.force_login(user_for_person(getattr(cast, who)))
+    response = client.post(
+        "/console/bulk/", {"tickets": [ticket.reference], "action": "status", "status": "closed"}
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "new"
+
+
+def test_it_hands_tickets_round_robin_within_each_queue(cast):
+    billing = Queue.objects.create(slug="billing", name="Billing")
+    second = make_user("second", staff=True)
+    assert isinstance(second, User)
+    actions.set_rotation_membership(billing, cast.agent, member=True)
+    actions.set_rotation_membership(billing, second, member=True)
+    tickets = [_open(cast, f"Bill {n}", queue=billing) for n in range(3)]
+    support_ticket = _open(cast, "No rotation here")
+    assigned = [actions.assign_round_robin(t, agent=cast.agent) for t in tickets]
+    assert assigned == [cast.agent, second, cast.agent]
+    assert actions.assign_round_robin(support_ticket, agent=cast.agent) is None
+
+
+def test_it_lets_an_agent_join_and_leave_a_rotation(client, cast):
+    Queue.objects.create(slug="billing", name="Billing")
+    client.force_login(cast.agent)
+    client.post("/console/rotations/billing/", {"member": "1"})
+    assert "agent" in client.get("/console/rotations/").content.decode()
+    assert list(QueueRotation.objects.get(queue__slug="billing").members.all()) == [cast.agent]
+    client.post("/console/rotations/billing/", {"member": "0"})
+    assert list(QueueRotation.objects.get(queue__slug="billing").members.all()) == []
+
+
+def _queries(client, params):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/console/", params).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "ticket"}, {"view": "all", "severity": "normal"}])
+def test_it_lists_tickets_in_as_many_queries_for_fifteen_tickets_as_for_two(client, cast, params):
+    for n in range(2):
+        _open(cast, f"Ticket {n}")
+    client.force_login(cast.agent)
+    client.get("/console/")  # warm the session and the policy
+    few = _queries(client, params)
+    for n in range(13):
+        _open(cast, f"Ticket more {n}", project=cast.other_project, requester=cast.outsider)
+    assert _queries(client, params) == few
+    assert few <= 15

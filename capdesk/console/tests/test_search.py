@@ -1,0 +1,86 @@
+import re
+
+import pytest
+
+from capdesk.console.search import search
+from capdesk.portal.actions import user_for_person
+from capdesk.tickets import actions as ticket_actions
+
+
+def _open(cast, subject, body, **kw):
+    return ticket_actions.open_ticket(
+        subject=subject,
+        body=body,
+        channel="portal",
+        requester=cast.developer,
+        requester_email="dewi@acme.test",
+        project=cast.project,
+        **kw,
+    )
+
+
+@pytest.fixture
+def tickets(cast):
+    rollback = _open(cast, "Rollback question", "How do I roll back a bundle on the production channel?")
+    invoice = _open(cast, "Invoice address", "Please put our VAT number on the invoice.")
+    return rollback, invoice
+
+
+def test_it_finds_tickets_by_a_word_in_a_message_and_marks_it(cast, tickets):
+    rollback, _invoice = tickets
+    hits = search("production channel")
+    assert [h.ticket_id for h in hits] == [rollback.pk]
+    assert "<mark>production</mark>" in hits[0].snippet
+    assert "<mark>channel</mark>" in hits[0].snippet
+
+
+def test_it_finds_a_ticket_by_its_subject_and_by_the_start_of_a_word(cast, tickets):
+    _rollback, invoice = tickets
+    assert [h.ticket_id for h in search("invo")] == [invoice.pk]
+
+
+def test_it_follows_replies_written_after_the_ticket_was_opened(cast, tickets):
+    _rollback, invoice = tickets
+    assert search("manifest") == []
+    ticket_actions.reply_as_agent(invoice, agent=cast.agent, body="Your manifest looks fine.", public=False)
+    assert [h.ticket_id for h in search("manifest")] == [invoice.pk]
+
+
+def test_it_escapes_html_in_a_message_and_keeps_only_its_own_marks(cast):
+    ticket = _open(cast, "Script", "<script>alert(1)</script> happens on the updater")
+    hit = search("updater")[0]
+    assert hit.ticket_id == ticket.pk
+    # PostgreSQL's headline drops tags, SQLite's snippet keeps them as text: either way, escaped.
+    assert re.findall(r"</?\w+", hit.snippet) == ["<mark", "</mark"]
+
+
+def test_it_treats_search_syntax_as_plain_words(cast, tickets):
+    assert search('"unbalanced AND OR NEAR( -x') == []
+    assert search("   ") == []
+
+
+def test_it_shows_hits_on_the_console_list_to_an_agent(client, cast, tickets):
+    rollback, invoice = tickets
+    client.force_login(cast.agent)
+    page = client.get("/console/", {"q": "roll back"}).content.decode()
+    assert rollback.reference in page
+    assert invoice.reference not in page
+    assert "<mark>roll</mark>" in page
+
+
+@pytest.mark.parametrize("who", ["anonymous", "developer", "outsider"])
+def test_it_gives_search_to_agents_only(client, cast, tickets, who):
+    if who != "anonymous":
+        client.force_login(user_for_person(getattr(cast, who)))
+    response = client.get("/console/", {"q": "invoice"})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/console/login/")
+
+
+def test_it_combines_search_with_filters(client, cast, tickets):
+    rollback, invoice = tickets
+    ticket_actions.change_severity(invoice, "urgent", agent=cast.agent, reason="test")
+    client.force_login(cast.agent)
+    page = client.get("/console/", {"q": "the", "severity": "urgent"}).content.decode()
+    assert invoice.reference in page
+    assert rollback.reference not in page
