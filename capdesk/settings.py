@@ -196,6 +196,35 @@ CAPDESK_CONFIRM_MINUTES = env_int("CAPDESK_CONFIRM_MINUTES", 60 * 24, minimum=5)
 CAPDESK_MAGIC_LINK_MINUTES = env_int("CAPDESK_MAGIC_LINK_MINUTES", 15, minimum=1)
 CAPDESK_TICKET_PREFIX = env_str("CAPDESK_TICKET_PREFIX", "CAP")
 
+# Sender authentication for email (E3, capdesk/intake/authentication.py).
+# A DKIM signature older than this many days (its t=) does not prove the sender: a replay.
+CAPDESK_DKIM_MAX_AGE_DAYS = env_int("CAPDESK_DKIM_MAX_AGE_DAYS", 7, minimum=1)
+# authserv-ids of relays whose Authentication-Results (dmarc=pass) we trust (comma-separated).
+CAPDESK_TRUSTED_AUTHSERV_IDS = env_list("CAPDESK_TRUSTED_AUTHSERV_IDS", [])
+# Domains whose ARC seal (first hop) we trust to report DMARC before forwarding (comma-separated).
+CAPDESK_TRUSTED_ARC_SEALERS = env_list("CAPDESK_TRUSTED_ARC_SEALERS", [])
+# DNS servers for DKIM key lookups, as IP[:port] (comma-separated); empty: the system resolver.
+CAPDESK_DNS_NAMESERVERS = env_list("CAPDESK_DNS_NAMESERVERS", [])
+
+# `capdesk imap-poll`: the mailbox to read support mail from (empty host: the command refuses to run).
+CAPDESK_IMAP_HOST = env_str("CAPDESK_IMAP_HOST", "")
+CAPDESK_IMAP_PORT = env_int("CAPDESK_IMAP_PORT", 993, minimum=1, maximum=65535)
+CAPDESK_IMAP_SSL = env_bool("CAPDESK_IMAP_SSL", True)  # implicit TLS (993); off only on loopback
+CAPDESK_IMAP_USER = env_str("CAPDESK_IMAP_USER", "")
+CAPDESK_IMAP_PASSWORD = env_str("CAPDESK_IMAP_PASSWORD", "")
+CAPDESK_IMAP_FOLDER = env_str("CAPDESK_IMAP_FOLDER", "INBOX")
+# Where a stored message is moved; empty: it stays and is flagged \Seen (only unseen mail is read).
+CAPDESK_IMAP_DONE_FOLDER = env_str("CAPDESK_IMAP_DONE_FOLDER", "")
+
+# Provider inbound webhooks (/hooks/email/<provider>/, django-anymail). A provider whose
+# secret is empty is switched off (404): anymail alone would accept unsigned posts.
+ANYMAIL = {
+    # "user:password" that Postmark, SendGrid and Amazon SES send as HTTP basic auth.
+    "WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET", ""),
+    # Mailgun signs each post with HMAC-SHA256 under this key.
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+}
+
 # The Capgo dashboard signs the user's identity (JWT) when it sends them to the portal.
 # The key is the platform's public key (PEM) for RS256/ES256, or a shared secret for HS256.
 CAPDESK_DASHBOARD_JWT_KEY = env_str("CAPDESK_DASHBOARD_JWT_KEY", "").replace("\\n", "\n")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from capdesk.directory.queries import person_by_email
+from capdesk.intake.authentication import authenticate, identity_for
 from capdesk.intake.channels import Unprocessable, register
 from capdesk.intake.confirmation import create_confirmation
 from capdesk.intake.deciding import decide_request, project_named_in
 from capdesk.intake.mail_parsing import ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
-from capdesk.policy.types import Identity, Outcome
+from capdesk.policy.types import Outcome
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Event, Message, Ticket
@@ -59,6 +60,10 @@ def handle_email(request: InboundRequest) -> Ticket | None:
         raise Unprocessable("the message has no readable text")
 
     person = person_by_email(mail.from_address)
+    auth = authenticate(bytes(request.raw), mail.from_address, request.received_at)
+    identity = identity_for(registered=person is not None, authentication=auth)
+    request.sender_verdict = identity
+    request.sender_auth_reason = auth.reason
     ticket = find_thread(mail)
     # Email is not Markdown: show plain text as written; HTML arrives sanitised by the parser.
     html = mail.html or render_plain(mail.text)
@@ -79,9 +84,8 @@ def handle_email(request: InboundRequest) -> Ticket | None:
             message_id=mail.message_id,
         )
         return ticket
-    # E3: a registered From is only a claim until the sender is authenticated (DKIM/DMARC
-    # verification comes with the email issue); until then registered senders confirm by link.
-    identity = Identity.UNVERIFIED if person else Identity.UNKNOWN
+    # E3: a registered From is only a claim until DKIM, ARC or a trusted relay's DMARC proves
+    # it; an unproven registered sender confirms by a link sent to the registered address.
     project = project_named_in(person, f"{mail.subject}\n{mail.text}") if person else None
     decided = decide_request(
         channel="email",
@@ -107,7 +111,13 @@ def handle_email(request: InboundRequest) -> Ticket | None:
     Event.objects.create(
         ticket=ticket,
         kind="sender.identified",
-        data={"registered": person is not None, "verdict": identity},
+        data={
+            "registered": person is not None,
+            "verdict": identity,
+            "authenticated": auth.authenticated,
+            "method": auth.method,
+            "reason": auth.reason,
+        },
     )
     context: dict[str, str] = {}
     if decided.decision.outcome == Outcome.VERIFY_SENDER and person is not None:

@@ -29,6 +29,10 @@ class InboundRequest(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True, help_text="Why it was quarantined")
     duplicates = models.PositiveIntegerField(default=0, help_text="Repeat deliveries recognised")
+    # E3 for email: who the sender is to the desk (verified/unverified/unknown) and how we know,
+    # shown to agents. Empty until the request is processed, and for channels that prove identity.
+    sender_verdict = models.CharField(max_length=20, blank=True)
+    sender_auth_reason = models.TextField(blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_requests"
     )

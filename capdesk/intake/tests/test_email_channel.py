@@ -64,7 +64,13 @@ def test_it_opens_a_ticket_for_an_unregistered_sender_without_a_requester(db: No
     deliver("plain.eml")
     ticket = Ticket.objects.get()
     assert ticket.requester is None
-    assert ticket.events.get(kind="sender.identified").data == {"registered": False, "verdict": "unknown"}
+    assert ticket.events.get(kind="sender.identified").data == {
+        "registered": False,
+        "verdict": "unknown",
+        "authenticated": False,
+        "method": "",
+        "reason": "no DKIM signature",
+    }
 
 
 def test_it_strips_scripts_styles_and_handlers_from_an_html_only_message(db: None, deliver: Deliver) -> None:
