@@ -54,6 +54,9 @@ def _minutes(text: str) -> int:
 
 class Command(BaseCommand):
     help = "SLA tools: `deadline` (when a target is due on a calendar), `report` (attainment as CSV)."
+    # A calculator other tools script against: it needs nothing but its inputs, so the
+    # project-wide system checks (URLs, templates ...) are not run before it.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
