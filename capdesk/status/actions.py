@@ -17,7 +17,7 @@ from django.db.models import F, Max
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from capdesk.status import notifications
+from capdesk.status import config, notifications, signals
 from capdesk.status.models import (
     UNRESOLVED_INCIDENT,
     Component,
@@ -312,6 +312,13 @@ def _post(
     touch_page(moment)
     if notify:
         notifications.record_incident_event(incident, update)
+    if status == IncidentStatus.RESOLVED and not incident.is_maintenance:
+        signals.incident_resolved.send(
+            sender=Incident,
+            public_id=incident.public_id,
+            name=incident.name,
+            url=config.incident_url(incident.public_id),
+        )
     return update
 
 

@@ -151,7 +151,7 @@ def record_customer_reply(
     )
     _store_attachments(message, files)
     previous = ticket.status
-    if ticket.status in (Status.PENDING, Status.SOLVED, Status.NEW):
+    if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.NEW):
         ticket.status = Status.OPEN
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["status", "updated_at"])

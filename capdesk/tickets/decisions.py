@@ -18,6 +18,7 @@ from capdesk.policy import replies
 from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Decision as PolicyDecision
 from capdesk.policy.types import Outcome
+from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import Decision, Event, Message, Queue, Status, Ticket
 from capdesk.tickets.rendering import render_plain
 
@@ -30,7 +31,8 @@ STATUS_AFTER = {
     Outcome.PREMIUM_LEAD: Status.NEW,
     Outcome.NEED_PROJECT: Status.PENDING,
     Outcome.VERIFY_SENDER: Status.ON_HOLD,
-    Outcome.REFER_STATUS: Status.SOLVED,
+    # Held until the incident resolves: then the requester is told and it is solved (M2).
+    Outcome.REFER_STATUS: Status.ON_HOLD,
     Outcome.REDIRECT_COMMUNITY: Status.SOLVED,
     Outcome.DENY_ROLE: Status.SOLVED,
     Outcome.DENY_UNREGISTERED: Status.SOLVED,
@@ -96,6 +98,8 @@ def apply_decision(
             **({"overrides": previous.outcome} if agent and previous else {}),
         },
     )
+    if decision.incident is not None:
+        link_incident(ticket, decision.incident.key)
     if send_reply:
         _standard_reply(ticket, decision, language, reply_context or {})
     if decision.outcome == Outcome.PREMIUM_LEAD and decision.premium_offer:

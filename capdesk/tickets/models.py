@@ -75,6 +75,9 @@ class Ticket(models.Model):
     language = models.CharField(max_length=5, default="en")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The status-page incident this request is about (its public id), set by refer_status
+    # or by an agent; when the incident resolves, the requester is told (M2).
+    incident = models.CharField(max_length=40, blank=True, db_index=True)
     # The next SLA deadline, kept here so workers and queues ask "what is due?" by index.
     next_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
 

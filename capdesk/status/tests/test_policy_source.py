@@ -63,3 +63,41 @@ def test_a_resolved_incident_refers_nothing(cast):
     )
     actions.resolve_incident(incident, body="Fixed.", notify=False)
     assert _file(cast.developer).outcome == "accept"
+
+
+def test_resolving_the_incident_tells_the_linked_requester_and_solves_the_ticket(cast, run_worker):
+    from django.core import mail
+
+    api = actions.create_component(name="Live update API")
+    incident = actions.open_incident(
+        name="Bundle downloads failing", body="x", notify=False, components={api: "major_outage"}
+    )
+    ticket = _file(cast.developer)
+    assert ticket.incident == incident.public_id
+    assert ticket.status == "on_hold"
+    run_worker()
+    mail.outbox.clear()
+    actions.resolve_incident(incident, body="Fixed.", notify=False)
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
+    run_worker()
+    (told,) = mail.outbox
+    assert told.to == ["dewi@acme.test"]
+    assert "Bundle downloads failing" in told.subject and ticket.reference in told.subject
+
+
+def test_a_linked_ticket_where_the_customer_wrote_again_stays_open_for_a_person(cast):
+    from capdesk.tickets import actions as ticket_actions
+
+    api = actions.create_component(name="Live update API")
+    incident = actions.open_incident(
+        name="Bundle downloads failing", body="x", notify=False, components={api: "major_outage"}
+    )
+    ticket = _file(cast.developer)
+    ticket_actions.record_customer_reply(
+        ticket, body="Also, our analytics are empty.", person=cast.developer, author_email="dewi@acme.test"
+    )
+    actions.resolve_incident(incident, body="Fixed.", notify=False)
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+    assert ticket.messages.filter(public=False, author_kind="system").exists()

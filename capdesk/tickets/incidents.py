@@ -1,0 +1,103 @@
+"""Tickets and status-page incidents (M2): linked on referral, told and solved on resolution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from capdesk.notify.actions import queue_email
+from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
+from capdesk.tickets.rendering import render_plain
+
+
+@transaction.atomic
+def link_incident(ticket: Ticket, public_id: str, *, agent: User | None = None) -> None:
+    if ticket.incident == public_id:
+        return
+    previous = ticket.incident
+    ticket.incident = public_id
+    ticket.save(update_fields=["incident"])
+    Event.objects.create(
+        ticket=ticket,
+        kind="incident.linked",
+        actor_user=agent,
+        data={"incident": public_id, "previous": previous},
+    )
+
+
+@transaction.atomic
+def unlink_incident(ticket: Ticket, *, agent: User) -> None:
+    if not ticket.incident:
+        return
+    Event.objects.create(
+        ticket=ticket, kind="incident.unlinked", actor_user=agent, data={"incident": ticket.incident}
+    )
+    ticket.incident = ""
+    ticket.save(update_fields=["incident"])
+
+
+def _raised_something_else(ticket: Ticket) -> bool:
+    """The customer wrote after the ticket was linked: a person should read it, not the incident's end."""
+    linked = ticket.events.filter(kind="incident.linked").order_by("-created_at").first()
+    since = linked.created_at if linked else ticket.created_at
+    return ticket.messages.filter(author_kind=Message.Author.CUSTOMER, created_at__gt=since).exists()
+
+
+def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **kwargs: Any) -> None:
+    """Every linked requester is told; their tickets are solved unless they raised something else."""
+    for ticket in Ticket.objects.filter(incident=public_id, status__in=OPEN_STATUSES).select_related(
+        "requester"
+    ):
+        if _raised_something_else(ticket):
+            Message.objects.create(
+                ticket=ticket,
+                author_kind=Message.Author.SYSTEM,
+                public=False,
+                body_text=f"The linked incident “{name}” is resolved; the customer wrote since, so this stays open.",
+                body_html=render_plain(
+                    f"The linked incident “{name}” is resolved; the customer wrote since, so this stays open."
+                ),
+            )
+            Event.objects.create(
+                ticket=ticket, kind="incident.resolved", data={"incident": public_id, "solved": False}
+            )
+            continue
+        context = {
+            "ticket": ticket,
+            "name": name,
+            "url": url,
+            "portal_url": f"{settings.BASE_URL}/portal/requests/{ticket.reference}/",
+        }
+        with translation.override(ticket.language if ticket.language in ("en", "id") else "en"):
+            subject = render_to_string("tickets/email/incident_resolved_subject.txt", context).strip()
+            body = render_to_string("tickets/email/incident_resolved.txt", context)
+        Message.objects.create(
+            ticket=ticket,
+            author_kind=Message.Author.SYSTEM,
+            public=True,
+            body_text=body,
+            body_html=render_plain(body),
+        )
+        if ticket.requester_email:
+            queue_email(
+                to=ticket.requester_email,
+                subject=subject,
+                body_text=body,
+                kind="incident_resolved",
+                ticket_id=ticket.pk,
+                headers={"Auto-Submitted": "auto-generated"},
+            )
+        status_from = ticket.status
+        ticket.status = Status.SOLVED
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["status", "updated_at"])
+        Event.objects.create(
+            ticket=ticket,
+            kind="incident.resolved",
+            data={"incident": public_id, "solved": True, "status_from": status_from},
+        )
