@@ -23,6 +23,7 @@ from capdesk.directory.sync.events import CapgoEvent
 from capdesk.directory.sync.importer import Batch
 from capdesk.directory.sync.pull import Snapshot
 from capdesk.directory.sync.summary import Summary
+from capdesk.sla import actions as sla_actions
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ def upsert_organization(record: r.OrganizationRecord, summary: Summary) -> Organ
     changed = _apply_values(org, values)
     if changed:
         org.save(update_fields=[*changed, "updated_at"])
+        # A new plan, add-on or time zone moves the SLA targets of the org's open tickets (L1).
+        sla_actions.on_organization_changed(org, changed)
     summary.add("organizations", "updated" if changed else "unchanged")
     return org
 

@@ -18,6 +18,7 @@ from capdesk.policy import replies
 from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Decision as PolicyDecision
 from capdesk.policy.types import Outcome
+from capdesk.sla import actions as sla_actions
 from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import Decision, Event, Message, Queue, Status, Ticket
 from capdesk.tickets.rendering import render_plain
@@ -83,6 +84,7 @@ def apply_decision(
     ticket.status = STATUS_AFTER[Outcome(decision.outcome)]
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["outcome", "scope", "severity", "queue", "language", "status", "updated_at"])
+    sla_actions.on_decision_applied(ticket, previous_status=status_from)
     Event.objects.create(
         ticket=ticket,
         kind="decision.overridden" if agent else "decision.made",
@@ -202,6 +204,7 @@ def override_decision(ticket: Ticket, *, outcome: str, reason: str, agent: User)
     ticket.status = Status.OPEN if new_status == Status.NEW else new_status
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["outcome", "queue", "status", "updated_at"])
+    sla_actions.on_decision_applied(ticket, previous_status=status_from)
     Event.objects.create(
         ticket=ticket,
         kind="decision.overridden",
