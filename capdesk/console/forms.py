@@ -74,3 +74,18 @@ class BulkForm(forms.Form):
         if data.get("action") == "status" and not data.get("status"):
             raise forms.ValidationError(_("Choose a status."))
         return data
+
+
+class MacroForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000)
+    shared = forms.BooleanField(label=_("Share with every agent"), required=False, initial=True)
+
+    def __init__(self, *args: Any, instance_values: Any = None, **kwargs: Any) -> None:
+        if instance_values is not None:
+            kwargs["initial"] = {
+                "title": instance_values.title,
+                "body": instance_values.body,
+                "shared": instance_values.shared,
+            }
+        super().__init__(*args, **kwargs)

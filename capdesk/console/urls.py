@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from capdesk.console import list_views, views
+from capdesk.console import incident_views, list_views, live_views, macro_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -19,6 +19,12 @@ urlpatterns = [
     path("tickets/<str:reference>/severity/", views.ticket_severity, name="ticket_severity"),
     path("tickets/<str:reference>/take/", views.ticket_take, name="ticket_take"),
     path("tickets/<str:reference>/override/", views.ticket_override, name="ticket_override"),
+    path("incidents/", incident_views.incident_list, name="incidents"),
+    path("tickets/<str:reference>/incident/", incident_views.ticket_link_incident, name="ticket_incident"),
+    path("tickets/<str:reference>/macro/", macro_views.macro_for_ticket, name="ticket_macro"),
+    path("tickets/<str:reference>/presence/", live_views.presence, name="ticket_presence"),
+    path("macros/", macro_views.macro_list, name="macros"),
+    path("macros/<int:pk>/delete/", macro_views.macro_delete, name="macro_delete"),
     path("quarantine/", views.quarantine, name="quarantine"),
     path("quarantine/<int:pk>/release/", views.quarantine_release, name="quarantine_release"),
 ]

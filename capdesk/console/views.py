@@ -12,6 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from capdesk.console import actions as console_actions
+from capdesk.console import macros
 from capdesk.console.forms import AgentReplyForm, OverrideForm, SeverityForm, StatusForm
 from capdesk.directory.models import RoleBinding
 from capdesk.directory.queries import is_developer_or_higher
@@ -40,6 +42,10 @@ def _agent(request: HttpRequest) -> User:
 @agent_required
 def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, reference)
+    agent = _agent(request)
+    # ?macro=... fills the reply box on the server, so macros work without the script too.
+    macro_key = request.GET.get("macro", "")
+    chosen_macro = macros.render_macro(macro_key, ticket, agent) if macro_key else None
     role = None
     developer = None
     if ticket.requester_id and ticket.organization_id:
@@ -63,7 +69,10 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 "attachments"
             ),
             "events": ticket.events.select_related("actor_user", "actor_person"),
-            "reply_form": AgentReplyForm(),
+            "reply_form": AgentReplyForm(initial={"body": chosen_macro.body} if chosen_macro else None),
+            "macros": macros.available(agent),
+            "chosen_macro": chosen_macro,
+            "present": console_actions.touch_presence(ticket, agent, replying=False),
             "status_form": StatusForm(initial={"status": ticket.status}),
             "severity_form": SeverityForm(initial={"severity": ticket.severity}),
             "role": role,

@@ -143,3 +143,43 @@ def test_a_customer_cannot_override_a_decision(client, cast):
         f"/console/tickets/{ticket.reference}/override/", {"outcome": "accept", "reason": "let me in"}
     )
     assert ticket.decisions.count() == 1
+
+
+def test_agents_see_an_incidents_linked_tickets_and_link_or_unlink_by_hand(client, cast, ticket):
+    from capdesk.status import actions as status_actions
+
+    api = status_actions.create_component(name="Live update API")
+    incident = status_actions.open_incident(
+        name="Bundle downloads failing", body="x", notify=False, components={api: "major_outage"}
+    )
+    client.force_login(cast.agent)
+    client.post(f"/console/tickets/{ticket.reference}/incident/", {"incident": "no-such-incident"})
+    ticket.refresh_from_db()
+    assert ticket.incident == ""
+    client.post(f"/console/tickets/{ticket.reference}/incident/", {"incident": incident.public_id})
+    ticket.refresh_from_db()
+    assert ticket.incident == incident.public_id
+    page = client.get("/console/incidents/").content.decode()
+    assert "Bundle downloads failing" in page and ticket.reference in page
+    client.post(f"/console/tickets/{ticket.reference}/incident/", {"incident": ""})
+    ticket.refresh_from_db()
+    assert ticket.incident == ""
+    assert list(Event.objects.filter(ticket=ticket).values_list("kind", flat=True).order_by("id"))[-2:] == [
+        "incident.linked",
+        "incident.unlinked",
+    ]
+
+
+def test_a_customer_cannot_link_incidents_or_see_the_incident_list(client, cast, ticket):
+    client.force_login(user_for_person(cast.developer))
+    assert client.get("/console/incidents/").status_code == 302
+    client.post(f"/console/tickets/{ticket.reference}/incident/", {"incident": "x"})
+    ticket.refresh_from_db()
+    assert ticket.incident == ""
+
+
+def test_the_ticket_shows_its_sla_clock_for_a_team_customer(client, cast, ticket):
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    assert "First response" in page
+    assert "left" in page and "(goal)" in page

@@ -53,7 +53,7 @@ def test_a_customer_files_a_request_an_agent_answers_and_the_customer_reads_it(
     expect(page.locator("aside")).to_contain_text("Acme Apps")
     expect(page.locator("aside")).to_contain_text("Developer or higher")
     page.fill("#id_body", "Call `notifyAppReady()` within 10 seconds of start.")
-    page.click("text=Send")
+    page.click("#reply button[type=submit]")
     expect(page.locator(".flash")).to_contain_text("Reply sent")
     page.screenshot(path=tmp_path / "console-ticket.png", full_page=True)
     page.click("text=Sign out")

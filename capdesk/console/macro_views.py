@@ -1,0 +1,66 @@
+"""Macros in the console: insert one into a reply, and write or remove one's own."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from capdesk.console import actions, macros
+from capdesk.console.forms import MacroForm
+from capdesk.console.models import Macro
+from capdesk.console.views import _agent, agent_required
+from capdesk.tickets.scoping import get_ticket_for_agent
+
+
+@agent_required
+def macro_for_ticket(request: HttpRequest, reference: str) -> HttpResponse:
+    """The macro filled in for this ticket, as JSON, for the reply box's script to insert."""
+    ticket = get_ticket_for_agent(request.user, reference)
+    choice = macros.render_macro(request.GET.get("macro", ""), ticket, _agent(request))
+    if choice is None:
+        return JsonResponse({"error": "no such macro"}, status=404)
+    return JsonResponse({"key": choice.key, "title": choice.title, "body": choice.body})
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def macro_list(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    editing = None
+    edit_pk = request.GET.get("edit", "")
+    if edit_pk.isdigit():
+        editing = Macro.objects.filter(owner=agent, pk=int(edit_pk)).first()
+    form = MacroForm(request.POST or None, instance_values=editing)
+    if request.method == "POST" and form.is_valid():
+        actions.save_macro(
+            owner=agent,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            shared=form.cleaned_data["shared"],
+            pk=editing.pk if editing else None,
+        )
+        messages.success(request, _("Macro saved."))
+        return redirect("console:macros")
+    mine = Macro.objects.filter(owner=agent)
+    shared = Macro.objects.filter(shared=True).exclude(owner=agent).select_related("owner")
+    return render(
+        request,
+        "console/macros.html",
+        {
+            "form": form,
+            "mine": mine,
+            "shared": shared,
+            "editing": editing,
+            "placeholders": macros.PLACEHOLDERS,
+        },
+    )
+
+
+@agent_required
+@require_POST
+def macro_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    actions.delete_macro(_agent(request), pk)
+    return redirect("console:macros")
