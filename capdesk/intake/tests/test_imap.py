@@ -1,0 +1,150 @@
+"""`capdesk imap_poll` against a real IMAP server on 127.0.0.1 (tests/imap_server.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from capdesk.intake.imap import CONNECTION_ERRORS, ImapPoller, Mailbox
+from capdesk.intake.models import InboundRequest
+from capdesk.intake.tests.imap_server import ImapServer
+
+
+def mail(n: int) -> bytes:
+    return (
+        f"From: Dewi <dewi@acme.test>\r\nTo: support@capgo.app\r\nSubject: Question {n}\r\n"
+        f"Message-ID: <imap-{n}@mail.acme.test>\r\n\r\nHow do I roll back bundle {n}?\r\n"
+    ).encode()
+
+
+@pytest.fixture
+def server() -> Iterator[ImapServer]:
+    with ImapServer().running() as running:
+        yield running
+
+
+def mailbox_of(server: ImapServer) -> Mailbox:
+    return Mailbox(host="127.0.0.1", port=server.port, ssl=False, user="support", password="secret")
+
+
+def eventually(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def running_poller(transactional_db: None) -> Iterator[Callable[..., threading.Event]]:
+    """Start ``ImapPoller.run`` in a thread as the command does; stop it (bounded) at the end."""
+    started: list[tuple[threading.Thread, threading.Event]] = []
+
+    def start(server: ImapServer, interval: float = 30.0) -> threading.Event:
+        stop = threading.Event()
+
+        def target() -> None:
+            try:
+                ImapPoller(mailbox_of(server), timeout=5).run(stop, interval=interval, max_backoff=1)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        started.append((thread, stop))
+        return stop
+
+    yield start
+    for thread, stop in started:
+        stop.set()
+        thread.join(10)
+        assert not thread.is_alive()
+
+
+def rows_now() -> int:
+    try:
+        return InboundRequest.objects.count()
+    finally:
+        connection.close()
+
+
+def test_it_stores_unseen_mail_and_marks_it_only_after_the_row_is_committed(transactional_db, server) -> None:
+    server.add(mail(1))
+    server.add(mail(2))
+    server.on_store = rows_now
+    poller = ImapPoller(mailbox_of(server), timeout=5)
+    try:
+        assert poller.poll_once() == 2
+        # When the server was asked to mark message n, n rows were already committed.
+        assert server.at_store == [1, 2]
+        assert all("\\Seen" in m.flags for m in server.mails)
+        assert poller.poll_once() == 0
+    finally:
+        poller.close()
+    keys = sorted(InboundRequest.objects.values_list("idempotency_key", flat=True))
+    assert keys == ["<imap-1@mail.acme.test>", "<imap-2@mail.acme.test>"]
+    assert bytes(InboundRequest.objects.get(idempotency_key="<imap-1@mail.acme.test>").raw) == mail(1)
+
+
+def test_it_leaves_a_message_unmarked_when_the_link_drops_before_marking(transactional_db, server) -> None:
+    server.add(mail(1))
+    server.drop_after_fetch = 1
+    poller = ImapPoller(mailbox_of(server), timeout=5)
+    with pytest.raises(CONNECTION_ERRORS):
+        poller.poll_once()
+    poller.close()
+    assert server.mails[0].flags == set()
+    assert InboundRequest.objects.count() == 1
+
+
+def test_it_reconnects_after_a_drop_and_stores_the_message_once(running_poller, server) -> None:
+    server.add(mail(1))
+    server.drop_after_fetch = 1
+    running_poller(server)
+    assert eventually(lambda: "\\Seen" in server.mails[0].flags)
+    assert server.connections == 2
+    request = InboundRequest.objects.get()
+    # Fetched twice (the first mark never happened), stored once, the repeat counted.
+    assert request.duplicates == 1
+
+
+def test_it_waits_in_idle_and_stores_mail_as_soon_as_the_server_announces_it(running_poller, server) -> None:
+    running_poller(server, interval=600)
+    assert eventually(lambda: any(c.endswith("IDLE") for c in server.commands))
+    server.add(mail(7))
+    assert eventually(
+        lambda: InboundRequest.objects.filter(idempotency_key="<imap-7@mail.acme.test>").exists()
+    )
+    assert eventually(lambda: "\\Seen" in server.mails[0].flags)
+
+
+def test_it_polls_on_an_interval_when_the_server_has_no_idle(running_poller) -> None:
+    with ImapServer(idle=False).running() as plain:
+        running_poller(plain, interval=0.2)
+        plain.add(mail(3))
+        assert eventually(lambda: "\\Seen" in plain.mails[0].flags)
+        assert not any(c.endswith("IDLE") for c in plain.commands)
+
+
+def test_the_command_polls_once_with_the_mailbox_from_settings(transactional_db, server, settings) -> None:
+    settings.CAPDESK_IMAP_HOST, settings.CAPDESK_IMAP_PORT = "127.0.0.1", server.port
+    settings.CAPDESK_IMAP_SSL, settings.CAPDESK_IMAP_USER, settings.CAPDESK_IMAP_PASSWORD = (
+        False,
+        "support",
+        "secret",
+    )
+    server.add(mail(5))
+    call_command("imap_poll", once=True)
+    assert InboundRequest.objects.get().idempotency_key == "<imap-5@mail.acme.test>"
+
+
+def test_the_command_refuses_to_run_without_a_mailbox(db, settings) -> None:
+    settings.CAPDESK_IMAP_HOST = ""
+    with pytest.raises(CommandError, match="CAPDESK_IMAP_HOST"):
+        call_command("imap_poll", once=True)
