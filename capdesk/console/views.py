@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import user_passes_test
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from capdesk.api import ratelimit
 from capdesk.console import actions as console_actions
 from capdesk.console import macros
 from capdesk.console.forms import AgentReplyForm, OverrideForm, SeverityForm, StatusForm
@@ -28,9 +32,57 @@ from capdesk.tickets.scoping import agent_tickets, get_ticket_for_agent, is_agen
 agent_required = user_passes_test(is_agent, login_url="console:login")
 
 
+# Failed sign-ins allowed in a 15-minute window, per account name and per client address
+# (SECURITY.md). The name limit stops guessing one agent's password; the address limit,
+# set higher because colleagues may share an address, stops spraying many names.
+LOGIN_WINDOW_SECONDS = 15 * 60
+LOGIN_FAILURES_PER_NAME = 5
+LOGIN_FAILURES_PER_ADDRESS = 30
+
+
+def _login_limits(request: HttpRequest) -> list[tuple[str, int]]:
+    name = request.POST.get("username", "").strip().lower()[:150]
+    address = request.META.get("REMOTE_ADDR", "")
+    return [
+        (f"console-login:name:{name}", LOGIN_FAILURES_PER_NAME),
+        (f"console-login:ip:{address}", LOGIN_FAILURES_PER_ADDRESS),
+    ]
+
+
 class LoginView(auth_views.LoginView):
     template_name = "console/login.html"
-    redirect_authenticated_user = True
+    next_page = "console:tickets"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Only agents skip the form: a signed-in customer sent on to the queue would be sent back here.
+        if request.method == "GET" and is_agent(request.user):
+            return redirect(self.get_success_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refused = [
+            verdict
+            for key, limit in _login_limits(request)
+            if not (verdict := ratelimit.peek(key, limit=limit, window_seconds=LOGIN_WINDOW_SECONDS)).allowed
+        ]
+        if refused:
+            # Refused before the password is checked, so a guess tells the guesser nothing.
+            wait = max(v.retry_after for v in refused)
+            minutes = -(-wait // 60)
+            messages.error(
+                request,
+                _("Too many failed sign-ins. Try again in %(minutes)d minutes.") % {"minutes": minutes},
+            )
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        for key, limit in _login_limits(self.request):
+            ratelimit.hit(key, limit=limit, window_seconds=LOGIN_WINDOW_SECONDS)
+        return super().form_invalid(form)
 
 
 def _agent(request: HttpRequest) -> User:
