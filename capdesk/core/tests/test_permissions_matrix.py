@@ -1,0 +1,661 @@
+"""The permissions matrix: every URL and every API operation, asked by every persona.
+
+Built from the URL configuration: ``test_every_url_and_api_operation_has_a_row`` walks
+Django's resolver (and the API's operations in its OpenAPI document) and fails, naming
+it, for any endpoint without an expectation row here. Add the row when you add a URL.
+
+Each row says what each persona gets: a status code, or a redirect to a sign-in page.
+Path parameters are filled with real objects made for the test (a ticket of the
+developer, an incident, a magic link ...). Every answer is also checked for the
+security headers, and answers to customers for data of a ticket that is not theirs
+(the other organization's ticket, an internal note).
+
+Personas (CONVENTIONS.md): anonymous; outsider (a developer of another organization);
+reader (app_reader on the project); developer (app_developer on it, requester of the
+ticket); billing_admin (org_billing_admin: billing rights, no app rights); agent
+(staff); admin (superuser). For the API, where a session is not a credential, each
+holds a token: customers a read_only token of their own, the agent an agent token, the
+admin a read_only token (staff read-only); two more columns hold the platform and
+status_admin scopes.
+
+The Django admin is one family (its URLs are generated per registered model):
+``test_every_admin_url_refuses_everyone_but_staff`` asks all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from capdesk.api.actions import create_token
+from capdesk.intake.models import InboundRequest
+from capdesk.portal.actions import user_for_person
+from capdesk.portal.models import MagicLink
+from capdesk.testing.factories import make_user
+from capdesk.tickets import actions as ticket_actions
+
+WEB_PERSONAS = ("anonymous", "outsider", "reader", "developer", "billing_admin", "agent", "admin")
+API_PERSONAS = (*WEB_PERSONAS, "platform", "status_admin")
+CUSTOMERS = ("outsider", "reader", "developer", "billing_admin")
+
+# Strings that belong to one party only; seeing one where it does not belong is a leak.
+ACME_MARK = "ACME-7c1f"  # the developer's ticket (Acme Apps)
+OTHER_MARK = "OTHER-93ab"  # the outsider's ticket (Other Corp)
+INTERNAL_MARK = "INTERNAL-55de"  # an agent's internal note on the developer's ticket
+MAY_NOT_SEE = {
+    "anonymous": (ACME_MARK, OTHER_MARK, INTERNAL_MARK),
+    "outsider": (ACME_MARK, INTERNAL_MARK),
+    "reader": (ACME_MARK, OTHER_MARK, INTERNAL_MARK),
+    "developer": (OTHER_MARK, INTERNAL_MARK),
+    "billing_admin": (ACME_MARK, OTHER_MARK, INTERNAL_MARK),
+    "status_admin": (ACME_MARK, OTHER_MARK, INTERNAL_MARK),
+}
+
+PORTAL_LOGIN = "302 /portal/sign-in/"
+CONSOLE_LOGIN = "302 /console/login/"
+ADMIN_LOGIN = "302 /admin/login/"
+
+
+def everyone(answer: int | str, personas: tuple[str, ...] = WEB_PERSONAS) -> dict[str, int | str]:
+    return dict.fromkeys(personas, answer)
+
+
+def staff_only(staff: int | str, others: int | str = CONSOLE_LOGIN) -> dict[str, int | str]:
+    """Console pages: non-staff are sent to the console's sign-in."""
+    return {**everyone(others), "agent": staff, "admin": staff}
+
+
+def portal(
+    developer: int | str, others: int | str = 404, anonymous: int | str = PORTAL_LOGIN, staff: int | str = 302
+) -> dict[str, int | str]:
+    """Portal pages about the developer's ticket: only its requester gets it.
+
+    Staff have no Capgo account, so the portal sends them to its sign-in as well.
+    """
+    return {
+        "anonymous": anonymous,
+        "outsider": others,
+        "reader": others,
+        "developer": developer,
+        "billing_admin": others,
+        "agent": staff,
+        "admin": staff,
+    }
+
+
+def api(
+    *,
+    customers: int | str = 200,
+    developer: int | str | None = None,
+    agent: int | str = 200,
+    admin: int | str | None = None,
+    platform: int | str = 200,
+    status_admin: int | str = 403,
+    anonymous: int | str = 401,
+) -> dict[str, int | str]:
+    row = {p: customers for p in CUSTOMERS}
+    if developer is not None:
+        row["developer"] = developer
+    return {
+        **row,
+        "anonymous": anonymous,
+        "agent": agent,
+        "admin": agent if admin is None else admin,
+        "platform": platform,
+        "status_admin": status_admin,
+    }
+
+
+@dataclass(frozen=True)
+class Row:
+    """What each persona gets from one URL pattern (or API operation) asked with one method."""
+
+    key: str  # the resolver's route (web) or "METHOD /openapi/path" (API)
+    method: str
+    path: str  # with {placeholders} filled from the test's objects
+    expect: dict[str, int | str]
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+R = Row
+WEB_ROWS = [
+    # Front door, health, language switch
+    R("", "GET", "/", everyone(200)),
+    R("healthz", "GET", "/healthz", everyone(200)),
+    R("i18n/setlang/", "POST", "/i18n/setlang/", everyone(302), {"language": "id", "next": "/"}),
+    # Portal: customers' pages
+    R("portal/", "GET", "/portal/", portal(developer=200, others=200)),
+    R("portal/requests/", "GET", "/portal/requests/", portal(developer=200, others=200)),
+    R("portal/requests/new/", "GET", "/portal/requests/new/", portal(developer=200, others=200)),
+    R("portal/requests/<str:reference>/", "GET", "/portal/requests/{ticket}/", portal(developer=200)),
+    R(
+        "portal/requests/<str:reference>/",
+        "GET",
+        "/portal/requests/{other_ticket}/",
+        {**portal(developer=404), "outsider": 200},
+    ),
+    R(
+        "portal/requests/<str:reference>/reply/",
+        "POST",
+        "/portal/requests/{ticket}/reply/",
+        portal(developer=302),
+        {"body": ""},
+    ),
+    R("portal/premium/", "GET", "/portal/premium/", portal(developer=200, others=200)),
+    R("portal/language/", "POST", "/portal/language/", portal(developer=302, others=302), {"language": "en"}),
+    R(
+        "portal/sign-in/",
+        "GET",
+        "/portal/sign-in/",
+        {**portal(developer=302, others=302, anonymous=200), "agent": 200, "admin": 200},
+    ),
+    R("portal/sign-out/", "POST", "/portal/sign-out/", everyone(302)),
+    # A magic link is a bearer secret: whoever holds it sees the sign-in button (GET never signs in).
+    R("portal/magic/<str:token>/", "GET", "/portal/magic/{magic_token}/", everyone(200)),
+    R("portal/sso/dashboard/", "GET", "/portal/sso/dashboard/?token=forged", everyone(403)),
+    # Console: staff only
+    # A signed-in agent goes to the queue; anyone else (customers too) gets the form.
+    R(
+        "console/login/",
+        "GET",
+        "/console/login/",
+        {**everyone(200), "agent": "302 /console/", "admin": "302 /console/"},
+    ),
+    R("console/logout/", "POST", "/console/logout/", everyone(302)),
+    R("console/", "GET", "/console/", staff_only(200)),
+    R("console/tickets/<str:reference>/", "GET", "/console/tickets/{ticket}/", staff_only(200)),
+    R(
+        "console/tickets/<str:reference>/reply/",
+        "POST",
+        "/console/tickets/{ticket}/reply/",
+        staff_only(302),
+        {"body": ""},
+    ),
+    R(
+        "console/tickets/<str:reference>/status/",
+        "POST",
+        "/console/tickets/{ticket}/status/",
+        staff_only(302),
+        {"status": "open"},
+    ),
+    R(
+        "console/tickets/<str:reference>/severity/",
+        "POST",
+        "/console/tickets/{ticket}/severity/",
+        staff_only(302),
+        {"severity": "high"},
+    ),
+    R("console/tickets/<str:reference>/take/", "POST", "/console/tickets/{ticket}/take/", staff_only(302)),
+    R(
+        "console/tickets/<str:reference>/override/",
+        "POST",
+        "/console/tickets/{ticket}/override/",
+        staff_only(302),
+        {},
+    ),
+    R("console/quarantine/", "GET", "/console/quarantine/", staff_only(200)),
+    R("console/quarantine/<int:pk>/release/", "POST", "/console/quarantine/{held}/release/", staff_only(302)),
+    R("console/views/", "POST", "/console/views/", staff_only(302), {}),
+    R("console/views/<int:pk>/delete/", "POST", "/console/views/{nothing}/delete/", staff_only(302)),
+    R("console/bulk/", "POST", "/console/bulk/", staff_only(302), {}),
+    R("console/rotations/", "GET", "/console/rotations/", staff_only(200)),
+    R("console/rotations/<slug:slug>/", "POST", "/console/rotations/support/", staff_only(302)),
+    R("console/incidents/", "GET", "/console/incidents/", staff_only(200)),
+    R(
+        "console/tickets/<str:reference>/incident/",
+        "POST",
+        "/console/tickets/{ticket}/incident/",
+        staff_only(302),
+        {},
+    ),
+    R(
+        "console/tickets/<str:reference>/macro/",
+        "POST",
+        "/console/tickets/{ticket}/macro/",
+        staff_only(404),
+        {},
+    ),
+    R(
+        "console/tickets/<str:reference>/book-time/",
+        "POST",
+        "/console/tickets/{ticket}/book-time/",
+        staff_only(302),
+        {},
+    ),
+    R(
+        "console/tickets/<str:reference>/presence/",
+        "POST",
+        "/console/tickets/{ticket}/presence/",
+        staff_only(200),
+    ),
+    R("console/macros/", "GET", "/console/macros/", staff_only(200)),
+    R(
+        "console/macros/<int:pk>/delete/",
+        "POST",
+        "/console/macros/{nothing}/delete/",
+        staff_only("302 /console/macros/"),
+    ),
+    # Signed webhooks (secrets configured by the world fixture): unsigned posts are refused,
+    # whoever's session comes with them. Confirmation links: a forged token is refused.
+    R("hooks/capgo/", "POST", "/hooks/capgo/", everyone(400), {"type": "x"}),
+    R("hooks/email/<slug:provider>/", "POST", "/hooks/email/postmark/", everyone(400), {}),
+    R("confirm/<str:token>/", "GET", "/confirm/forged-token/", everyone(410)),
+    # The public status page (M1, M2): the same for everyone
+    R("status/", "GET", "/status/", everyone(200)),
+    R("status/history/", "GET", "/status/history/", everyone(200)),
+    R("status/incidents/<str:public_id>", "GET", "/status/incidents/{incident}", everyone(200)),
+    R("status/subscribe/", "GET", "/status/subscribe/", everyone(200)),
+    R("status/subscribe/sent/", "GET", "/status/subscribe/sent/", everyone(200)),
+    R("status/subscribe/confirm/<str:token>/", "GET", "/status/subscribe/confirm/forged/", everyone(404)),
+    R("status/unsubscribe/<str:token>/", "GET", "/status/unsubscribe/forged/", everyone(404)),
+    R("status.json", "GET", "/status.json", everyone(200)),
+    R("history.atom", "GET", "/history.atom", everyone(200)),
+    R("history.rss", "GET", "/history.rss", everyone(200)),
+    R("maintenance.ics", "GET", "/maintenance.ics", everyone(200)),
+    *[
+        R(
+            r"^api/v2/(?P<name>summary|status|components|incidents(?:/unresolved)?"
+            r"|scheduled-maintenances(?:/upcoming|/active)?)\.json$",
+            "GET",
+            f"/api/v2/{name}.json",
+            everyone(200),
+        )
+        for name in (
+            "summary",
+            "status",
+            "components",
+            "incidents",
+            "incidents/unresolved",
+            "scheduled-maintenances",
+            "scheduled-maintenances/upcoming",
+            "scheduled-maintenances/active",
+        )
+    ],
+    # The API's own non-operation URLs
+    R("api/openapi.json", "GET", "/api/openapi.json", everyone(200, API_PERSONAS)),
+    R("api/", "GET", "/api/", everyone(404, API_PERSONAS)),
+    R("api/^(?P<rest>.*)$", "GET", "/api/no/such/thing", everyone(404, API_PERSONAS)),
+]
+
+_NEW_TICKET = {"account_id": "{developer_id}", "subject": "Matrix", "body": "A question about my invoice."}
+API_ROWS = [
+    R("GET /api/me", "GET", "/api/me", api(status_admin=200)),
+    # Tickets: customers see their own, staff every one, the platform as a named account
+    R("GET /api/tickets", "GET", "/api/tickets", api(platform=422)),
+    R(
+        "POST /api/tickets",
+        "POST",
+        "/api/tickets",
+        api(customers=403, agent=201, admin=403, platform=201),
+        _NEW_TICKET,
+    ),
+    R(
+        "GET /api/tickets/{reference}",
+        "GET",
+        "/api/tickets/{ticket}",
+        api(customers=404, developer=200, platform=422),
+    ),
+    R(
+        "GET /api/tickets/{reference}",
+        "GET",
+        "/api/tickets/{ticket}?account_id={developer_id}",
+        api(customers=404, developer=200, platform=200),
+    ),
+    R(
+        "POST /api/tickets/{reference}/replies",
+        "POST",
+        "/api/tickets/{ticket}/replies",
+        api(customers=403, agent=201, admin=403, platform=403),
+        {"body": "Hello"},
+    ),
+    R(
+        "POST /api/tickets/{reference}/status",
+        "POST",
+        "/api/tickets/{ticket}/status",
+        api(customers=403, admin=403, platform=403),
+        {"status": "open"},
+    ),
+    R(
+        "GET /api/tickets/{reference}/messages",
+        "GET",
+        "/api/tickets/{ticket}/messages",
+        api(customers=404, developer=200, platform=422),
+    ),
+    R(
+        "GET /api/tickets/{reference}/decisions",
+        "GET",
+        "/api/tickets/{ticket}/decisions",
+        api(customers=403, platform=403),
+    ),
+    # Directory: read (customers their own rows), written by the platform only
+    R("GET /api/directory/organizations", "GET", "/api/directory/organizations", api()),
+    R(
+        "GET /api/directory/organizations/{capgo_id}",
+        "GET",
+        "/api/directory/organizations/{org_id}",
+        {**api(), "outsider": 404},
+    ),
+    R(
+        "PUT /api/directory/organizations/{capgo_id}",
+        "PUT",
+        "/api/directory/organizations/{org_id}",
+        api(customers=403, agent=403),
+        {"name": "Acme Apps"},
+    ),
+    R("GET /api/directory/people", "GET", "/api/directory/people", api()),
+    R(
+        "GET /api/directory/people/{capgo_id}",
+        "GET",
+        "/api/directory/people/{developer_id}",
+        api(customers=404, developer=200),
+    ),
+    R(
+        "PUT /api/directory/people/{capgo_id}",
+        "PUT",
+        "/api/directory/people/{developer_id}",
+        api(customers=403, agent=403),
+        {"name": "Dewi Developer"},
+    ),
+    R("GET /api/directory/projects", "GET", "/api/directory/projects", api()),
+    R(
+        "GET /api/directory/projects/{app_id}",
+        "GET",
+        "/api/directory/projects/com.acme.shop",
+        {**api(), "outsider": 404},
+    ),
+    R(
+        "PUT /api/directory/projects/{app_id}",
+        "PUT",
+        "/api/directory/projects/com.acme.shop",
+        api(customers=403, agent=403),
+        {"organization": "{org_id}"},
+    ),
+    R("GET /api/directory/bindings", "GET", "/api/directory/bindings", api()),
+    R(
+        "PUT /api/directory/bindings",
+        "PUT",
+        "/api/directory/bindings",
+        api(customers=403, agent=403),
+        {
+            "person": "{developer_id}",
+            "organization": "{org_id}",
+            "project": "com.acme.shop",
+            "role": "app_developer",
+        },
+    ),
+    R(
+        "DELETE /api/directory/bindings",
+        "DELETE",
+        "/api/directory/bindings?person={outsider_id}&organization={other_org_id}",
+        api(customers=403, agent=403),
+    ),
+]
+
+
+# Walking the URL configuration --------------------------------------------------------
+
+
+def _walk(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern)
+
+
+def _routes() -> set[str]:
+    return {route for route in _walk(get_resolver().url_patterns) if not route.startswith("admin/")}
+
+
+def _api_operations(client: Client) -> set[str]:
+    document = client.get("/api/openapi.json").json()
+    return {f"{method.upper()} {path}" for path, ops in document["paths"].items() for method in ops}
+
+
+def _as_openapi_path(route: str) -> str:
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+
+
+def test_every_url_and_api_operation_has_a_row(client):
+    """A new endpoint without its row fails here: add what each persona should get."""
+    web_keys = {row.key for row in WEB_ROWS}
+    api_keys = {row.key for row in API_ROWS}
+    operations = _api_operations(client)
+    operation_paths = {op.split(" ", 1)[1] for op in operations}
+    missing_web = sorted(
+        route
+        for route in _routes()
+        if route not in web_keys and _as_openapi_path(route) not in operation_paths
+    )
+    missing_api = sorted(operations - api_keys)
+    assert not missing_web and not missing_api, (
+        "endpoints without a row in the permissions matrix (capdesk/core/tests/test_permissions_matrix.py):\n"
+        + "\n".join(
+            [
+                *(f"  URL pattern {r!r}: add a WEB_ROWS entry" for r in missing_web),
+                *(f"  API operation {o!r}: add an API_ROWS entry" for o in missing_api),
+            ]
+        )
+    )
+
+
+# Asking --------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    values: dict[str, str]
+    clients: dict[str, Client]
+
+    def fill(self, text: str) -> str:
+        return text.format(**self.values)
+
+
+def _fill(value: Any, world: World) -> Any:
+    if isinstance(value, str):
+        return world.fill(value)
+    if isinstance(value, dict):
+        return {k: _fill(v, world) for k, v in value.items()}
+    return value
+
+
+@pytest.fixture
+def world(cast, settings):
+    from capdesk.status import actions as status_actions
+
+    settings.CAPGO_WEBHOOK_SECRET = "whsec_" + "bWF0cml4LXNlY3JldC1rZXktMzItYnl0ZXMtbG9uZyE="
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "capdesk:matrix-secret"}
+
+    ticket = ticket_actions.open_ticket(
+        subject=f"{ACME_MARK} rollback",
+        body="How do I roll back?",
+        channel="portal",
+        requester=cast.developer,
+        requester_email="dewi@acme.test",
+        project=cast.project,
+    )
+    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body=f"{INTERNAL_MARK} check plan", public=False)
+    other = ticket_actions.open_ticket(
+        subject=f"{OTHER_MARK} crash",
+        body="Our app crashes",
+        channel="portal",
+        requester=cast.outsider,
+        requester_email="omar@other.test",
+        project=cast.other_project,
+    )
+    magic = "matrix-magic-token"
+    MagicLink.objects.create(
+        person=cast.developer,
+        email="dewi@acme.test",
+        token_hash=hashlib.sha256(magic.encode()).hexdigest(),
+        expires_at=timezone.now() + timedelta(minutes=10),
+    )
+    held = InboundRequest.objects.create(
+        channel="email", idempotency_key="held", raw=b"x", state="quarantined"
+    )
+    incident = status_actions.open_incident(name="Updates delayed", body="Investigating", notify=False)
+    values = {
+        "ticket": ticket.reference,
+        "other_ticket": other.reference,
+        "magic_token": magic,
+        "held": str(held.pk),
+        "nothing": "999999",
+        "incident": incident.public_id,
+        "developer_id": str(cast.developer.capgo_id),
+        "outsider_id": str(cast.outsider.capgo_id),
+        "org_id": str(cast.org.capgo_id),
+        "other_org_id": str(cast.other_project.organization.capgo_id),
+    }
+    return World(values=values, clients=_clients(cast))
+
+
+def _clients(cast):
+    clients = {name: Client() for name in API_PERSONAS}
+    for name in CUSTOMERS:
+        clients[name].force_login(user_for_person(getattr(cast, name)))
+    clients["agent"].force_login(cast.agent)
+    clients["admin"].force_login(cast.admin)
+    tokens = {
+        name: create_token(name=name, scope="read_only", person=getattr(cast, name)) for name in CUSTOMERS
+    }
+    tokens["agent"] = create_token(name="agent", scope="agent", user=cast.agent)
+    tokens["admin"] = create_token(name="admin", scope="read_only", user=cast.admin)
+    tokens["platform"] = create_token(name="platform", scope="platform", user=make_user("platform"))
+    tokens["status_admin"] = create_token(name="status", scope="status_admin", user=make_user("status"))
+    for name, issued in tokens.items():
+        clients[name].defaults["HTTP_AUTHORIZATION"] = f"Bearer {issued.plaintext}"
+    return clients
+
+
+def _outcome(response: Any) -> str:
+    if response.status_code in (301, 302, 303):
+        return f"{response.status_code} {response['Location']}"
+    return str(response.status_code)
+
+
+def _matches(expected: int | str, response: Any) -> bool:
+    if isinstance(expected, int):
+        return bool(response.status_code == expected)
+    status, _, target = expected.partition(" ")
+    return bool(response.status_code == int(status) and response.get("Location", "").startswith(target))
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _ask(row: Row, world: World, personas: tuple[str, ...]) -> None:
+    path, data = world.fill(row.path), _fill(row.data, world)
+    wrong, leaks = [], []
+    for persona in personas:
+        client = world.clients[persona]
+        # Each persona asks the same world: what one changed (released, deleted) is rolled back.
+        with transaction.atomic():
+            response = _request(client, row, path, data)
+            transaction.set_rollback(True)
+        if not _matches(row.expect[persona], response):
+            wrong.append(f"{persona}: expected {row.expect[persona]}, got {_outcome(response)}")
+        for header, value in SECURITY_HEADERS.items():
+            assert response.get(header) == value, (
+                f"{row.id} as {persona}: {header} is {response.get(header)!r}"
+            )
+        assert "Content-Security-Policy" in response, f"{row.id} as {persona}: no Content-Security-Policy"
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        leaks += [f"{persona} sees {m}" for m in MAY_NOT_SEE.get(persona, ()) if m.encode() in body]
+    assert not wrong, f"{row.id}:\n  " + "\n  ".join(wrong)
+    assert not leaks, f"{row.id} leaks:\n  " + "\n  ".join(leaks)
+
+
+def _request(client: Client, row: Row, path: str, data: dict[str, Any]) -> Any:
+    if row.method == "GET":
+        return client.get(path)
+    if path.startswith("/api/"):
+        return client.generic(
+            row.method, path, data=json.dumps(data) if data else "", content_type="application/json"
+        )
+    return client.post(path, data)
+
+
+def _skip_if_gone(row: Row, keys: set[str]) -> None:
+    if row.key not in keys:
+        pytest.skip(f"{row.key!r} is no longer in the URL configuration; remove its row")
+
+
+@pytest.mark.parametrize("row", WEB_ROWS, ids=lambda r: r.id)
+def test_each_url_answers_each_persona_as_its_row_says(row, world):
+    _skip_if_gone(row, _routes())
+    _ask(row, world, API_PERSONAS if row.key.startswith("api/") else WEB_PERSONAS)
+
+
+@pytest.mark.parametrize("row", API_ROWS, ids=lambda r: r.id)
+def test_each_api_operation_answers_each_token_as_its_row_says(row, world, client):
+    _skip_if_gone(row, _api_operations(client))
+    _ask(row, world, API_PERSONAS)
+
+
+# The admin family ----------------------------------------------------------------------
+
+
+def _admin_urls() -> Iterator[tuple[str, str]]:
+    """Every admin URL, named and with its parameters filled where a value is known."""
+    from django.contrib import admin
+
+    app_labels = sorted({model._meta.app_label for model in admin.site._registry})
+    resolver = get_resolver()
+    for route in _walk(resolver.url_patterns):
+        if route.startswith("admin/"):
+            yield route, _admin_path(route, app_labels)
+
+
+def _admin_path(route: str, app_labels: list[str]) -> str:
+    path = "/" + route.lstrip("^").rstrip("$")
+    path = re.sub(r"\(\?P<app_label>[^)]*\)", app_labels[0], path)
+    path = re.sub(r"<path:object_id>|<object_id>|<int:[a-z_]+>|<[a-z_:]*id[a-z_]*>", "1", path)
+    path = re.sub(r"<[^>]+>", "x", path)
+    return path.replace("\\", "")
+
+
+def test_every_admin_url_refuses_everyone_but_staff(cast):
+    """Anonymous visitors and customers are sent to the admin's sign-in from every admin URL."""
+    assert reverse("admin:index") == "/admin/"
+    clients = {"anonymous": Client()}
+    for name in CUSTOMERS:
+        clients[name] = Client()
+        clients[name].force_login(user_for_person(getattr(cast, name)))
+    urls = list(_admin_urls())
+    assert len(urls) > 20, "the admin's URLs were not found"
+    wrong = []
+    for route, path in urls:
+        if route.startswith("admin/login/") or route.startswith("admin/logout/"):
+            continue
+        for persona, client in clients.items():
+            response = client.get(path)
+            if not (response.status_code == 302 and response["Location"].startswith("/admin/login/")):
+                wrong.append(f"{path} ({route}) as {persona}: {_outcome(response)}")
+    assert not wrong, "admin URLs reachable without staff rights:\n  " + "\n  ".join(wrong)
+
+
+def test_staff_without_rights_reach_the_admin_index_but_no_model(cast):
+    client = Client()
+    client.force_login(cast.agent)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/api/apitoken/").status_code == 403
+    assert client.get("/admin/auth/user/").status_code == 403
