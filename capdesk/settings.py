@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "capdesk.portal",
     "capdesk.console",
     "capdesk.status",
+    "capdesk.knowledge",
     "capdesk.api",
 ]
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("portal/", include("capdesk.portal.urls")),
     path("console/", include("capdesk.console.urls")),
+    path("kb/", include("capdesk.knowledge.urls")),
     path("hooks/email/", include("capdesk.intake.webhook_urls")),
     path("hooks/", include("capdesk.directory.urls")),
     path("confirm/", include("capdesk.intake.urls")),

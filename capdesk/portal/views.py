@@ -23,6 +23,7 @@ from capdesk.directory.models import Language, Person
 from capdesk.directory.queries import developer_projects_for, organizations_for, projects_for
 from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_file, encode_payload
+from capdesk.knowledge.search import search_articles
 from capdesk.policy.loader import get_policy
 from capdesk.portal import actions
 from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, PremiumForm, ReplyForm, SignInForm
@@ -161,6 +162,14 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
         )
         return _after_receive(request, receipt)
     entitlements = [(p, p.pk in developer_on) for p in projects]
+    # Without the script, suggestions come from the page: a knowledge base search in the
+    # side panel (?kb=...), or what the customer wrote when the form comes back with errors.
+    kb_query = request.GET.get("kb", "").strip()[:300]
+    typed = (
+        f"{request.POST.get('subject', '')} {request.POST.get('body', '')}"
+        if request.method == "POST"
+        else ""
+    )
     return render(
         request,
         "portal/request_new.html",
@@ -169,6 +178,8 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
             "person": person,
             "entitlements": entitlements,
             "severity_help": SEVERITY_HELP,
+            "kb_query": kb_query,
+            "suggestions": search_articles(kb_query or typed, limit=5) if (kb_query or typed) else [],
         },
     )
 

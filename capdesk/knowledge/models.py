@@ -1,0 +1,53 @@
+"""Knowledge base: articles and known issues, imported from Markdown or drafted from a reply."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    ARTICLE = "article", "Article"
+    KNOWN_ISSUE = "known_issue", "Known issue"
+
+
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class Article(models.Model):
+    """One page of the knowledge base; only published ones are public."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ARTICLE)
+    product_area = models.CharField(max_length=60, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    # Tags and product area as one lowercase string, so search matches them with the same
+    # LIKE as title and body on SQLite and PostgreSQL alike (JSON lookups differ between them).
+    keywords = models.CharField(max_length=500, blank=True)
+    body_md = models.TextField()
+    body_html = models.TextField()
+    status = models.CharField(max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.PUBLISHED)
+    source_path = models.CharField(
+        max_length=300, blank=True, help_text="The Markdown file it was imported from"
+    )
+    source_message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["status", "product_area"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def published(self) -> bool:
+        return self.status == ArticleStatus.PUBLISHED
