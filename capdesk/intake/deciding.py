@@ -18,6 +18,7 @@ from capdesk.policy.language import reply_language
 from capdesk.policy.loader import get_policy
 from capdesk.policy.sources import ongoing_incidents
 from capdesk.policy.types import Classification, Decision, Identity, RequestFacts, Severity
+from capdesk.tickets.retainer import used_this_month
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,10 @@ def decide_request(
     """``classification`` is given when the channel itself says what the request is
     (the Premium Support form); otherwise the classifier reads the text."""
     policy = get_policy()
-    requester, project_facts = facts_for(person, project, policy=policy)
+    org_ids = list(person.bindings.values_list("organization_id", flat=True)) if person else []
+    requester, project_facts = facts_for(
+        person, project, policy=policy, retainer_minutes_used=used_this_month(org_ids)
+    )
     request = RequestFacts(
         channel=channel,
         identity=identity,

@@ -71,6 +71,7 @@ def apply_decision(
         clauses=list(decision.clauses),
         explanation=list(decision.explanation),
         identity=identity,
+        book_retainer=decision.book_retainer,
         overrides=previous if agent is not None else None,
         decided_by=agent,
         reason=reason,

@@ -194,6 +194,9 @@ class Decision(models.Model):
     clauses = models.JSONField(default=list)
     explanation = models.JSONField(default=list)
     identity = models.CharField(max_length=20, blank=True, help_text="verified / unverified / unknown")
+    book_retainer = models.BooleanField(
+        default=False, help_text="Covered by a Premium Support retainer: time spent is booked (R1)"
+    )
     overrides = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="overridden_by"
     )
@@ -212,3 +215,28 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} on ticket {self.ticket_id}"
+
+
+class RetainerBooking(models.Model):
+    """Agent time booked against an organization's Premium Support hours for one UTC calendar month (R1)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="retainer_bookings")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="retainer_bookings")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    minutes = models.PositiveIntegerField()
+    covered_minutes = models.PositiveIntegerField(help_text="Taken from the month's included hours")
+    overage_minutes = models.PositiveIntegerField(
+        help_text="Beyond the included hours, billed per extra hour"
+    )
+    overage_eur = models.DecimalField(max_digits=10, decimal_places=2)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["organization", "year", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} min on {self.ticket_id}"
