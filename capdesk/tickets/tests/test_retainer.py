@@ -107,5 +107,6 @@ def test_the_decision_sees_the_hours_already_used_this_month(retainer):
     )
     intake.process(receipt.request.pk)
     receipt.request.refresh_from_db()
+    assert receipt.request.ticket is not None
     reply = receipt.request.ticket.messages.get(author_kind="system").body_text
     assert "2.3 hours left this month" in reply  # 4 h included, 100 min already booked
