@@ -250,6 +250,12 @@ WEB_ROWS = [
         "/console/macros/{nothing}/delete/",
         staff_only("302 /console/macros/"),
     ),
+    # Knowledge base: public pages and suggestions; drafts and editing are staff only.
+    R("kb/", "GET", "/kb/?q=rollback", everyone(200)),
+    R("kb/suggest.json", "GET", "/kb/suggest.json?q=rollback", everyone(200)),
+    R("kb/<slug:slug>/", "GET", "/kb/no-such-article/", everyone(404)),
+    R("kb/<slug:slug>/edit/", "GET", "/kb/no-such-article/edit/", staff_only(404)),
+    R("kb/draft/<int:pk>/", "POST", "/kb/draft/{nothing}/", staff_only(404)),
     # Signed webhooks (secrets configured by the world fixture): unsigned posts are refused,
     # whoever's session comes with them. Confirmation links: a forged token is refused.
     R("hooks/capgo/", "POST", "/hooks/capgo/", everyone(400), {"type": "x"}),
