@@ -266,6 +266,14 @@ CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL = env_bool("CAPDESK_STATUS_WEBHOOK_ALLOW_LOCA
 # and to these queue watchers: "queue-slug=address" pairs, "*=address" or a bare
 # address for every queue (comma-separated).
 CAPDESK_SLA_ALERT_TO = env_list("CAPDESK_SLA_ALERT_TO", [])
+# Breaches (not warnings) also go to these escalation addresses, same format: whoever
+# answers for a missed contractual target, beyond the people watching the queue.
+CAPDESK_SLA_ESCALATE_TO = env_list("CAPDESK_SLA_ESCALATE_TO", [])
+# Warnings and breaches are also posted to this chat incoming-webhook URL (empty: off).
+# It is a credential: kept in the environment, never stored in the database.
+CAPDESK_SLA_CHAT_WEBHOOK_URL = env_str("CAPDESK_SLA_CHAT_WEBHOOK_URL", "")
+# Which payload the webhook takes: "discord" ({"content": ...}) or "slack" ({"text": ...}).
+CAPDESK_SLA_CHAT_KIND = env_str("CAPDESK_SLA_CHAT_KIND", "discord").strip().lower()  # checked: sla.E003
 
 # The REST API (/api/): requests per minute per token (a token may set its own), and how
 # long an Idempotency-Key is remembered. Counters are in the database, shared by all processes.

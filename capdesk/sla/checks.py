@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core import checks
 
 from capdesk.sla.policies import SlaConfig, SlaPolicyError, capgo_sla
@@ -35,4 +36,27 @@ def problems_with_tickets(config: SlaConfig) -> list[str]:
             for _, severity in policy.targets
             if severity not in Severity.values
         ]
+    return problems
+
+
+CHAT_KINDS = ("discord", "slack")
+
+
+@checks.register()
+def check_chat_webhook(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    return [checks.Error(problem, id="sla.E003") for problem in chat_settings_problems()]
+
+
+def chat_settings_problems() -> list[str]:
+    """A wrong chat kind would post a body the chat service rejects on every alert: refuse it at start-up."""
+    problems = []
+    if settings.CAPDESK_SLA_CHAT_KIND not in CHAT_KINDS:
+        problems.append(
+            f"CAPDESK_SLA_CHAT_KIND must be discord or slack, not {settings.CAPDESK_SLA_CHAT_KIND!r}"
+        )
+    url = settings.CAPDESK_SLA_CHAT_WEBHOOK_URL
+    if url and not url.startswith(("https://", "http://")):
+        problems.append("CAPDESK_SLA_CHAT_WEBHOOK_URL must be an http(s) URL")
     return problems

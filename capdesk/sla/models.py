@@ -70,3 +70,31 @@ class Clock(models.Model):
 
     def closed_pauses(self) -> list[tuple[datetime, datetime]]:
         return [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in self.pauses]
+
+
+class ChatAlert(models.Model):
+    """One SLA warning or breach to post to the team's chat webhook; the worker sends it, with retries."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10)  # warning or breach
+    # The body as Discord or Slack documents it, shaped when queued. The webhook URL is
+    # not kept here: it is a credential, read from settings at delivery time.
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=django_timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=django_timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"chat {self.kind} for ticket {self.ticket_id} ({self.state})"
