@@ -11,11 +11,11 @@ from capdesk.intake.confirmation import create_confirmation
 from capdesk.intake.deciding import decide_request, project_named_in
 from capdesk.intake.mail_parsing import ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
+from capdesk.intake.quoting import fold, render_plain_folded
 from capdesk.policy.types import Outcome
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Event, Message, Ticket
-from capdesk.tickets.rendering import render_plain
 
 # Any bracketed "PREFIX-1234"; Ticket.pk_from_reference decides which are ours (in any case,
 # since some clients change the case of a subject they quote).
@@ -66,7 +66,8 @@ def handle_email(request: InboundRequest) -> Ticket | None:
     request.sender_auth_reason = auth.reason
     ticket = find_thread(mail)
     # Email is not Markdown: show plain text as written; HTML arrives sanitised by the parser.
-    html = mail.html or render_plain(mail.text)
+    # The quoted history is folded behind a toggle; body_text keeps the full text.
+    html = fold(mail.html, mail.html_quoted) if mail.html else render_plain_folded(mail.text)
     try:
         ticket_actions.check_attachments(mail.files)
     except ticket_actions.AttachmentRejected as exc:

@@ -12,6 +12,7 @@ from email.utils import getaddresses
 
 import nh3
 
+from capdesk.intake.quoting import split_html
 from capdesk.tickets.actions import IncomingFile
 from capdesk.tickets.rendering import sanitise
 
@@ -30,6 +31,7 @@ class ParsedMail:
     html: str  # sanitised; empty when the message had no HTML part
     files: list[IncomingFile] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    html_quoted: str = ""  # sanitised quoted history cut from the HTML (quoting.split_html)
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,12 @@ def parse(raw: bytes) -> ParsedMail:
         content = part.get_payload(decode=True)
         if isinstance(content, bytes):
             files.append(IncomingFile(_filename(part, ctype), ctype, content))
-    html = sanitise("\n".join(html_parts)) if html_parts else ""
-    text = "\n".join(text_parts).strip() or html_to_text(html)
+    html = html_quoted = ""
+    if html_parts:
+        visible, quoted = split_html("\n".join(html_parts))
+        html = sanitise(visible)
+        html_quoted = sanitise(quoted) if quoted else ""
+    text = "\n".join(text_parts).strip() or html_to_text(f"{html}\n{html_quoted}" if html_quoted else html)
     return ParsedMail(
         from_address=from_address,
         from_name=from_name,
@@ -145,6 +151,7 @@ def parse(raw: bytes) -> ParsedMail:
         html=html,
         files=files,
         headers={k.lower(): _header(msg, k) for k in set(msg.keys())},
+        html_quoted=html_quoted,
     )
 
 

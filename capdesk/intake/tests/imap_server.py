@@ -45,6 +45,11 @@ class ImapServer:
             count = len(self.mails)
         self._loop.call_soon_threadsafe(self._announce, count)
 
+    @property
+    def idling(self) -> int:
+        """Sessions in IDLE now: mail added from here on is announced to them."""
+        return len(self._idlers)
+
     def _announce(self, count: int) -> None:
         for writer in list(self._idlers):
             writer.write(f"* {count} EXISTS\r\n".encode())
