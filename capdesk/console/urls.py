@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from capdesk.console import incident_views, list_views, live_views, macro_views, views
+from capdesk.console import incident_views, list_views, live_views, macro_views, report_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -24,6 +24,8 @@ urlpatterns = [
     path("tickets/<str:reference>/macro/", macro_views.macro_for_ticket, name="ticket_macro"),
     path("tickets/<str:reference>/presence/", live_views.presence, name="ticket_presence"),
     path("macros/", macro_views.macro_list, name="macros"),
+    path("reports/", report_views.report, name="reports"),
+    path("reports/export.csv", report_views.report_csv, name="reports_csv"),
     path("macros/<int:pk>/delete/", macro_views.macro_delete, name="macro_delete"),
     path("quarantine/", views.quarantine, name="quarantine"),
     path("quarantine/<int:pk>/release/", views.quarantine_release, name="quarantine_release"),

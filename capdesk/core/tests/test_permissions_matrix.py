@@ -250,6 +250,8 @@ WEB_ROWS = [
         "/console/macros/{nothing}/delete/",
         staff_only("302 /console/macros/"),
     ),
+    R("console/reports/", "GET", "/console/reports/", staff_only(200)),
+    R("console/reports/export.csv", "GET", "/console/reports/export.csv", staff_only(200)),
     # Knowledge base: public pages and suggestions; drafts and editing are staff only.
     R("kb/", "GET", "/kb/?q=rollback", everyone(200)),
     R("kb/suggest.json", "GET", "/kb/suggest.json?q=rollback", everyone(200)),
