@@ -6,6 +6,7 @@ import re
 
 from capdesk.directory.queries import person_by_email
 from capdesk.intake.authentication import authenticate, identity_for
+from capdesk.intake.bounces import record_bounces
 from capdesk.intake.channels import Unprocessable, register
 from capdesk.intake.confirmation import create_confirmation
 from capdesk.intake.deciding import decide_request, project_named_in
@@ -55,6 +56,9 @@ def handle_email(request: InboundRequest) -> Ticket | None:
     if automatic:
         # Out-of-office and bounces never open tickets, and are never answered (RFC 3834).
         request.reason = f"automatic message ignored ({automatic})"
+        bounced = record_bounces(bytes(request.raw))
+        if bounced:
+            request.reason += f"; permanent failure recorded on {bounced} address(es)"
         return None
     if not mail.text.strip() and not mail.files:
         raise Unprocessable("the message has no readable text")

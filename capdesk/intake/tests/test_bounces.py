@@ -1,0 +1,82 @@
+"""Bounces: delivery status notifications (RFC 3464) open no ticket and mark addresses that failed for good."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import time_machine
+
+from capdesk.directory.models import EmailAddress
+from capdesk.intake import actions as intake
+from capdesk.intake.bounces import parse_dsn
+from capdesk.intake.models import InboundRequest
+from capdesk.testing.factories import PersonFactory
+from capdesk.tickets.models import Ticket
+
+SAMPLES = Path(__file__).parent / "samples"
+NOW = datetime(2026, 11, 24, 3, 45, tzinfo=UTC)
+
+
+def dsn(*recipients: tuple[str, str, str]) -> bytes:
+    blocks = "\n".join(
+        f"Final-Recipient: rfc822; {address}\nAction: {action}\nStatus: {status}\n"
+        for address, action, status in recipients
+    )
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.acme.test>\nTo: support@capgo.app\n"
+        "Subject: Delivery Status Notification\nMessage-ID: <dsn-2@mx.acme.test>\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\nSee below.\n\n"
+        f"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.acme.test\n\n{blocks}\n"
+        "--B--\n"
+    ).encode()
+
+
+def deliver(raw: bytes) -> InboundRequest:
+    receipt = intake.receive(channel="email", raw=raw)
+    intake.process(receipt.request.pk)
+    receipt.request.refresh_from_db()
+    return receipt.request
+
+
+def test_it_records_a_permanent_failure_on_the_registered_address(db) -> None:
+    PersonFactory.create(email="gone@acme.test")
+    with time_machine.travel(NOW, tick=False):
+        request = deliver((SAMPLES / "bounce.eml").read_bytes())
+    assert EmailAddress.objects.get(email="gone@acme.test").bounced_at == NOW
+    assert request.state == InboundRequest.State.PROCESSED
+    assert request.reason.endswith("permanent failure recorded on 1 address(es)")
+    assert not Ticket.objects.exists()
+
+
+def test_it_records_nothing_for_a_delay_or_a_temporary_failure(db) -> None:
+    PersonFactory.create(email="slow@acme.test")
+    deliver(dsn(("slow@acme.test", "delayed", "4.4.7"), ("slow@acme.test", "failed", "4.2.2")))
+    assert EmailAddress.objects.get(email="slow@acme.test").bounced_at is None
+
+
+def test_it_reads_every_recipient_of_one_report(db) -> None:
+    PersonFactory.create(email="a@acme.test")
+    PersonFactory.create(email="b@acme.test")
+    PersonFactory.create(email="c@acme.test")
+    deliver(
+        dsn(
+            ("A@acme.test", "failed", "5.1.1"),
+            ("b@acme.test", "delivered", "2.0.0"),
+            ("c@acme.test", "failed", "5.2.1"),
+        )
+    )
+    bounced = set(EmailAddress.objects.filter(bounced_at__isnull=False).values_list("email", flat=True))
+    assert bounced == {"a@acme.test", "c@acme.test"}
+
+
+def test_it_parses_the_recipient_lines_and_skips_the_per_message_block() -> None:
+    failures = parse_dsn(dsn(("gone@acme.test", "failed", "5.1.1")))
+    assert [(f.recipient, f.action, f.status, f.permanent) for f in failures] == [
+        ("gone@acme.test", "failed", "5.1.1", True)
+    ]
+
+
+def test_it_finds_no_report_in_an_ordinary_message() -> None:
+    assert parse_dsn((SAMPLES / "plain.eml").read_bytes()) == []
