@@ -7,6 +7,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("portal/", include("capdesk.portal.urls")),
+    path("console/sla/", include("capdesk.sla.urls")),
     path("console/", include("capdesk.console.urls")),
     path("kb/", include("capdesk.knowledge.urls")),
     path("hooks/email/", include("capdesk.intake.webhook_urls")),

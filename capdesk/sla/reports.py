@@ -8,11 +8,14 @@ reply, or no longer under a policy) do not count.
 
 from __future__ import annotations
 
+import csv
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from django.db.models import Q, QuerySet
 
@@ -21,6 +24,19 @@ from capdesk.sla.policies import capgo_sla
 from capdesk.sla.timeline import elapsed, running_spans
 
 GROUPINGS = ("month", "policy", "tier", "severity", "metric", "agent")
+METRICS = ("first_response", "next_response", "resolution")
+CSV_HEADER = ("targets", "met", "share_met", "median_minutes", "p90_minutes")
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+class Writable(Protocol):
+    """Where CSV goes: a file, a StringIO, a command's stdout."""
+
+    def write(self, text: str, /) -> object: ...
+
+
+class ReportError(ValueError):
+    """A report was asked for with a filter or grouping that does not exist."""
 
 
 @dataclass(frozen=True)
@@ -107,3 +123,45 @@ def clock_facts(clocks: Iterable[Clock], now: datetime) -> Iterator[ClockFacts]:
             met=bool(clock.met),
             response=response,
         )
+
+
+def parse_by(text: str) -> list[str]:
+    by = [g.strip() for g in text.split(",") if g.strip()]
+    unknown = [g for g in by if g not in GROUPINGS]
+    if unknown or not by:
+        what = repr(unknown[0]) if unknown else "nothing"
+        raise ReportError(f"cannot group by {what} (one of {', '.join(GROUPINGS)})")
+    return by
+
+
+def report_facts(now: datetime, *, month: str | None = None, metric: str | None = None) -> list[ClockFacts]:
+    """The decided targets the report counts, optionally of one month (UTC, by start) and one metric.
+
+    One read for the command and the page, so the CSV and the charts always agree.
+    """
+    if month and not _MONTH.fullmatch(month):
+        raise ReportError(f"month {month!r} is not YYYY-MM")
+    if metric and metric not in METRICS:
+        raise ReportError(f"metric {metric!r} is not one of {', '.join(METRICS)}")
+    clocks = decided_clocks(now)
+    if metric:
+        clocks = clocks.filter(metric=metric)
+    if month:
+        year, number = int(month[:4]), int(month[5:])
+        start = datetime(year, number, 1, tzinfo=UTC)
+        end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
+        clocks = clocks.filter(started_at__gte=start, started_at__lt=end)
+    return list(clock_facts(clocks.iterator(), now))
+
+
+def write_csv(out: Writable, by: Sequence[str], rows: Iterable[Row]) -> None:
+    """Rows as CSV: the groups, then targets, met, share met and response minutes (whole, rounded down)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*by, *CSV_HEADER])
+    for row in rows:
+        median, p90 = (whole_minutes(v) for v in (row.median, row.p90))
+        writer.writerow([*row.key, row.targets, row.met, f"{row.share_met:.3f}", median, p90])
+
+
+def whole_minutes(amount: timedelta | None) -> str:
+    return "" if amount is None else str(int(amount.total_seconds() // 60))

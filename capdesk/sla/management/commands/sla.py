@@ -10,11 +10,17 @@ is plain elapsed time (a 24/7 target), and the calendar file is still read and c
 
 prints attainment as CSV: targets, met, share met, median and p90 response in
 business minutes, per group (month, policy, tier, severity, metric, agent).
+
+    capdesk sla credits --month 2026-10 [--json]
+
+prints each paying Enterprise organization's availability that month (from the status
+page's recorded downtime, announced maintenance excluded) and its credit tier, then
+the incidents behind the downtime.
 """
 
 from __future__ import annotations
 
-import csv
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +30,10 @@ from django.utils import timezone
 
 from capdesk.sla.business_time import NoBusinessHours, add_business_time
 from capdesk.sla.calendar_file import CalendarError, load_calendar
-from capdesk.sla.reports import GROUPINGS, attainment, clock_facts, decided_clocks
+from capdesk.sla.credit_data import month_credits
+from capdesk.sla.credit_export import credits_document
+from capdesk.sla.credits import percent_text
+from capdesk.sla.reports import GROUPINGS, ReportError, attainment, parse_by, report_facts, write_csv
 
 
 def format_utc(moment: datetime) -> str:
@@ -74,10 +83,16 @@ class Command(BaseCommand):
         report.add_argument("--by", default="month,policy,severity", help=f"Groups: {', '.join(GROUPINGS)}.")
         report.add_argument("--month", help="Only clocks started in this month (UTC), e.g. 2026-06.")
         report.add_argument("--metric", help="Only this metric: first_response or next_response.")
+        credits = sub.add_parser("credits", help="Enterprise uptime credits for a month.")
+        credits.add_argument("--month", required=True, help="The calendar month (UTC), e.g. 2026-10.")
+        credits.add_argument("--json", action="store_true", help="One JSON document instead of text.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "report":
             self.report(options)
+            return
+        if options["action"] == "credits":
+            self.credits(options)
             return
         try:
             calendar = load_calendar(options["calendar"])
@@ -97,24 +112,29 @@ class Command(BaseCommand):
         self.stdout.write(format_utc(deadline))
 
     def report(self, options: dict[str, Any]) -> None:
-        by = [g.strip() for g in options["by"].split(",") if g.strip()]
-        now = timezone.now()
-        clocks = decided_clocks(now)
-        if options["metric"]:
-            clocks = clocks.filter(metric=options["metric"])
-        facts = clock_facts(clocks.iterator(), now)
-        if options["month"]:
-            facts = (f for f in facts if f.month == options["month"])
         try:
-            rows = attainment(facts, by)
+            by = parse_by(options["by"])
+            facts = report_facts(timezone.now(), month=options["month"], metric=options["metric"])
+        except ReportError as exc:
+            raise CommandError(str(exc)) from None
+        write_csv(self.stdout, by, attainment(facts, by))
+
+    def credits(self, options: dict[str, Any]) -> None:
+        try:
+            figures = month_credits(options["month"], timezone.now())
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        writer = csv.writer(self.stdout, lineterminator="\n")
-        writer.writerow([*by, "targets", "met", "share_met", "median_minutes", "p90_minutes"])
-        for row in rows:
-            median, p90 = (_whole_minutes(v) for v in (row.median, row.p90))
-            writer.writerow([*row.key, row.targets, row.met, f"{row.share_met:.3f}", median, p90])
-
-
-def _whole_minutes(amount: timedelta | None) -> str:
-    return "" if amount is None else str(int(amount.total_seconds() // 60))
+        if options["json"]:
+            self.stdout.write(json.dumps(credits_document(figures), indent=2))
+            return
+        state = "" if figures.complete else f" (so far, to {format_utc(figures.end)})"
+        self.stdout.write(
+            f"{figures.month}{state}: platform availability {percent_text(figures.availability)}, "
+            f"commitment {figures.commitment:.1%}"
+        )
+        for row in figures.organizations:
+            credit = f"credit {row.credit_percent} %" if row.credit_percent else "no credit"
+            self.stdout.write(f"  {row.organization.name}: {percent_text(row.availability)}, {credit}")
+        for cause in figures.causes:
+            name = cause.incident.name if cause.incident else "status set by hand"
+            self.stdout.write(f"  - {name}: {cause.downtime_seconds / 60:.1f} min of downtime")
