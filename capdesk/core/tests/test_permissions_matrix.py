@@ -53,13 +53,15 @@ CUSTOMERS = ("outsider", "reader", "developer", "billing_admin")
 ACME_MARK = "ACME-7c1f"  # the developer's ticket (Acme Apps)
 OTHER_MARK = "OTHER-93ab"  # the outsider's ticket (Other Corp)
 INTERNAL_MARK = "INTERNAL-55de"  # an agent's internal note on the developer's ticket
+DRAFT_MARK = "DRAFT-1b9e"  # an unpublished knowledge-base article
 MAY_NOT_SEE = {
-    "anonymous": (ACME_MARK, OTHER_MARK, INTERNAL_MARK),
-    "outsider": (ACME_MARK, INTERNAL_MARK),
-    "reader": (ACME_MARK, OTHER_MARK, INTERNAL_MARK),
-    "developer": (OTHER_MARK, INTERNAL_MARK),
-    "billing_admin": (ACME_MARK, OTHER_MARK, INTERNAL_MARK),
-    "status_admin": (ACME_MARK, OTHER_MARK, INTERNAL_MARK),
+    "anonymous": (ACME_MARK, OTHER_MARK, INTERNAL_MARK, DRAFT_MARK),
+    "outsider": (ACME_MARK, INTERNAL_MARK, DRAFT_MARK),
+    "reader": (ACME_MARK, OTHER_MARK, INTERNAL_MARK, DRAFT_MARK),
+    "developer": (OTHER_MARK, INTERNAL_MARK, DRAFT_MARK),
+    "billing_admin": (ACME_MARK, OTHER_MARK, INTERNAL_MARK, DRAFT_MARK),
+    "platform": (DRAFT_MARK,),
+    "status_admin": (ACME_MARK, OTHER_MARK, INTERNAL_MARK, DRAFT_MARK),
 }
 
 PORTAL_LOGIN = "302 /portal/sign-in/"
@@ -258,6 +260,17 @@ WEB_ROWS = [
     R("kb/<slug:slug>/", "GET", "/kb/no-such-article/", everyone(404)),
     R("kb/<slug:slug>/edit/", "GET", "/kb/no-such-article/edit/", staff_only(404)),
     R("kb/draft/<int:pk>/", "POST", "/kb/draft/{nothing}/", staff_only(404)),
+    # SLA reports: staff only
+    R("console/sla/report/", "GET", "/console/sla/report/", staff_only(200)),
+    R("console/sla/report.csv", "GET", "/console/sla/report.csv", staff_only(200)),
+    R("console/sla/credits/", "GET", "/console/sla/credits/", staff_only(200)),
+    # Knowledge base: published articles are public; drafts and editing are for agents
+    R("kb/", "GET", "/kb/", everyone(200)),
+    R("kb/suggest.json", "GET", "/kb/suggest.json?q=rollback", everyone(200)),
+    R("kb/<slug:slug>/", "GET", "/kb/{article}/", everyone(200)),
+    R("kb/<slug:slug>/", "GET", "/kb/{draft}/", {**everyone(404), "agent": 200, "admin": 200}),
+    R("kb/<slug:slug>/edit/", "GET", "/kb/{article}/edit/", staff_only(200)),
+    R("kb/draft/<int:pk>/", "POST", "/kb/draft/{public_message}/", staff_only(302)),
     # Signed webhooks (secrets configured by the world fixture): unsigned posts are refused,
     # whoever's session comes with them. Confirmation links: a forged token is refused.
     R("hooks/capgo/", "POST", "/hooks/capgo/", everyone(400), {"type": "x"}),
@@ -498,6 +511,7 @@ def world(cast, settings):
         project=cast.project,
     )
     ticket_actions.reply_as_agent(ticket, agent=cast.agent, body=f"{INTERNAL_MARK} check plan", public=False)
+    answer = ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Run `npx @capgo/cli bundle list`.")
     other = ticket_actions.open_ticket(
         subject=f"{OTHER_MARK} crash",
         body="Our app crashes",
@@ -505,6 +519,12 @@ def world(cast, settings):
         requester=cast.outsider,
         requester_email="omar@other.test",
         project=cast.other_project,
+    )
+    from capdesk.knowledge.models import Article
+
+    Article.objects.create(slug="rollback-guide", title="Rolling back", body_md="x", body_html="<p>x</p>")
+    Article.objects.create(
+        slug="draft-notes", title=DRAFT_MARK, body_md="x", body_html="<p>x</p>", status="draft"
     )
     magic = "matrix-magic-token"
     MagicLink.objects.create(
@@ -523,6 +543,9 @@ def world(cast, settings):
         "magic_token": magic,
         "held": str(held.pk),
         "nothing": "999999",
+        "article": "rollback-guide",
+        "draft": "draft-notes",
+        "public_message": str(answer.pk),
         "incident": incident.public_id,
         "developer_id": str(cast.developer.capgo_id),
         "outsider_id": str(cast.outsider.capgo_id),
