@@ -88,6 +88,13 @@ def handle_email(request: InboundRequest) -> Ticket | None:
             source_id=request.pk,
             message_id=mail.message_id,
         )
+        # A reply joins by its From address: agents see whether that address was proven.
+        Event.objects.create(
+            ticket=ticket,
+            kind="sender.identified",
+            data={"verdict": identity, "method": auth.method, "message_id": mail.message_id},
+            reason=f"reply from a {identity} sender: {auth.reason}",
+        )
         return ticket
     # E3: a registered From is only a claim until DKIM, ARC or a trusted relay's DMARC proves
     # it; an unproven registered sender confirms by a link sent to the registered address.
@@ -123,6 +130,7 @@ def handle_email(request: InboundRequest) -> Ticket | None:
             "method": auth.method,
             "reason": auth.reason,
         },
+        reason=f"{identity} sender: {auth.reason}",
     )
     context: dict[str, str] = {}
     if decided.decision.outcome == Outcome.VERIFY_SENDER and person is not None:

@@ -211,3 +211,24 @@ def test_it_aligns_names_by_organizational_domain() -> None:
     assert not aligned("evil.test", "acme.test")
     # Different registrants under one public suffix are not aligned.
     assert not aligned("alice.github.io", "bob.github.io")
+
+
+def test_it_shows_agents_the_verdict_and_its_reason_in_the_ticket_history(cast, stub, client) -> None:
+    evil = Signer(stub.records, "evil.test")
+    deliver(evil.sign(message()))
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{Ticket.objects.get().reference}/").content.decode()
+    assert "unverified sender: DKIM fail: d=evil.test is not aligned with the From domain acme.test" in page
+
+
+def test_it_records_whether_a_reply_was_authenticated(cast, acme) -> None:
+    deliver(acme.sign(message()))
+    ticket = Ticket.objects.get()
+    reply = message(
+        body="Still failing after the update.\n",
+        In_Reply_To=ticket.messages.get(author_kind="customer").message_id,
+    )
+    deliver(reply)  # unsigned
+    events = list(ticket.events.filter(kind="sender.identified").values_list("data__verdict", flat=True))
+    assert events == ["verified", "unverified"]
+    assert ticket.messages.filter(author_kind="customer").count() == 2
