@@ -28,6 +28,7 @@ from capdesk.policy.loader import get_policy
 from capdesk.portal import actions
 from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, PremiumForm, ReplyForm, SignInForm
 from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
+from capdesk.status.queries import open_incidents
 from capdesk.tickets.models import Message
 from capdesk.tickets.scoping import customer_tickets, get_ticket_for_customer
 
@@ -180,6 +181,8 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
             "severity_help": SEVERITY_HELP,
             "kb_query": kb_query,
             "suggestions": search_articles(kb_query or typed, limit=5) if (kb_query or typed) else [],
+            # M2: a customer hit by an outage sees it before writing a ticket about it.
+            "incidents": open_incidents(),
         },
     )
 

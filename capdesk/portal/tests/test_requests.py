@@ -200,3 +200,18 @@ def test_the_premium_form_cannot_name_another_organization(cast, as_customer):
         "/portal/premium/", {"organization": str(cast.org.capgo_id), "body": "x", "idempotency_key": "p3"}
     )
     assert not Ticket.objects.exists()
+
+
+def test_the_new_request_form_shows_active_incidents_first(cast, as_customer):
+    from capdesk.status import actions as status_actions
+
+    page = as_customer(cast.developer).get("/portal/requests/new/").content.decode()
+    assert "Known issues right now" not in page
+    api = status_actions.create_component(name="Live update API")
+    incident = status_actions.open_incident(
+        name="Bundle downloads failing", body="x", notify=False, components={api: "major_outage"}
+    )
+    page = as_customer(cast.developer).get("/portal/requests/new/").content.decode()
+    assert "Known issues right now" in page
+    assert "Bundle downloads failing" in page and incident.public_id in page
+    assert page.index("Known issues right now") < page.index('enctype="multipart/form-data"')
