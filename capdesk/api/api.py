@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import NinjaAPI
 
-from capdesk.api import directory, errors, schemas, tickets
+from capdesk.api import directory, errors, schemas, status, tickets
 from capdesk.api.auth import TokenAuth, caller
 
 api = NinjaAPI(
@@ -27,6 +27,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", tickets.router)
 api.add_router("/directory", directory.router)
+api.add_router("/status", status.router)
 
 
 @api.get("/me", response={200: schemas.Me, **tickets.ERRORS}, tags=["tokens"], summary="The calling token")

@@ -425,6 +425,29 @@ API_ROWS = [
         "/api/directory/bindings?person={outsider_id}&organization={other_org_id}",
         api(customers=403, agent=403),
     ),
+    # Status page: incidents are public to any token; only status_admin runs them
+    R("GET /api/status/incidents", "GET", "/api/status/incidents", api(status_admin=200)),
+    R(
+        "POST /api/status/incidents",
+        "POST",
+        "/api/status/incidents",
+        api(customers=403, agent=403, platform=403, status_admin=201),
+        {"name": "Matrix outage", "body": "Investigating"},
+    ),
+    R(
+        "POST /api/status/incidents/{public_id}/updates",
+        "POST",
+        "/api/status/incidents/{incident}/updates",
+        api(customers=403, agent=403, platform=403, status_admin=201),
+        {"status": "identified", "body": "Found it"},
+    ),
+    R(
+        "POST /api/status/incidents/{public_id}/resolve",
+        "POST",
+        "/api/status/incidents/{incident}/resolve",
+        api(customers=403, agent=403, platform=403, status_admin=200),
+        {},
+    ),
 ]
 
 
@@ -619,9 +642,7 @@ def _request(client: Client, row: Row, path: str, data: dict[str, Any]) -> Any:
     if row.method == "GET":
         return client.get(path)
     if path.startswith("/api/"):
-        return client.generic(
-            row.method, path, data=json.dumps(data) if data else "", content_type="application/json"
-        )
+        return client.generic(row.method, path, data=json.dumps(data), content_type="application/json")
     return client.post(path, data)
 
 

@@ -1,0 +1,166 @@
+"""The status page over the API: incidents read by any token (they are public), run by status_admin tokens.
+
+Each change goes through ``status.actions`` (the same as the admin screens), so the
+page, its feeds and its subscribers hear of it exactly as they would otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema, Status
+
+from capdesk.api.auth import caller, owner_user, require
+from capdesk.api.errors import ApiError, not_found
+from capdesk.api.idempotency import run_once
+from capdesk.api.models import Scope
+from capdesk.api.pagination import MAX_LIMIT, paginate
+from capdesk.api.tickets import ERRORS
+from capdesk.status import actions
+from capdesk.status.models import UNRESOLVED_INCIDENT, Incident
+
+router = Router(tags=["status"])
+
+ImpactName = Literal["none", "minor", "major", "critical"]
+IncidentStatusName = Literal["investigating", "identified", "monitoring", "resolved"]
+
+
+class UpdateOut(Schema):
+    status: str
+    body: str
+    created_at: str
+
+
+class IncidentOut(Schema):
+    public_id: str
+    kind: str
+    name: str
+    status: str
+    impact: str
+    created_at: str
+    updated_at: str
+    resolved_at: str | None
+    updates: list[UpdateOut]
+
+
+class IncidentPage(Schema):
+    items: list[IncidentOut]
+    next_cursor: str | None
+
+
+class IncidentIn(Schema):
+    name: str = Field(min_length=1, max_length=255)
+    body: str = Field(min_length=1, max_length=20_000)
+    impact: ImpactName = "minor"
+    status: Literal["investigating", "identified", "monitoring"] = "investigating"
+
+
+class UpdateIn(Schema):
+    status: IncidentStatusName
+    body: str = Field(min_length=1, max_length=20_000)
+    impact: ImpactName | None = None
+
+
+class ResolveIn(Schema):
+    body: str = Field(default="", max_length=20_000)
+
+
+class IncidentQuery(Schema):
+    unresolved: bool = False
+    cursor: str | None = None
+    limit: int = 50
+
+
+def incident_out(incident: Incident) -> dict[str, Any]:
+    return {
+        "public_id": incident.public_id,
+        "kind": incident.kind,
+        "name": incident.name,
+        "status": incident.status,
+        "impact": incident.impact,
+        "created_at": incident.created_at.isoformat(),
+        "updated_at": incident.updated_at.isoformat(),
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "updates": [
+            {"status": u.status, "body": u.body, "created_at": u.created_at.isoformat()}
+            for u in incident.updates.order_by("created_at", "pk")
+        ],
+    }
+
+
+def _incident(public_id: str) -> Incident:
+    incident = Incident.objects.filter(public_id=public_id, kind=Incident.Kind.INCIDENT).first()
+    if incident is None:
+        raise not_found(f"No incident {public_id}.")
+    return incident
+
+
+@router.get("/incidents", response={200: IncidentPage, **ERRORS}, summary="Incidents, newest first")
+def list_incidents(request: HttpRequest, query: Query[IncidentQuery]) -> dict[str, object]:
+    caller(request)  # public data, but still a counted, authenticated call
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise ApiError(422, "validation_error", f"limit must be between 1 and {MAX_LIMIT}.")
+    rows = Incident.objects.filter(kind=Incident.Kind.INCIDENT).prefetch_related("updates")
+    if query.unresolved:
+        rows = rows.filter(status__in=UNRESOLVED_INCIDENT)
+    return paginate(rows, cursor=query.cursor, limit=query.limit, serialize=incident_out, descending=True)
+
+
+@router.post(
+    "/incidents",
+    response={201: IncidentOut, **ERRORS},
+    summary="Open an incident (status_admin; Idempotency-Key accepted)",
+)
+def open_incident(request: HttpRequest, response: HttpResponse, data: IncidentIn) -> Status[dict[str, Any]]:
+    token = require(request, Scope.STATUS_ADMIN)
+
+    def open_it() -> tuple[int, dict[str, Any]]:
+        try:
+            incident = actions.open_incident(
+                name=data.name, body=data.body, impact=data.impact, status=data.status, user=owner_user(token)
+            )
+        except actions.StatusError as exc:
+            raise ApiError(422, "validation_error", str(exc)) from None
+        return 201, incident_out(incident)
+
+    return Status(*run_once(request, response, token, open_it))
+
+
+@router.post(
+    "/incidents/{public_id}/updates",
+    response={201: IncidentOut, **ERRORS},
+    summary="Post an update, moving the incident's status (status_admin; Idempotency-Key accepted)",
+)
+def post_update(
+    request: HttpRequest, response: HttpResponse, public_id: str, data: UpdateIn
+) -> Status[dict[str, Any]]:
+    token = require(request, Scope.STATUS_ADMIN)
+    incident = _incident(public_id)
+
+    def post_it() -> tuple[int, dict[str, Any]]:
+        try:
+            actions.post_incident_update(
+                incident, status=data.status, body=data.body, impact=data.impact, user=owner_user(token)
+            )
+        except actions.StatusError as exc:
+            raise ApiError(422, "validation_error", str(exc)) from None
+        return 201, incident_out(_incident(public_id))
+
+    return Status(*run_once(request, response, token, post_it))
+
+
+@router.post(
+    "/incidents/{public_id}/resolve",
+    response={200: IncidentOut, **ERRORS},
+    summary="Resolve an incident; its components go back to operational (status_admin)",
+)
+def resolve(request: HttpRequest, public_id: str, data: ResolveIn) -> dict[str, Any]:
+    token = require(request, Scope.STATUS_ADMIN)
+    incident = _incident(public_id)
+    if incident.status != "resolved":
+        try:
+            actions.resolve_incident(incident, body=data.body, user=owner_user(token))
+        except actions.StatusError as exc:
+            raise ApiError(422, "validation_error", str(exc)) from None
+    return incident_out(_incident(public_id))
