@@ -23,8 +23,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from email import message_from_bytes
 from email import policy as email_policy
+from email.message import Message
+from email.parser import BytesHeaderParser
 from functools import partial
 
 import authres  # type: ignore[import-untyped]
@@ -106,14 +107,18 @@ def txt_lookup(name: bytes, timeout: int = 5) -> bytes | None:
     return None
 
 
-def _count(raw: bytes, header: str) -> int:
-    msg = message_from_bytes(raw, policy=email_policy.compat32)
-    return len(msg.get_all(header) or [])
+def _headers(raw: bytes) -> Message:
+    # compat32 keeps header values as they arrived (no RFC 2047 decoding, no refolding).
+    return BytesHeaderParser(policy=email_policy.compat32).parsebytes(raw)
 
 
-def _dkim(raw: bytes, from_domain: str, received_at: datetime) -> Authentication:
+def _count(headers: Message, name: str) -> int:
+    return len(headers.get_all(name) or [])
+
+
+def _dkim(raw: bytes, headers: Message, from_domain: str, received_at: datetime) -> Authentication:
     """The first valid, aligned, recent, whole-body DKIM signature; else every signature's failure."""
-    signatures = _count(raw, "DKIM-Signature")
+    signatures = _count(headers, "DKIM-Signature")
     if not signatures:
         return Authentication(False, "", "no DKIM signature")
     failures: list[str] = []
@@ -160,15 +165,14 @@ def _dmarc_pass(results: list[authres.core.AuthenticationResult], from_domain: s
     return False
 
 
-def _trusted_relay(raw: bytes, from_domain: str) -> Authentication | None:
+def _trusted_relay(headers: Message, from_domain: str) -> Authentication | None:
     trusted = {s.lower() for s in settings.CAPDESK_TRUSTED_AUTHSERV_IDS}
     if not trusted:
         return None
-    msg = message_from_bytes(raw, policy=email_policy.compat32)
     # Only the topmost header from a trusted relay counts: it is the one the relay added
     # last, and a relay removes older ones bearing its own id (RFC 8601 5). One lower down
     # may be a forger's.
-    for value in msg.get_all("Authentication-Results") or []:
+    for value in headers.get_all("Authentication-Results") or []:
         try:
             header = authres.AuthenticationResultsHeader.parse_value(re.sub(r"\s+", " ", str(value)))
         except Exception:  # authres raises a family of syntax errors on malformed headers
@@ -182,9 +186,9 @@ def _trusted_relay(raw: bytes, from_domain: str) -> Authentication | None:
     return None
 
 
-def _arc(raw: bytes, from_domain: str) -> Authentication | None:
+def _arc(raw: bytes, headers: Message, from_domain: str) -> Authentication | None:
     sealers = {s.lower() for s in settings.CAPDESK_TRUSTED_ARC_SEALERS}
-    if not sealers or not _count(raw, "ARC-Seal"):
+    if not sealers or not _count(headers, "ARC-Seal"):
         return None
     cv, results, comment = dkim.arc_verify(raw, dnsfunc=txt_lookup)
     if cv != dkim.CV_Pass:
@@ -194,8 +198,7 @@ def _arc(raw: bytes, from_domain: str) -> Authentication | None:
     sealer = sealer.decode("ascii", "replace").lower() if isinstance(sealer, bytes) else str(sealer)
     if sealer not in sealers:
         return Authentication(False, "", f"ARC first sealed by {sealer}, not a trusted sealer")
-    msg = message_from_bytes(raw, policy=email_policy.compat32)
-    for value in msg.get_all("ARC-Authentication-Results") or []:
+    for value in headers.get_all("ARC-Authentication-Results") or []:
         text = re.sub(r"\s+", " ", str(value))
         match = _ARC_INSTANCE.match(text)
         if not match or match.group(1) != "1":
@@ -215,15 +218,16 @@ def authenticate(raw: bytes, from_address: str, received_at: datetime | None = N
     from_domain = from_address.rpartition("@")[2].lower()
     if not from_domain:
         return Authentication(False, "", "no From domain")
-    if _count(raw, "From") != 1:
+    headers = _headers(raw)
+    if _count(headers, "From") != 1:
         # Two From headers: a verifier and a mail client may each read a different one.
         return Authentication(False, "", "the message has more than one From header")
     arrived = received_at or datetime.fromtimestamp(time.time()).astimezone()
     failures: list[str] = []
     checks: list[Callable[[], Authentication | None]] = [
-        partial(_dkim, raw, from_domain, arrived),
-        partial(_arc, raw, from_domain),
-        partial(_trusted_relay, raw, from_domain),
+        partial(_dkim, raw, headers, from_domain, arrived),
+        partial(_arc, raw, headers, from_domain),
+        partial(_trusted_relay, headers, from_domain),
     ]
     for check in checks:
         try:
