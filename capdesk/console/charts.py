@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 # Eight hues, each at least 3:1 against white (WCAG 1.4.11, non-text contrast).
 PALETTE = ("#1f5fbf", "#b35c00", "#1d6b3a", "#a4231b", "#6b3fa0", "#00727a", "#7a5c00", "#55606e")
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 260, 44, 36, 12
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 260, 44, 36, 24
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,15 @@ def stacked_bars(labels: Sequence[str], series: Sequence[Series], *, title: str)
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                 f'fill="{PALETTE[j % len(PALETTE)]}"><title>{tip}</title></rect>'
             )
-        if len(labels) <= 16 or i % 2 == 0:
+        # Every fourth label stays on a phone (the stylesheet hides the rest and enlarges these).
+        kept = "" if i % 4 == (len(labels) - 1) % 4 else ' class="minor"'
+        if len(labels) <= 16 or i % 2 == 0 or not kept:
+            # The last label ends at its bar, so it is not cut off at the chart's right edge.
+            last = i == len(labels) - 1
+            anchor, lx = ("end", x + bar_w) if last else ("middle", x + bar_w / 2)
             parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" '
-                f'font-size="11" fill="#55606e">{escape(label)}</text>'
+                f'<text x="{lx:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="{anchor}" '
+                f'font-size="11" fill="#55606e"{kept}>{escape(label)}</text>'
             )
     svg = (
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '

@@ -1,0 +1,124 @@
+"""The console in Debian's Chromium: search, macros, shortcuts, presence, reports; and on a phone."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from capdesk.console import actions as console_actions
+from capdesk.knowledge.demo import load_demo
+from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets.models import Event, Ticket
+
+pytestmark = pytest.mark.browser
+
+
+def _shots(tmp_path: Path) -> Path:
+    """Screenshots go to $CAPDESK_SCREENSHOTS when set (CI keeps them as artifacts), else the test's folder."""
+    folder = Path(os.environ.get("CAPDESK_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _sign_in_agent(page: Page, username: str = "agent") -> None:
+    page.goto("/console/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "correct horse battery")
+    page.click("button[type=submit]")
+
+
+def _tickets(cast) -> list[Ticket]:
+    subjects = [
+        ("Rollback loop after update", "The app rolls back to 1.4.1 on every start since bundle 1.4.2."),
+        ("Invoice needs our VAT number", "Please add VAT ID ID-0123 to the November invoice."),
+        ("Channel override for testers", "How do testers get the beta channel?"),
+    ]
+    return [
+        ticket_actions.open_ticket(
+            subject=s,
+            body=b,
+            channel="portal",
+            requester=cast.developer,
+            requester_email="dewi@acme.test",
+            project=cast.project,
+        )
+        for s, b in subjects
+    ]
+
+
+def test_an_agent_searches_moves_with_keys_answers_with_a_macro_and_sees_a_colleague(
+    browser_page: Page, cast, tmp_path: Path
+) -> None:
+    page = browser_page
+    shots = _shots(tmp_path)
+    rollback, _invoice, _channel = _tickets(cast)
+    console_actions.save_macro(
+        owner=cast.agent,
+        title="Ask for versions",
+        body="Hello {name}, which versions does {project} run?",
+        shared=True,
+    )
+    _sign_in_agent(page)
+
+    page.keyboard.press("/")
+    expect(page.locator("#q")).to_be_focused()
+    page.keyboard.type("rolls back")
+    page.keyboard.press("Enter")
+    expect(page.locator("table.tickets mark").first).to_have_text("rolls")
+    expect(page.locator("table.tickets tbody tr")).to_have_count(1)
+    page.screenshot(path=shots / "console-search.png", full_page=True)
+
+    page.goto("/console/?view=all")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(page.locator("tr.current")).to_have_count(1)
+    page.keyboard.press("Enter")
+    second = page.locator("h1 .muted").inner_text()
+    page.keyboard.press("j")
+    expect(page.locator("h1 .muted")).not_to_have_text(second)
+
+    page.goto(f"/console/tickets/{rollback.reference}/")
+    page.keyboard.press("a")
+    expect(page.locator("aside")).to_contain_text("agent")
+    page.select_option("#macro", label="Ask for versions")
+    page.click("#macro-form button[type=submit]")
+    expect(page.locator("#id_body")).to_have_value(
+        "Hello Dewi Developer, which versions does com.acme.shop run?\n"
+    )
+    assert page.url.endswith(f"/console/tickets/{rollback.reference}/")  # inserted by the script, no reload
+    page.keyboard.press("Escape")
+    page.keyboard.press("n")
+    expect(page.locator("#id_internal")).to_be_checked()
+    expect(page.locator("#id_body")).to_be_focused()
+
+    # A colleague opens the same ticket: the notice appears without a reload.
+    console_actions.touch_presence(rollback, cast.admin, replying=True)
+    expect(page.locator("#presence")).to_have_text("admin is replying to this ticket.", timeout=20_000)
+    page.screenshot(path=shots / "console-ticket-macro.png", full_page=True)
+    rollback.refresh_from_db()
+    assert rollback.assignee == cast.agent
+    assert Event.objects.filter(ticket=rollback, kind="assigned").exists()
+
+
+def test_reports_and_the_knowledge_base_read_on_a_phone(browser_page: Page, cast, tmp_path: Path) -> None:
+    page = browser_page
+    shots = _shots(tmp_path)
+    load_demo()
+    _tickets(cast)
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in_agent(page)
+    for path, name in [
+        ("/console/", "phone-console-list.png"),
+        ("/console/reports/", "phone-reports.png"),
+        ("/kb/?q=rollback", "phone-kb.png"),
+        ("/kb/notify-app-ready/", "phone-kb-article.png"),
+    ]:
+        page.goto(path)
+        page.screenshot(path=shots / name, full_page=True)
+        # Nothing wider than the screen: no sideways scrolling to read a page.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width}px wide on a 390px screen"
+    assert (shots / "phone-reports.png").read_bytes().startswith(b"\x89PNG")
