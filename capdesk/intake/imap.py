@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from imapclient import IMAPClient  # type: ignore[import-untyped]
 from imapclient.exceptions import IMAPClientError  # type: ignore[import-untyped]
 
@@ -36,6 +36,8 @@ BATCH = 20
 IDLE_SECONDS = 25 * 60
 # Errors that mean "the link or the server went away": reconnect, do not crash.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, IMAPClientError, ssl.SSLError, socket.timeout)
+# What ``run`` recovers from by starting over: those, and a database that is briefly away.
+RECOVERABLE: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, DatabaseError)
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,9 @@ class ImapPoller:
                 self.poll_once()
                 backoff = 1.0
                 self.wait_for_mail(interval, stop)
-            except CONNECTION_ERRORS as exc:
+            except RECOVERABLE as exc:
+                # The IMAP link or the database went away. What was not stored stays unmarked
+                # on the server, so starting over from a fresh connection loses nothing.
                 logger.warning("intake.imap_disconnected", extra={"error": type(exc).__name__})
                 self.close()
                 stop.wait(backoff)
