@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,11 @@ from capdesk.status import v2
 
 KEEP_SECONDS = 3600
 CLOCK_BUCKET_SECONDS = 60
+# When the version moves, every request in flight misses at once; without a lock each
+# web thread renders the same page (about 40 ms of the GIL apiece), and under one
+# update a second the page served a third of its quiet rate (bench/status_bench.py).
+# Striped locks: one thread per key builds, the others wait and read its copy.
+_BUILD_LOCKS = [threading.RLock() for _ in range(64)]  # re-entrant: a build may read another document
 
 
 @dataclass(frozen=True)
@@ -41,10 +47,14 @@ def rendered(name: str, build: Callable[[], bytes], *, clock: bool = False, vari
     hit = cache.get(key)
     if isinstance(hit, Rendered):
         return hit
-    body = build()
-    result = Rendered(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-    cache.set(key, result, KEEP_SECONDS)
-    return result
+    with _BUILD_LOCKS[hash(key) % len(_BUILD_LOCKS)]:
+        hit = cache.get(key)  # another thread may have built it while this one waited
+        if isinstance(hit, Rendered):
+            return hit
+        body = build()
+        result = Rendered(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        cache.set(key, result, KEEP_SECONDS)
+        return result
 
 
 def dump(doc: object) -> bytes:
