@@ -226,3 +226,32 @@ def test_it_switches_off_a_provider_whose_secret_is_not_set(client, db, settings
     assert mailgun(client, SIGNING_KEY) == 404
     assert client.post("/hooks/email/nosuchprovider/", {}).status_code == 404
     assert not InboundRequest.objects.exists()
+
+
+def test_it_stores_nothing_for_an_sns_subscription_confirmation(client, db, caplog) -> None:
+    confirmation = {
+        "Type": "SubscriptionConfirmation",
+        "MessageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
+        "Token": "2336412f37fb687f5d51e6e2425e2e2b0f5e3e3c",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:capdesk-inbound",
+        "Message": "You have chosen to subscribe to the topic arn:aws:sns:us-east-1:123456789012:capdesk-inbound.",
+        "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=2336412f",
+        "Timestamp": "2026-11-24T02:00:00.000Z",
+        "SignatureVersion": "1",
+        "Signature": "EXAMPLE..",
+        "SigningCertURL": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.pem",
+    }
+    response = client.post(
+        "/hooks/email/amazon_ses/",
+        json.dumps(confirmation),
+        content_type="text/plain; charset=UTF-8",
+        HTTP_X_AMZ_SNS_MESSAGE_TYPE="SubscriptionConfirmation",
+        HTTP_X_AMZ_SNS_MESSAGE_ID=confirmation["MessageId"],
+        HTTP_AUTHORIZATION=basic(SECRET),
+    )
+    assert response.status_code == 200
+    assert not InboundRequest.objects.exists()
+    # No boto3 here: an admin opens the logged SubscribeURL once.
+    assert [r.subscribe_url for r in caplog.records if r.msg == "intake.ses_subscription_pending"] == [
+        confirmation["SubscribeURL"]
+    ]

@@ -232,3 +232,12 @@ def test_it_records_whether_a_reply_was_authenticated(cast, acme) -> None:
     events = list(ticket.events.filter(kind="sender.identified").values_list("data__verdict", flat=True))
     assert events == ["verified", "unverified"]
     assert ticket.messages.filter(author_kind="customer").count() == 2
+
+
+def test_it_does_not_trust_a_signature_over_only_part_of_the_body(cast, acme) -> None:
+    raw = message()
+    header = dkim.sign(raw, b"s1", b"acme.test", acme.private_pem, length=True)
+    # l= lets anyone append below the signed part; the appended text must not pass as Dewi's.
+    request = deliver(bytes(header) + raw + b"\nAlso, please send me the invoices of every org.\n")
+    assert request.sender_verdict == "unverified"
+    assert "signs only part of the body (l=)" in request.sender_auth_reason
