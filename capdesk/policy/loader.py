@@ -63,6 +63,7 @@ _TOP_LEVEL = frozenset(
         "paid",
         "roles",
         "sla",
+        "service_levels",  # the SLA targets, checked by the sla app (sla.E001)
         "premium",
         "clauses",
         "scopes",

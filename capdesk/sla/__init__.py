@@ -5,7 +5,7 @@
   ``capdesk sla deadline --calendar`` reads.
 - ``business_time``: the deadline maths, pure (``add_business_time``,
   ``business_time_between``); ``timeline`` applies it to a clock's running spans.
-- ``policies`` + ``capgo_sla.toml``: which targets apply (plan/add-on x severity x
+- ``policies`` + the policy file's ``[service_levels]``: which targets apply (plan/add-on x severity x
   metric), contractual or goal; the TOML is shaped as the policy file's future
   ``[sla]`` section.
 - ``models.Clock`` and ``actions``: clocks start on receipt, pause in the configured

@@ -20,7 +20,13 @@ def check_sla_policy(
     try:
         config = capgo_sla()
     except SlaPolicyError as exc:
-        return [checks.Error(str(exc), hint="Fix capdesk/sla/capgo_sla.toml.", id="sla.E001")]
+        return [
+            checks.Error(
+                str(exc),
+                hint="Fix the [service_levels] table of the policy file (CAPDESK_POLICY).",
+                id="sla.E001",
+            )
+        ]
     return [checks.Error(problem, id="sla.E002") for problem in problems_with_tickets(config)]
 
 

@@ -21,7 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from capdesk.sla.calendar import Calendar, always_open
 from capdesk.sla.calendar_file import CalendarError, calendar_from_table
 
-CAPGO_SLA = Path(__file__).with_name("capgo_sla.toml")
+# The shipped policy file; a deployment's own file (CAPDESK_POLICY) carries its own targets.
+CAPGO_SLA = Path(__file__).resolve().parent.parent / "policy" / "capgo_policy.toml"
+SECTION = "service_levels"
 SEVERITIES = ("urgent", "high", "normal", "low")
 BUSINESS_CALENDAR = "business_hours"
 _TARGET = re.compile(r"(\d+)\s+(business\s+)?(minute|hour|day)s?")
@@ -120,8 +122,10 @@ def _business_calendar(config: SlaConfig, zone: str) -> Calendar:
 
 @functools.lru_cache(maxsize=1)
 def capgo_sla() -> SlaConfig:
-    """The shipped SLA policy, read once."""
-    return load_sla_config(CAPGO_SLA)
+    """The SLA targets of the policy file this process runs under, read once."""
+    from django.conf import settings
+
+    return load_sla_config(Path(settings.CAPDESK_POLICY))
 
 
 def load_sla_config(path: Path) -> SlaConfig:
@@ -130,7 +134,7 @@ def load_sla_config(path: Path) -> SlaConfig:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SlaPolicyError(f"{path}: {exc}") from None
     try:
-        return parse_sla_config(data.get("sla"), base_dir=path.parent)
+        return parse_sla_config(data.get(SECTION), base_dir=path.parent)
     except SlaPolicyError as exc:
         raise SlaPolicyError(f"{path}: {exc}") from None
 

@@ -94,8 +94,8 @@ ORGANIZATIONS = {
 
 def with_christmas() -> SlaConfig:
     data = tomllib.loads(CAPGO_SLA.read_text(encoding="utf-8"))
-    data["sla"]["calendars"]["business_hours"]["holidays"] = ["2026-12-25"]
-    return parse_sla_config(data["sla"])
+    data["service_levels"]["calendars"]["business_hours"]["holidays"] = ["2026-12-25"]
+    return parse_sla_config(data["service_levels"])
 
 
 def check_every_target(config: SlaConfig, zone: str, start: str, expected: dict[str, str]) -> None:

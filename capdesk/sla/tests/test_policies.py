@@ -74,7 +74,7 @@ def test_it_counts_business_hours_in_the_organizations_zone_and_utc_for_a_bad_zo
 
 
 def _capgo() -> dict[str, Any]:
-    section: dict[str, Any] = tomllib.loads(CAPGO_SLA.read_text(encoding="utf-8"))["sla"]
+    section: dict[str, Any] = tomllib.loads(CAPGO_SLA.read_text(encoding="utf-8"))["service_levels"]
     return section
 
 
