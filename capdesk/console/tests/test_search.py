@@ -84,3 +84,24 @@ def test_it_combines_search_with_filters(client, cast, tickets):
     page = client.get("/console/", {"q": "the", "severity": "urgent"}).content.decode()
     assert invoice.reference in page
     assert rollback.reference not in page
+
+
+@pytest.mark.django_db
+def test_it_rebuilds_the_index_when_a_table_rebuild_dropped_its_triggers(cast, tickets):
+    from django.db import connection
+
+    from capdesk.console.search_index import ensure_search_index
+
+    if connection.vendor != "sqlite":
+        pytest.skip("triggers exist only on SQLite; PostgreSQL indexes expressions")
+    rollback, _invoice = tickets
+    with connection.cursor() as cursor:
+        # What Django's SQLite schema editor does to triggers when it remakes a table.
+        for name in ("console_message_fts_ai", "console_message_fts_ad", "console_message_fts_au"):
+            cursor.execute(f"DROP TRIGGER {name}")
+    ticket_actions.reply_as_agent(rollback, agent=cast.agent, body="Try the staging channel first.")
+    assert search("staging") == []
+    ensure_search_index(connection)  # what post_migrate runs after every migrate
+    assert [h.ticket_id for h in search("staging")] == [rollback.pk]
+    ticket_actions.reply_as_agent(rollback, agent=cast.agent, body="Or the nightly channel.")
+    assert [h.ticket_id for h in search("nightly")] == [rollback.pk]

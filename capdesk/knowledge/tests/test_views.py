@@ -102,3 +102,10 @@ def test_the_new_request_page_suggests_articles_without_a_script(client, cast, d
     page = client.get("/portal/requests/new/", {"kb": "encryption keys"}).content.decode()
     assert "Bundle decryption failed" in page
     assert 'data-url="/kb/suggest.json"' in page
+
+
+def test_it_searches_and_suggests_in_a_fixed_number_of_queries(client, demo, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        client.get("/kb/suggest.json", {"q": "rollback channel update"})
+    with django_assert_max_num_queries(3):
+        client.get("/kb/", {"q": "rollback channel update"})
