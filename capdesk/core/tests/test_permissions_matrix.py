@@ -264,9 +264,8 @@ WEB_ROWS = [
     R("console/sla/report/", "GET", "/console/sla/report/", staff_only(200)),
     R("console/sla/report.csv", "GET", "/console/sla/report.csv", staff_only(200)),
     R("console/sla/credits/", "GET", "/console/sla/credits/", staff_only(200)),
-    # Knowledge base: published articles are public; drafts and editing are for agents
+    # Knowledge base with real articles: a published one is public, a draft only for agents
     R("kb/", "GET", "/kb/", everyone(200)),
-    R("kb/suggest.json", "GET", "/kb/suggest.json?q=rollback", everyone(200)),
     R("kb/<slug:slug>/", "GET", "/kb/{article}/", everyone(200)),
     R("kb/<slug:slug>/", "GET", "/kb/{draft}/", {**everyone(404), "agent": 200, "admin": 200}),
     R("kb/<slug:slug>/edit/", "GET", "/kb/{article}/edit/", staff_only(200)),
