@@ -27,7 +27,7 @@ def test_it_builds_a_document_once_when_many_readers_miss_it_together():
 
     def reader() -> None:
         try:
-            start.wait(timeout=5)
+            start.wait(timeout=30)
             bodies.append(snapshot.rendered("single-flight", build).body)
         finally:
             connections.close_all()
@@ -36,7 +36,7 @@ def test_it_builds_a_document_once_when_many_readers_miss_it_together():
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=10)
+        thread.join(timeout=60)
     assert bodies == [b"page v1"] * READERS
     assert len(builds) == 1
 
