@@ -114,6 +114,10 @@ def _database() -> dict[str, object]:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "capdesk.sqlite3",
             "OPTIONS": dict(_SQLITE_OPTIONS),
+            # Reopening SQLite and re-running its PRAGMAs on every request cost 2-4x in the
+            # status-page benchmark (BENCHMARKS.md); each server thread keeps its connection.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
         }
     try:
         config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
@@ -261,6 +265,12 @@ CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS = env_int(
     "CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60
 )
 CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL = env_bool("CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL", False)
+
+# Outgoing webhooks (ticket, SLA and incident events to endpoints set up in the admin):
+# seconds to wait for an endpoint, and whether http:// and private or loopback targets
+# are allowed (only for tests and closed networks: it opens SSRF).
+CAPDESK_WEBHOOK_TIMEOUT_SECONDS = env_int("CAPDESK_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
+CAPDESK_WEBHOOK_ALLOW_LOCAL = env_bool("CAPDESK_WEBHOOK_ALLOW_LOCAL", False)
 
 # SLA alerts (warnings before a target is missed, breaches) go to the ticket's assignee
 # and to these queue watchers: "queue-slug=address" pairs, "*=address" or a bare
