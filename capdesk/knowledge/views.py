@@ -67,11 +67,13 @@ def suggest(request: HttpRequest) -> JsonResponse:
 @agent_required
 @require_POST
 def draft_from_message(request: HttpRequest, pk: int) -> HttpResponse:
-    # Only an agent's public reply, on a ticket the agent may see, becomes a draft.
+    # Only an agent's public reply, on a ticket the agent may see, becomes a draft: an
+    # internal note may carry what the customer must not read, and articles go public.
     message = get_object_or_404(
         Message.objects.select_related("ticket"),
         pk=pk,
         author_kind=Message.Author.AGENT,
+        public=True,
         ticket__in=agent_tickets(request.user),
     )
     assert isinstance(request.user, User)

@@ -109,3 +109,18 @@ def test_it_searches_and_suggests_in_a_fixed_number_of_queries(client, demo, dja
         client.get("/kb/suggest.json", {"q": "rollback channel update"})
     with django_assert_max_num_queries(3):
         client.get("/kb/", {"q": "rollback channel update"})
+
+
+def test_an_internal_note_cannot_become_an_article(client, cast):
+    ticket = ticket_actions.open_ticket(
+        subject="S", body="B", channel="portal", requester=cast.developer, requester_email="dewi@acme.test"
+    )
+    note = ticket_actions.reply_as_agent(
+        ticket, agent=cast.agent, body="Customer is on a trial", public=False
+    )
+    client.force_login(cast.agent)
+    assert client.post(f"/kb/draft/{note.pk}/").status_code == 404
+    assert (
+        "Turn into a draft article"
+        not in client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    )
