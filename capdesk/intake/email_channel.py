@@ -17,22 +17,29 @@ from capdesk.policy.types import Outcome
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Event, Message, Ticket
+from capdesk.tickets.reply_address import ticket_pks_in
 
 # Any bracketed "PREFIX-1234"; Ticket.pk_from_reference decides which are ours (in any case,
 # since some clients change the case of a subject they quote).
 _REFERENCE = re.compile(r"\[([A-Za-z]{2,10}-\d{1,12})\]")
+_RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to")
 
 
 def find_thread(mail: ParsedMail) -> Ticket | None:
-    """The ticket this mail answers: by reference in the subject, else by the messages it cites.
+    """The ticket this mail answers: by the reply token in the address it was sent to, by the
+    reference in the subject, else by the messages it cites.
 
     A reply joins a ticket only when it comes from the ticket's requester: a stranger
-    who knows a reference must not write into someone else's conversation.
+    who knows a reference or a reply address must not write into someone else's conversation.
     """
     candidates: list[Ticket] = []
-    pks = [pk for ref in _REFERENCE.findall(mail.subject) if (pk := Ticket.pk_from_reference(ref))]
+    # The token in support+<token>@: the envelope recipient shows in Delivered-To or
+    # X-Original-To when the customer's client only kept us in Bcc.
+    pks = ticket_pks_in(mail.headers.get(h, "") for h in _RECIPIENT_HEADERS)
+    pks += [pk for ref in _REFERENCE.findall(mail.subject) if (pk := Ticket.pk_from_reference(ref))]
     if pks:
-        candidates.extend(Ticket.objects.filter(pk__in=pks))
+        by_pk = Ticket.objects.in_bulk(pks)
+        candidates.extend(by_pk[pk] for pk in dict.fromkeys(pks) if pk in by_pk)
     cited = mail.in_reply_to + mail.references
     if cited:
         candidates.extend(

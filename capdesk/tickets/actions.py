@@ -17,6 +17,7 @@ from capdesk.notify.actions import queue_email
 from capdesk.sla import actions as sla_actions
 from capdesk.tickets.models import Attachment, Event, Message, Queue, Severity, Status, Ticket
 from capdesk.tickets.rendering import render_markdown
+from capdesk.tickets.reply_address import threading_headers
 
 
 class AttachmentRejected(ValueError):
@@ -246,11 +247,14 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message) -> None:
     with translation.override(language):
         subject = render_to_string(f"tickets/email/{kind}_subject.txt", context).strip()
         body = render_to_string(f"tickets/email/{kind}.txt", context)
+        # The HTML part shows the reply as agents see it: the sanitised Markdown rendering.
+        html = render_to_string(f"tickets/email/{kind}.html", context)
     queue_email(
         to=ticket.requester_email,
         subject=subject,
         body_text=body,
+        body_html=html,
         kind=kind,
         ticket_id=ticket.pk,
-        # RFC 3834: our automatic mail says so, so well-behaved autoresponders stay quiet.
+        headers=threading_headers(ticket),
     )

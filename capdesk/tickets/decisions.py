@@ -22,6 +22,7 @@ from capdesk.sla import actions as sla_actions
 from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import Decision, Event, Message, Queue, Status, Ticket
 from capdesk.tickets.rendering import render_plain
+from capdesk.tickets.reply_address import threading_headers
 
 # What the ticket's status becomes after each outcome: open work for people, waiting
 # on the customer, held until the sender confirms, or answered (deflected) at once.
@@ -137,7 +138,7 @@ def _standard_reply(
             kind=f"reply.{decision.reply}",
             ticket_id=ticket.pk,
             # RFC 3834: an automatic answer says so, so autoresponders do not answer it back.
-            headers={"Auto-Submitted": "auto-replied"},
+            headers={"Auto-Submitted": "auto-replied", **threading_headers(ticket)},
             automatic=True,
         )
         if email is not None:

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from capdesk.notify.actions import queue_email
 from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
 from capdesk.tickets.rendering import render_plain
+from capdesk.tickets.reply_address import threading_headers
 
 
 @transaction.atomic
@@ -90,7 +91,7 @@ def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **
                 body_text=body,
                 kind="incident_resolved",
                 ticket_id=ticket.pk,
-                headers={"Auto-Submitted": "auto-generated"},
+                headers={"Auto-Submitted": "auto-generated", **threading_headers(ticket)},
             )
         status_from = ticket.status
         ticket.status = Status.SOLVED

@@ -1,0 +1,90 @@
+"""The per-ticket reply address (``support+<token>@``) and the threading headers of the desk's mail.
+
+A customer's mail client may drop our subject reference and our Message-IDs, but it
+answers to the Reply-To address; the token there names the ticket. The token is an
+HMAC of the ticket id under SECRET_KEY, so nobody can forge one for another ticket,
+and it is only a hint: intake still joins a reply to a ticket only when the sender
+is the ticket's requester.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Iterable
+from email.utils import getaddresses
+
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+from capdesk.tickets.models import Message, Ticket
+
+# 12 hex digits (48 bits): short enough for an address, far too many to guess; and hex,
+# because some mail systems lower-case the local part.
+_MAC_LENGTH = 12
+_TOKEN = re.compile(rf"^(\d{{1,12}})\.([0-9a-f]{{{_MAC_LENGTH}}})$")
+
+
+def _mac(ticket_pk: int) -> str:
+    return salted_hmac("capdesk.reply-token", str(ticket_pk)).hexdigest()[:_MAC_LENGTH]
+
+
+def reply_token(ticket_pk: int) -> str:
+    return f"{ticket_pk}.{_mac(ticket_pk)}"
+
+
+def support_addresses() -> frozenset[str]:
+    """The support address and its aliases, lower-cased: what mail for the desk is sent to."""
+    addresses = [settings.CAPDESK_SUPPORT_ADDRESS, *settings.CAPDESK_SUPPORT_ALIASES]
+    return frozenset(a.strip().lower() for a in addresses if a.strip())
+
+
+def split_plus(address: str) -> tuple[str, str]:
+    """``support+tag@capgo.app`` → (``support@capgo.app``, ``tag``), lower-cased (RFC 5233 subaddress)."""
+    local, at, domain = address.strip().lower().rpartition("@")
+    if not at:
+        return address.strip().lower(), ""
+    base, _, tag = local.partition("+")
+    return f"{base}@{domain}", tag
+
+
+def reply_address(ticket_pk: int) -> str:
+    local, _, domain = settings.CAPDESK_SUPPORT_ADDRESS.strip().rpartition("@")
+    return f"{local}+{reply_token(ticket_pk)}@{domain}"
+
+
+def ticket_pk_from_token(token: str) -> int | None:
+    match = _TOKEN.match(token.strip().lower())
+    if not match or not hmac.compare_digest(match.group(2), _mac(int(match.group(1)))):
+        return None
+    return int(match.group(1))
+
+
+def ticket_pks_in(header_values: Iterable[str]) -> list[int]:
+    """The tickets named by a valid token in addresses of the desk's own (To, Cc, Delivered-To ...)."""
+    ours = support_addresses()
+    found: list[int] = []
+    for _, address in getaddresses(list(header_values)):
+        base, tag = split_plus(address)
+        if tag and base in ours and (pk := ticket_pk_from_token(tag)) is not None and pk not in found:
+            found.append(pk)
+    return found
+
+
+def threading_headers(ticket: Ticket) -> dict[str, str]:
+    """Headers that put the desk's mail in the customer's thread and bring the answer back here.
+
+    In-Reply-To names the customer's latest message; References starts at the first
+    message of the ticket, so clients that thread by the root (RFC 5322 3.6.4) agree.
+    """
+    headers = {"Reply-To": reply_address(ticket.pk)}
+    ids = list(
+        Message.objects.filter(ticket=ticket, author_kind=Message.Author.CUSTOMER)
+        .exclude(message_id="")
+        .order_by("created_at", "id")
+        .values_list("message_id", flat=True)
+    )
+    if ids:
+        headers["In-Reply-To"] = ids[-1]
+        headers["References"] = " ".join(dict.fromkeys([ids[0], ids[-1]]))
+    return headers
