@@ -1,6 +1,8 @@
-"""The outbox: every email the desk sends is a row first, delivered by the worker."""
+"""The outbox: every email and outgoing webhook the desk sends is a row first, delivered by the worker."""
 
 from __future__ import annotations
+
+import secrets
 
 from django.db import models
 from django.utils import timezone
@@ -42,3 +44,80 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} email ({self.state})"
+
+
+def _webhook_id() -> str:
+    # Standard Webhooks: the id names the message, not the attempt, so receivers can
+    # drop a repeat; "msg_" is the reference libraries' prefix.
+    return f"msg_{secrets.token_urlsafe(18)}"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL outside the desk that is POSTed signed ticket, SLA and incident events."""
+
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    # A credential: it is needed to sign every message, so it is stored as written
+    # (like the status app's subscriber secrets); only staff with rights on this model
+    # see it, in the admin, to copy it into the receiver's configuration.
+    secret = models.CharField(
+        max_length=120, help_text="whsec_... : a credential, give it only to the receiver"
+    )
+    events = models.JSONField(default=list, blank=True, help_text="Event types sent; empty means all")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["url"]
+
+    def __str__(self) -> str:
+        return self.description or self.url
+
+    def wants(self, event_type: str) -> bool:
+        return not self.events or event_type in self.events
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint, retried with backoff under the same webhook-id until a 2xx."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    webhook_id = models.CharField(max_length=40, unique=True, default=_webhook_id)
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.webhook_id} ({self.state})"
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery: when, what the endpoint answered, or why it could not be reached."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
+    at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt on {self.delivery_id}: {self.status_code or self.error[:40]}"

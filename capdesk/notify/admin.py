@@ -1,0 +1,127 @@
+"""Outgoing webhooks in the admin: endpoints (through the actions) and the delivery log with re-send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from capdesk.notify import webhooks
+from capdesk.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+
+class EndpointForm(forms.ModelForm):  # type: ignore[type-arg]
+    url = forms.URLField(max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        choices=[(event, event) for event in webhooks.EVENT_TYPES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: every event.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "events", "is_active"]
+
+    def clean_url(self) -> str:
+        url = str(self.cleaned_data["url"]).strip()
+        try:
+            webhooks.check_endpoint(url)
+        except webhooks.EndpointRefused as exc:
+            raise ValidationError(str(exc)) from None
+        return url
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = EndpointForm
+    list_display = ["url", "description", "events", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url", "description"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["url", "description", "events", "is_active"]
+        return fields if obj is None else [*fields, "secret", "created_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The secret is shown (the receiver needs it to verify) but never typed in:
+        # it is generated, so it is random enough.
+        return [] if obj is None else ["secret", "created_at"]
+
+    def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        fields = {
+            "url": data["url"],
+            "events": data["events"],
+            "description": data["description"],
+            "is_active": data["is_active"],
+        }
+        if change:
+            saved = webhooks.edit_endpoint(WebhookEndpoint.objects.get(pk=obj.pk), **fields)
+        else:
+            saved = webhooks.create_endpoint(**fields)
+        obj.pk = saved.pk
+        obj.secret = saved.secret
+        obj.created_at = saved.created_at
+
+
+class AttemptInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = WebhookAttempt
+    fields = ("at", "status_code", "response_excerpt", "error", "duration_ms")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The delivery log: read-only, with a re-send action under the same webhook-id."""
+
+    list_display = [
+        "webhook_id",
+        "event_type",
+        "endpoint",
+        "state",
+        "attempts",
+        "last_status_code",
+        "created_at",
+        "delivered_at",
+    ]
+    list_filter = ["state", "event_type", "endpoint"]
+    search_fields = ["webhook_id"]
+    readonly_fields = [
+        "webhook_id",
+        "endpoint",
+        "event_type",
+        "payload",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "last_status_code",
+        "last_error",
+        "created_at",
+        "delivered_at",
+    ]
+    inlines = [AttemptInline]
+    actions = ["resend_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the log is the record of what left the desk
+
+    @admin.action(description="Re-send the selected deliveries (same webhook-id)", permissions=["change"])
+    def resend_selected(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        count = 0
+        for delivery in queryset:
+            webhooks.resend(delivery)
+            count += 1
+        self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)

@@ -1,0 +1,66 @@
+"""A real HTTP endpoint on 127.0.0.1 that checks each message's signature the way a receiver must."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from capdesk.core.webhook_signatures import WebhookVerificationError, verify
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+    verified: bool
+
+
+@dataclass
+class Receiver:
+    url: str
+    secret: str = ""
+    # Unix time the receiver's clock reads (the tests freeze the desk's clock, not this thread's).
+    now: float | None = None
+    requests: list[Received] = field(default_factory=list)
+    # Status codes to answer verified messages with, in order; 200 once they run out.
+    script: list[int] = field(default_factory=list)
+
+
+@contextmanager
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            try:
+                verify(state.secret, headers, body, now=state.now)
+                verified = True
+            except WebhookVerificationError:
+                verified = False
+            state.requests.append(Received(headers, body, verified))
+            code = (state.script.pop(0) if state.script else 200) if verified else 401
+            self.send_response(code)
+            self.send_header("Content-Length", "7")
+            self.end_headers()
+            self.wfile.write(b"thanks!" if verified else b"bad sig")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/capdesk"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -1,0 +1,262 @@
+"""Outgoing webhooks: endpoints, queuing an event for them, and the worker's signed delivery.
+
+Each message is signed per Standard Webhooks (capdesk.core.webhook_signatures) and
+keeps its ``webhook-id`` on every retry and re-send, so a receiver can drop repeats.
+Deliveries are rows written in the transaction that made the event; the worker posts
+them after the commit, never inside the request. A delivery is claimed by pushing its
+next attempt into the future before the HTTP call, so two workers never post the same
+attempt and no row lock is held while waiting on someone else's server.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from datetime import timedelta
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from capdesk.core.webhook_signatures import generate_secret, sign
+from capdesk.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+
+# The events an endpoint can ask for (issue 8); incident.* comes from the status page.
+EVENT_TYPES = (
+    "ticket.created",
+    "ticket.updated",
+    "ticket.solved",
+    "decision.overridden",
+    "sla.warning",
+    "sla.breached",
+    "incident.created",
+    "incident.updated",
+    "incident.resolved",
+)
+MAX_ATTEMPTS = 10
+BACKOFF_CAP = timedelta(hours=2)
+USER_AGENT = "Capdesk-Webhooks/1"
+RESPONSE_EXCERPT = 500
+
+
+class EndpointRefused(ValueError):
+    """A target the desk will not post to."""
+
+
+def _is_local_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return not ip.is_global or ip.is_multicast
+
+
+def check_endpoint(url: str) -> None:
+    """Refuse plain http and targets inside the desk's own network (SSRF).
+
+    Checked when an endpoint is saved and again before every attempt, since DNS can change.
+    """
+    parts = urlsplit(url)
+    allow_local = settings.CAPDESK_WEBHOOK_ALLOW_LOCAL
+    if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
+        raise EndpointRefused("the endpoint must be an https:// URL")
+    if not parts.hostname:
+        raise EndpointRefused("the endpoint has no host")
+    if allow_local:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise EndpointRefused("the endpoint's host does not resolve") from None
+    if any(_is_local_address(str(info[4][0])) for info in infos):
+        raise EndpointRefused("the endpoint resolves to a private or local address")
+
+
+def _check_events(events: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(events))
+    unknown = [event for event in chosen if event not in EVENT_TYPES]
+    if unknown:
+        raise EndpointRefused(f"unknown event type(s): {', '.join(unknown)}")
+    return chosen
+
+
+@transaction.atomic
+def create_endpoint(
+    *, url: str, events: Iterable[str] = (), description: str = "", is_active: bool = True
+) -> WebhookEndpoint:
+    """Register a receiver; it gets a fresh ``whsec_`` secret to verify what it is sent."""
+    chosen = _check_events(events)
+    check_endpoint(url.strip())
+    return WebhookEndpoint.objects.create(
+        url=url.strip(),
+        events=chosen,
+        description=description.strip(),
+        is_active=is_active,
+        secret=generate_secret(),
+    )
+
+
+@transaction.atomic
+def edit_endpoint(
+    endpoint: WebhookEndpoint, *, url: str, events: Iterable[str], description: str, is_active: bool
+) -> WebhookEndpoint:
+    """Change where an endpoint points, what it hears, or switch it off; the secret stays."""
+    chosen = _check_events(events)
+    check_endpoint(url.strip())
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        url=url.strip(), events=chosen, description=description.strip(), is_active=is_active
+    )
+    endpoint.refresh_from_db()
+    return endpoint
+
+
+def queue_event(event_type: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
+    """One delivery per active endpoint that asked for this event, posted once the caller commits."""
+    from capdesk.notify.tasks import deliver_webhook_task
+
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown webhook event {event_type!r}")
+    deliveries = [
+        WebhookDelivery.objects.create(endpoint=endpoint, event_type=event_type, payload=payload)
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True)
+        if endpoint.wants(event_type)
+    ]
+    for delivery in deliveries:
+        transaction.on_commit(partial(deliver_webhook_task.enqueue, delivery.pk))
+    return deliveries
+
+
+@transaction.atomic
+def resend(delivery: WebhookDelivery) -> WebhookDelivery:
+    """Post a delivery again now, under the same webhook-id, with a fresh budget of retries.
+
+    The attempt log keeps every earlier attempt; a receiver that already has this id may
+    drop it, which is what the id is for.
+    """
+    from capdesk.notify.tasks import deliver_webhook_task
+
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        state=WebhookDelivery.State.QUEUED, attempts=0, next_attempt_at=timezone.now()
+    )
+    transaction.on_commit(partial(deliver_webhook_task.enqueue, delivery.pk))
+    delivery.refresh_from_db()
+    return delivery
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    return json.dumps(delivery.payload, separators=(",", ":")).encode()
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_CAP, timedelta(seconds=30 * 2 ** (attempts - 1)))
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A 3xx is a failure: following it could take the desk to a target check_endpoint refused.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310 (scheme checked)
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(request, timeout=settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS) as response:
+            answer = response.read(RESPONSE_EXCERPT)
+            return int(response.status), answer.decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), exc.read(RESPONSE_EXCERPT).decode("utf-8", "replace")
+
+
+def _claim(delivery_id: int) -> WebhookDelivery | None:
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("endpoint")
+            .filter(pk=delivery_id, state=WebhookDelivery.State.QUEUED, next_attempt_at__lte=timezone.now())
+            .first()
+        )
+        if delivery is None:
+            return None
+        delivery.attempts += 1
+        lease = settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS + 60
+        delivery.next_attempt_at = timezone.now() + timedelta(seconds=lease)
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    return delivery
+
+
+def deliver(delivery_id: int) -> bool:
+    """One attempt at one delivery; logged, and on failure retried later with backoff."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return False
+    endpoint = delivery.endpoint
+    started = time.monotonic()
+    status_code: int | None = None
+    excerpt = ""
+    error = ""
+    if not endpoint.is_active:
+        error = "the endpoint is disabled"
+    else:
+        body = body_of(delivery)
+        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+        headers.update(sign(endpoint.secret, delivery.webhook_id, body))
+        try:
+            check_endpoint(endpoint.url)
+            status_code, excerpt = _post(endpoint.url, body, headers)
+        except EndpointRefused as exc:
+            error = str(exc)
+        except (OSError, ValueError) as exc:  # refused, reset, timed out, TLS, bad URL
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+    ok = status_code is not None and 200 <= status_code < 300
+    with transaction.atomic():
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            status_code=status_code,
+            response_excerpt=excerpt[:RESPONSE_EXCERPT],
+            error=error,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+        delivery.last_status_code = status_code
+        if ok:
+            delivery.state = WebhookDelivery.State.DELIVERED
+            delivery.delivered_at = timezone.now()
+            delivery.last_error = ""
+        else:
+            delivery.last_error = error or f"HTTP {status_code}"
+            if not endpoint.is_active or delivery.attempts >= MAX_ATTEMPTS:
+                delivery.state = WebhookDelivery.State.FAILED
+            delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
+        delivery.save()
+    if not ok:
+        logger.warning(
+            "notify.webhook_failed",
+            extra={
+                "webhook_id": delivery.webhook_id,
+                "attempts": delivery.attempts,
+                "status_code": status_code,
+            },
+        )
+    return ok
+
+
+def deliver_due(limit: int = 100) -> int:
+    """Scheduler sweep: deliveries whose retry time has come, or whose task was lost. Returns how many."""
+    due = list(
+        WebhookDelivery.objects.filter(
+            state=WebhookDelivery.State.QUEUED, next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in due:
+        deliver(pk)
+    return len(due)
