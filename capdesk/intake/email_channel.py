@@ -16,13 +16,14 @@ from capdesk.intake.quoting import fold, render_plain_folded
 from capdesk.policy.types import Outcome
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.decisions import apply_decision
-from capdesk.tickets.models import Event, Message, Ticket
+from capdesk.tickets.models import Event, Message, MessageReference, Ticket
 from capdesk.tickets.reply_address import ticket_pks_in
 
 # Any bracketed "PREFIX-1234"; Ticket.pk_from_reference decides which are ours (in any case,
 # since some clients change the case of a subject they quote).
 _REFERENCE = re.compile(r"\[([A-Za-z]{2,10}-\d{1,12})\]")
 _RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to")
+MAX_CITATIONS = 30
 
 
 def find_thread(mail: ParsedMail) -> Ticket | None:
@@ -48,7 +49,22 @@ def find_thread(mail: ParsedMail) -> Ticket | None:
     for ticket in candidates:
         if ticket.requester_email.lower() == mail.from_address:
             return ticket
+    if mail.message_id:
+        # Arrival order is not sending order: a reply may have come first and cited this
+        # message, which then joins the reply's ticket (same requester rule).
+        later = MessageReference.objects.filter(reference=mail.message_id).select_related("message__ticket")
+        for citation in later:
+            if citation.message.ticket.requester_email.lower() == mail.from_address:
+                return citation.message.ticket
     return None
+
+
+def cited_ids(mail: ParsedMail) -> list[str]:
+    """The Message-IDs the mail cites, the direct parent first, then its ancestors newest first."""
+    cited = dict.fromkeys([*mail.in_reply_to, *reversed(mail.references)])
+    cited.pop(mail.message_id, None)
+    # A References header can list a whole long thread; the recent end is what a late parent is.
+    return list(cited)[:MAX_CITATIONS]
 
 
 @register("email")
@@ -94,6 +110,7 @@ def handle_email(request: InboundRequest) -> Ticket | None:
             files=mail.files,
             source_id=request.pk,
             message_id=mail.message_id,
+            cites=cited_ids(mail),
         )
         # A reply joins by its From address: agents see whether that address was proven.
         Event.objects.create(
@@ -125,6 +142,7 @@ def handle_email(request: InboundRequest) -> Ticket | None:
         files=mail.files,
         source_id=request.pk,
         message_id=mail.message_id,
+        cites=cited_ids(mail),
         language=decided.language,
     )
     Event.objects.create(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,7 +16,16 @@ from django.utils import timezone, translation
 from capdesk.directory.models import Organization, Person, Project
 from capdesk.notify.actions import queue_email
 from capdesk.sla import actions as sla_actions
-from capdesk.tickets.models import Attachment, Event, Message, Queue, Severity, Status, Ticket
+from capdesk.tickets.models import (
+    Attachment,
+    Event,
+    Message,
+    MessageReference,
+    Queue,
+    Severity,
+    Status,
+    Ticket,
+)
 from capdesk.tickets.rendering import render_markdown
 from capdesk.tickets.reply_address import threading_headers
 
@@ -68,6 +78,13 @@ def _store_attachments(message: Message, files: list[IncomingFile]) -> None:
         attachment.save()
 
 
+def _store_citations(message: Message, cites: Sequence[str]) -> None:
+    # Kept so a cited message that arrives after this one can still find its thread.
+    MessageReference.objects.bulk_create(
+        MessageReference(message=message, reference=ref[:998]) for ref in dict.fromkeys(cites) if ref
+    )
+
+
 def default_queue() -> Queue:
     queue, _ = Queue.objects.get_or_create(slug="support", defaults={"name": "Support"})
     return queue
@@ -90,6 +107,7 @@ def open_ticket(
     files: list[IncomingFile] | None = None,
     source_id: int | None = None,
     message_id: str = "",
+    cites: Sequence[str] = (),
 ) -> Ticket:
     """A new request becomes a ticket with its first customer message."""
     files = files or []
@@ -120,6 +138,7 @@ def open_ticket(
         created_at=now,
     )
     _store_attachments(message, files)
+    _store_citations(message, cites)
     _event(ticket, "ticket.created", person=requester, channel=channel, severity=severity)
     sla_actions.on_ticket_opened(ticket)
     return ticket
@@ -136,6 +155,7 @@ def record_customer_reply(
     files: list[IncomingFile] | None = None,
     source_id: int | None = None,
     message_id: str = "",
+    cites: Sequence[str] = (),
 ) -> Message:
     """The customer wrote again: the ticket reopens and goes back to the agents."""
     files = files or []
@@ -151,6 +171,7 @@ def record_customer_reply(
         message_id=message_id,
     )
     _store_attachments(message, files)
+    _store_citations(message, cites)
     previous = ticket.status
     if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.NEW):
         ticket.status = Status.OPEN

@@ -142,6 +142,18 @@ class Message(models.Model):
         return f"{self.get_author_kind_display()} message on {self.ticket.reference}"
 
 
+class MessageReference(models.Model):
+    """A Message-ID that a stored message cited (In-Reply-To, References), so a parent arriving later finds its reply."""
+
+    # A row per cited id rather than a text column on Message: the later parent looks itself
+    # up by an indexed equality, not a substring scan over every message (intake throughput).
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="cited")
+    reference = models.CharField(max_length=998, db_index=True, help_text="The RFC 5322 Message-ID cited")
+
+    def __str__(self) -> str:
+        return f"{self.reference} cited by message {self.message_id}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Named by content hash, never by the sender's filename: no path tricks, no clashes.
     return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
