@@ -28,6 +28,9 @@ def _sign_in_agent(page: Page, username: str = "agent") -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", "correct horse battery")
     page.click("button[type=submit]")
+    # Keys go to the page only once its deferred script has run.
+    expect(page.locator("h1")).to_have_text("Tickets")
+    page.wait_for_load_state("load")
 
 
 def _tickets(cast) -> list[Ticket]:
@@ -77,6 +80,7 @@ def test_an_agent_searches_moves_with_keys_answers_with_a_macro_and_sees_a_colle
     expect(page.locator("tr.current")).to_have_count(1)
     page.keyboard.press("Enter")
     second = page.locator("h1 .muted").inner_text()
+    page.wait_for_load_state("load")
     page.keyboard.press("j")
     expect(page.locator("h1 .muted")).not_to_have_text(second)
 
