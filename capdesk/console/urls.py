@@ -38,4 +38,6 @@ urlpatterns = [
     path("macros/<int:pk>/delete/", macro_views.macro_delete, name="macro_delete"),
     path("quarantine/", views.quarantine, name="quarantine"),
     path("quarantine/<int:pk>/release/", views.quarantine_release, name="quarantine_release"),
+    path("quarantine/<int:pk>/raw/", views.quarantine_raw, name="quarantine_raw"),
+    path("quarantine/<int:pk>/discard/", views.quarantine_discard, name="quarantine_discard"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -27,6 +28,8 @@ from capdesk.policy.loader import get_policy
 from capdesk.tickets import actions, decisions
 from capdesk.tickets.models import Ticket
 from capdesk.tickets.scoping import agent_tickets, get_ticket_for_agent, is_agent
+
+logger = logging.getLogger(__name__)
 
 # Agents are staff users; everyone else is sent to the console's sign-in page.
 agent_required = user_passes_test(is_agent, login_url="console:login")
@@ -248,4 +251,29 @@ def quarantine_release(request: HttpRequest, pk: int) -> HttpResponse:
     held = get_object_or_404(InboundRequest, pk=pk, state=InboundRequest.State.QUARANTINED)
     intake_actions.release_from_quarantine(held.pk)
     messages.success(request, _("Request %(pk)s will be processed again.") % {"pk": held.pk})
+    return redirect("console:quarantine")
+
+
+@agent_required
+def quarantine_raw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request exactly as received, to open in a mail client or an editor; never shown inline."""
+    held = get_object_or_404(
+        InboundRequest,
+        pk=pk,
+        state__in=[InboundRequest.State.QUARANTINED, InboundRequest.State.DISCARDED],
+    )
+    email = held.channel == "email"
+    response = HttpResponse(bytes(held.raw), content_type="message/rfc822" if email else "application/json")
+    response["Content-Disposition"] = f'attachment; filename="request-{held.pk}.{"eml" if email else "json"}"'
+    # The bytes are a customer's message: who read them is part of the record.
+    logger.info("console.quarantine_downloaded", extra={"request_id": held.pk, "user_id": request.user.pk})
+    return response
+
+
+@agent_required
+@require_POST
+def quarantine_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    held = get_object_or_404(InboundRequest, pk=pk, state=InboundRequest.State.QUARANTINED)
+    intake_actions.discard_quarantined(held.pk, by=_agent(request))
+    messages.success(request, _("Request %(pk)s was discarded.") % {"pk": held.pk})
     return redirect("console:quarantine")

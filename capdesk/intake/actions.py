@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -127,6 +129,29 @@ def release_from_quarantine(request_id: int) -> None:
     )
     if updated:
         process_inbound.enqueue(request_id)
+
+
+@transaction.atomic
+def discard_quarantined(request_id: int, *, by: AbstractBaseUser) -> bool:
+    """An admin decided a quarantined request needs no processing; the bytes stay, for the record.
+
+    Returns whether it was quarantined (and is now discarded). Audited in the log and as
+    an admin history entry on the request, naming who discarded it.
+    """
+    updated = InboundRequest.objects.filter(pk=request_id, state=InboundRequest.State.QUARANTINED).update(
+        state=InboundRequest.State.DISCARDED, processed_at=timezone.now()
+    )
+    if not updated:
+        return False
+    LogEntry.objects.log_actions(
+        user_id=by.pk,
+        queryset=InboundRequest.objects.filter(pk=request_id),
+        action_flag=CHANGE,
+        change_message="Discarded from quarantine",
+        single_object=True,
+    )
+    logger.info("intake.discarded", extra={"request_id": request_id, "user_id": by.pk})
+    return True
 
 
 def retry_stalled(older_than: timedelta = timedelta(minutes=2), limit: int = 500) -> int:

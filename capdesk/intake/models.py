@@ -15,6 +15,8 @@ class InboundRequest(models.Model):
         PENDING = "pending", "Pending"
         PROCESSED = "processed", "Processed"
         QUARANTINED = "quarantined", "Quarantined"
+        # An admin decided it needs no processing (spam, a test): kept whole, no longer listed.
+        DISCARDED = "discarded", "Discarded"
 
     channel = models.CharField(max_length=20)
     idempotency_key = models.CharField(max_length=255, help_text="Message-ID, or the client's key")
