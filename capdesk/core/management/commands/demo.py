@@ -16,6 +16,7 @@ from capdesk.directory.models import EmailAddress, Organization, Person, Project
 from capdesk.env import env_str
 from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_payload
+from capdesk.knowledge.demo import load_demo as load_knowledge_demo
 from capdesk.status.demo import load_demo as load_status_demo
 from capdesk.tickets.models import Queue
 
@@ -111,6 +112,7 @@ class Command(BaseCommand):
             ]:
                 Queue.objects.get_or_create(slug=slug, defaults={"name": name})
         status = load_status_demo()
+        articles = load_knowledge_demo()
         if created:
             self._requests()
         self.stdout.write(
@@ -119,6 +121,7 @@ class Command(BaseCommand):
             "  customers: sign in at /portal/ as dewi@kopinusantara.id, hiro@globex.example,\n"
             "             rudi@kopinusantara.id (reader), tom@tinytrial.example (trial) ...\n"
             f"  status page: /status/ ({status['components']} components added this run)\n"
+            f"  knowledge base: /kb/ ({articles.created} articles added, {articles.updated} updated)\n"
         )
 
     def _directory(self) -> bool:
