@@ -6,9 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import URLPattern, path
 
 from capdesk.notify import webhooks
 from capdesk.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -117,6 +119,26 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the log is the record of what left the desk
+
+    def get_urls(self) -> list[URLPattern]:
+        # Before the admin's own patterns: its catch-all would take "<id>/resend/".
+        resend = path(
+            "<path:object_id>/resend/",
+            self.admin_site.admin_view(self.resend_view),
+            name="notify_webhookdelivery_resend",
+        )
+        return [resend, *super().get_urls()]
+
+    def resend_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The change page's re-send button (templates/admin/notify/webhookdelivery/change_form.html)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        delivery = self.get_object(request, object_id)
+        if delivery is None or not self.has_change_permission(request, delivery):
+            raise PermissionDenied
+        webhooks.resend(delivery)
+        self.message_user(request, f"{delivery.webhook_id} queued again.", messages.SUCCESS)
+        return redirect("admin:notify_webhookdelivery_change", delivery.pk)
 
     @admin.action(description="Re-send the selected deliveries (same webhook-id)", permissions=["change"])
     def resend_selected(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:

@@ -53,3 +53,30 @@ def test_it_shows_an_agent_without_rights_no_webhook_pages(cast, client):
     client.force_login(cast.agent)
     assert client.get("/admin/notify/webhookendpoint/").status_code == 403
     assert client.get("/admin/notify/webhookdelivery/").status_code == 403
+
+
+def test_it_resends_one_delivery_from_its_page_with_the_button(cast, client, hook: Receiver):
+    endpoint = webhooks.create_endpoint(url=hook.url, events=["incident.created"])
+    hook.secret = endpoint.secret
+    (delivery,) = webhooks.queue_event("incident.created", {"type": "incident.created", "data": {}})
+    assert webhooks.deliver(delivery.pk) is True
+    client.force_login(cast.admin)
+    page = client.get(f"/admin/notify/webhookdelivery/{delivery.pk}/change/").content.decode()
+    assert f'action="/admin/notify/webhookdelivery/{delivery.pk}/resend/"' in page
+    assert client.get(f"/admin/notify/webhookdelivery/{delivery.pk}/resend/").status_code == 405
+    response = client.post(f"/admin/notify/webhookdelivery/{delivery.pk}/resend/")
+    assert response["Location"] == f"/admin/notify/webhookdelivery/{delivery.pk}/change/"
+    assert webhooks.deliver_due() == 1
+    assert [r.headers["webhook-id"] for r in hook.requests] == [delivery.webhook_id] * 2
+    assert all(r.verified for r in hook.requests)
+
+
+def test_it_lets_no_one_without_rights_press_the_button(cast, client, hook: Receiver):
+    endpoint = webhooks.create_endpoint(url=hook.url)
+    hook.secret = endpoint.secret
+    (delivery,) = webhooks.queue_event("ticket.created", {"type": "ticket.created", "data": {}})
+    assert webhooks.deliver(delivery.pk) is True
+    client.force_login(cast.agent)
+    assert client.post(f"/admin/notify/webhookdelivery/{delivery.pk}/resend/").status_code == 403
+    assert endpoint.deliveries.get().state == "delivered"
+    assert webhooks.deliver_due() == 0 and len(hook.requests) == 1
