@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from capdesk.console import (
+    attachment_views,
     incident_views,
     list_views,
     live_views,
@@ -28,6 +29,11 @@ urlpatterns = [
     path("tickets/<str:reference>/take/", views.ticket_take, name="ticket_take"),
     path("tickets/<str:reference>/override/", views.ticket_override, name="ticket_override"),
     path("incidents/", incident_views.incident_list, name="incidents"),
+    path(
+        "tickets/<str:reference>/attachments/<int:attachment_id>/",
+        attachment_views.ticket_attachment,
+        name="ticket_attachment",
+    ),
     path("tickets/<str:reference>/book-time/", retainer_views.ticket_book_time, name="ticket_book_time"),
     path("tickets/<str:reference>/incident/", incident_views.ticket_link_incident, name="ticket_incident"),
     path("tickets/<str:reference>/macro/", macro_views.macro_for_ticket, name="ticket_macro"),

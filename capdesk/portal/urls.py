@@ -15,4 +15,9 @@ urlpatterns = [
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),
     path("requests/<str:reference>/reply/", views.request_reply, name="request_reply"),
+    path(
+        "requests/<str:reference>/attachments/<int:attachment_id>/",
+        views.request_attachment,
+        name="request_attachment",
+    ),
 ]

@@ -29,6 +29,7 @@ from capdesk.portal import actions
 from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, PremiumForm, ReplyForm, SignInForm
 from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
 from capdesk.status.queries import open_incidents
+from capdesk.tickets.downloads import attachment_response
 from capdesk.tickets.models import Message
 from capdesk.tickets.scoping import customer_tickets, get_ticket_for_customer
 
@@ -298,3 +299,12 @@ def premium(request: HttpRequest, person: Person) -> HttpResponse:
         "portal/premium.html",
         {"person": person, "form": form, "rule": rule, "qualifying": qualifying, "orgs": orgs},
     )
+
+
+@customer_required
+def request_attachment(
+    request: HttpRequest, person: Person, reference: str, attachment_id: int
+) -> HttpResponse:
+    """A file on a public message of a request the customer may see."""
+    ticket = get_ticket_for_customer(person, reference)
+    return attachment_response(ticket, attachment_id, internal_allowed=False)

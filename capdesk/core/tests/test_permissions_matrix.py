@@ -146,6 +146,12 @@ WEB_ROWS = [
     R("portal/requests/new/", "GET", "/portal/requests/new/", portal(developer=200, others=200)),
     R("portal/requests/<str:reference>/", "GET", "/portal/requests/{ticket}/", portal(developer=200)),
     R(
+        "portal/requests/<str:reference>/attachments/<int:attachment_id>/",
+        "GET",
+        "/portal/requests/{ticket}/attachments/{attachment}/",
+        portal(developer=200),
+    ),
+    R(
         "portal/requests/<str:reference>/",
         "GET",
         "/portal/requests/{other_ticket}/",
@@ -181,6 +187,12 @@ WEB_ROWS = [
     R("console/logout/", "POST", "/console/logout/", everyone(302)),
     R("console/", "GET", "/console/", staff_only(200)),
     R("console/tickets/<str:reference>/", "GET", "/console/tickets/{ticket}/", staff_only(200)),
+    R(
+        "console/tickets/<str:reference>/attachments/<int:attachment_id>/",
+        "GET",
+        "/console/tickets/{ticket}/attachments/{attachment}/",
+        staff_only(200),
+    ),
     R(
         "console/tickets/<str:reference>/reply/",
         "POST",
@@ -533,6 +545,7 @@ def world(cast, settings):
         requester=cast.developer,
         requester_email="dewi@acme.test",
         project=cast.project,
+        files=[ticket_actions.IncomingFile("device.log", "text/plain", b"[CapacitorUpdater] ok")],
     )
     ticket_actions.reply_as_agent(ticket, agent=cast.agent, body=f"{INTERNAL_MARK} check plan", public=False)
     answer = ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Run `npx @capgo/cli bundle list`.")
@@ -570,6 +583,7 @@ def world(cast, settings):
         "article": "rollback-guide",
         "draft": "draft-notes",
         "public_message": str(answer.pk),
+        "attachment": str(ticket.messages.get(author_kind="customer").attachments.get().pk),
         "incident": incident.public_id,
         "developer_id": str(cast.developer.capgo_id),
         "outsider_id": str(cast.outsider.capgo_id),
