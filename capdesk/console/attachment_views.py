@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from capdesk.console.views import agent_required
 from capdesk.tickets.downloads import attachment_response
@@ -10,6 +11,6 @@ from capdesk.tickets.scoping import get_ticket_for_agent
 
 
 @agent_required
-def ticket_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
+def ticket_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponseBase:
     ticket = get_ticket_for_agent(request.user, reference)
     return attachment_response(ticket, attachment_id, internal_allowed=True)

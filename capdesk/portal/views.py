@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -35,7 +36,7 @@ from capdesk.tickets.scoping import customer_tickets, get_ticket_for_customer
 
 logger = logging.getLogger(__name__)
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def current_person(request: HttpRequest) -> Person | None:
@@ -47,7 +48,7 @@ def current_person(request: HttpRequest) -> Person | None:
 
 def customer_required(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         person = current_person(request)
         if person is None:
             return redirect(f"{reverse('portal:sign_in')}?next={request.path}")
@@ -304,7 +305,7 @@ def premium(request: HttpRequest, person: Person) -> HttpResponse:
 @customer_required
 def request_attachment(
     request: HttpRequest, person: Person, reference: str, attachment_id: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     """A file on a public message of a request the customer may see."""
     ticket = get_ticket_for_customer(person, reference)
     return attachment_response(ticket, attachment_id, internal_allowed=False)

@@ -80,7 +80,7 @@ def test_an_agent_downloads_both_and_a_customer_cannot_use_the_console_url(clien
 
 
 def test_an_attachment_of_another_ticket_is_not_reachable_through_this_one(client, cast, files):
-    ticket, public, _ = files
+    _, public, _ = files
     other = actions.open_ticket(
         subject="Other",
         body="x",
