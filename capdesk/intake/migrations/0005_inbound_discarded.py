@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('intake', '0004_sender_verdict'),
+        ("intake", "0004_sender_verdict"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='inboundrequest',
-            name='state',
-            field=models.CharField(choices=[('pending', 'Pending'), ('processed', 'Processed'), ('quarantined', 'Quarantined'), ('discarded', 'Discarded')], default='pending', max_length=20),
+            model_name="inboundrequest",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("processed", "Processed"),
+                    ("quarantined", "Quarantined"),
+                    ("discarded", "Discarded"),
+                ],
+                default="pending",
+                max_length=20,
+            ),
         ),
     ]

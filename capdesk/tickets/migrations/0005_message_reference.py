@@ -5,18 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0004_retainer_booking'),
+        ("tickets", "0004_retainer_booking"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MessageReference',
+            name="MessageReference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(db_index=True, help_text='The RFC 5322 Message-ID cited', max_length=998)),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cited', to='tickets.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        db_index=True, help_text="The RFC 5322 Message-ID cited", max_length=998
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cited",
+                        to="tickets.message",
+                    ),
+                ),
             ],
         ),
     ]
