@@ -10,23 +10,19 @@ attempt and no row lock is held while waiting on someone else's server.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
-import socket
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from capdesk.core.outbound import UnsafeTarget, check_target, post
 from capdesk.core.webhook_signatures import generate_secret, sign
 from capdesk.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -54,30 +50,15 @@ class EndpointRefused(ValueError):
     """A target the desk will not post to."""
 
 
-def _is_local_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return not ip.is_global or ip.is_multicast
-
-
 def check_endpoint(url: str) -> None:
     """Refuse plain http and targets inside the desk's own network (SSRF).
 
     Checked when an endpoint is saved and again before every attempt, since DNS can change.
     """
-    parts = urlsplit(url)
-    allow_local = settings.CAPDESK_WEBHOOK_ALLOW_LOCAL
-    if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
-        raise EndpointRefused("the endpoint must be an https:// URL")
-    if not parts.hostname:
-        raise EndpointRefused("the endpoint has no host")
-    if allow_local:
-        return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise EndpointRefused("the endpoint's host does not resolve") from None
-    if any(_is_local_address(str(info[4][0])) for info in infos):
-        raise EndpointRefused("the endpoint resolves to a private or local address")
+        check_target(url, allow_local=settings.CAPDESK_WEBHOOK_ALLOW_LOCAL)
+    except UnsafeTarget as exc:
+        raise EndpointRefused(str(exc)) from None
 
 
 def _check_events(events: Iterable[str]) -> list[str]:
@@ -159,21 +140,10 @@ def _backoff(attempts: int) -> timedelta:
     return min(BACKOFF_CAP, timedelta(seconds=30 * 2 ** (attempts - 1)))
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A 3xx is a failure: following it could take the desk to a target check_endpoint refused.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310 (scheme checked)
-    opener = urllib.request.build_opener(_NoRedirects)
-    try:
-        with opener.open(request, timeout=settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS) as response:
-            answer = response.read(RESPONSE_EXCERPT)
-            return int(response.status), answer.decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read(RESPONSE_EXCERPT).decode("utf-8", "replace")
+    return post(
+        url, body, headers, timeout=settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS, excerpt=RESPONSE_EXCERPT
+    )
 
 
 def _claim(delivery_id: int) -> WebhookDelivery | None:

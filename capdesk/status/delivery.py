@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -23,6 +21,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from capdesk.core.outbound import post
 from capdesk.core.webhook_signatures import sign
 from capdesk.notify.actions import queue_email
 from capdesk.status import config
@@ -122,23 +121,9 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # Statuspage's rule: a 3xx is a failure. Following it would also let an endpoint
-    # bounce the desk to an address check_endpoint refused.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310 (scheme checked)
-    opener = urllib.request.build_opener(_NoRedirects)
-    timeout = settings.CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            response.read(65536)  # drain a little so keep-alive servers are not cut mid-answer
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
+    status, _ = post(url, body, headers, timeout=settings.CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS)
+    return status
 
 
 def _claim(delivery_id: int) -> WebhookDelivery | None:

@@ -8,11 +8,8 @@ unsubscribe link never does (RFC 8058 asks that it keep working).
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import Iterable
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -21,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from capdesk.core.outbound import UnsafeTarget, check_target
 from capdesk.core.webhook_signatures import generate_secret
 from capdesk.notify.actions import queue_email
 from capdesk.status import config
@@ -64,30 +62,15 @@ def subscriber_from_token(token: str, *, purpose: str) -> Subscriber | None:
     return Subscriber.objects.filter(public_id=str(public_id)).first()
 
 
-def _is_local_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return not ip.is_global or ip.is_multicast
-
-
 def check_endpoint(url: str) -> None:
     """Refuse endpoints that would make the desk call into its own network (SSRF).
 
     Checked when subscribing and again before every delivery, since DNS can change.
     """
-    parts = urlsplit(url)
-    allow_local = settings.CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL
-    if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
-        raise SubscriptionRefused("the endpoint must be an https:// URL")
-    if not parts.hostname:
-        raise SubscriptionRefused("the endpoint has no host")
-    if allow_local:
-        return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise SubscriptionRefused("the endpoint's host does not resolve") from None
-    if any(_is_local_address(str(info[4][0])) for info in infos):
-        raise SubscriptionRefused("the endpoint resolves to a private or local address")
+        check_target(url, allow_local=settings.CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL)
+    except UnsafeTarget as exc:
+        raise SubscriptionRefused(str(exc)) from None
 
 
 def _send_confirmation(subscriber: Subscriber) -> None:
