@@ -13,9 +13,9 @@ from django.core import mail
 from capdesk.directory.models import Plan, SubscriptionStatus
 from capdesk.intake import actions as intake
 from capdesk.intake.confirmation import confirm_sender
-from capdesk.intake.web_channel import encode_payload
 from capdesk.policy import sources
 from capdesk.policy.types import IncidentFacts
+from capdesk.testing.requests import file_portal_request
 from capdesk.tickets.models import Decision, Ticket
 
 TECHNICAL = (
@@ -38,19 +38,8 @@ PREMIUM = (
 )
 
 
-def portal(person, subject_body, *, project=None, severity="normal", run=True):
-    subject, body = subject_body
-    payload = {"kind": "new", "subject": subject, "body": body, "project": project, "severity": severity}
-    receipt = intake.receive(
-        channel="portal",
-        raw=encode_payload(payload),
-        claimed_sender=person.primary_email,
-        authenticated_person=person,
-    )
-    intake.process(receipt.request.pk)
-    receipt.request.refresh_from_db()
-    assert receipt.request.ticket is not None, receipt.request.reason
-    return receipt.request.ticket
+def portal(person, subject_body, *, project=None, severity="normal"):
+    return file_portal_request(person, *subject_body, project=project, severity=severity)
 
 
 def email(sender, subject_body):

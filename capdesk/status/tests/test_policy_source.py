@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from capdesk.intake import actions as intake
-from capdesk.intake.web_channel import encode_payload
 from capdesk.status import actions
 from capdesk.status.policy_source import areas_of
+from capdesk.testing.requests import file_portal_request
 from capdesk.tickets.models import Ticket
 
 UPDATE_FAILS = (
@@ -16,17 +15,7 @@ UPDATE_FAILS = (
 
 
 def _file(person) -> Ticket:
-    payload = {"kind": "new", "subject": UPDATE_FAILS[0], "body": UPDATE_FAILS[1], "project": "com.acme.shop"}
-    receipt = intake.receive(
-        channel="portal",
-        raw=encode_payload(payload),
-        authenticated_person=person,
-        claimed_sender=person.primary_email,
-    )
-    intake.process(receipt.request.pk)
-    receipt.request.refresh_from_db()
-    assert receipt.request.ticket is not None
-    return receipt.request.ticket
+    return file_portal_request(person, *UPDATE_FAILS, project="com.acme.shop")
 
 
 def test_components_map_to_the_policys_product_areas():

@@ -10,6 +10,7 @@ import time_machine
 from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_payload
 from capdesk.portal.actions import user_for_person
+from capdesk.testing.requests import file_portal_request
 from capdesk.tickets.models import Event, RetainerBooking, Ticket
 from capdesk.tickets.retainer import NotCovered, book_time, month_use
 
@@ -21,17 +22,7 @@ OWN_CODE = (
 
 
 def _file(person) -> Ticket:
-    payload = {"kind": "new", "subject": OWN_CODE[0], "body": OWN_CODE[1], "project": "com.acme.shop"}
-    receipt = intake.receive(
-        channel="portal",
-        raw=encode_payload(payload),
-        authenticated_person=person,
-        claimed_sender=person.primary_email,
-    )
-    intake.process(receipt.request.pk)
-    receipt.request.refresh_from_db()
-    assert receipt.request.ticket is not None
-    return receipt.request.ticket
+    return file_portal_request(person, *OWN_CODE, project="com.acme.shop")
 
 
 @pytest.fixture
