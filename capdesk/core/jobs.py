@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
 from capdesk.core.schedule import every
 from capdesk.intake.actions import retry_stalled
 from capdesk.notify.actions import deliver_due
@@ -15,3 +21,21 @@ def _retry_stalled() -> int:
 @every(15, name="notify.deliver_due")
 def _deliver_due() -> int:
     return deliver_due()
+
+
+# A task whose worker was killed mid-run stays RUNNING for ever: django-tasks-db never
+# takes a claimed task back. Its work is safe (the stalled-request and outbox sweeps
+# above re-run what it left undone, and both are idempotent), but the row is a lie and
+# they pile up with every crash. No task of ours runs for anything near this long.
+ABANDONED_AFTER = timedelta(minutes=30)
+
+
+@every(300, name="tasks.fail_abandoned")
+def _fail_abandoned_tasks() -> int:
+    cutoff = timezone.now() - ABANDONED_AFTER
+    return DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=cutoff).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        exception_class_path="capdesk.core.jobs.AbandonedTask",
+        traceback=f"the worker stopped while running it (still RUNNING after {ABANDONED_AFTER})",
+    )
