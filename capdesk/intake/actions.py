@@ -86,9 +86,9 @@ def process(request_id: int) -> bool:
             return False
         request.attempts += 1
         request.last_attempt_at = timezone.now()
-        handler = channels.handler_for(request.channel)
         request.reason = ""  # a previous attempt's error; the handler may leave a note of its own
         try:
+            handler = channels.handler_for(request.channel)
             with transaction.atomic():  # a savepoint: a failed handler leaves no half-made ticket
                 ticket = handler(request)
         except channels.Unprocessable as exc:

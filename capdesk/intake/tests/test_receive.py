@@ -59,3 +59,19 @@ def test_it_quarantines_a_request_naming_someone_elses_project(cast, run_worker)
     assert receipt.request.state == InboundRequest.State.QUARANTINED
     assert "does not belong to" in receipt.request.reason
     assert Ticket.objects.count() == 0
+
+
+def test_it_quarantines_a_request_whose_channel_has_no_handler_any_more(cast, monkeypatch):
+    from capdesk.intake import channels
+
+    receipt = actions.receive(
+        channel="portal",
+        raw=_portal_raw(),
+        authenticated_person=cast.developer,
+        claimed_sender="dewi@acme.test",
+    )
+    monkeypatch.setattr(channels, "_HANDLERS", {})  # e.g. a channel removed by a later release
+    assert actions.process(receipt.request.pk)
+    receipt.request.refresh_from_db()
+    assert receipt.request.state == InboundRequest.State.QUARANTINED
+    assert "no handler for channel 'portal'" in receipt.request.reason
