@@ -12,8 +12,11 @@ import ipaddress
 import socket
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from capdesk.core.webhook_signatures import sign
 
 
 class UnsafeTarget(ValueError):
@@ -67,3 +70,44 @@ def post(
             return int(response.status), answer[:excerpt].decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return int(exc.code), exc.read(excerpt).decode("utf-8", "replace") if excerpt else ""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What one signed POST came to: the status code (None if there was none), an answer excerpt, an error."""
+
+    status_code: int | None
+    excerpt: str
+    error: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def send_signed(
+    url: str,
+    *,
+    secret: str,
+    message_id: str,
+    body: bytes,
+    user_agent: str,
+    allow_local: bool,
+    timeout: float,
+    excerpt: int = 0,
+) -> Sent:
+    """Sign ``body`` per Standard Webhooks and POST it to a target checked just before the call.
+
+    Never raises for the target's sake: a refused target or a network failure is the
+    ``error`` of the result, for the caller's delivery log and retry.
+    """
+    headers = {"Content-Type": "application/json", "User-Agent": user_agent}
+    headers.update(sign(secret, message_id, body))
+    try:
+        check_target(url, allow_local=allow_local)
+        status_code, answer = post(url, body, headers, timeout=timeout, excerpt=excerpt)
+    except UnsafeTarget as exc:
+        return Sent(None, "", str(exc))
+    except (OSError, ValueError) as exc:  # refused, reset, timed out, TLS, bad URL
+        return Sent(None, "", f"{type(exc).__name__}: {exc}"[:2000])
+    return Sent(status_code, answer, "")

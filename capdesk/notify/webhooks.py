@@ -22,8 +22,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from capdesk.core.outbound import UnsafeTarget, check_target, post
-from capdesk.core.webhook_signatures import generate_secret, sign
+from capdesk.core.outbound import Sent, UnsafeTarget, check_target, send_signed
+from capdesk.core.webhook_signatures import generate_secret
 from capdesk.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -140,12 +140,6 @@ def _backoff(attempts: int) -> timedelta:
     return min(BACKOFF_CAP, timedelta(seconds=30 * 2 ** (attempts - 1)))
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-    return post(
-        url, body, headers, timeout=settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS, excerpt=RESPONSE_EXCERPT
-    )
-
-
 def _claim(delivery_id: int) -> WebhookDelivery | None:
     with transaction.atomic():
         delivery = (
@@ -170,23 +164,20 @@ def deliver(delivery_id: int) -> bool:
         return False
     endpoint = delivery.endpoint
     started = time.monotonic()
-    status_code: int | None = None
-    excerpt = ""
-    error = ""
     if not endpoint.is_active:
-        error = "the endpoint is disabled"
+        sent = Sent(None, "", "the endpoint is disabled")
     else:
-        body = body_of(delivery)
-        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
-        headers.update(sign(endpoint.secret, delivery.webhook_id, body))
-        try:
-            check_endpoint(endpoint.url)
-            status_code, excerpt = _post(endpoint.url, body, headers)
-        except EndpointRefused as exc:
-            error = str(exc)
-        except (OSError, ValueError) as exc:  # refused, reset, timed out, TLS, bad URL
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-    ok = status_code is not None and 200 <= status_code < 300
+        sent = send_signed(
+            endpoint.url,
+            secret=endpoint.secret,
+            message_id=delivery.webhook_id,
+            body=body_of(delivery),
+            user_agent=USER_AGENT,
+            allow_local=settings.CAPDESK_WEBHOOK_ALLOW_LOCAL,
+            timeout=settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS,
+            excerpt=RESPONSE_EXCERPT,
+        )
+    ok, status_code, excerpt, error = sent.ok, sent.status_code, sent.excerpt, sent.error
     with transaction.atomic():
         WebhookAttempt.objects.create(
             delivery=delivery,

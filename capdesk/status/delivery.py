@@ -21,12 +21,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from capdesk.core.outbound import post
-from capdesk.core.webhook_signatures import sign
+from capdesk.core.outbound import Sent, send_signed
 from capdesk.notify.actions import queue_email
 from capdesk.status import config
 from capdesk.status.models import StatusEvent, Subscriber, WebhookAttempt, WebhookDelivery
-from capdesk.status.subscriber_actions import SubscriptionRefused, check_endpoint, unsubscribe_url
+from capdesk.status.subscriber_actions import unsubscribe_url
 from capdesk.status.v2 import rfc3339
 
 logger = logging.getLogger(__name__)
@@ -121,11 +120,6 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    status, _ = post(url, body, headers, timeout=settings.CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS)
-    return status
-
-
 def _claim(delivery_id: int) -> WebhookDelivery | None:
     with transaction.atomic():
         delivery = (
@@ -150,22 +144,19 @@ def deliver_webhook(delivery_id: int) -> bool:
         return False
     subscriber = delivery.subscriber
     started = time.monotonic()
-    status_code: int | None = None
-    error = ""
     if not subscriber.is_active:
-        error = "subscriber is no longer active"
+        sent = Sent(None, "", "subscriber is no longer active")
     else:
-        body = webhook_body(delivery)
-        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
-        headers.update(sign(subscriber.secret, delivery.public_id, body))
-        try:
-            check_endpoint(subscriber.endpoint)
-            status_code = _post(subscriber.endpoint, body, headers)
-        except SubscriptionRefused as exc:
-            error = str(exc)
-        except (OSError, ValueError) as exc:  # refused, reset, timed out, TLS, bad URL
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-    ok = status_code is not None and 200 <= status_code < 300
+        sent = send_signed(
+            subscriber.endpoint,
+            secret=subscriber.secret,
+            message_id=delivery.public_id,
+            body=webhook_body(delivery),
+            user_agent=USER_AGENT,
+            allow_local=settings.CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL,
+            timeout=settings.CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS,
+        )
+    ok, status_code, error = sent.ok, sent.status_code, sent.error
     with transaction.atomic():
         WebhookAttempt.objects.create(
             delivery=delivery,
