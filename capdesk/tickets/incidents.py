@@ -55,14 +55,13 @@ def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **
         "requester"
     ):
         if _raised_something_else(ticket):
+            note = f"The linked incident “{name}” is resolved; the customer wrote since, so this stays open."
             Message.objects.create(
                 ticket=ticket,
                 author_kind=Message.Author.SYSTEM,
                 public=False,
-                body_text=f"The linked incident “{name}” is resolved; the customer wrote since, so this stays open.",
-                body_html=render_plain(
-                    f"The linked incident “{name}” is resolved; the customer wrote since, so this stays open."
-                ),
+                body_text=note,
+                body_html=render_plain(note),
             )
             Event.objects.create(
                 ticket=ticket, kind="incident.resolved", data={"incident": public_id, "solved": False}
