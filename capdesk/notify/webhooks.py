@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from capdesk.core import deliveries
 from capdesk.core.outbound import Sent, UnsafeTarget, check_target, send_signed
 from capdesk.core.webhook_signatures import generate_secret
 from capdesk.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -136,30 +137,10 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.payload, separators=(",", ":")).encode()
 
 
-def _backoff(attempts: int) -> timedelta:
-    return min(BACKOFF_CAP, timedelta(seconds=30 * 2 ** (attempts - 1)))
-
-
-def _claim(delivery_id: int) -> WebhookDelivery | None:
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .select_related("endpoint")
-            .filter(pk=delivery_id, state=WebhookDelivery.State.QUEUED, next_attempt_at__lte=timezone.now())
-            .first()
-        )
-        if delivery is None:
-            return None
-        delivery.attempts += 1
-        lease = settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS + 60
-        delivery.next_attempt_at = timezone.now() + timedelta(seconds=lease)
-        delivery.save(update_fields=["attempts", "next_attempt_at"])
-    return delivery
-
-
 def deliver(delivery_id: int) -> bool:
     """One attempt at one delivery; logged, and on failure retried later with backoff."""
-    delivery = _claim(delivery_id)
+    lease = timedelta(seconds=settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS + 60)
+    delivery = deliveries.claim(WebhookDelivery.objects.select_related("endpoint"), delivery_id, lease=lease)
     if delivery is None:
         return False
     endpoint = delivery.endpoint
@@ -177,26 +158,22 @@ def deliver(delivery_id: int) -> bool:
             timeout=settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS,
             excerpt=RESPONSE_EXCERPT,
         )
-    ok, status_code, excerpt, error = sent.ok, sent.status_code, sent.excerpt, sent.error
-    with transaction.atomic():
-        WebhookAttempt.objects.create(
+    ok, status_code = sent.ok, sent.status_code
+    delivery.last_status_code = status_code
+    deliveries.settle(
+        delivery,
+        sent,
+        log=lambda: WebhookAttempt.objects.create(
             delivery=delivery,
             status_code=status_code,
-            response_excerpt=excerpt[:RESPONSE_EXCERPT],
-            error=error,
+            response_excerpt=sent.excerpt[:RESPONSE_EXCERPT],
+            error=sent.error,
             duration_ms=int((time.monotonic() - started) * 1000),
-        )
-        delivery.last_status_code = status_code
-        if ok:
-            delivery.state = WebhookDelivery.State.DELIVERED
-            delivery.delivered_at = timezone.now()
-            delivery.last_error = ""
-        else:
-            delivery.last_error = error or f"HTTP {status_code}"
-            if not endpoint.is_active or delivery.attempts >= MAX_ATTEMPTS:
-                delivery.state = WebhookDelivery.State.FAILED
-            delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
-        delivery.save()
+        ),
+        max_attempts=MAX_ATTEMPTS,
+        cap=BACKOFF_CAP,
+        give_up=not endpoint.is_active,
+    )
     if not ok:
         logger.warning(
             "notify.webhook_failed",
@@ -211,13 +188,7 @@ def deliver(delivery_id: int) -> bool:
 
 def deliver_due(limit: int = 100) -> int:
     """Scheduler sweep: deliveries whose retry time has come, or whose task was lost. Returns how many."""
-    due = list(
-        WebhookDelivery.objects.filter(
-            state=WebhookDelivery.State.QUEUED, next_attempt_at__lte=timezone.now()
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = deliveries.due(WebhookDelivery.objects.all(), limit)
     for pk in due:
         deliver(pk)
     return len(due)

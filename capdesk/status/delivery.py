@@ -21,6 +21,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from capdesk.core import deliveries
 from capdesk.core.outbound import Sent, send_signed
 from capdesk.notify.actions import queue_email
 from capdesk.status import config
@@ -31,6 +32,7 @@ from capdesk.status.v2 import rfc3339
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+BACKOFF_CAP = timedelta(hours=1)
 USER_AGENT = "Capdesk-Status-Webhooks/1"
 
 
@@ -116,30 +118,11 @@ def webhook_body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
-
-
-def _claim(delivery_id: int) -> WebhookDelivery | None:
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .select_related("event", "subscriber")
-            .filter(pk=delivery_id, state=WebhookDelivery.State.QUEUED, next_attempt_at__lte=timezone.now())
-            .first()
-        )
-        if delivery is None:
-            return None
-        delivery.attempts += 1
-        lease = settings.CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS + 60
-        delivery.next_attempt_at = timezone.now() + timedelta(seconds=lease)
-        delivery.save(update_fields=["attempts", "next_attempt_at"])
-    return delivery
-
-
 def deliver_webhook(delivery_id: int) -> bool:
     """One attempt at one delivery; logged, and on failure retried later with backoff."""
-    delivery = _claim(delivery_id)
+    lease = timedelta(seconds=settings.CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS + 60)
+    queryset = WebhookDelivery.objects.select_related("event", "subscriber")
+    delivery = deliveries.claim(queryset, delivery_id, lease=lease)
     if delivery is None:
         return False
     subscriber = delivery.subscriber
@@ -156,25 +139,20 @@ def deliver_webhook(delivery_id: int) -> bool:
             allow_local=settings.CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL,
             timeout=settings.CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS,
         )
-    ok, status_code, error = sent.ok, sent.status_code, sent.error
-    with transaction.atomic():
-        WebhookAttempt.objects.create(
+    ok, status_code = sent.ok, sent.status_code
+    deliveries.settle(
+        delivery,
+        sent,
+        log=lambda: WebhookAttempt.objects.create(
             delivery=delivery,
             status_code=status_code,
-            error=error,
+            error=sent.error,
             duration_ms=int((time.monotonic() - started) * 1000),
-        )
-        if ok:
-            delivery.state = WebhookDelivery.State.DELIVERED
-            delivery.delivered_at = timezone.now()
-            delivery.last_error = ""
-        else:
-            delivery.last_error = error or f"HTTP {status_code}"
-            gone = not subscriber.is_active
-            if gone or delivery.attempts >= MAX_ATTEMPTS:
-                delivery.state = WebhookDelivery.State.FAILED
-            delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
-        delivery.save()
+        ),
+        max_attempts=MAX_ATTEMPTS,
+        cap=BACKOFF_CAP,
+        give_up=not subscriber.is_active,
+    )
     if not ok:
         logger.warning(
             "status.webhook_failed",
@@ -185,13 +163,7 @@ def deliver_webhook(delivery_id: int) -> bool:
 
 def deliver_due(limit: int = 100) -> int:
     """Scheduler sweep: webhook deliveries whose retry time has come. Returns how many were tried."""
-    due = list(
-        WebhookDelivery.objects.filter(
-            state=WebhookDelivery.State.QUEUED, next_attempt_at__lte=timezone.now()
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = deliveries.due(WebhookDelivery.objects.all(), limit)
     for pk in due:
         deliver_webhook(pk)
     return len(due)

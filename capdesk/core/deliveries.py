@@ -1,0 +1,101 @@
+"""The retry loop every outgoing webhook shares: claim a due delivery, then settle its attempt.
+
+Two senders use it: the desk's own webhooks (``notify``) and the status page's
+subscriber webhooks (``status``). Their rows differ (an endpoint or a subscriber, a
+response excerpt or not) but the life of a delivery is the same: ``queued`` until a 2xx
+(``delivered``) or until it runs out of attempts (``failed``), one logged attempt each
+time. A delivery is claimed by pushing its next attempt into the future before the
+HTTP call, so two workers never post the same attempt and no row lock is held while
+waiting on someone else's server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from capdesk.core.outbound import Sent
+
+QUEUED, DELIVERED, FAILED = "queued", "delivered", "failed"
+
+
+class Retried(Protocol):
+    """The fields both delivery models carry."""
+
+    attempts: int
+    state: str
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    last_error: str
+
+    def save(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+D = TypeVar("D", bound=models.Model)
+
+
+def backoff(attempts: int, *, cap: timedelta) -> timedelta:
+    """30 s, 1 min, 2 min ... doubling per attempt, never longer than ``cap``."""
+    return min(cap, timedelta(seconds=30 * 2 ** (attempts - 1)))
+
+
+def claim(queryset: models.QuerySet[D], pk: int, *, lease: timedelta) -> D | None:
+    """Take one queued delivery whose time has come, counting the attempt; None if someone else has it.
+
+    The lease (the sender's timeout and a margin) is how long the attempt may take before
+    the retry sweep may try again, should this worker die mid-post.
+    """
+    with transaction.atomic():
+        delivery = (
+            queryset.select_for_update(skip_locked=True)
+            .filter(pk=pk, state=QUEUED, next_attempt_at__lte=timezone.now())
+            .first()
+        )
+        if delivery is None:
+            return None
+        row: Retried = delivery  # type: ignore[assignment]
+        row.attempts += 1
+        row.next_attempt_at = timezone.now() + lease
+        row.save(update_fields=["attempts", "next_attempt_at"])
+    return delivery
+
+
+def settle(
+    delivery: Retried,
+    sent: Sent,
+    *,
+    log: Callable[[], object],
+    max_attempts: int,
+    cap: timedelta,
+    give_up: bool = False,
+) -> None:
+    """Log the attempt (``log`` writes the attempt row) and move the delivery on, in one transaction.
+
+    A failure is retried with backoff until ``max_attempts``; ``give_up`` ends it at once
+    (the endpoint or subscriber was switched off).
+    """
+    with transaction.atomic():
+        log()
+        if sent.ok:
+            delivery.state = DELIVERED
+            delivery.delivered_at = timezone.now()
+            delivery.last_error = ""
+        else:
+            delivery.last_error = sent.error or f"HTTP {sent.status_code}"
+            if give_up or delivery.attempts >= max_attempts:
+                delivery.state = FAILED
+            delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts, cap=cap)
+        delivery.save()
+
+
+def due(queryset: models.QuerySet[D], limit: int) -> list[int]:
+    """The ids of queued deliveries whose retry time has come, oldest first."""
+    return list(
+        queryset.filter(state=QUEUED, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
