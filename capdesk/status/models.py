@@ -395,3 +395,81 @@ class MonitorResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.monitor}: {'ok' if self.ok else self.error}"
+
+
+class IncidentTemplate(models.Model):
+    """A ready-made incident update (title, message, components, impact) an admin starts from."""
+
+    # The names a template's title and body may use; anything else is refused when saved,
+    # so a published update never shows a stray "{...}" (see status.incident_templates).
+    PLACEHOLDERS = ("component", "started", "incident", "status_url")
+
+    slug = models.SlugField(max_length=80, unique=True, help_text=_("How the REST API names it"))
+    name = models.CharField(max_length=120)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    status = models.CharField(
+        max_length=16, choices=ALL_STATUSES, help_text=_("The status an update from it moves the incident to")
+    )
+    title = models.CharField(
+        max_length=255, blank=True, help_text=_("The incident's name when one is opened from it")
+    )
+    body = models.TextField(help_text=_("Placeholders: {component}, {started}, {incident}, {status_url}"))
+    impact = models.CharField(max_length=12, choices=Impact.choices, blank=True)
+    components = models.ManyToManyField(Component, blank=True, related_name="templates")
+    component_status = models.CharField(
+        max_length=24,
+        choices=ComponentStatus.choices,
+        blank=True,
+        help_text=_("What the preselected components are set to"),
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from capdesk.status.incident_templates import unknown_placeholders
+
+        unknown = unknown_placeholders(f"{self.title}\n{self.body}")
+        if unknown:
+            raise ValidationError(
+                _("Unknown placeholders: %(names)s (use {{ and }} for literal braces).")
+                % {"names": ", ".join(sorted(unknown))}
+            )
+
+
+class ResolutionProposal(models.Model):
+    """A monitor has stayed up for the quiet period: admins are asked (never forced) to resolve."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="resolution_proposals")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    body = models.TextField(help_text=_("The resolved update proposed, from the Resolved template"))
+    up_since = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open question per incident, even when two monitors recover at the same moment.
+            models.UniqueConstraint(
+                fields=["incident"], condition=models.Q(state="pending"), name="status_one_pending_proposal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"resolve {self.incident}? ({self.state})"
