@@ -265,6 +265,10 @@ CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS = env_int(
     "CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60
 )
 CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL = env_bool("CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL", False)
+# Minutes a recovered monitor must stay up before admins are asked to resolve its incident
+# (one click in the console). Never resolved automatically: a flapping service would
+# close and reopen incidents, and a person confirms the fix (Statuspage's advice).
+CAPDESK_STATUS_RESOLVE_AFTER = env_int("CAPDESK_STATUS_RESOLVE_AFTER", 15, minimum=1, maximum=7 * 24 * 60)
 
 # Outgoing webhooks (ticket, SLA and incident events to endpoints set up in the admin):
 # seconds to wait for an endpoint, and whether http:// and private or loopback targets
