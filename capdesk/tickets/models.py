@@ -80,6 +80,15 @@ class Ticket(models.Model):
     incident = models.CharField(max_length=40, blank=True, db_index=True)
     # The next SLA deadline, kept here so workers and queues ask "what is due?" by index.
     next_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set when an agent merged this ticket into another: it is closed, and mail, portal
+    # visits and replies that still name it are sent on to the surviving ticket.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
+    )
+    # Set on a ticket an agent split out of another one's conversation.
+    split_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="split_tickets"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -99,6 +108,19 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def surviving(self) -> Ticket:
+        """The ticket this one was merged into (following chains of merges), else itself."""
+        ticket = self
+        # Bounded: merges never form a cycle (merge_tickets refuses one), but a row edited
+        # by hand must not hang a mail worker.
+        for _ in range(20):
+            if ticket.merged_into_id is None:
+                break
+            next_ticket = ticket.merged_into
+            assert next_ticket is not None
+            ticket = next_ticket
+        return ticket
 
     @classmethod
     def pk_from_reference(cls, reference: str) -> int | None:
