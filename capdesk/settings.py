@@ -259,6 +259,11 @@ CAPDESK_STATUS_PAGE_NAME = env_str("CAPDESK_STATUS_PAGE_NAME", "Capgo")
 CAPDESK_STATUS_PAGE_ID = env_str("CAPDESK_STATUS_PAGE_ID", "")
 CAPDESK_STATUS_TIME_ZONE = env_str("CAPDESK_STATUS_TIME_ZONE", "Etc/UTC")  # checked at start-up (status.E001)
 CAPDESK_STATUS_STRICT = env_bool("CAPDESK_STATUS_STRICT", False)
+# Where the status page's public documents are published as files on every change
+# (`capdesk status_publish`), for `capdesk status-serve`, nginx or a CDN to serve; and the
+# address `capdesk status-serve` (a child of `capdesk run`) listens on.
+CAPDESK_STATUS_PUBLISH_DIR = env_path("CAPDESK_STATUS_PUBLISH_DIR", DATA_DIR / "status-site")
+CAPDESK_STATUS_BIND = env_str("CAPDESK_STATUS_BIND", "127.0.0.1:8001")
 # Subscriber webhooks: seconds to wait for an endpoint, and whether http:// and private or
 # loopback addresses are allowed (only for tests and closed networks: it opens SSRF).
 CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS = env_int(
