@@ -102,7 +102,9 @@ _SQLITE_OPTIONS = {
     # WAL lets readers and one writer run together; IMMEDIATE takes the write lock at
     # BEGIN so two writers queue on busy_timeout instead of failing mid-transaction.
     "transaction_mode": "IMMEDIATE",
-    "timeout": 20,
+    # Seconds a writer waits for the lock before "database is locked". The fault tests
+    # shorten it to hold a lock past it (capdesk/core/tests/test_db_faults.py).
+    "timeout": env_int("CAPDESK_SQLITE_BUSY_TIMEOUT_SECONDS", 20, minimum=1),
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
 }
 
@@ -196,6 +198,9 @@ CAPDESK_MAX_ATTACHMENT_BYTES = env_int("CAPDESK_MAX_ATTACHMENT_BYTES", 10 * 1024
 CAPDESK_MAX_ATTACHMENTS = env_int("CAPDESK_MAX_ATTACHMENTS", 20, minimum=0)
 # Automatic replies (standard replies, confirmations) per address per 24 hours (RFC 3834 loop guard).
 CAPDESK_AUTO_REPLIES_PER_DAY = env_int("CAPDESK_AUTO_REPLIES_PER_DAY", 5, minimum=1)
+# A pending request untouched this long has lost its task (a worker killed mid-task) and
+# is re-run by the scheduler's stalled sweep (capdesk/core/jobs.py). The fault tests shorten it.
+CAPDESK_STALLED_AFTER_SECONDS = env_int("CAPDESK_STALLED_AFTER_SECONDS", 120, minimum=1)
 # How long the confirmation link for a held (unauthenticated) email works, in minutes.
 CAPDESK_CONFIRM_MINUTES = env_int("CAPDESK_CONFIRM_MINUTES", 60 * 24, minimum=5)
 CAPDESK_MAGIC_LINK_MINUTES = env_int("CAPDESK_MAGIC_LINK_MINUTES", 15, minimum=1)

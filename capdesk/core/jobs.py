@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -15,7 +16,7 @@ from capdesk.notify.actions import deliver_due
 
 @every(30, name="intake.retry_stalled")
 def _retry_stalled() -> int:
-    return retry_stalled()
+    return retry_stalled(older_than=timedelta(seconds=settings.CAPDESK_STALLED_AFTER_SECONDS))
 
 
 @every(15, name="notify.deliver_due")
