@@ -9,13 +9,15 @@ Members are not paged, as in Capgo: every page repeats the whole list.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from capdesk.testing.loopback import QuietHandler
+from capdesk.testing.loopback import serving as serve_http
 
 API_KEY = "capgo-test-key"
 
@@ -58,7 +60,7 @@ class FakeCapgo:
 
 
 def _handler(api: FakeCapgo) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             parsed = urlparse(self.path)
             api.requests.append(self.path)
@@ -73,22 +75,12 @@ def _handler(api: FakeCapgo) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # the test output stays quiet; api.requests keeps the log
-
     return Handler
 
 
 @contextmanager
 def serving(api: FakeCapgo) -> Iterator[FakeCapgo]:
     """Serve ``api`` on a random port of 127.0.0.1 until the block ends."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    api.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve_http(_handler(api)) as base_url:
+        api.url = base_url
         yield api
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

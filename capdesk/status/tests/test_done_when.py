@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
@@ -27,6 +25,7 @@ from capdesk.intake.web_channel import encode_payload
 from capdesk.notify.models import OutboundEmail
 from capdesk.status import actions
 from capdesk.status.models import Component, Incident, Monitor, Subscriber
+from capdesk.testing.loopback import LoopbackServer, QuietHandler
 from capdesk.tickets.models import Ticket
 
 START = datetime(2026, 3, 17, 12, 0, tzinfo=UTC)
@@ -35,16 +34,13 @@ THRESHOLD = 3  # consecutive failed runs that open an incident
 MAX_SWEEPS = 10  # the loop that waits for the incident is bounded
 
 
-class _Healthy(BaseHTTPRequestHandler):
+class _Healthy(QuietHandler):
     def do_GET(self) -> None:
         body = b"updates: ok"
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 class LocalService:
@@ -54,29 +50,17 @@ class LocalService:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = int(probe.getsockname()[1])
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = LoopbackServer(_Healthy, self.port)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/health"
 
     def start(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _Healthy)  # reuses the address
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server.start()
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        assert self._thread is not None
-        self._thread.join(timeout=5)
-        self._server = None
+        self._server.stop()
 
 
 @pytest.fixture
