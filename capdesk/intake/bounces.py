@@ -4,13 +4,19 @@ A DSN is never a request: it opens no ticket and is never answered (RFC 3834). W
 it says is kept: a recipient whose delivery *failed permanently* (Action: failed,
 Status 5.x.x, RFC 3463) gets ``EmailAddress.bounced_at``. A delay or a temporary
 failure (4.x.x) records nothing, since the next attempt may well succeed.
+
+Anyone can write a DSN, so one counts only when it cites a message the desk sent
+(its Message-ID, from the returned message or headers, or In-Reply-To/References)
+and names as failed the address that message went to. Any other bounce is ignored,
+and why is noted on the request, so nobody can mark a customer's address as dead
+by mailing us a forged report.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage, Message
@@ -19,10 +25,16 @@ from email.parser import BytesParser, HeaderParser
 from django.utils import timezone
 
 from capdesk.directory.models import EmailAddress
+from capdesk.notify.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
 
 _STATUS = re.compile(r"^\s*([245])\.\d{1,3}\.\d{1,3}")
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# The returned original (RFC 3462 3): the whole message, or only its headers.
+_RETURNED = ("message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers")
+# A report citing more than this is not a bounce of one message of ours; reading on only costs queries.
+MAX_CITED = 20
 
 
 @dataclass(frozen=True)
@@ -39,10 +51,32 @@ class Failure:
         return self.action == "failed" and match is not None and match.group(1) == "5"
 
 
-def _address(field: str) -> str:
+@dataclass(frozen=True)
+class Report:
+    """What a DSN says: who failed, and which of our messages it says it is about."""
+
+    failures: list[Failure]
+    cited: list[str]
+
+
+@dataclass
+class Outcome:
+    """What ``record_bounces`` did: addresses marked, and each permanent failure it ignored and why."""
+
+    marked: int = 0
+    ignored: list[str] = field(default_factory=list)
+
+    def note(self) -> str:
+        """The sentence added to the request's reason, for the admins reading it; "" when nothing happened."""
+        notes = [f"; permanent failure recorded on {self.marked} address(es)"] if self.marked else []
+        notes += [f"; unverified bounce ignored ({why})" for why in self.ignored]
+        return "".join(notes)
+
+
+def _address(field_value: str) -> str:
     # "rfc822; gone@acme.test" (RFC 3464 2.3.2): the address type, then the address.
-    _, _, address = field.partition(";")
-    return (address or field).strip().strip("<>").lower()
+    _, _, address = field_value.partition(";")
+    return (address or field_value).strip().strip("<>").lower()
 
 
 def _recipient_blocks(part: Message) -> list[Message]:
@@ -58,44 +92,114 @@ def _recipient_blocks(part: Message) -> list[Message]:
     ]
 
 
-def parse_dsn(raw: bytes) -> list[Failure]:
-    """The recipient lines of a delivery status notification; [] when the message is not one."""
+def _returned_headers(part: Message) -> Message | None:
+    payload = part.get_payload()
+    if isinstance(payload, list):  # message/rfc822: the parser made the returned message a Message
+        return payload[0] if payload and isinstance(payload[0], Message) else None
+    raw = part.get_payload(decode=True)
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(payload)
+    return HeaderParser().parsestr(text.lstrip("\r\n"), headersonly=True)
+
+
+def _ids(value: object) -> list[str]:
+    return _MESSAGE_ID.findall(str(value or ""))
+
+
+def _cited(msg: EmailMessage) -> list[str]:
+    """The Message-IDs the report names as the failed message, the returned copy's own first."""
+    cited: list[str] = []
+    for part in msg.walk():
+        if part is not msg and part.get_content_type() in _RETURNED:
+            returned = _returned_headers(part)
+            if returned is not None:
+                cited += _ids(returned.get("Message-ID"))
+    # Some MTAs (and RFC 3464 2.2's advice for the report's own headers) thread the report
+    # onto the failed message instead of, or as well as, returning it.
+    cited += _ids(msg.get("In-Reply-To")) + _ids(msg.get("References"))
+    return list(dict.fromkeys(cited))[:MAX_CITED]
+
+
+def read_report(raw: bytes) -> Report:
+    """The recipient lines and cited Message-IDs of a delivery status notification; empty when it is not one."""
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw)
-    except Exception:  # an unreadable bounce is still only a bounce: nothing to record
-        return []
-    assert isinstance(msg, EmailMessage)
-    if msg.get_content_type() != "multipart/report":
-        return []
-    failures: list[Failure] = []
-    for part in msg.walk():
-        if part.get_content_type() not in ("message/delivery-status", "message/global-delivery-status"):
-            continue
-        for block in _recipient_blocks(part):
-            recipient = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
-            if not recipient:
-                continue  # the per-message block (Reporting-MTA ...)
-            failures.append(
-                Failure(
-                    recipient=_address(recipient),
-                    action=str(block.get("Action", "")).strip().lower(),
-                    status=str(block.get("Status", "")).strip(),
+        assert isinstance(msg, EmailMessage)
+        if msg.get_content_type() != "multipart/report":
+            return Report([], [])
+        failures: list[Failure] = []
+        for part in msg.walk():
+            if part.get_content_type() not in ("message/delivery-status", "message/global-delivery-status"):
+                continue
+            for block in _recipient_blocks(part):
+                recipient = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
+                if not recipient:
+                    continue  # the per-message block (Reporting-MTA ...)
+                failures.append(
+                    Failure(
+                        recipient=_address(recipient),
+                        action=str(block.get("Action", "")).strip().lower(),
+                        status=str(block.get("Status", "")).strip(),
+                    )
                 )
+        return Report(failures, _cited(msg))
+    except Exception:  # an unreadable bounce is still only a bounce: nothing to record
+        return Report([], [])
+
+
+def parse_dsn(raw: bytes) -> list[Failure]:
+    """The recipient lines of a delivery status notification; [] when the message is not one."""
+    return read_report(raw).failures
+
+
+def recipients_of(message_ids: list[str]) -> set[str]:
+    """The addresses our outbox sent the given Message-IDs to, lower-cased.
+
+    Every email the desk sends is an outbox row whose headers carry the Message-ID
+    ``queue_email`` gave it (random, and never shown anywhere but in that email), so
+    citing one is proof of having seen the email. A row still queued counts too: a
+    retry may follow a send whose bookkeeping failed.
+    """
+    if not message_ids:
+        return set()
+    # The "Message-ID" key has a hyphen, so the JSON lookup goes through **kwargs.
+    sent = OutboundEmail.objects.filter(**{"headers__Message-ID__in": message_ids})
+    return {to.lower() for to in sent.values_list("to", flat=True)[:MAX_CITED]}
+
+
+def _domain(address: str) -> str:
+    # Logs and notes name the domain only: an address in full is personal data (CONVENTIONS 14).
+    return address.rpartition("@")[2] or "?"
+
+
+def record_bounces(raw: bytes, *, when: datetime | None = None) -> Outcome:
+    """Mark each registered address that failed permanently on a message we sent to it."""
+    report = read_report(raw)
+    outcome = Outcome()
+    permanent = [failure for failure in report.failures if failure.permanent]
+    if not permanent:
+        return outcome
+    sent_to = recipients_of(report.cited)
+    for failure in permanent:
+        if not report.cited:
+            why = "it cites no Message-ID"
+        elif not sent_to:
+            why = "it cites no message we sent"
+        elif failure.recipient not in sent_to:
+            why = "the message it cites went to another address"
+        else:
+            why = ""
+        if why:
+            outcome.ignored.append(f"{failure.status} at {_domain(failure.recipient)}: {why}")
+            logger.info(
+                "intake.bounce_ignored",
+                extra={"domain": _domain(failure.recipient), "status": failure.status, "why": why},
             )
-    return failures
-
-
-def record_bounces(raw: bytes, *, when: datetime | None = None) -> int:
-    """Mark each registered address that failed permanently; returns how many were marked."""
-    marked = 0
-    for failure in parse_dsn(raw):
-        if not failure.permanent:
             continue
-        marked += EmailAddress.objects.filter(email__iexact=failure.recipient).update(
+        outcome.marked += EmailAddress.objects.filter(email__iexact=failure.recipient).update(
             bounced_at=when or timezone.now()
         )
         logger.info(
             "intake.bounce_recorded",
-            extra={"domain": failure.recipient.rpartition("@")[2], "status": failure.status},
+            extra={"domain": _domain(failure.recipient), "status": failure.status},
         )
-    return marked
+    return outcome

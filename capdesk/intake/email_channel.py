@@ -79,9 +79,7 @@ def handle_email(request: InboundRequest) -> Ticket | None:
     if automatic:
         # Out-of-office and bounces never open tickets, and are never answered (RFC 3834).
         request.reason = f"automatic message ignored ({automatic})"
-        bounced = record_bounces(bytes(request.raw))
-        if bounced:
-            request.reason += f"; permanent failure recorded on {bounced} address(es)"
+        request.reason += record_bounces(bytes(request.raw)).note()
         return None
     if not mail.text.strip() and not mail.files:
         raise Unprocessable("the message has no readable text")

@@ -11,6 +11,7 @@ from capdesk.directory.models import EmailAddress
 from capdesk.intake import actions as intake
 from capdesk.intake.bounces import parse_dsn
 from capdesk.intake.models import InboundRequest
+from capdesk.notify.actions import queue_email
 from capdesk.testing.factories import PersonFactory
 from capdesk.tickets.models import Ticket
 
@@ -18,14 +19,26 @@ SAMPLES = Path(__file__).parent / "samples"
 NOW = datetime(2026, 11, 24, 3, 45, tzinfo=UTC)
 
 
-def dsn(*recipients: tuple[str, str, str]) -> bytes:
+def sent(to: str, message_id: str) -> None:
+    """An email of ours in the outbox, which a genuine bounce cites."""
+    queue_email(
+        to=to,
+        subject="Re: your ticket",
+        body_text="Hello",
+        kind="agent_reply",
+        headers={"Message-ID": message_id},
+    )
+
+
+def dsn(*recipients: tuple[str, str, str], cites: str = "<ours-1@capgo.app>") -> bytes:
     blocks = "\n".join(
         f"Final-Recipient: rfc822; {address}\nAction: {action}\nStatus: {status}\n"
         for address, action, status in recipients
     )
     return (
         "From: Mail Delivery System <MAILER-DAEMON@mx.acme.test>\nTo: support@capgo.app\n"
-        "Subject: Delivery Status Notification\nMessage-ID: <dsn-2@mx.acme.test>\nMIME-Version: 1.0\n"
+        f"Subject: Delivery Status Notification\nMessage-ID: <dsn-2@mx.acme.test>\nIn-Reply-To: {cites}\n"
+        "MIME-Version: 1.0\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
         "--B\nContent-Type: text/plain\n\nSee below.\n\n"
         f"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.acme.test\n\n{blocks}\n"
@@ -42,6 +55,7 @@ def deliver(raw: bytes) -> InboundRequest:
 
 def test_it_records_a_permanent_failure_on_the_registered_address(db) -> None:
     PersonFactory.create(email="gone@acme.test")
+    sent("gone@acme.test", "<reply-1@capgo.app>")
     with time_machine.travel(NOW, tick=False):
         request = deliver((SAMPLES / "bounce.eml").read_bytes())
     assert EmailAddress.objects.get(email="gone@acme.test").bounced_at == NOW
@@ -52,6 +66,7 @@ def test_it_records_a_permanent_failure_on_the_registered_address(db) -> None:
 
 def test_it_records_nothing_for_a_delay_or_a_temporary_failure(db) -> None:
     PersonFactory.create(email="slow@acme.test")
+    sent("slow@acme.test", "<ours-1@capgo.app>")
     deliver(dsn(("slow@acme.test", "delayed", "4.4.7"), ("slow@acme.test", "failed", "4.2.2")))
     assert EmailAddress.objects.get(email="slow@acme.test").bounced_at is None
 
@@ -60,6 +75,8 @@ def test_it_reads_every_recipient_of_one_report(db) -> None:
     PersonFactory.create(email="a@acme.test")
     PersonFactory.create(email="b@acme.test")
     PersonFactory.create(email="c@acme.test")
+    for address in ("a@acme.test", "b@acme.test", "C@acme.test"):
+        sent(address, "<ours-1@capgo.app>")
     deliver(
         dsn(
             ("A@acme.test", "failed", "5.1.1"),
