@@ -22,6 +22,18 @@ class AgentReplyForm(forms.Form):
     attachment = forms.FileField(label=_("Attachment"), required=False)
 
 
+class MergeForm(forms.Form):
+    into = forms.CharField(label=_("Merge into ticket"), max_length=30)
+    confirm = forms.BooleanField(required=False)
+    notify = forms.BooleanField(label=_("Tell the requester by email"), required=False)
+
+
+class SplitForm(forms.Form):
+    message = forms.IntegerField(min_value=1)
+    following = forms.BooleanField(label=_("with the messages after it"), required=False)
+    subject = forms.CharField(required=False, max_length=300)
+
+
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
     reason = forms.CharField(required=False, max_length=500)
@@ -51,7 +63,12 @@ class TicketRefsField(forms.MultipleChoiceField):
         return True
 
 
-BULK_ACTIONS = [("assign", _("Assign to")), ("status", _("Set status")), ("round_robin", _("Round-robin"))]
+BULK_ACTIONS = [
+    ("assign", _("Assign to")),
+    ("status", _("Set status")),
+    ("round_robin", _("Round-robin")),
+    ("merge", _("Merge into")),
+]
 
 
 class BulkForm(forms.Form):
@@ -59,6 +76,7 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=BULK_ACTIONS)
     assignee = forms.ChoiceField(required=False)
     status = forms.ChoiceField(choices=[("", "—"), *Status.choices], required=False)
+    merge_into = forms.CharField(required=False, max_length=30)
 
     def __init__(self, *args: Any, agents: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,6 +91,8 @@ class BulkForm(forms.Form):
         data = super().clean() or {}
         if data.get("action") == "status" and not data.get("status"):
             raise forms.ValidationError(_("Choose a status."))
+        if data.get("action") == "merge" and not data.get("merge_into", "").strip():
+            raise forms.ValidationError(_("Give the reference of the ticket to merge into, like CAP-1042."))
         return data
 
 

@@ -18,6 +18,7 @@ from capdesk.console.views import _agent, agent_required
 from capdesk.directory.models import Organization, Project
 from capdesk.intake.models import InboundRequest
 from capdesk.policy.types import Outcome
+from capdesk.tickets import merging
 from capdesk.tickets.models import OPEN_STATUSES, Queue, Severity, Status, Ticket
 from capdesk.tickets.scoping import agent_tickets
 
@@ -97,10 +98,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     form = BulkForm(request.POST, agents=_agents())
     back = request.POST.get("next", "")
-    target = back if back.startswith("/console/") else reverse("console:tickets")
+    target_url = back if back.startswith("/console/") else reverse("console:tickets")
     if not form.is_valid():
         messages.error(request, _("Choose tickets and an action."))
-        return redirect(target)
+        return redirect(target_url)
     pks = [pk for ref in form.cleaned_data["tickets"] if (pk := Ticket.pk_from_reference(ref))]
     chosen = agent_tickets(agent).filter(pk__in=pks).order_by("pk")
     action = form.cleaned_data["action"]
@@ -110,10 +111,24 @@ def bulk(request: HttpRequest) -> HttpResponse:
         count = actions.bulk_assign(chosen, assignee, agent=agent)
     elif action == "status":
         count = actions.bulk_status(chosen, form.cleaned_data["status"], agent=agent)
+    elif action == "merge":
+        into = agent_tickets(agent).filter(pk=Ticket.pk_from_reference(form.cleaned_data["merge_into"]) or 0)
+        target = into.first()
+        if target is None:
+            messages.error(
+                request, _("There is no ticket %(ref)s.") % {"ref": form.cleaned_data["merge_into"]}
+            )
+            return redirect(target_url)
+        try:
+            count = merging.merge_many(chosen, target, agent=agent)
+        except merging.MergeRefused as exc:
+            # All or none: one refused ticket leaves every selected ticket as it was.
+            messages.error(request, str(exc))
+            return redirect(target_url)
     else:
         count = actions.bulk_round_robin(chosen, agent=agent)
     messages.success(request, _("%(count)s tickets changed.") % {"count": count})
-    return redirect(target)
+    return redirect(target_url)
 
 
 @agent_required

@@ -7,6 +7,7 @@ from capdesk.console import (
     list_views,
     live_views,
     macro_views,
+    merge_views,
     report_views,
     retainer_views,
     views,
@@ -28,6 +29,8 @@ urlpatterns = [
     path("tickets/<str:reference>/severity/", views.ticket_severity, name="ticket_severity"),
     path("tickets/<str:reference>/take/", views.ticket_take, name="ticket_take"),
     path("tickets/<str:reference>/override/", views.ticket_override, name="ticket_override"),
+    path("tickets/<str:reference>/merge/", merge_views.ticket_merge, name="ticket_merge"),
+    path("tickets/<str:reference>/split/", merge_views.ticket_split, name="ticket_split"),
     path("incidents/", incident_views.incident_list, name="incidents"),
     path(
         "tickets/<str:reference>/attachments/<int:attachment_id>/",

@@ -16,6 +16,7 @@ from capdesk.intake.quoting import fold, render_plain_folded
 from capdesk.policy.types import Outcome
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.decisions import apply_decision
+from capdesk.tickets.merging import may_reply
 from capdesk.tickets.models import Event, Message, MessageReference, Ticket
 from capdesk.tickets.reply_address import ticket_pks_in
 
@@ -47,15 +48,16 @@ def find_thread(mail: ParsedMail) -> Ticket | None:
             m.ticket for m in Message.objects.filter(message_id__in=cited).select_related("ticket")
         )
     for ticket in candidates:
-        if ticket.requester_email.lower() == mail.from_address:
-            return ticket
+        # may_reply also admits the requester of a ticket merged into this one.
+        if may_reply(ticket, mail.from_address):
+            return ticket.surviving()
     if mail.message_id:
         # Arrival order is not sending order: a reply may have come first and cited this
         # message, which then joins the reply's ticket (same requester rule).
         later = MessageReference.objects.filter(reference=mail.message_id).select_related("message__ticket")
         for citation in later:
             if citation.message.ticket.requester_email.lower() == mail.from_address:
-                return citation.message.ticket
+                return citation.message.ticket.surviving()
     return None
 
 

@@ -207,6 +207,11 @@ def _after_receive(request: HttpRequest, receipt: intake.Receipt) -> HttpRespons
 @customer_required
 def request_detail(request: HttpRequest, person: Person, reference: str) -> HttpResponse:
     ticket = get_ticket_for_customer(person, reference)
+    if ticket.merged_into_id is not None:
+        # Merged by an agent: the conversation goes on there, if this customer may see it.
+        survivor = ticket.surviving()
+        if customer_tickets(person).filter(pk=survivor.pk).exists():
+            return redirect("portal:request_detail", reference=survivor.reference)
     form = ReplyForm(initial={"idempotency_key": uuid.uuid4().hex})
     conversation = (
         ticket.messages.filter(public=True)

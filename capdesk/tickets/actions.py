@@ -158,6 +158,9 @@ def record_customer_reply(
     cites: Sequence[str] = (),
 ) -> Message:
     """The customer wrote again: the ticket reopens and goes back to the agents."""
+    # A reply that still names a merged ticket (its reply address, a stale portal tab)
+    # belongs to the ticket it was merged into.
+    ticket = ticket.surviving()
     files = files or []
     check_attachments(files)
     message = Message.objects.create(
