@@ -3,6 +3,7 @@ from django.urls import path
 
 from capdesk.console import (
     attachment_views,
+    audit_views,
     incident_views,
     list_views,
     live_views,
@@ -32,6 +33,9 @@ urlpatterns = [
     path("tickets/<str:reference>/merge/", merge_views.ticket_merge, name="ticket_merge"),
     path("tickets/<str:reference>/split/", merge_views.ticket_split, name="ticket_split"),
     path("incidents/", incident_views.incident_list, name="incidents"),
+    path("incidents/new/", incident_views.incident_new, name="incident_new"),
+    path("incidents/<str:public_id>/", incident_views.incident_detail, name="incident"),
+    path("incidents/<str:public_id>/resolve/", incident_views.incident_resolve, name="incident_resolve"),
     path(
         "tickets/<str:reference>/attachments/<int:attachment_id>/",
         attachment_views.ticket_attachment,
@@ -45,6 +49,8 @@ urlpatterns = [
     path("reports/", report_views.report, name="reports"),
     path("reports/export.csv", report_views.report_csv, name="reports_csv"),
     path("macros/<int:pk>/delete/", macro_views.macro_delete, name="macro_delete"),
+    path("audit/", audit_views.audit_log, name="audit"),
+    path("audit/export.csv", audit_views.audit_csv, name="audit_csv"),
     path("quarantine/", views.quarantine, name="quarantine"),
     path("quarantine/<int:pk>/release/", views.quarantine_release, name="quarantine_release"),
     path("quarantine/<int:pk>/raw/", views.quarantine_raw, name="quarantine_raw"),

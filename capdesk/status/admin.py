@@ -24,14 +24,18 @@ from capdesk.status.admin_forms import (
     IncidentChangeForm,
     MaintenanceAddForm,
     MaintenanceChangeForm,
+    submit_incident_change,
+    submit_new_incident,
 )
 from capdesk.status.models import (
     Component,
     ComponentGroup,
     Incident,
+    IncidentTemplate,
     Maintenance,
     MaintenanceStatus,
     Monitor,
+    ResolutionProposal,
     Subscriber,
     WebhookAttempt,
     WebhookDelivery,
@@ -156,36 +160,10 @@ class IncidentAdmin(_History):
         return super().get_queryset(request).filter(kind=Incident.Kind.INCIDENT)
 
     def save_model(self, request: HttpRequest, obj: Incident, form: Form, change: bool) -> None:
-        data = form.cleaned_data
-        user = _user(request)
-        if not change:
-            incident = actions.open_incident(
-                name=data["name"],
-                body=data["body"],
-                impact=data["impact"],
-                status=data["status"],
-                components={c: data["component_status"] for c in data["affected"]},
-                user=user,
-            )
-            _adopt(obj, incident)
-            return
-        incident = actions.edit_incident(
-            Incident.objects.get(pk=obj.pk), name=data["name"], impact=data["impact"]
-        )
-        status = data.get("update_status")
-        if not status:
-            return
-        if status == "resolved":
-            actions.resolve_incident(incident, body=data["update_body"], user=user)
-        elif status == "postmortem":
-            actions.publish_postmortem(incident, body=data["update_body"], user=user)
+        if change:
+            submit_incident_change(Incident.objects.get(pk=obj.pk), form.cleaned_data, user=_user(request))
         else:
-            chosen = (
-                {c: data["component_status"] for c in data["affected"]} if data["component_status"] else None
-            )
-            actions.post_incident_update(
-                incident, status=status, body=data["update_body"], components=chosen, user=user
-            )
+            _adopt(obj, submit_new_incident(form.cleaned_data, user=_user(request)))
 
     def save_related(self, request: HttpRequest, form: Form, formsets: Any, change: bool) -> None:
         pass  # the actions wrote the affected components
@@ -319,3 +297,38 @@ class MonitorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "last_error",
         "incident",
     ]
+
+
+@admin.register(IncidentTemplate)
+class IncidentTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Templates are text, not history: editing one changes no incident already posted."""
+
+    list_display = ["name", "slug", "status", "language", "impact", "position"]
+    list_filter = ["status", "language"]
+    search_fields = ["name", "slug", "title", "body"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["components"]
+
+
+@admin.register(ResolutionProposal)
+class ResolutionProposalAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The record of what admins were asked after a recovery, read-only: the console answers it."""
+
+    list_display = ["incident", "state", "up_since", "created_at", "closed_at", "resolved_by"]
+    list_filter = ["state"]
+    readonly_fields = [
+        "incident",
+        "state",
+        "body",
+        "up_since",
+        "created_at",
+        "closed_at",
+        "reason",
+        "resolved_by",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,7 +1,10 @@
 """Admin forms: what an admin types to post an incident, an update or a maintenance window.
 
-The forms only collect and validate; ``admin.py`` hands the cleaned values to the
-actions, so the admin writes exactly the rows, history and events the API would.
+The forms only collect and validate; the Django admin and the console both hand the
+cleaned values to ``submit_new_incident`` / ``submit_incident_change`` below, which call
+the actions, so either screen writes exactly the rows, history and events the API would.
+An incident template fills the message (and the name, impact and components) an admin
+left empty; ``initial_from_template`` pre-fills a form before it is shown.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
+from capdesk.status import actions, incident_templates
 from capdesk.status.actions import StatusError, check_name_free
 from capdesk.status.models import (
     Component,
@@ -19,6 +24,7 @@ from capdesk.status.models import (
     Impact,
     Incident,
     IncidentStatus,
+    IncidentTemplate,
     MaintenanceStatus,
 )
 
@@ -61,10 +67,37 @@ def _components_field() -> forms.ModelMultipleChoiceField:  # type: ignore[type-
     )
 
 
+def _template_field(statuses: list[str]) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+    return forms.ModelChoiceField(
+        IncidentTemplate.objects.filter(status__in=statuses),
+        required=False,
+        label=_("Template"),
+        help_text=_("Fills the message (and name, impact, components) you leave empty."),
+    )
+
+
+def initial_from_template(template: IncidentTemplate, incident: Incident | None = None) -> dict[str, Any]:
+    """What a form shows when an admin picks a template: its text filled in for this incident."""
+    filled = incident_templates.render(template, incident=incident)
+    initial: dict[str, Any] = {"template": template.pk}
+    if incident is None:
+        initial.update(name=filled.title, body=filled.body, status=filled.status)
+    else:
+        initial.update(update_status=filled.status, update_body=filled.body)
+    if filled.impact and filled.impact != Impact.MAINTENANCE:
+        initial["impact"] = filled.impact
+    if filled.components:
+        initial["affected"] = [c.pk for c in filled.components]
+    if filled.component_status:
+        initial["component_status"] = filled.component_status
+    return initial
+
+
 class IncidentAddForm(forms.ModelForm):  # type: ignore[type-arg]
+    template = _template_field(list(IncidentStatus.values))
     status = forms.ChoiceField(choices=_OPEN_STATUSES, initial=IncidentStatus.INVESTIGATING)
     impact = forms.ChoiceField(choices=_IMPACTS, initial=Impact.MINOR)
-    body = forms.CharField(widget=forms.Textarea, label=_("Message"))
+    body = forms.CharField(widget=forms.Textarea, label=_("Message"), required=False)
     affected = _components_field()
     component_status = forms.ChoiceField(
         choices=ComponentStatus.choices, initial=ComponentStatus.PARTIAL_OUTAGE, label=_("Set them to")
@@ -72,10 +105,28 @@ class IncidentAddForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Incident
-        fields = ["name", "impact", "status"]
+        fields = ["template", "name", "impact", "status"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = False  # a template's title may fill it
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        template = data.get("template")
+        if template is not None:
+            filled = incident_templates.render(template, components=data.get("affected") or None)
+            data["name"] = data.get("name") or filled.title
+            data["body"] = data.get("body") or filled.body
+        if not data.get("name"):
+            self.add_error("name", _("An incident needs a name."))
+        if not data.get("body"):
+            self.add_error("body", _("An update needs a message."))
+        return data
 
 
 class IncidentChangeForm(forms.ModelForm):  # type: ignore[type-arg]
+    template = _template_field(list(IncidentStatus.values))
     impact = forms.ChoiceField(choices=_IMPACTS)
     update_status = forms.ChoiceField(
         choices=[("", _("(no update)")), *IncidentStatus.choices], required=False, label=_("New status")
@@ -92,6 +143,13 @@ class IncidentChangeForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        template = data.get("template")
+        if template is not None and not data.get("update_body"):
+            filled = incident_templates.render(
+                template, incident=self.instance, components=data.get("affected") or None
+            )
+            data["update_body"] = filled.body
+            data["update_status"] = data.get("update_status") or filled.status
         if data.get("update_status") and not data.get("update_body") and data["update_status"] != "resolved":
             self.add_error("update_body", _("An update needs a message."))
         if data.get("update_body") and not data.get("update_status"):
@@ -129,3 +187,35 @@ class MaintenanceChangeForm(_Window):
     class Meta:
         model = Incident
         fields = ["name", "scheduled_for", "scheduled_until"]
+
+
+def _chosen(data: dict[str, Any]) -> dict[Component, str]:
+    status = data.get("component_status")
+    return {c: status for c in data.get("affected") or []} if status else {}
+
+
+def submit_new_incident(data: dict[str, Any], *, user: User | None) -> Incident:
+    """Open the incident an add form describes."""
+    return actions.open_incident(
+        name=data["name"],
+        body=data["body"],
+        impact=data["impact"],
+        status=data["status"],
+        components=_chosen(data),
+        user=user,
+    )
+
+
+def submit_incident_change(incident: Incident, data: dict[str, Any], *, user: User | None) -> Incident:
+    """Apply a change form: correct the name or impact, then post the update it carries, if any."""
+    incident = actions.edit_incident(incident, name=data["name"], impact=data["impact"])
+    status = data.get("update_status")
+    if status == IncidentStatus.RESOLVED:
+        actions.resolve_incident(incident, body=data["update_body"], user=user)
+    elif status == IncidentStatus.POSTMORTEM:
+        actions.publish_postmortem(incident, body=data["update_body"], user=user)
+    elif status:
+        actions.post_incident_update(
+            incident, status=status, body=data["update_body"], components=_chosen(data) or None, user=user
+        )
+    return incident

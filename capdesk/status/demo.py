@@ -1,5 +1,6 @@
-"""Demo data for the status page: Capgo's components, a resolved incident with its history, and
-an upcoming maintenance. Called by ``capdesk demo``; safe to run twice."""
+"""Demo data for the status page: Capgo's components, a resolved incident with its history, an
+upcoming maintenance and the incident templates Capgo's team starts updates from.
+Called by ``capdesk demo``; safe to run twice."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from capdesk.status import actions
-from capdesk.status.models import Component, Incident
+from capdesk.status.models import Component, Incident, IncidentTemplate
 
 COMPONENTS = [
     ("Live update API", "Serves bundle checks and downloads to the updater plugin in your apps."),
@@ -18,6 +19,73 @@ COMPONENTS = [
     ("Capgo Build", "Native iOS and Android builds in the cloud."),
     ("Analytics", "MAU, bandwidth, storage and device statistics."),
     ("Website", "capgo.app and its documentation."),
+]
+# slug, name, status, title, body, impact, preselected components, their status.
+TEMPLATES = [
+    (
+        "api-degraded-investigating",
+        "Live update API degraded — investigating",
+        "investigating",
+        "Live update API degraded",
+        "Bundle checks and downloads from the Live update API are slower than usual or failing for some "
+        "devices since {started}. Apps keep running: the updater plugin gives up after a few seconds "
+        "and starts the installed bundle. We are investigating.",
+        "major",
+        ["Live update API"],
+        "degraded_performance",
+    ),
+    (
+        "uploads-failing-identified",
+        "Bundle uploads failing — identified",
+        "identified",
+        "Bundle uploads failing",
+        "Uploads with @capgo/cli (bundle upload) fail since {started}. We have identified the cause and "
+        "are working on a fix. Devices keep receiving the bundles already published.",
+        "major",
+        ["CLI and bundle upload"],
+        "partial_outage",
+    ),
+    (
+        "monitoring",
+        "Monitoring a fix",
+        "monitoring",
+        "",
+        "A fix has been deployed for {component} and we are monitoring the results.",
+        "",
+        [],
+        "operational",
+    ),
+    (
+        "resolved",
+        "Resolved",
+        "resolved",
+        "",
+        "This incident has been resolved: {component} is working normally again. "
+        "Thank you for your patience.",
+        "",
+        [],
+        "",
+    ),
+    (
+        "maintenance-started",
+        "Maintenance started",
+        "in_progress",
+        "",
+        "Scheduled maintenance on {component} has started. We will post an update when it is complete.",
+        "",
+        [],
+        "under_maintenance",
+    ),
+    (
+        "maintenance-finished",
+        "Maintenance finished",
+        "completed",
+        "",
+        "The scheduled maintenance on {component} is complete and everything is working normally.",
+        "",
+        [],
+        "",
+    ),
 ]
 PAST_INCIDENT = "Delayed bundle downloads in Asia"
 MAINTENANCE = "Database upgrade"
@@ -28,7 +96,7 @@ def load_demo() -> dict[str, int]:
     """Create what is missing; returns how many components, incidents and maintenances were added."""
     now = timezone.now()
     since = now - timedelta(days=120)  # so every uptime bar has data
-    added = {"components": 0, "incidents": 0, "maintenance": 0}
+    added = {"components": 0, "incidents": 0, "maintenance": 0, "templates": 0}
     by_name = {c.name: c for c in Component.objects.all()}
     for name, description in COMPONENTS:
         if name not in by_name:
@@ -83,4 +151,28 @@ def load_demo() -> dict[str, int]:
             notify=False,
         )
         added["maintenance"] += 1
+    added["templates"] = _load_templates(by_name)
+    return added
+
+
+def _load_templates(by_name: dict[str, Component]) -> int:
+    """Add the templates an admin has not created (or deleted) under the same slug."""
+    added = 0
+    existing = set(IncidentTemplate.objects.values_list("slug", flat=True))
+    for position, row in enumerate(TEMPLATES):
+        slug, name, status, title, body, impact, components, component_status = row
+        if slug in existing:
+            continue
+        template = IncidentTemplate.objects.create(
+            slug=slug,
+            name=name,
+            status=status,
+            title=title,
+            body=body,
+            impact=impact,
+            component_status=component_status,
+            position=position,
+        )
+        template.components.set([by_name[c] for c in components if c in by_name])
+        added += 1
     return added

@@ -4,23 +4,35 @@ N consecutive failed runs open an automatic incident on the component (or join o
 person already opened); the first passing run afterwards moves it to ``monitoring`` and
 puts the component back to operational, but never resolves it: a person confirms
 (Statuspage's advice, and a flapping service should not close and reopen incidents).
+Once every monitor on the incident has stayed up for ``CAPDESK_STATUS_RESOLVE_AFTER``
+minutes, admins are asked to resolve it (an email and a notice in the console with a
+one-click "Resolve"); a failure before they answer withdraws the question.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Permission, User
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from capdesk.status import actions
+from capdesk.notify.actions import queue_email
+from capdesk.status import actions, incident_templates
 from capdesk.status.models import (
     UNRESOLVED_INCIDENT,
     ComponentStatus,
     Incident,
     IncidentStatus,
+    IncidentUpdate,
     Monitor,
     MonitorResult,
+    ResolutionProposal,
 )
 from capdesk.status.probes import Outcome
 
@@ -101,11 +113,147 @@ def record_result(monitor: Monitor, outcome: Outcome, *, at: datetime | None = N
         _recover(locked, moment)
     else:
         locked.consecutive_failures += 1
+        if locked.incident is not None:
+            # Down again, even once: the quiet period is broken and the question is stale.
+            withdraw_proposals(locked.incident, reason=f"{locked.name} failed again", at=moment)
         _fail(locked, outcome, moment)
     if locked.incident is not None and locked.incident.status not in UNRESOLVED_INCIDENT:
+        withdraw_proposals(locked.incident, reason="resolved without the proposal", at=moment)
         locked.incident = None  # a person resolved it: the next outage is a new incident
     locked.save()
+    if outcome.ok and locked.incident is not None:
+        propose_resolution_if_quiet(locked.incident, at=moment)
     return result
+
+
+# Proposing resolution ----------------------------------------------------------------
+
+
+def up_since(monitor: Monitor) -> datetime | None:
+    """The first passing run after the monitor's last failure; None while it is failing."""
+    runs = MonitorResult.objects.filter(monitor=monitor)
+    last_failure = runs.filter(ok=False).order_by("-at").values_list("at", flat=True).first()
+    passing = runs.filter(ok=True)
+    if last_failure is not None:
+        passing = passing.filter(at__gt=last_failure)
+    return passing.order_by("at").values_list("at", flat=True).first()
+
+
+def quiet_period() -> timedelta:
+    return timedelta(minutes=settings.CAPDESK_STATUS_RESOLVE_AFTER)
+
+
+def incident_admins() -> list[User]:
+    """Staff who may resolve incidents (the permission the admin and the console ask for)."""
+    permission = Permission.objects.filter(
+        content_type__app_label="status", codename="change_incident"
+    ).first()
+    rights = Q(is_superuser=True)
+    if permission is not None:
+        rights |= Q(user_permissions=permission) | Q(groups__permissions=permission)
+    users = get_user_model().objects.filter(rights, is_active=True, is_staff=True).exclude(email="")
+    return [u for u in users.distinct().order_by("pk") if isinstance(u, User)]
+
+
+def may_resolve(user: AbstractBaseUser | object) -> bool:
+    return (
+        isinstance(user, User)
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("status.change_incident")
+    )
+
+
+@transaction.atomic
+def propose_resolution_if_quiet(
+    incident: Incident, *, at: datetime | None = None
+) -> ResolutionProposal | None:
+    """Ask admins to resolve a monitoring incident whose monitors have all been up long enough."""
+    moment = at or timezone.now()
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.status != IncidentStatus.MONITORING:
+        return None
+    if incident.resolution_proposals.filter(state=ResolutionProposal.State.PENDING).exists():
+        return None
+    monitors = list(Monitor.objects.filter(incident=incident))
+    if not monitors:
+        return None
+    starts = [up_since(m) for m in monitors]
+    if any(s is None for s in starts):
+        return None
+    since = max(s for s in starts if s is not None)
+    if moment - since < quiet_period():
+        return None
+    try:
+        with transaction.atomic():
+            proposal = ResolutionProposal.objects.create(
+                incident=incident,
+                body=incident_templates.resolved_body(incident),
+                up_since=since,
+                created_at=moment,
+            )
+    except IntegrityError:
+        return None  # another monitor's run asked at the same moment
+    _email_admins(proposal)
+    return proposal
+
+
+def _email_admins(proposal: ResolutionProposal) -> None:
+    incident = proposal.incident
+    context = {
+        "incident": incident,
+        "proposal": proposal,
+        "minutes": settings.CAPDESK_STATUS_RESOLVE_AFTER,
+        "console_url": settings.BASE_URL + reverse("console:incident", args=[incident.public_id]),
+    }
+    subject = render_to_string("status/email/resolve_proposal_subject.txt", context).strip()
+    body = render_to_string("status/email/resolve_proposal.txt", context)
+    for admin in incident_admins():
+        queue_email(
+            to=admin.email,
+            subject=subject,
+            body_text=body,
+            kind="status_resolve_proposal",
+            headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: not to be answered by robots
+        )
+
+
+def withdraw_proposals(incident: Incident, *, reason: str, at: datetime | None = None) -> int:
+    """Mark pending proposals stale: their one-click "Resolve" no longer works."""
+    return ResolutionProposal.objects.filter(
+        incident=incident, state=ResolutionProposal.State.PENDING
+    ).update(state=ResolutionProposal.State.WITHDRAWN, closed_at=at or timezone.now(), reason=reason[:200])
+
+
+class StaleProposal(actions.StatusError):
+    """The proposal was withdrawn (the monitor failed again) or already answered."""
+
+
+@transaction.atomic
+def resolve_incident(
+    incident: Incident, *, body: str, user: User, proposal: ResolutionProposal | None = None
+) -> IncidentUpdate:
+    """A person resolves an incident, from a proposal or not; its pending proposals are answered."""
+    if proposal is not None:
+        locked = ResolutionProposal.objects.select_for_update().get(pk=proposal.pk)
+        if locked.incident_id != incident.pk or locked.state != ResolutionProposal.State.PENDING:
+            raise StaleProposal(
+                "this proposal is no longer current: the monitor failed again or it was answered"
+            )
+    update = actions.resolve_incident(incident, body=body, user=user)
+    ResolutionProposal.objects.filter(incident=incident, state=ResolutionProposal.State.PENDING).update(
+        state=ResolutionProposal.State.ACCEPTED, closed_at=update.created_at, resolved_by=user
+    )
+    return update
+
+
+def pending_proposals() -> list[ResolutionProposal]:
+    """Questions waiting for an admin, on incidents still being monitored."""
+    return list(
+        ResolutionProposal.objects.filter(
+            state=ResolutionProposal.State.PENDING, incident__status=IncidentStatus.MONITORING
+        ).select_related("incident")
+    )
 
 
 def prune_results(now: datetime | None = None) -> int:

@@ -3,7 +3,7 @@ from capdesk.status.models import Component, Incident
 
 
 def test_the_demo_seeds_capgos_components_a_resolved_incident_and_upcoming_maintenance(db, client):
-    assert load_demo() == {"components": 6, "incidents": 1, "maintenance": 1}
+    assert load_demo() == {"components": 6, "incidents": 1, "maintenance": 1, "templates": 6}
     assert list(Component.objects.values_list("name", flat=True)) == [
         "Live update API", "Console", "CLI and bundle upload", "Capgo Build", "Analytics", "Website",
     ]  # fmt: skip
@@ -17,5 +17,5 @@ def test_the_demo_seeds_capgos_components_a_resolved_incident_and_upcoming_maint
 
 def test_the_demo_is_safe_to_load_twice(db):
     load_demo()
-    assert load_demo() == {"components": 0, "incidents": 0, "maintenance": 0}
+    assert load_demo() == {"components": 0, "incidents": 0, "maintenance": 0, "templates": 0}
     assert Incident.objects.count() == 2
