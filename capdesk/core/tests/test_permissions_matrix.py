@@ -246,6 +246,21 @@ WEB_ROWS = [
     R("console/rotations/", "GET", "/console/rotations/", staff_only(200)),
     R("console/rotations/<slug:slug>/", "POST", "/console/rotations/support/", staff_only(302)),
     R("console/incidents/", "GET", "/console/incidents/", staff_only(200)),
+    # Running incidents takes the status permissions too (as in the admin): agents get 403.
+    R("console/incidents/new/", "GET", "/console/incidents/new/", {**staff_only(200), "agent": 403}),
+    R(
+        "console/incidents/<str:public_id>/",
+        "GET",
+        "/console/incidents/{incident}/",
+        {**staff_only(200), "agent": 403},
+    ),
+    R(
+        "console/incidents/<str:public_id>/resolve/",
+        "POST",
+        "/console/incidents/{incident}/resolve/",
+        {**staff_only(302), "agent": 403},
+        {"body": ""},
+    ),
     R(
         "console/tickets/<str:reference>/incident/",
         "POST",
