@@ -10,9 +10,12 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from capdesk.api.models import ApiToken, Scope
+from capdesk.core import audit
+from capdesk.core.models import ActorKind
 from capdesk.directory.models import Person
 
 logger = logging.getLogger(__name__)
@@ -56,6 +59,8 @@ def create_token(
     person: Person | None = None,
     rate_limit_per_minute: int | None = None,
     expires_at: datetime | None = None,
+    by: AbstractBaseUser | None = None,
+    request: HttpRequest | None = None,
 ) -> IssuedToken:
     """Issue a token owned by a user (any scope) or a customer (read-only); the plaintext is returned once."""
     if scope not in Scope.values:
@@ -72,14 +77,35 @@ def create_token(
     plaintext = prepare_token(token)
     token.save()
     logger.info("api.token_created", extra={"token_id": token.pk, "scope": scope, "prefix": token.prefix})
+    audit_token(audit.Action.API_TOKEN_CREATED, token, by=by, request=request)
     return IssuedToken(token=token, plaintext=plaintext)
 
 
-def revoke_token(token: ApiToken) -> None:
+@transaction.atomic
+def revoke_token(
+    token: ApiToken, *, by: AbstractBaseUser | None = None, request: HttpRequest | None = None
+) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         logger.info("api.token_revoked", extra={"token_id": token.pk, "prefix": token.prefix})
+        audit_token(audit.Action.API_TOKEN_REVOKED, token, by=by, request=request)
+
+
+def audit_token(
+    action: str, token: ApiToken, *, by: AbstractBaseUser | None, request: HttpRequest | None
+) -> None:
+    """A staff user in the admin, or (no user) the ``api-token`` command run on the server."""
+    audit.record(
+        action,
+        actor_kind=ActorKind.STAFF if by is not None else ActorKind.SYSTEM,
+        user=by,
+        label="" if by is not None else "api-token command",
+        target_type="api_token",
+        target_id=token.pk,
+        request=request,
+        details={"name": token.name, "scope": token.scope, "prefix": token.prefix},
+    )
 
 
 def token_for(plaintext: str) -> ApiToken | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.template.response import TemplateResponse
 
 from capdesk.api import actions
 from capdesk.api.models import ApiToken
+from capdesk.core import audit
 
 
 @admin.register(ApiToken)
@@ -34,7 +36,13 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
         if not change:
             # Kept on the request only, for response_add; the database gets the hash.
             request._capdesk_token_plaintext = actions.prepare_token(obj)  # type: ignore[attr-defined]
+        revoking = change and "revoked_at" in form.changed_data and obj.revoked_at is not None
         super().save_model(request, obj, form, change)
+        by = request.user if isinstance(request.user, AbstractBaseUser) else None
+        if not change:
+            actions.audit_token(audit.Action.API_TOKEN_CREATED, obj, by=by, request=request)
+        elif revoking:
+            actions.audit_token(audit.Action.API_TOKEN_REVOKED, obj, by=by, request=request)
 
     def response_add(
         self, request: HttpRequest, obj: ApiToken, post_url_continue: str | None = None
@@ -56,5 +64,6 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset:
-            actions.revoke_token(token)
+            by = request.user if isinstance(request.user, AbstractBaseUser) else None
+            actions.revoke_token(token, by=by, request=request)
         messages.success(request, f"{queryset.count()} token(s) revoked.")

@@ -22,6 +22,8 @@ from capdesk.api.errors import ApiError, forbidden, not_found
 from capdesk.api.models import ApiToken, Scope
 from capdesk.api.pagination import MAX_LIMIT, paginate
 from capdesk.api.tickets import ERRORS
+from capdesk.core import audit
+from capdesk.core.models import ActorKind
 from capdesk.directory import actions
 from capdesk.directory.models import Organization, Person, Project, RoleBinding
 from capdesk.directory.queries import organizations_for, projects_for
@@ -60,6 +62,22 @@ def _one(rows: QuerySet[Any], what: str, **lookup: object) -> Any:
     if row is None:
         raise not_found(f"No {what} that this token can see.")
     return row
+
+
+def _audit(request: HttpRequest, summary: Summary, target_type: str, target_id: object) -> None:
+    """An upsert that changed something is audited; the same body sent again adds no entry."""
+    if not summary.changed:
+        return
+    token = caller(request)
+    audit.record_directory(
+        audit.Action.DIRECTORY_API,
+        summary,
+        actor_kind=ActorKind.TOKEN,
+        user=token.user,
+        label=f"{token.name} ({token.prefix}…)",
+        request=request,
+        details={"target": f"{target_type}:{target_id}", "operation": f"{request.method} {request.path}"},
+    )
 
 
 # Organizations -------------------------------------------------------------------------
@@ -131,8 +149,10 @@ def put_organization(request: HttpRequest, capgo_id: uuid.UUID, data: s.Organiza
     """Create or update (platform tokens). Upserting the same body again changes nothing."""
     require(request, Scope.PLATFORM)
     values = _parse(data.dict(exclude_unset=True), _ORG_PARSERS)
+    summary = Summary()
     with transaction.atomic():
-        org = actions.upsert_organization(r.OrganizationRecord(capgo_id, values), Summary())
+        org = actions.upsert_organization(r.OrganizationRecord(capgo_id, values), summary)
+        _audit(request, summary, "organization", capgo_id)
     org.refresh_from_db()
     return org_out(org)
 
@@ -186,8 +206,10 @@ def put_person(request: HttpRequest, capgo_id: uuid.UUID, data: s.PersonIn) -> d
     )
     emails = parsed.pop("emails", None)
     assert emails is None or isinstance(emails, tuple)
+    summary = Summary()
     with transaction.atomic():
-        person = actions.upsert_person(r.PersonRecord(capgo_id, parsed, emails), Summary())
+        person = actions.upsert_person(r.PersonRecord(capgo_id, parsed, emails), summary)
+        _audit(request, summary, "person", capgo_id)
     person.refresh_from_db()
     return person_out(person)
 
@@ -232,8 +254,10 @@ def put_project(request: HttpRequest, app_id: str, data: s.ProjectIn) -> dict[st
         app_id = f.required("app_id", app_id, max_length=255)
     except f.FieldError as exc:
         raise ApiError(422, "validation_error", str(exc)) from None
+    summary = Summary()
     with transaction.atomic():
-        project = actions.upsert_project(r.ProjectRecord(app_id, data.organization, values), Summary())
+        project = actions.upsert_project(r.ProjectRecord(app_id, data.organization, values), summary)
+        _audit(request, summary, "project", app_id)
     return project_out(Project.objects.select_related("organization").get(pk=project.pk))
 
 
@@ -283,6 +307,7 @@ def put_binding(request: HttpRequest, data: s.BindingIn) -> dict[str, Any]:
         binding = actions.upsert_binding(
             r.BindingRecord(data.person, data.organization, data.project or None, role), summary
         )
+        _audit(request, summary, "person", data.person)
     if binding is None:
         raise ApiError(422, "validation_error", "; ".join(summary.warnings))
     return binding_out(
@@ -303,4 +328,5 @@ def delete_binding(request: HttpRequest, key: Query[BindingKey]) -> dict[str, ob
     summary = Summary()
     with transaction.atomic():
         actions.delete_binding(key.person, key.organization, key.project or None, summary)
+        _audit(request, summary, "person", key.person)
     return {"changes": summary.counts, "warnings": summary.warnings}

@@ -3,6 +3,7 @@ from django.urls import path
 
 from capdesk.console import (
     attachment_views,
+    audit_views,
     incident_views,
     list_views,
     live_views,
@@ -48,6 +49,8 @@ urlpatterns = [
     path("reports/", report_views.report, name="reports"),
     path("reports/export.csv", report_views.report_csv, name="reports_csv"),
     path("macros/<int:pk>/delete/", macro_views.macro_delete, name="macro_delete"),
+    path("audit/", audit_views.audit_log, name="audit"),
+    path("audit/export.csv", audit_views.audit_csv, name="audit_csv"),
     path("quarantine/", views.quarantine, name="quarantine"),
     path("quarantine/<int:pk>/release/", views.quarantine_release, name="quarantine_release"),
     path("quarantine/<int:pk>/raw/", views.quarantine_raw, name="quarantine_raw"),

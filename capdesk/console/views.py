@@ -20,6 +20,7 @@ from capdesk.api import ratelimit
 from capdesk.console import actions as console_actions
 from capdesk.console import macros
 from capdesk.console.forms import AgentReplyForm, OverrideForm, SeverityForm, StatusForm
+from capdesk.core import audit
 from capdesk.directory.models import RoleBinding
 from capdesk.directory.queries import is_developer_or_higher
 from capdesk.intake import actions as intake_actions
@@ -82,9 +83,14 @@ class LoginView(auth_views.LoginView):
             return response
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        audit.record_staff(audit.Action.CONSOLE_SIGN_IN, form.get_user(), request=self.request)
+        return super().form_valid(form)
+
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         for key, limit in _login_limits(self.request):
             ratelimit.hit(key, limit=limit, window_seconds=LOGIN_WINDOW_SECONDS)
+        audit.record_failed_sign_in(self.request.POST.get("username", ""), request=self.request)
         return super().form_invalid(form)
 
 

@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
+from capdesk.core import audit
+from capdesk.core.models import ActorKind
 from capdesk.directory.models import EmailAddress, Organization, Person, Project, RoleBinding, WebhookDelivery
 from capdesk.directory.sync import records as r
 from capdesk.directory.sync.events import CapgoEvent
@@ -311,6 +313,13 @@ def receive_capgo_webhook(webhook_id: str, event: CapgoEvent) -> Summary:
         except IntegrityError:
             raise Replayed(webhook_id) from None
         summary = apply_capgo_event(event)
+        audit.record_directory(
+            audit.Action.DIRECTORY_WEBHOOK,
+            summary,
+            actor_kind=ActorKind.CAPGO,
+            label="Capgo webhook",
+            details={"webhook_id": webhook_id, "event": f"{event.table}.{event.operation}"},
+        )
     logger.info(
         "directory.capgo_webhook",
         extra={
@@ -357,6 +366,10 @@ def apply_snapshot(
                 "capgo_id", flat=True
             ):
                 delete_organization(capgo_id, summary)
+        # A dry run rolls this entry back with the rest.
+        audit.record_directory(
+            audit.Action.DIRECTORY_PULL, summary, actor_kind=ActorKind.SYSTEM, label="directory pull"
+        )
         if dry_run:
             transaction.set_rollback(True)
     return summary
@@ -377,6 +390,9 @@ def import_batch(batch: Batch, *, dry_run: bool = False) -> Summary:
             upsert_project(project, summary)
         for binding in batch.bindings:
             upsert_binding(binding, summary)
+        audit.record_directory(
+            audit.Action.DIRECTORY_IMPORT, summary, actor_kind=ActorKind.SYSTEM, label="directory import"
+        )
         if dry_run:
             transaction.set_rollback(True)
     return summary

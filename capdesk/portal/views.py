@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from capdesk.core import audit
 from capdesk.directory.models import Language, Person
 from capdesk.directory.queries import developer_projects_for, organizations_for, projects_for
 from capdesk.intake import actions as intake
@@ -96,6 +97,7 @@ def magic(request: HttpRequest, token: str) -> HttpResponse:
     login(
         request, actions.user_for_person(redeemed.person), backend="django.contrib.auth.backends.ModelBackend"
     )
+    audit.record_customer_sign_in(audit.Action.PORTAL_MAGIC_LINK_SIGN_IN, redeemed.person, request=request)
     request.session["capdesk_email"] = redeemed.email
     response = redirect(redeemed.next_url or "portal:requests")
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, redeemed.person.language, samesite="Lax")
@@ -109,10 +111,12 @@ def dashboard_sign_in(request: HttpRequest) -> HttpResponse:
         identity = verify_dashboard_token(request.GET.get("token", ""))
     except InvalidIdentity as exc:
         logger.info("portal.dashboard_token_refused", extra={"reason": str(exc)})
+        audit.record_refused_sso(str(exc), request=request)
         return render(request, "portal/token_refused.html", {"reason": str(exc)}, status=403)
     login(
         request, actions.user_for_person(identity.person), backend="django.contrib.auth.backends.ModelBackend"
     )
+    audit.record_customer_sign_in(audit.Action.PORTAL_DASHBOARD_SIGN_IN, identity.person, request=request)
     request.session["capdesk_email"] = identity.email
     request.session["capdesk_channel"] = "dashboard"
     target = request.GET.get("next", "")

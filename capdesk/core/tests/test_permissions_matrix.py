@@ -222,6 +222,9 @@ WEB_ROWS = [
         staff_only(302),
         {},
     ),
+    # The audit log: admins only; an agent is signed in, so refused rather than sent to sign in
+    R("console/audit/", "GET", "/console/audit/", {**staff_only(200), "agent": 403}),
+    R("console/audit/export.csv", "GET", "/console/audit/export.csv", {**staff_only(200), "agent": 403}),
     R(
         "console/tickets/<str:reference>/merge/",
         "POST",
