@@ -17,10 +17,12 @@ class Scope(models.TextChoices):
     PLATFORM = "platform", "Capgo platform (directory sync, tickets on behalf of an account)"
     STATUS_ADMIN = "status_admin", "Status page admin"
     READ_ONLY = "read_only", "Read only (what its owner may see)"
+    CUSTOMER = "customer", "Customer (their own requests: read them and reply)"
 
 
-# Scopes whose owner must be a Django user; only a read-only token may belong to a customer.
+# Scopes whose owner must be a Django user; only read-only and customer tokens may belong to a customer.
 USER_SCOPES = (Scope.AGENT, Scope.PLATFORM, Scope.STATUS_ADMIN)
+PERSON_SCOPES = (Scope.READ_ONLY, Scope.CUSTOMER)
 
 
 class ApiToken(models.Model):
@@ -42,7 +44,7 @@ class ApiToken(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="api_tokens",
-        help_text="A customer owner (read-only tokens only): sees what they see in the portal",
+        help_text="A customer owner (read-only and customer tokens): sees what they see in the portal",
     )
     prefix = models.CharField(
         max_length=16, editable=False, help_text="The token's first characters, to tell it apart"
@@ -66,8 +68,10 @@ class ApiToken(models.Model):
     def clean(self) -> None:
         if (self.user_id is None) == (self.person_id is None):
             raise ValidationError("A token belongs to exactly one owner: a user or a person.")
-        if self.person_id is not None and self.scope != Scope.READ_ONLY:
-            raise ValidationError("Only a read-only token may belong to a customer (person).")
+        if self.person_id is not None and self.scope not in PERSON_SCOPES:
+            raise ValidationError("Only a read-only or customer token may belong to a customer (person).")
+        if self.scope == Scope.CUSTOMER and self.person_id is None:
+            raise ValidationError("A customer token belongs to a customer (person), not a user.")
 
     @property
     def limit_per_minute(self) -> int:

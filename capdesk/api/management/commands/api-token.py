@@ -27,7 +27,7 @@ class Command(BaseCommand):
         owner = create.add_mutually_exclusive_group(required=True)
         owner.add_argument("--user", help="The owning user's username (any scope)")
         owner.add_argument(
-            "--person", help="The owning customer: Capgo account id or registered email (read_only)"
+            "--person", help="The owning customer: Capgo account id or registered email (read_only, customer)"
         )
         create.add_argument("--name", default="", help="What the token is for")
         create.add_argument("--rate-limit", type=int, default=None, help="Requests per minute for this token")
