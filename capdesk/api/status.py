@@ -17,12 +17,13 @@ from capdesk.api.idempotency import run_once
 from capdesk.api.models import Scope
 from capdesk.api.pagination import MAX_LIMIT, paginate
 from capdesk.api.tickets import ERRORS
-from capdesk.status import actions
-from capdesk.status.models import UNRESOLVED_INCIDENT, Incident
+from capdesk.status import actions, incident_templates
+from capdesk.status.models import UNRESOLVED_INCIDENT, Incident, IncidentTemplate
 
 router = Router(tags=["status"])
 
 ImpactName = Literal["none", "minor", "major", "critical"]
+IMPACTS = ("none", "minor", "major", "critical")
 IncidentStatusName = Literal["investigating", "identified", "monitoring", "resolved"]
 
 
@@ -49,17 +50,25 @@ class IncidentPage(Schema):
     next_cursor: str | None
 
 
+OpenStatusName = Literal["investigating", "identified", "monitoring"]
+TEMPLATE_HELP = "Slug of an incident template: fills name, body, status, impact and components left out."
+
+
 class IncidentIn(Schema):
-    name: str = Field(min_length=1, max_length=255)
-    body: str = Field(min_length=1, max_length=20_000)
-    impact: ImpactName = "minor"
-    status: Literal["investigating", "identified", "monitoring"] = "investigating"
+    name: str = Field(default="", max_length=255, description="Required unless the template has a title")
+    body: str = Field(default="", max_length=20_000, description="Required unless a template is given")
+    impact: ImpactName | None = Field(default=None, description="Default: the template's, else minor")
+    status: OpenStatusName | None = Field(
+        default=None, description="Default: the template's, else investigating"
+    )
+    template: str | None = Field(default=None, max_length=80, description=TEMPLATE_HELP)
 
 
 class UpdateIn(Schema):
-    status: IncidentStatusName
-    body: str = Field(min_length=1, max_length=20_000)
+    status: IncidentStatusName | None = Field(default=None, description="Required unless a template is given")
+    body: str = Field(default="", max_length=20_000, description="Required unless a template is given")
     impact: ImpactName | None = None
+    template: str | None = Field(default=None, max_length=80, description=TEMPLATE_HELP)
 
 
 class ResolveIn(Schema):
@@ -89,6 +98,29 @@ def incident_out(incident: Incident) -> dict[str, Any]:
     }
 
 
+def _filled(slug: str | None, incident: Incident | None = None) -> incident_templates.Filled | None:
+    if not slug:
+        return None
+    template = IncidentTemplate.objects.filter(slug=slug).first()
+    if template is None:
+        raise ApiError(422, "validation_error", f"No incident template {slug!r}.")
+    return incident_templates.render(template, incident=incident)
+
+
+def _template_components(filled: incident_templates.Filled | None) -> actions.ComponentChanges | None:
+    if filled is None or not filled.component_status:
+        return None
+    return {c: filled.component_status for c in filled.components}
+
+
+def _required(**values: str) -> None:
+    missing = [name for name, value in values.items() if not value.strip()]
+    if missing:
+        raise ApiError(
+            422, "validation_error", f"{', '.join(missing)} required (or a template that gives it)."
+        )
+
+
 def _incident(public_id: str) -> Incident:
     incident = Incident.objects.filter(public_id=public_id, kind=Incident.Kind.INCIDENT).first()
     if incident is None:
@@ -114,11 +146,24 @@ def list_incidents(request: HttpRequest, query: Query[IncidentQuery]) -> dict[st
 )
 def open_incident(request: HttpRequest, response: HttpResponse, data: IncidentIn) -> Status[dict[str, Any]]:
     token = require(request, Scope.STATUS_ADMIN)
+    filled = _filled(data.template)
+    name = data.name or (filled.title if filled else "")
+    body = data.body or (filled.body if filled else "")
+    _required(name=name, body=body)
+    status = data.status or (
+        filled.status if filled and filled.status in UNRESOLVED_INCIDENT else "investigating"
+    )
+    impact = data.impact or (filled.impact if filled and filled.impact in IMPACTS else "minor")
 
     def open_it() -> tuple[int, dict[str, Any]]:
         try:
             incident = actions.open_incident(
-                name=data.name, body=data.body, impact=data.impact, status=data.status, user=owner_user(token)
+                name=name,
+                body=body,
+                impact=impact,
+                status=status,
+                components=_template_components(filled),
+                user=owner_user(token),
             )
         except actions.StatusError as exc:
             raise ApiError(422, "validation_error", str(exc)) from None
@@ -137,11 +182,20 @@ def post_update(
 ) -> Status[dict[str, Any]]:
     token = require(request, Scope.STATUS_ADMIN)
     incident = _incident(public_id)
+    filled = _filled(data.template, incident)
+    status = data.status or (filled.status if filled else "")
+    body = data.body or (filled.body if filled else "")
+    _required(status=status, body=body)
 
     def post_it() -> tuple[int, dict[str, Any]]:
         try:
             actions.post_incident_update(
-                incident, status=data.status, body=data.body, impact=data.impact, user=owner_user(token)
+                incident,
+                status=status,
+                body=body,
+                impact=data.impact,
+                components=_template_components(filled),
+                user=owner_user(token),
             )
         except actions.StatusError as exc:
             raise ApiError(422, "validation_error", str(exc)) from None

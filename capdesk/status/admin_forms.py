@@ -144,11 +144,11 @@ class IncidentChangeForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         template = data.get("template")
-        if template is not None and not data.get("update_body"):
+        if template is not None:
             filled = incident_templates.render(
                 template, incident=self.instance, components=data.get("affected") or None
             )
-            data["update_body"] = filled.body
+            data["update_body"] = data.get("update_body") or filled.body
             data["update_status"] = data.get("update_status") or filled.status
         if data.get("update_status") and not data.get("update_body") and data["update_status"] != "resolved":
             self.add_error("update_body", _("An update needs a message."))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from capdesk.status.models import Component, Incident, IncidentStatus, IncidentTemplate
 
@@ -44,11 +45,11 @@ def values_for(
     names = [c.name for c in components]
     if not names and incident is not None and incident.pk:
         names = [c.name for c in incident.components.all()]
-    started = incident.started_at if incident is not None else now
+    started = incident.started_at if incident is not None else (now or timezone.now())
     return {
         "component": ", ".join(names) or settings.CAPDESK_STATUS_PAGE_NAME,
         # UTC, spelled out: readers of the page are in every time zone.
-        "started": started.strftime("%Y-%m-%d %H:%M UTC") if started else "",
+        "started": started.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "incident": incident.name if incident is not None else "",
         "status_url": settings.CAPDESK_STATUS_URL,
     }
@@ -76,8 +77,11 @@ def render(
     """The template filled in; ``components`` (when given) replace the ones it preselects."""
     chosen = list(template.components.all()) if components is None else list(components)
     values = values_for(incident=incident, components=chosen, now=now)
+    title = fill(template.title, values)
+    if incident is None:
+        values["incident"] = title  # opening one: it is called what the template names it
     return Filled(
-        title=fill(template.title, values),
+        title=title,
         body=fill(template.body, values),
         status=template.status,
         impact=template.impact,
