@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from capdesk.console.models import Macro, Presence, QueueRotation, SavedView
 from capdesk.tickets import actions as ticket_actions
-from capdesk.tickets.models import Event, Queue, Ticket
+from capdesk.tickets.models import Event, Queue, Status, Ticket
 
 # A presence row older than this means the agent has left (closed the tab, lost the network);
 # the page polls at a third of it, so one lost poll does not make a colleague vanish.
@@ -77,13 +77,13 @@ def set_rotation_membership(queue: Queue, user: User, *, member: bool) -> None:
         rotation.members.remove(user)
 
 
-@transaction.atomic
-def assign_round_robin(ticket: Ticket, *, agent: User) -> User | None:
-    """The queue's next agent in turn (by id, after the last one given a ticket) takes the ticket."""
-    # Locked, so two agents distributing at once cannot hand out the same turn twice.
-    rotation = QueueRotation.objects.select_for_update().filter(queue_id=ticket.queue_id).first()
-    if rotation is None:
-        return None
+def _take_turn(rotation: QueueRotation) -> User | None:
+    """The rotation's next member (by id, after the last one given a ticket), who now has the turn.
+
+    The caller holds the rotation row locked, so two arrivals cannot take the same turn.
+    Inactive accounts and former staff are skipped; they keep their membership for when
+    they return.
+    """
     members = list(rotation.members.filter(is_active=True, is_staff=True).order_by("pk"))
     if not members:
         return None
@@ -91,8 +91,47 @@ def assign_round_robin(ticket: Ticket, *, agent: User) -> User | None:
     chosen = next((m for m in members if m.pk > last), members[0])
     rotation.last_assigned = chosen
     rotation.save(update_fields=["last_assigned"])
-    ticket_actions.assign(ticket, chosen, agent=agent)
     return chosen
+
+
+@transaction.atomic
+def assign_round_robin(ticket: Ticket, *, agent: User) -> User | None:
+    """The queue's next agent in turn (by id, after the last one given a ticket) takes the ticket."""
+    # Locked, so two agents distributing at once cannot hand out the same turn twice.
+    rotation = QueueRotation.objects.select_for_update().filter(queue_id=ticket.queue_id).first()
+    chosen = _take_turn(rotation) if rotation is not None else None
+    if chosen is not None:
+        ticket_actions.assign(ticket, chosen, agent=agent)
+    return chosen
+
+
+@transaction.atomic
+def assign_on_arrival(ticket: Ticket) -> User | None:
+    """A new ticket decided into a queue that assigns automatically goes to the member whose turn it is.
+
+    Registered with ``tickets.actions.on_arrival``; the assignment is audited with no actor
+    (the desk did it) and a ``round_robin.arrival`` event.
+    """
+    if ticket.assignee_id is not None or ticket.status not in (Status.NEW, Status.OPEN):
+        return None
+    # The rotation row is the queue's cursor: SELECT ... FOR UPDATE on PostgreSQL; on SQLite
+    # the IMMEDIATE transaction already holds the one write lock (settings._SQLITE_OPTIONS).
+    rotation = (
+        QueueRotation.objects.select_for_update().filter(queue_id=ticket.queue_id, auto_assign=True).first()
+    )
+    chosen = _take_turn(rotation) if rotation is not None else None
+    if chosen is None:
+        return None
+    ticket_actions.assign(ticket, chosen, agent=None)
+    Event.objects.create(ticket=ticket, kind="round_robin.arrival", data={"queue": ticket.queue_id})
+    return chosen
+
+
+@transaction.atomic
+def set_auto_assign(queue: Queue, *, enabled: bool) -> None:
+    rotation, _ = QueueRotation.objects.get_or_create(queue=queue)
+    rotation.auto_assign = enabled
+    rotation.save(update_fields=["auto_assign"])
 
 
 def save_macro(*, owner: User, title: str, body: str, shared: bool, pk: int | None = None) -> Macro:

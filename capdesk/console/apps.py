@@ -8,7 +8,11 @@ class ConsoleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from capdesk.console.actions import assign_on_arrival
         from capdesk.console.search_index import on_post_migrate
+        from capdesk.tickets.actions import on_arrival
+
+        on_arrival(assign_on_arrival)
 
         # Once per migrate run (sender=this app), after every app's tables exist.
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="console.search_index")

@@ -51,6 +51,9 @@ class QueueRotation(models.Model):
     last_assigned = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    auto_assign = models.BooleanField(
+        default=False, help_text="Assign new tickets of this queue to the next member as they arrive"
+    )
 
     def __str__(self) -> str:
         return f"rotation of {self.queue}"

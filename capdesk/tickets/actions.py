@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -234,7 +234,8 @@ def change_status(ticket: Ticket, status: str, *, agent: User | None, reason: st
 
 
 @transaction.atomic
-def assign(ticket: Ticket, assignee: User | None, *, agent: User) -> None:
+def assign(ticket: Ticket, assignee: User | None, *, agent: User | None) -> None:
+    """Give the ticket to ``assignee`` (or nobody); ``agent`` is who did it, None for the desk itself."""
     previous = ticket.assignee_id
     ticket.assignee = assignee
     if ticket.status == Status.NEW and assignee is not None:
@@ -282,3 +283,19 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message) -> None:
         ticket_id=ticket.pk,
         headers=threading_headers(ticket),
     )
+
+
+# What other apps do when a new ticket has arrived and been decided (the console's automatic
+# round-robin). They register here, so tickets need not import the apps that react.
+_ARRIVAL_HOOKS: list[Callable[[Ticket], object]] = []
+
+
+def on_arrival(hook: Callable[[Ticket], object]) -> None:
+    if hook not in _ARRIVAL_HOOKS:
+        _ARRIVAL_HOOKS.append(hook)
+
+
+def ticket_arrived(ticket: Ticket) -> None:
+    """Called in the transaction that applied a new ticket's automatic decision."""
+    for hook in _ARRIVAL_HOOKS:
+        hook(ticket)

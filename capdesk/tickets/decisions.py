@@ -19,6 +19,7 @@ from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Decision as PolicyDecision
 from capdesk.policy.types import Outcome
 from capdesk.sla import actions as sla_actions
+from capdesk.tickets.actions import ticket_arrived
 from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import Decision, Event, Message, Queue, Status, Ticket
 from capdesk.tickets.rendering import render_plain
@@ -108,6 +109,8 @@ def apply_decision(
         _standard_reply(ticket, decision, language, reply_context or {})
     if decision.outcome == Outcome.PREMIUM_LEAD and decision.premium_offer:
         _notify_sales(ticket)
+    if agent is None:
+        ticket_arrived(ticket)  # e.g. the queue's automatic round-robin
     return record
 
 
