@@ -6,7 +6,7 @@ import os
 import sys
 
 # Command names as DESIGN.md and the issues spell them, for modules Python cannot name so.
-ALIASES = {"imap-poll": "imap_poll"}
+ALIASES = {"imap-poll": "imap_poll", "status-serve": "status_serve", "status-publish": "status_publish"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 
 @pytest.fixture(autouse=True)
 def _isolated_files(settings: Settings, tmp_path: Path) -> None:
-    """Attachments and outgoing mail go to a fresh folder per test."""
+    """Attachments, outgoing mail and the published status page go to a fresh folder per test."""
     settings.MEDIA_ROOT = str(tmp_path / "files")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CAPDESK_STATUS_PUBLISH_DIR = tmp_path / "status-site"  # the worker publishes the status page
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from django.db.models import F, Max
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from capdesk.status import config, notifications, signals
+from capdesk.status import config, notifications, signals, tasks
 from capdesk.status.models import (
     UNRESOLVED_INCIDENT,
     Component,
@@ -59,6 +59,7 @@ def touch_page(at: datetime | None = None) -> None:
     moment = _now(at)
     if not PageState.objects.filter(pk=1).update(version=F("version") + 1, updated_at=moment):
         PageState.objects.get_or_create(pk=1, defaults={"version": 1, "updated_at": moment})
+    tasks.publish_on_commit()  # the published snapshot follows every version (capdesk/status/publish.py)
 
 
 def check_name_free(name: str, *, exclude: Component | ComponentGroup | None = None) -> None:

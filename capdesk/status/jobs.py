@@ -1,9 +1,9 @@
-"""The status page's periodic jobs: maintenance windows that open and close, and delivery sweeps."""
+"""The status page's periodic jobs: maintenance windows, delivery sweeps and the published snapshot."""
 
 from __future__ import annotations
 
 from capdesk.core.schedule import every
-from capdesk.status import actions, delivery, monitor_actions, monitoring
+from capdesk.status import actions, delivery, monitor_actions, monitoring, publish
 
 
 @every(30, name="status.advance_maintenances")
@@ -29,3 +29,10 @@ def _run_monitors() -> int:
 @every(3600, name="status.prune_monitor_results")
 def _prune_monitor_results() -> int:
     return monitor_actions.prune_results()
+
+
+@every(60, name="status.publish_snapshot")
+def _publish_snapshot() -> int:
+    # The safety net behind the per-change task (a lost task, a worker that was down) and the
+    # clock: uptime bars move at midnight without any change. Unchanged files are not rewritten.
+    return 0 if publish.publish() is None else 1

@@ -1,10 +1,11 @@
-"""Worker tasks for the status page's subscribers."""
+"""Worker tasks for the status page: subscribers' deliveries and the published snapshot."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django_tasks import task
 
-from capdesk.status import delivery
+from capdesk.status import delivery, publish
 
 
 @task()
@@ -15,3 +16,14 @@ def fan_out_event(event_id: int) -> int:
 @task()
 def deliver_webhook(delivery_id: int) -> bool:
     return delivery.deliver_webhook(delivery_id)
+
+
+@task()
+def publish_snapshot() -> int | None:
+    """Write the page's files at the current version; skipped when a publish already did (bursts)."""
+    return publish.publish(only_if_behind=True)
+
+
+def publish_on_commit() -> None:
+    """Called wherever the page version moves: publish once the change is visible to the worker."""
+    transaction.on_commit(lambda: publish_snapshot.enqueue())

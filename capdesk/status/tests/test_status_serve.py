@@ -1,0 +1,197 @@
+"""`capdesk status-serve` on a real socket: what it answers, with which headers, and who it drops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http.client
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from capdesk.status import actions, publish, server
+from capdesk.status.models import Component, Incident
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+
+class Running:
+    """status-serve's server on 127.0.0.1 and an ephemeral port, in a thread with its own event loop."""
+
+    def __init__(self, directory: Path) -> None:
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self.port = 0
+
+        async def main() -> None:
+            srv = await server.start("127.0.0.1", 0, directory)
+            self.port = srv.sockets[0].getsockname()[1]
+            ready.set()
+            async with srv:
+                await srv.serve_forever()
+
+        self.task: asyncio.Future[None] | None = None
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.task = asyncio.ensure_future(main())
+            with contextlib.suppress(asyncio.CancelledError):
+                self.loop.run_until_complete(self.task)
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        assert ready.wait(10)
+
+    def stop(self) -> None:
+        assert self.task is not None
+        self.loop.call_soon_threadsafe(self.task.cancel)
+        self.thread.join(10)
+        self.loop.close()
+
+    def connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+
+    def get(
+        self, path: str, method: str = "GET", headers: dict[str, str] | None = None
+    ) -> tuple[http.client.HTTPResponse, bytes]:
+        conn = self.connect()
+        try:
+            conn.request(method, path, headers=headers or {})
+            response = conn.getresponse()
+            return response, response.read()
+        finally:
+            conn.close()
+
+
+@pytest.fixture
+def published(api: Component) -> Path:
+    actions.open_incident(
+        name="Bundle downloads slow", body="Investigating.", components={api: "degraded_performance"}
+    )
+    publish.publish()
+    return Path(settings.CAPDESK_STATUS_PUBLISH_DIR)
+
+
+@pytest.fixture
+def serve(published: Path) -> Iterator[Running]:
+    running = Running(published)
+    yield running
+    running.stop()
+
+
+def test_it_serves_the_published_bytes_with_the_views_headers(serve: Running, client: Client) -> None:
+    response, body = serve.get("/api/v2/summary.json")
+    dynamic = client.get("/api/v2/summary.json")
+    assert response.status == 200
+    assert body == dynamic.content
+    for header in ("Content-Type", "ETag", "Cache-Control", "Access-Control-Allow-Origin"):
+        assert response.getheader(header) == dynamic[header], header
+    assert "stale-while-revalidate" in response.getheader("Cache-Control", "")
+    assert response.getheader("Content-Length") == str(len(body))
+
+    page, html = serve.get("/status/")
+    assert html == client.get("/status/").content
+    assert page.getheader("Content-Security-Policy", "").startswith("default-src 'self'")
+    assert page.getheader("X-Frame-Options") == "DENY"
+    assert page.getheader("X-Content-Type-Options") == "nosniff"
+    assert page.getheader("Content-Type") == "text/html; charset=utf-8"
+
+
+def test_it_answers_head_with_the_headers_and_no_body(serve: Running) -> None:
+    response, body = serve.get("/status.json", method="HEAD")
+    assert response.status == 200
+    assert body == b""
+    assert int(response.getheader("Content-Length", "0")) > 0
+
+
+def test_it_answers_304_when_the_etag_matches(serve: Running) -> None:
+    first, _ = serve.get("/api/v2/status.json")
+    etag = first.getheader("ETag", "")
+    again, body = serve.get("/api/v2/status.json", headers={"If-None-Match": f'W/{etag}, "other"'})
+    assert again.status == 304
+    assert body == b""
+    assert again.getheader("ETag") == etag
+    assert again.getheader("Access-Control-Allow-Origin") == "*"
+
+
+def test_it_answers_404_and_405(serve: Running) -> None:
+    missing, _ = serve.get("/api/v2/nothing.json")
+    assert missing.status == 404
+    posted, _ = serve.get("/api/v2/summary.json", method="POST")
+    assert posted.status == 405
+    assert posted.getheader("Allow") == "GET, HEAD"
+
+
+def test_it_picks_the_language_as_the_dynamic_page_does(serve: Running, client: Client) -> None:
+    _, by_header = serve.get("/status/", headers={"Accept-Language": "id-ID,id;q=0.9,en;q=0.5"})
+    assert by_header == client.get("/status/", headers={"accept-language": "id"}).content
+    assert b'<html lang="id"' in by_header
+    _, by_cookie = serve.get(
+        "/status/", headers={"Cookie": f"{settings.LANGUAGE_COOKIE_NAME}=id", "Accept-Language": "en"}
+    )
+    assert b'<html lang="id"' in by_cookie
+    chosen, by_query = serve.get("/status/?lang=id", headers={"Accept-Language": "en"})
+    assert b'<html lang="id"' in by_query
+    assert chosen.getheader("Set-Cookie", "").startswith(f"{settings.LANGUAGE_COOKIE_NAME}=id;")
+    assert chosen.getheader("Cache-Control") == "private, max-age=0"
+    _, default = serve.get("/status/", headers={"Accept-Language": "fr"})
+    assert b'<html lang="en"' in default
+
+
+def test_it_reloads_after_a_republish(serve: Running, published: Path) -> None:
+    before, body = serve.get("/api/v2/incidents/unresolved.json")
+    actions.resolve_incident(Incident.objects.get(), body="Fixed.")
+    publish.publish()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        after, new_body = serve.get("/api/v2/incidents/unresolved.json")
+        if after.getheader("ETag") != before.getheader("ETag"):
+            break
+        time.sleep(0.1)
+    assert new_body != body
+    assert b"Bundle downloads slow" not in new_body
+
+
+def test_it_keeps_the_connection_alive_for_a_second_request(serve: Running) -> None:
+    conn = serve.connect()
+    try:
+        conn.request("GET", "/status.json")
+        first = conn.getresponse()
+        first.read()
+        sock = conn.sock
+        conn.request("GET", "/api/v2/status.json")
+        second = conn.getresponse()
+        assert second.read().startswith(b'{"page"')
+        assert conn.sock is sock  # the same socket: http.client reconnects only after a close
+        assert (first.status, second.status) == (200, 200)
+    finally:
+        conn.close()
+
+
+def test_it_drops_a_slow_client_without_making_others_wait(
+    serve: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "HEAD_TIMEOUT", 0.5)
+    slow = socket.create_connection(("127.0.0.1", serve.port), timeout=5)
+    try:
+        slow.sendall(b"GET /status/ HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        started = time.monotonic()
+        response, _ = serve.get("/status.json")
+        assert response.status == 200
+        assert time.monotonic() - started < 2
+        assert slow.recv(1024) == b""  # closed by the server once its head timed out
+        assert time.monotonic() - started < 4
+    finally:
+        slow.close()
+
+
+def test_it_refuses_a_request_head_larger_than_its_limit(serve: Running) -> None:
+    _, _ = serve.get("/status.json")
+    response, _ = serve.get("/status.json", headers={"X-Padding": "a" * (server.MAX_HEAD_BYTES + 10)})
+    assert response.status == 431
