@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import mimetypes
+import quopri
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
+from email.message import EmailMessage, Message
+from email.parser import BytesParser, HeaderParser
 from email.utils import getaddresses
 
 import nh3
 
-from capdesk.intake.quoting import split_html
+from capdesk.intake.mime_bytes import multipart_children, split_head
+from capdesk.intake.quoting import fold_forwarded, render_plain_folded, split_html
 from capdesk.tickets.actions import IncomingFile
 from capdesk.tickets.rendering import sanitise
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# A message forwarded "as attachment" (RFC 2046 5.2.1; RFC 6532 3.7 for message/global).
+_FORWARD_TYPES = ("message/rfc822", "message/global")
+# Forwards inside forwards are summarised this deep; deeper ones stay in the .eml only.
+MAX_FORWARD_DEPTH = 3
 
 
 @dataclass
@@ -27,11 +35,43 @@ class ParsedMail:
     message_id: str
     in_reply_to: list[str]
     references: list[str]
-    text: str
-    html: str  # sanitised; empty when the message had no HTML part
+    text: str  # the message's own text, then a summary of each forwarded message
+    # Safe HTML to show: the sanitised HTML part, then each forwarded message's summary;
+    # empty when the message had no HTML part and forwarded nothing.
+    html: str
     files: list[IncomingFile] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     html_quoted: str = ""  # sanitised quoted history cut from the HTML (quoting.split_html)
+    forwarded: list[Forwarded] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    """A message forwarded as an attachment: kept whole as ``filename``, summarised in the body."""
+
+    filename: str  # "" for a forward inside a forward, which has no file of its own
+    content: bytes  # the forwarded message's bytes, as they arrived
+    headers: list[tuple[str, str]]  # From, Date, Subject, and the names of its attachments
+    text: str  # its own text, its own forwards summarised in it
+    html: str  # the same, as safe HTML: its quoted history and its own forwards folded
+
+    def summary(self) -> str:
+        """The plain-text summary that follows the forwarding message's own text."""
+        named = f" ({self.filename})" if self.filename else ""
+        lines = [f"---------- Forwarded message{named} ----------"]
+        lines += [f"{name}: {value}" for name, value in self.headers if value]
+        quoted = "\n".join(f"> {line}" if line else ">" for line in self.text.splitlines())
+        return "\n".join(lines) + ("\n\n" + quoted if quoted else "")
+
+
+@dataclass
+class _Content:
+    """What a walk over a message's parts collected."""
+
+    text_parts: list[str] = field(default_factory=list)
+    html_parts: list[str] = field(default_factory=list)
+    files: list[IncomingFile] = field(default_factory=list)
+    forwarded: list[Forwarded] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,31 +155,136 @@ def _filename(part: EmailMessage, content_type: str) -> str:
     return name or "attachment" + (mimetypes.guess_extension(content_type) or "")
 
 
+def _child_bytes(part: Message, raw: bytes | None) -> list[bytes | None]:
+    """Each child's exact bytes, or None for all when the cut does not match what the parser saw."""
+    children = part.get_payload()
+    assert isinstance(children, list)
+    boundary = part.get_boundary()
+    if raw is None or not boundary:
+        return [None] * len(children)
+    cut = multipart_children(raw, boundary)
+    if len(cut) != len(children) or any(
+        HeaderParser().parsestr(split_head(chunk)[0].decode("ascii", "replace") + "\n").get_content_type()
+        != child.get_content_type()
+        for chunk, child in zip(cut, children, strict=True)
+    ):
+        return [None] * len(children)
+    return list(cut)
+
+
+def _forwarded_bytes(part: Message, raw: bytes | None) -> bytes:
+    """The forwarded message exactly as it arrived inside the part; re-serialised only when it cannot be cut out."""
+    if raw is not None:
+        body = split_head(raw)[1]
+        encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+        try:
+            # RFC 2046 5.2.1 allows only 7bit, 8bit and binary here; some clients encode anyway.
+            if encoding == "base64":
+                return base64.b64decode(body)
+            if encoding == "quoted-printable":
+                return quopri.decodestring(body)
+            return body
+        except (binascii.Error, ValueError):
+            pass
+    try:
+        inner = part.get_payload(0)
+        return inner.as_bytes() if isinstance(inner, Message) else b""
+    except Exception:  # the email package cannot write back what it could not read
+        return b""
+
+
+def _collect(part: EmailMessage, raw: bytes | None, into: _Content, depth: int, top: bool = True) -> None:
+    """Walk the parts in order; a forwarded message is summarised, not merged into this message's body."""
+    ctype = part.get_content_type()
+    if not top and ctype in _FORWARD_TYPES:
+        # Only the forwarding message's own forwards become files; one inside a forward is
+        # already in that forward's file, so it is summarised without a name of its own.
+        name = f"forwarded-{len(into.forwarded) + 1}.eml" if depth == 0 else ""
+        into.forwarded.append(_forward(part, raw, name, depth + 1))
+        return
+    if part.is_multipart():
+        children = part.get_payload()
+        assert isinstance(children, list)
+        cuts = _child_bytes(part, raw) if ctype.startswith("multipart/") else [None] * len(children)
+        for child, cut in zip(children, cuts, strict=True):
+            if isinstance(child, EmailMessage):
+                _collect(child, cut, into, depth, top=False)
+        return
+    if ctype in ("text/plain", "text/html") and not _is_attachment(part):
+        (into.text_parts if ctype == "text/plain" else into.html_parts).append(_decode_part(part))
+        return
+    # Everything else is kept as a file, text/csv or text/calendar included: a part the
+    # desk cannot show inline is still something the customer sent.
+    content = part.get_payload(decode=True)
+    if isinstance(content, bytes):
+        into.files.append(IncomingFile(_filename(part, ctype), ctype, content))
+
+
+def _forward(part: EmailMessage, raw: bytes | None, filename: str, depth: int) -> Forwarded:
+    content = _forwarded_bytes(part, raw)
+    try:
+        return _summarise(content, filename, depth)
+    except Exception:  # a broken forward is still kept whole; only its summary is lost
+        unreadable = "(the forwarded message could not be read; it is attached as it arrived)"
+        return Forwarded(filename, content, [], unreadable, render_plain_folded(unreadable))
+
+
+def _summarise(content: bytes, filename: str, depth: int) -> Forwarded:
+    msg = BytesParser(policy=policy.default).parsebytes(content)
+    assert isinstance(msg, EmailMessage)
+    inner = _Content()
+    if depth <= MAX_FORWARD_DEPTH:
+        _collect(msg, content, inner, depth)
+        text, html = _body(inner)
+    else:
+        text = "(forwarded too many times over to show; it is inside the attached file)"
+        html = render_plain_folded(text)
+    names = [f.filename for f in inner.files]
+    headers = [
+        ("From", _header(msg, "From")),
+        ("Date", _header(msg, "Date")),
+        ("Subject", _header(msg, "Subject")),
+        ("Attachments", ", ".join(names)),
+    ]
+    return Forwarded(filename, content, headers, text, html)
+
+
+def _body(content: _Content) -> tuple[str, str]:
+    """(text, safe HTML) of a forwarded message: its own text, then its own forwards' summaries."""
+    own = "\n".join(content.text_parts).strip() or html_to_text(sanitise("\n".join(content.html_parts)))
+    text = "\n\n".join([own, *(f.summary() for f in content.forwarded)]).strip()
+    html = (render_plain_folded(own) if own else "") + "".join(_render(f) for f in content.forwarded)
+    return text, html
+
+
+def _render(forward: Forwarded) -> str:
+    return fold_forwarded(forward.filename, forward.headers, forward.html)
+
+
 def parse(raw: bytes) -> ParsedMail:
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
     from_name, from_address = _from_address(msg)
-    text_parts: list[str] = []
-    html_parts: list[str] = []
-    files: list[IncomingFile] = []
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
-        ctype = part.get_content_type()
-        if ctype in ("text/plain", "text/html") and not _is_attachment(part):
-            (text_parts if ctype == "text/plain" else html_parts).append(_decode_part(part))
-            continue
-        # Everything else is kept as a file, text/csv or text/calendar included: a part the
-        # desk cannot show inline is still something the customer sent.
-        content = part.get_payload(decode=True)
-        if isinstance(content, bytes):
-            files.append(IncomingFile(_filename(part, ctype), ctype, content))
+    content = _Content()
+    # Cutting parts out of the raw bytes is only needed for a forward's file: skip it otherwise.
+    forwards = any(p.get_content_type() in _FORWARD_TYPES for p in msg.walk() if p is not msg)
+    _collect(msg, raw if forwards else None, content, depth=0)
     html = html_quoted = ""
-    if html_parts:
-        visible, quoted = split_html("\n".join(html_parts))
+    if content.html_parts:
+        visible, quoted = split_html("\n".join(content.html_parts))
         html = sanitise(visible)
         html_quoted = sanitise(quoted) if quoted else ""
-    text = "\n".join(text_parts).strip() or html_to_text(f"{html}\n{html_quoted}" if html_quoted else html)
+    text = "\n".join(content.text_parts).strip() or html_to_text(
+        f"{html}\n{html_quoted}" if html_quoted else html
+    )
+    if content.forwarded:
+        # Each forwarded message is kept whole as a file and summarised after the own text,
+        # its text folded like quoted history (quoting.fold_forwarded).
+        if not html and text:
+            html = render_plain_folded(text)
+        html += "".join(_render(f) for f in content.forwarded)
+        text = "\n\n".join([text, *(f.summary() for f in content.forwarded)]).strip()
+        content.files += [IncomingFile(f.filename, "message/rfc822", f.content) for f in content.forwarded]
     return ParsedMail(
         from_address=from_address,
         from_name=from_name,
@@ -149,9 +294,10 @@ def parse(raw: bytes) -> ParsedMail:
         references=_MESSAGE_ID.findall(_header(msg, "References")),
         text=text,
         html=html,
-        files=files,
+        files=content.files,
         headers={k.lower(): _header(msg, k) for k in set(msg.keys())},
         html_quoted=html_quoted,
+        forwarded=content.forwarded,
     )
 
 

@@ -101,3 +101,18 @@ def render_plain_folded(text: str) -> str:
     """Plain-text mail as HTML, its trailing quoted history folded."""
     visible, quoted = split_text(text)
     return fold(render_plain(visible), render_plain(quoted) if quoted else "")
+
+
+def fold_forwarded(filename: str, headers: list[tuple[str, str]], body_html: str) -> str:
+    """A message forwarded as an attachment: who, when and what in sight, its text folded like quoted history.
+
+    ``body_html`` must already be safe (render_plain, or this function's own output for a
+    forward inside the forward); the header values are escaped here.
+    """
+    lines = "".join(f"<br>{html.escape(name)}: {html.escape(value)}" for name, value in headers if value)
+    return (
+        f'<div class="forwarded"><p><strong>{html.escape("Forwarded message")}</strong>'
+        f"{f' ({html.escape(filename)})' if filename else ''}{lines}</p>"
+        f'<details class="quoted"><summary>{html.escape("Show forwarded text")}</summary>{body_html}</details>'
+        "</div>"
+    )
