@@ -139,7 +139,10 @@ def incident_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         initial.setdefault("affected", [c.pk for c in incident.components.all()])
         form = IncidentChangeForm(instance=incident, initial=initial)
     proposal = incident.resolution_proposals.filter(state=ResolutionProposal.State.PENDING).first()
+    latest = incident.resolution_proposals.first()
     context = {
+        # An emailed proposal that a later failure withdrew: say so where its link leads.
+        "withdrawn": latest if latest and latest.state == ResolutionProposal.State.WITHDRAWN else None,
         "incident": incident,
         "form": form,
         "updates": incident.updates.select_related("created_by"),

@@ -179,6 +179,7 @@ class MaintenanceAddForm(_Window):
 
 
 class MaintenanceChangeForm(_Window):
+    template = _template_field(list(MaintenanceStatus.values))
     update_status = forms.ChoiceField(
         choices=[("", _("(no update)")), *MaintenanceStatus.choices], required=False, label=_("New status")
     )
@@ -187,6 +188,15 @@ class MaintenanceChangeForm(_Window):
     class Meta:
         model = Incident
         fields = ["name", "scheduled_for", "scheduled_until"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        template = data.get("template")
+        if template is not None:
+            filled = incident_templates.render(template, incident=self.instance)
+            data["update_body"] = data.get("update_body") or filled.body
+            data["update_status"] = data.get("update_status") or filled.status
+        return data
 
 
 def _chosen(data: dict[str, Any]) -> dict[Component, str]:

@@ -140,3 +140,42 @@ def test_maintenance_is_not_run_from_the_incident_pages(cast, client):
     client.force_login(cast.admin)
     assert client.get(f"/console/incidents/{maintenance.public_id}/").status_code == 404
     assert client.post(f"/console/incidents/{maintenance.public_id}/resolve/", {}).status_code == 404
+
+
+def test_the_incident_pages_speak_indonesian(cast, client, templates):
+    client.force_login(cast.admin)
+    page = client.get("/console/incidents/new/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Buka insiden" in page and "Mulai dari templat" in page
+
+
+def test_an_admin_finishes_maintenance_from_a_template_in_the_django_admin(cast, client, api_component):
+    IncidentTemplate.objects.create(
+        slug="maintenance-finished",
+        name="Maintenance finished",
+        status="completed",
+        body="{component} is done.",
+    )
+    window = datetime(2026, 3, 20, 2, 0, tzinfo=UTC)
+    maintenance = status_actions.schedule_maintenance(
+        name="Database upgrade",
+        scheduled_for=window,
+        scheduled_until=window.replace(hour=3),
+        components=[api_component],
+        notify=False,
+    )
+    client.force_login(cast.admin)
+    response = client.post(
+        f"/admin/status/maintenance/{maintenance.pk}/change/",
+        {
+            "name": "Database upgrade",
+            "scheduled_for_0": "2026-03-20",
+            "scheduled_for_1": "02:00:00",
+            "scheduled_until_0": "2026-03-20",
+            "scheduled_until_1": "03:00:00",
+            "template": IncidentTemplate.objects.get().pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    maintenance.refresh_from_db()
+    assert maintenance.status == "completed"
+    assert maintenance.updates.first().body == "Live update API is done."

@@ -103,6 +103,8 @@ def test_a_failure_after_the_proposal_withdraws_it_and_its_resolve_button(cast, 
     assert proposal.state == "withdrawn" and "failed again" in proposal.reason
     client.force_login(cast.admin)
     assert f"proposal-{proposal.pk}" not in client.get("/console/incidents/").content.decode()
+    detail = client.get(f"/console/incidents/{incident.public_id}/").content.decode()
+    assert 'id="withdrawn-proposal"' in detail and "API check failed again" in detail
     response = client.post(
         f"/console/incidents/{incident.public_id}/resolve/", {"proposal": proposal.pk, "body": "Fixed."}
     )
