@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import NinjaAPI
 
-from capdesk.api import directory, errors, schemas, status, tickets
+from capdesk.api import customer, directory, errors, schemas, status, tickets
 from capdesk.api.auth import TokenAuth, caller
 
 api = NinjaAPI(
@@ -15,7 +15,10 @@ api = NinjaAPI(
     version="1",
     description=(
         "Capgo's support desk. Authenticate with `Authorization: Bearer <token>`; tokens have a scope "
-        "(agent, platform, status_admin, read_only) and see what their owner sees. Every error is "
+        "(agent, platform, status_admin, read_only, customer) and see what their owner sees. "
+        "Customers read and answer their own requests under /api/customer/: with their own customer "
+        "token, or through Capgo's dashboard (its platform token plus the customer's signed identity "
+        "token in X-Capgo-Identity). Every error is "
         '`{"error": {"code", "message", "details"}}`. Lists are paged by an opaque `next_cursor`. '
         "Creates accept an `Idempotency-Key` header. Over the token's rate limit: 429 with Retry-After."
     ),
@@ -28,6 +31,7 @@ errors.install(api)
 api.add_router("/", tickets.router)
 api.add_router("/directory", directory.router)
 api.add_router("/status", status.router)
+api.add_router("/customer", customer.router)
 
 
 @api.get("/me", response={200: schemas.Me, **tickets.ERRORS}, tags=["tokens"], summary="The calling token")

@@ -78,7 +78,7 @@ def visible_tickets(token: ApiToken, account_id: uuid.UUID | None = None) -> Que
     if token.scope == Scope.PLATFORM:
         # The platform reads as the account it names, exactly what that customer sees.
         return customer_tickets(person_for_account(account_id))
-    if token.scope == Scope.READ_ONLY and token.person is not None:
+    if token.scope in (Scope.READ_ONLY, Scope.CUSTOMER) and token.person is not None:
         return customer_tickets(token.person)
     if is_staff_token(token):
         return agent_tickets(owner_user(token))

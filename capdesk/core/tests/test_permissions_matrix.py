@@ -408,6 +408,27 @@ API_ROWS = [
         "/api/tickets/{ticket}/decisions",
         api(customers=403, platform=403),
     ),
+    # A customer's own requests: customer tokens (these read_only ones read, never reply); the
+    # platform only with a signed identity (X-Capgo-Identity, test_customer_api.py); staff have /api/tickets
+    R(
+        "GET /api/customer/tickets",
+        "GET",
+        "/api/customer/tickets",
+        api(agent=403, platform=401),
+    ),
+    R(
+        "GET /api/customer/tickets/{reference}/messages",
+        "GET",
+        "/api/customer/tickets/{ticket}/messages",
+        api(customers=404, developer=200, agent=403, platform=401),
+    ),
+    R(
+        "POST /api/customer/tickets/{reference}/replies",
+        "POST",
+        "/api/customer/tickets/{ticket}/replies",
+        api(customers=403, agent=403, platform=401),
+        {"body": "Hello"},
+    ),
     # Directory: read (customers their own rows), written by the platform only
     R("GET /api/directory/organizations", "GET", "/api/directory/organizations", api()),
     R(
