@@ -54,6 +54,11 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8, help="Web server threads.")
         parser.add_argument("--workers", type=int, default=1, help="Task worker processes.")
         parser.add_argument("--no-smtp", action="store_true", help="Do not start the SMTP receiver.")
+        parser.add_argument(
+            "--no-status-serve",
+            action="store_true",
+            help="Do not start the status page server (status-serve).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._check_migrations()
@@ -79,6 +84,9 @@ class Command(BaseCommand):
             )
             for i in range(options["workers"])
         ]
+        if not options["no_status_serve"]:
+            self._publish_status()
+            children.append(Child("status", _capdesk("status-serve")))
         if not options["no_smtp"] and "smtpd" in get_commands() and settings.CAPDESK_SMTP_PORT:
             children.append(Child("smtpd", _capdesk("smtpd")))
         stopping = False
@@ -106,6 +114,16 @@ class Command(BaseCommand):
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError("The database has unapplied migrations: run `capdesk migrate` first.")
+        connection.close()  # children open their own connections
+
+    def _publish_status(self) -> None:
+        """The status page's files before status-serve starts; the worker keeps them current."""
+        from capdesk.status import publish
+
+        try:
+            publish.publish()
+        except Exception:  # the desk still starts; the scheduler retries within a minute
+            logger.exception("capdesk: publishing the status page failed")
         connection.close()  # children open their own connections
 
     def _restart_or_fail(self, child: Child) -> None:
@@ -142,6 +160,8 @@ class Command(BaseCommand):
             f"  console  {base}/console/",
             f"  database {settings.DATABASES['default']['NAME']}",
         ]
+        if any(c.name == "status" for c in children):
+            lines.append(f"  status   http://{settings.CAPDESK_STATUS_BIND}/status/ (status-serve)")
         if any(c.name == "smtpd" for c in children):
             lines.append(
                 f"  smtp     {settings.CAPDESK_SMTP_HOST}:{settings.CAPDESK_SMTP_PORT} "
