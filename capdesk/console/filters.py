@@ -102,3 +102,17 @@ def apply(tickets: QuerySet[Ticket], filters: Filters, agent: User) -> QuerySet[
 def by_deadline(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """The earliest SLA deadline first; tickets without one after, oldest first."""
     return tickets.order_by(F("next_deadline").asc(nulls_last=True), "created_at")
+
+
+def first_by_deadline(tickets: QuerySet[Ticket], size: int) -> list[Ticket]:
+    """``by_deadline(tickets)[:size]``, read in two index-ordered parts.
+
+    SQLite cannot walk an index for ``NULLS LAST`` and sorts every matching row instead
+    (700,000 open tickets at a million); with the tickets that have a deadline first and
+    those without only when the page is not full, both parts stop after ``size`` rows of
+    the (…, next_deadline, created_at) indexes.
+    """
+    due = list(tickets.filter(next_deadline__isnull=False).order_by("next_deadline", "created_at")[:size])
+    if len(due) < size:
+        due += tickets.filter(next_deadline__isnull=True).order_by("created_at")[: size - len(due)]
+    return due

@@ -18,7 +18,12 @@ from django.utils.safestring import SafeString, mark_safe
 # Control characters mark hits inside the engine's output; the text is HTML-escaped
 # afterwards and only these markers become <mark>, so a message can't inject markup.
 START, STOP = "\x02", "\x03"
-HIT_LIMIT = 500
+# Hits shown at most; and how many of the newest hits per table are ranked to choose them.
+# Ranking every hit of a common word means scoring millions of rows at a million tickets;
+# the newest 2,000 are what an agent searching a live desk is after, and a rarer word's
+# hits (fewer than that) are all ranked, as before.
+HIT_LIMIT = 200
+CANDIDATES = 2000
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -63,23 +68,42 @@ def _sqlite(terms: list[str]) -> list[tuple[int, str, float]]:
     quoted = [f'"{t}"' for t in terms]
     quoted[-1] = f"{quoted[-1]}*"
     match = " ".join(quoted)
+    return [
+        *_sqlite_table("console_ticket_fts", "rowid", "highlight({fts}, 0, char(2), char(3))", 2.0, match),
+        *_sqlite_table(
+            "console_message_fts",
+            "(SELECT ticket_id FROM tickets_message WHERE id = {fts}.rowid)",
+            "snippet({fts}, 0, char(2), char(3), '…', 16)",
+            1.0,
+            match,
+        ),
+    ]
+
+
+def _sqlite_table(
+    fts: str, ticket: str, fragment: str, weight: float, match: str
+) -> list[tuple[int, str, float]]:
+    """The best ``HIT_LIMIT`` of the newest ``CANDIDATES`` hits in one FTS5 table, with their fragments."""
     with connection.cursor() as cursor:
-        # bm25() is lower for better hits; negate it so higher is better, as in PostgreSQL.
+        # Ranked among the newest hits only: ORDER BY rowid DESC stops FTS5 after CANDIDATES
+        # rows, where ORDER BY bm25 scores every hit (a common word: millions of them).
+        # bm25() is lower for better hits; negated so higher is better, as in PostgreSQL.
+        # Identifiers and expressions come from this module, never from input.
         cursor.execute(
-            "SELECT rowid, highlight(console_ticket_fts, 0, char(2), char(3)), -bm25(console_ticket_fts) * 2 "
-            "FROM console_ticket_fts WHERE console_ticket_fts MATCH %s ORDER BY bm25(console_ticket_fts) LIMIT %s",
-            [match, HIT_LIMIT],
+            f"SELECT id, r FROM (SELECT rowid AS id, -bm25({fts}) AS r FROM {fts} WHERE {fts} MATCH %s "  # noqa: S608
+            "ORDER BY rowid DESC LIMIT %s) ORDER BY r DESC LIMIT %s",
+            [match, CANDIDATES, HIT_LIMIT],
         )
-        subjects = cursor.fetchall()
+        ranked = dict(cursor.fetchall())
+        if not ranked:
+            return []
+        # Fragments for the kept rows only: highlight() and snippet() re-read and re-tokenise each text.
         cursor.execute(
-            "SELECT m.ticket_id, snippet(console_message_fts, 0, char(2), char(3), '…', 16), "
-            "-bm25(console_message_fts) FROM console_message_fts "
-            "JOIN tickets_message m ON m.id = console_message_fts.rowid "
-            "WHERE console_message_fts MATCH %s ORDER BY bm25(console_message_fts) LIMIT %s",
-            [match, HIT_LIMIT],
+            f"SELECT rowid, {ticket.format(fts=fts)}, {fragment.format(fts=fts)} FROM {fts} WHERE {fts} MATCH %s "  # noqa: S608
+            f"AND rowid IN ({', '.join(['%s'] * len(ranked))})",
+            [match, *ranked],
         )
-        messages = cursor.fetchall()
-    return [*subjects, *messages]
+        return [(ticket_id, text, ranked[rowid] * weight) for rowid, ticket_id, text in cursor.fetchall()]
 
 
 def _postgres(terms: list[str]) -> list[tuple[int, str, float]]:
@@ -90,23 +114,30 @@ def _postgres(terms: list[str]) -> list[tuple[int, str, float]]:
     options = (
         f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…"
     )
+    rows: list[tuple[int, str, float]] = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT t.id, ts_headline('simple', t.subject, q, %s), "
-            "ts_rank(to_tsvector('simple', t.subject), q) * 2 "
-            "FROM tickets_ticket t, to_tsquery('simple', %s) q "
-            "WHERE to_tsvector('simple', t.subject) @@ q ORDER BY 3 DESC LIMIT %s",
-            [options, tsquery, HIT_LIMIT],
-        )
-        subjects = cursor.fetchall()
-        # Rank first, then cut short: ts_headline is costly, so it runs on the kept rows only.
-        cursor.execute(
-            "SELECT h.ticket_id, ts_headline('simple', h.body_text, h.q, %s), h.rank FROM ("
-            "  SELECT m.ticket_id, m.body_text, q, ts_rank(to_tsvector('simple', m.body_text), q) AS rank"
-            "  FROM tickets_message m, to_tsquery('simple', %s) q"
-            "  WHERE to_tsvector('simple', m.body_text) @@ q ORDER BY rank DESC LIMIT %s"
-            ") h",
-            [options, tsquery, HIT_LIMIT],
-        )
-        messages = cursor.fetchall()
-    return [*subjects, *messages]
+        for sql in (_PG_SUBJECTS, _PG_MESSAGES):
+            cursor.execute(sql, [options, tsquery, CANDIDATES, HIT_LIMIT])
+            rows += cursor.fetchall()
+    return rows
+
+
+# Ranked among the newest CANDIDATES hits (by id, from the GIN index or, for a very common
+# word, from the primary key backwards), then cut to HIT_LIMIT before ts_headline, which
+# is costly. The to_tsvector expressions repeat the GIN indexes' (search_index) verbatim.
+_PG_SUBJECTS = (
+    "SELECT h.id, ts_headline('simple', h.subject, h.q, %s), h.rank * 2 FROM ("
+    "  SELECT c.id, c.subject, c.q, ts_rank(to_tsvector('simple', c.subject), c.q) AS rank FROM ("
+    "    SELECT t.id, t.subject, q FROM tickets_ticket t, to_tsquery('simple', %s) q"
+    "    WHERE to_tsvector('simple', t.subject) @@ q ORDER BY t.id DESC LIMIT %s"
+    "  ) c ORDER BY rank DESC LIMIT %s"
+    ") h"
+)
+_PG_MESSAGES = (
+    "SELECT h.ticket_id, ts_headline('simple', h.body_text, h.q, %s), h.rank FROM ("
+    "  SELECT c.ticket_id, c.body_text, c.q, ts_rank(to_tsvector('simple', c.body_text), c.q) AS rank FROM ("
+    "    SELECT m.ticket_id, m.body_text, q FROM tickets_message m, to_tsquery('simple', %s) q"
+    "    WHERE to_tsvector('simple', m.body_text) @@ q ORDER BY m.id DESC LIMIT %s"
+    "  ) c ORDER BY rank DESC LIMIT %s"
+    ") h"
+)
