@@ -193,6 +193,9 @@ CAPDESK_SMTP_PORT = env_int("CAPDESK_SMTP_PORT", 2525, minimum=0, maximum=65535)
 # (the embedded desk listens on loopback only); one set without the other stops start-up.
 CAPDESK_SMTP_TLS_CERT = env_str("CAPDESK_SMTP_TLS_CERT", "")
 CAPDESK_SMTP_TLS_KEY = env_str("CAPDESK_SMTP_TLS_KEY", "")
+# Seconds an SMTP client may take between commands, sending the DATA included, before the
+# receiver hangs up and stores nothing. RFC 5321 4.5.3.2.7 asks for at least 5 minutes.
+CAPDESK_SMTP_TIMEOUT = env_int("CAPDESK_SMTP_TIMEOUT", 300, minimum=1)
 CAPDESK_MAX_MESSAGE_BYTES = env_int("CAPDESK_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
 CAPDESK_MAX_ATTACHMENT_BYTES = env_int("CAPDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1024)
 CAPDESK_MAX_ATTACHMENTS = env_int("CAPDESK_MAX_ATTACHMENTS", 20, minimum=0)

@@ -175,6 +175,9 @@ class SmtpReceiver:
             server_hostname=socket.getfqdn(),
             ident="Capdesk",
             data_size_limit=settings.CAPDESK_MAX_MESSAGE_BYTES,
+            # aiosmtpd counts from the last command, so a client stalled inside DATA is cut
+            # off too, and the half-sent message is never handed to handle_DATA.
+            timeout=settings.CAPDESK_SMTP_TIMEOUT,
             tls_context=tls_context(),
         )
 
