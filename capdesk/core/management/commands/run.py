@@ -80,7 +80,7 @@ class Command(BaseCommand):
         children += [
             Child(
                 f"worker-{i}",
-                _capdesk("db_worker", "--interval", "0.5", "--worker-id", f"embedded-{os.getpid()}-{i}"),
+                _capdesk("worker", "--interval", "0.5", "--worker-id", f"embedded-{os.getpid()}-{i}"),
             )
             for i in range(options["workers"])
         ]
