@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "capdesk.core.middleware.SecurityHeadersMiddleware",
+    # A locked or unreachable database: 503 with Retry-After and the form's text, not a 500.
+    "capdesk.core.busy.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "capdesk.urls"
