@@ -18,11 +18,9 @@ from django.views.decorators.http import require_POST
 
 from capdesk.api import ratelimit
 from capdesk.console import actions as console_actions
-from capdesk.console import macros
+from capdesk.console import macros, partials
 from capdesk.console.forms import AgentReplyForm, OverrideForm, SeverityForm, StatusForm
 from capdesk.core import audit
-from capdesk.directory.models import RoleBinding
-from capdesk.directory.queries import is_developer_or_higher
 from capdesk.intake import actions as intake_actions
 from capdesk.intake.models import InboundRequest
 from capdesk.policy.loader import get_policy
@@ -107,15 +105,7 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     # ?macro=... fills the reply box on the server, so macros work without the script too.
     macro_key = request.GET.get("macro", "")
     chosen_macro = macros.render_macro(macro_key, ticket, agent) if macro_key else None
-    role = None
-    developer = None
-    if ticket.requester_id and ticket.organization_id:
-        bindings = RoleBinding.objects.filter(
-            person_id=ticket.requester_id, organization_id=ticket.organization_id
-        )
-        role = ", ".join(sorted(b.role for b in bindings)) or None
-        if ticket.project and ticket.requester:
-            developer = is_developer_or_higher(ticket.requester, ticket.project)
+    role, developer = partials.requester_role(ticket)
     others = (
         agent_tickets(request.user).filter(requester_id=ticket.requester_id).exclude(pk=ticket.pk)[:10]
         if ticket.requester_id
@@ -151,6 +141,8 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, reference)
     form = AgentReplyForm(request.POST, request.FILES)
     if not form.is_valid():
+        if partials.is_htmx(request):
+            return partials.reply_error(_("The reply is empty or too long."))
         messages.error(request, _("The reply is empty or too long."))
         return redirect("console:ticket", reference=ticket.reference)
     upload = form.cleaned_data.get("attachment")
@@ -160,7 +152,7 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
             actions.IncomingFile(upload.name or "attachment", upload.content_type or "", upload.read())
         )
     try:
-        actions.reply_as_agent(
+        message = actions.reply_as_agent(
             ticket,
             agent=_agent(request),
             body=form.cleaned_data["body"],
@@ -169,8 +161,12 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
             files=files,
         )
     except actions.AttachmentRejected as exc:
+        if partials.is_htmx(request):
+            return partials.reply_error(str(exc))
         messages.error(request, str(exc))
         return redirect("console:ticket", reference=ticket.reference)
+    if partials.is_htmx(request):
+        return partials.reply_posted(request, ticket, message)
     messages.success(request, _("Note added.") if form.cleaned_data["internal"] else _("Reply sent."))
     return redirect("console:ticket", reference=ticket.reference)
 
@@ -217,6 +213,8 @@ def ticket_status(request: HttpRequest, reference: str) -> HttpResponse:
         actions.change_status(
             ticket, form.cleaned_data["status"], agent=_agent(request), reason=form.cleaned_data["reason"]
         )
+    if partials.is_htmx(request):
+        return partials.facts(request, ticket)
     return redirect("console:ticket", reference=ticket.reference)
 
 
@@ -229,8 +227,12 @@ def ticket_severity(request: HttpRequest, reference: str) -> HttpResponse:
         actions.change_severity(
             ticket, form.cleaned_data["severity"], agent=_agent(request), reason=form.cleaned_data["reason"]
         )
+    elif partials.is_htmx(request):
+        return partials.facts(request, ticket, error=_("Changing the severity needs a reason."))
     else:
         messages.error(request, _("Changing the severity needs a reason."))
+    if partials.is_htmx(request):
+        return partials.facts(request, ticket)
     return redirect("console:ticket", reference=ticket.reference)
 
 
@@ -239,6 +241,8 @@ def ticket_severity(request: HttpRequest, reference: str) -> HttpResponse:
 def ticket_take(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, reference)
     actions.assign(ticket, _agent(request), agent=_agent(request))
+    if partials.is_htmx(request):
+        return partials.facts(request, ticket)
     return redirect("console:ticket", reference=ticket.reference)
 
 

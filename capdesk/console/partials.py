@@ -1,0 +1,82 @@
+"""The fragments htmx asks for: the same views answer with a part of the page instead of a redirect.
+
+A request with ``HX-Request`` gets a fragment; any other (no JavaScript, or htmx
+restoring history, which needs the whole page) gets the page as before. The fragments'
+templates are in ``templates/console/partials/``.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
+
+from capdesk.directory.models import RoleBinding
+from capdesk.directory.queries import is_developer_or_higher
+from capdesk.tickets.models import Message, Ticket
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def vary_on_htmx(response: HttpResponse) -> HttpResponse:
+    """The same URL answers a page or a fragment: caches must keep them apart."""
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def requester_role(ticket: Ticket) -> tuple[str | None, bool | None]:
+    """The requester's roles in the ticket's organization, and whether they are Developer or higher (E4)."""
+    if not (ticket.requester_id and ticket.organization_id):
+        return None, None
+    bindings = RoleBinding.objects.filter(
+        person_id=ticket.requester_id, organization_id=ticket.organization_id
+    )
+    role = ", ".join(sorted(b.role for b in bindings)) or None
+    developer = None
+    if ticket.project and ticket.requester:
+        developer = is_developer_or_higher(ticket.requester, ticket.project)
+    return role, developer
+
+
+def _facts_context(ticket: Ticket) -> dict[str, object]:
+    role, developer = requester_role(ticket)
+    return {"ticket": ticket, "role": role, "developer": developer}
+
+
+def facts(request: HttpRequest, ticket: Ticket, *, error: str = "") -> HttpResponse:
+    """The side panel's facts and SLA clocks, after an assignment or a status or severity change."""
+    ticket = _fresh(ticket)
+    context = {**_facts_context(ticket), "facts_error": error}
+    return render(request, "console/partials/ticket_facts.html", context)
+
+
+def reply_posted(request: HttpRequest, ticket: Ticket, message: Message) -> HttpResponse:
+    """The new message, appended to the conversation, and the side panel (the status moved)."""
+    message = (
+        Message.objects.select_related("author_person", "author_user")
+        .prefetch_related("attachments")
+        .get(pk=message.pk)
+    )
+    context = {**_facts_context(_fresh(ticket)), "m": message, "oob": True}
+    return render(request, "console/partials/reply_posted.html", context)
+
+
+def reply_error(text: str) -> HttpResponse:
+    """Shown above the reply box; the conversation is left as it is."""
+    response = HttpResponse(format_html('<p class="notice">{}</p>', text))
+    response["HX-Retarget"] = "#reply-errors"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _fresh(ticket: Ticket) -> Ticket:
+    """The ticket with what the facts show in one query (the action changed the row under us)."""
+    return Ticket.objects.select_related("organization", "project", "requester", "assignee", "queue").get(
+        pk=ticket.pk
+    )
