@@ -112,3 +112,13 @@ def test_it_will_not_split_a_message_of_another_ticket(cast, agent_client: Clien
     agent_client.post(f"/console/tickets/{ticket.reference}/split/", {"message": foreign.pk})
 
     assert not Ticket.objects.filter(split_from__isnull=False).exists()
+
+
+def test_the_confirmation_speaks_indonesian_to_an_agent_who_reads_it(cast, agent_client: Client) -> None:
+    kept, dup = _open(cast, "Rollback loop"), _open(cast, "Rolls back again")
+
+    page = agent_client.post(
+        f"/console/tickets/{dup.reference}/merge/", {"into": kept.reference}, HTTP_ACCEPT_LANGUAGE="id"
+    )
+
+    assert f"Gabungkan {dup.reference} ke {kept.reference}?" in page.content.decode()
