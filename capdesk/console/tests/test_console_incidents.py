@@ -98,7 +98,7 @@ def test_an_admin_posts_an_update_from_a_template_then_resolves(cast, client, te
     assert resolved.status_code == 302
     incident.refresh_from_db()
     assert incident.status == "resolved"
-    assert incident.updates.first().body == "Live update API works normally again."
+    assert incident.updates.all()[0].body == "Live update API works normally again."
 
 
 def test_an_incident_needs_a_name_and_a_message_without_a_template(cast, client, api_component):
@@ -178,4 +178,4 @@ def test_an_admin_finishes_maintenance_from_a_template_in_the_django_admin(cast,
     assert response.status_code == 302, response.content.decode()[:2000]
     maintenance.refresh_from_db()
     assert maintenance.status == "completed"
-    assert maintenance.updates.first().body == "Live update API is done."
+    assert maintenance.updates.all()[0].body == "Live update API is done."

@@ -127,7 +127,7 @@ def test_an_admin_resolves_from_the_console_notice_with_one_click(cast, client, 
     assert response.status_code == 302
     incident.refresh_from_db()
     proposal.refresh_from_db()
-    assert incident.status == "resolved" and incident.updates.first().created_by == cast.admin
+    assert incident.status == "resolved" and incident.updates.all()[0].created_by == cast.admin
     assert proposal.state == "accepted" and proposal.resolved_by == cast.admin
     _run(monitor, UP, frozen)
     monitor.refresh_from_db()
