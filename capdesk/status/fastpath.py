@@ -41,6 +41,7 @@ class Freshness:
         self._checked = -1e9
         self._database: tuple[int, str] | None = None
         self._behind_since: float | None = None
+        self._behind_copy: tuple[int, str] | None = None  # the published version the clock above is for
 
     def _poll(self) -> None:
         try:
@@ -63,8 +64,10 @@ class Freshness:
         if published == self._database:
             self._behind_since = None
             return True
-        if self._behind_since is None:
-            self._behind_since = now
+        # Under one update a second the folder is always about a version behind; what matters
+        # is how long this copy has been outdated, so a newer publish restarts the clock.
+        if self._behind_since is None or self._behind_copy != published:
+            self._behind_since, self._behind_copy = now, published
         return now - self._behind_since < STALE_GRACE_SECONDS
 
 

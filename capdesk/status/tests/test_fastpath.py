@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -98,3 +99,19 @@ def test_it_falls_back_to_django_when_the_snapshot_stays_behind(
     publish.publish()
     call(app, "GET", "/api/v2/incidents/unresolved.json")
     assert inner.calls == 1  # published again: back on the snapshot
+
+
+def test_it_keeps_serving_the_snapshot_while_each_update_is_published_behind_the_next(
+    desk: tuple[Any, Counted], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, inner = desk
+    monkeypatch.setattr(fastpath, "VERSION_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(server, "RELOAD_SECONDS", 0.0)
+    monkeypatch.setattr(fastpath, "STALE_GRACE_SECONDS", 0.5)
+    deadline = time.monotonic() + 1.5  # three times the grace, never once at the database's version
+    while time.monotonic() < deadline:
+        publish.publish()
+        actions.touch_page()  # the next update lands before anyone reads this publish
+        call(app, "GET", "/api/v2/summary.json")
+        time.sleep(0.1)
+    assert inner.calls == 0
