@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -74,48 +74,110 @@ def receive(
     return Receipt(request, duplicate=False)
 
 
-def process(request_id: int) -> bool:
-    """Do the work for one stored request, once. Returns whether this call processed it.
+def process(request_id: int, *, with_pending: int = 0) -> bool:
+    """Do the work for one stored request, once. Returns whether this call processed it."""
+    return request_id in process_batch(request_id, with_pending=with_pending)
 
-    The row is locked for the duration, so two workers never process it twice; a
-    request that cannot be handled is quarantined with its reason, never dropped.
+
+def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
+    """Do the work for one stored request, once, and for up to ``with_pending`` others.
+
+    Returns the ids of the requests this call processed (ran, whatever the outcome), in
+    the order it did: empty when ``request_id`` was no longer pending.
+
+    Two phases, so SQLite's single write lock (which ``receive`` needs too) is held only
+    for the writes: the channel's read-only ``prepare`` (parse, authenticate, classify,
+    decide) runs first, without a transaction; then, in one write transaction, the row
+    is locked, checked to be still pending, and the channel's write step runs. Two
+    workers never process a request twice; one that cannot be handled is quarantined
+    with its reason, never dropped.
+
+    ``with_pending`` takes up to that many other pending requests (oldest first) along
+    into the same two phases: one classifier call and one commit for all of them. Each
+    runs in its own savepoint, so one that fails leaves the others' work intact.
     """
+    pending = InboundRequest.State.PENDING
+    batch = list(InboundRequest.objects.filter(pk=request_id, state=pending))
+    if not batch:
+        return []
+    if with_pending:
+        batch += (
+            InboundRequest.objects.filter(state=pending)
+            .exclude(pk=request_id)
+            .order_by("received_at", "pk")[:with_pending]
+        )
+    batch.sort(key=_arrival)
+    steps = dict(zip([r.pk for r in batch], channels.prepare(batch), strict=True))
+    raw = {r.pk: r.raw for r in batch}
     with transaction.atomic():
-        request = InboundRequest.objects.select_for_update().filter(pk=request_id).first()
-        if request is None or request.state != InboundRequest.State.PENDING:
-            return False
-        request.attempts += 1
-        request.last_attempt_at = timezone.now()
-        request.reason = ""  # a previous attempt's error; the handler may leave a note of its own
-        try:
-            handler = channels.handler_for(request.channel)
-            with transaction.atomic():  # a savepoint: a failed handler leaves no half-made ticket
-                ticket = handler(request)
-        except channels.Unprocessable as exc:
-            _quarantine(request, str(exc))
-            return True
-        except Exception as exc:
-            logger.exception("intake.handler_failed", extra={"request_id": request.pk})
-            if request.attempts >= MAX_ATTEMPTS:
-                _quarantine(
-                    request, f"failed {request.attempts} times; last error {type(exc).__name__}: {exc}"
-                )
-            else:
-                request.reason = f"{type(exc).__name__}: {exc}"[:2000]
-                request.save()
-            return True
-        request.state = InboundRequest.State.PROCESSED
-        request.processed_at = timezone.now()
-        request.ticket = ticket
-        request.save()
-        return True
+        # Our own request first, waiting for a worker that holds it; then the others only if
+        # free (SKIP LOCKED on PostgreSQL), so two batching workers never wait on each other.
+        # The stored bytes never change, so they are not read again under the lock.
+        rows = InboundRequest.objects.defer("raw")
+        own = rows.select_for_update().filter(pk=request_id, state=pending).first()
+        if own is None:
+            return []
+        locked = [own]
+        others = [pk for pk in steps if pk != request_id]
+        if others:
+            locked += rows.select_for_update(skip_locked=True).filter(pk__in=others, state=pending)
+        done = sorted(locked, key=_arrival)
+        for request in done:
+            request.raw = raw[request.pk]
+            _run(request, steps[request.pk])
+    return [request.pk for request in done]
+
+
+def _arrival(request: InboundRequest) -> tuple[datetime, int]:
+    # Arrival order, so a reply is written after the request it answers when both are here.
+    return (request.received_at, request.pk)
+
+
+def _run(request: InboundRequest, step: channels.Prepared) -> None:
+    """The write phase for one locked, pending request."""
+    request.attempts += 1
+    request.last_attempt_at = timezone.now()
+    request.reason = ""  # a previous attempt's error; the handler may leave a note of its own
+    try:
+        if isinstance(step, Exception):
+            raise step
+        with transaction.atomic():  # a savepoint: a failed handler leaves no half-made ticket
+            ticket = step(request)
+    except channels.Unprocessable as exc:
+        _quarantine(request, str(exc))
+        return
+    except Exception as exc:
+        logger.exception("intake.handler_failed", extra={"request_id": request.pk})
+        if request.attempts >= MAX_ATTEMPTS:
+            _quarantine(request, f"failed {request.attempts} times; last error {type(exc).__name__}: {exc}")
+        else:
+            request.reason = f"{type(exc).__name__}: {exc}"[:2000]
+            request.save(update_fields=["attempts", "last_attempt_at", "reason"])
+        return
+    request.state = InboundRequest.State.PROCESSED
+    request.processed_at = timezone.now()
+    request.ticket = ticket
+    request.save(update_fields=_PROCESSED_FIELDS)
+
+
+# What processing may change on the row: saving only these never rewrites the stored bytes.
+_PROCESSED_FIELDS = [
+    "attempts",
+    "last_attempt_at",
+    "reason",
+    "state",
+    "processed_at",
+    "ticket",
+    "sender_verdict",
+    "sender_auth_reason",
+]
 
 
 def _quarantine(request: InboundRequest, reason: str) -> None:
     request.state = InboundRequest.State.QUARANTINED
     request.reason = reason[:2000]
     request.processed_at = timezone.now()
-    request.save()
+    request.save(update_fields=_PROCESSED_FIELDS)
     logger.warning("intake.quarantined", extra={"request_id": request.pk, "channel": request.channel})
 
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
 
+from capdesk.directory.models import Person, Project
 from capdesk.directory.queries import person_by_email
-from capdesk.intake.authentication import authenticate, identity_for
+from capdesk.intake.authentication import Authentication, authenticate, identity_for
 from capdesk.intake.bounces import record_bounces
-from capdesk.intake.channels import Unprocessable, register
+from capdesk.intake.channels import Prepared, Unprocessable, register_prepared
 from capdesk.intake.confirmation import create_confirmation
-from capdesk.intake.deciding import decide_request, project_named_in
+from capdesk.intake.deciding import Decided, Question, decide_requests, project_named_in
 from capdesk.intake.mail_parsing import ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
-from capdesk.policy.types import Outcome
+from capdesk.policy.types import Identity, Outcome
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.merging import may_reply
@@ -69,29 +73,38 @@ def cited_ids(mail: ParsedMail) -> list[str]:
     return list(cited)[:MAX_CITATIONS]
 
 
-@register("email")
-def handle_email(request: InboundRequest) -> Ticket | None:
+@dataclass(frozen=True)
+class _Read:
+    """What the read-only phase learned about one email; the write phase acts on it."""
+
+    raw: bytes
+    mail: ParsedMail
+    automatic: str
+    person: Person | None = None
+    auth: Authentication | None = None
+    identity: Identity = Identity.UNKNOWN
+    html: str = ""
+    project: Project | None = None
+
+
+def _read(request: InboundRequest) -> _Read:
+    """Parse, check and authenticate one email without writing; raise Unprocessable to quarantine it."""
+    raw = bytes(request.raw)
     try:
-        mail = parse(bytes(request.raw))
+        mail = parse(raw)
     except Exception as exc:
         raise Unprocessable(f"not a readable email message: {type(exc).__name__}: {exc}") from None
     if not mail.from_address or "@" not in mail.from_address:
         raise Unprocessable("the message has no usable From address")
     automatic = is_automatic(mail)
     if automatic:
-        # Out-of-office and bounces never open tickets, and are never answered (RFC 3834).
-        request.reason = f"automatic message ignored ({automatic})"
-        request.reason += record_bounces(bytes(request.raw)).note()
-        return None
+        return _Read(raw, mail, automatic)
     if not mail.text.strip() and not mail.files:
         raise Unprocessable("the message has no readable text")
-
     person = person_by_email(mail.from_address)
-    auth = authenticate(bytes(request.raw), mail.from_address, request.received_at)
+    # DKIM may ask DNS: done here, so no write lock waits on a resolver.
+    auth = authenticate(raw, mail.from_address, request.received_at)
     identity = identity_for(registered=person is not None, authentication=auth)
-    request.sender_verdict = identity
-    request.sender_auth_reason = auth.reason
-    ticket = find_thread(mail)
     # Email is not Markdown: show plain text as written; HTML arrives sanitised by the parser.
     # The quoted history is folded behind a toggle; body_text keeps the full text.
     html = fold(mail.html, mail.html_quoted) if mail.html else render_plain_folded(mail.text)
@@ -100,13 +113,73 @@ def handle_email(request: InboundRequest) -> Ticket | None:
     except ticket_actions.AttachmentRejected as exc:
         # Retrying cannot make a file smaller: quarantine at once, for a reply as for a new request.
         raise Unprocessable(str(exc)) from None
+    project = project_named_in(person, f"{mail.subject}\n{mail.text}") if person else None
+    return _Read(raw, mail, "", person, auth, identity, html, project)
+
+
+@register_prepared("email")
+def prepare_emails(requests: Sequence[InboundRequest]) -> list[Prepared]:
+    """The read-only phase for a batch of emails: parse, authenticate, classify and decide.
+
+    Every readable, non-automatic email is decided here as if it opened a ticket (one
+    classifier call for the batch); whether it is a reply is only known in the write
+    phase, where earlier emails of the same batch are already tickets, and a reply then
+    ignores its decision.
+    """
+    reads: list[_Read | Exception] = []
+    for request in requests:
+        try:
+            reads.append(_read(request))
+        except Exception as exc:
+            reads.append(exc)
+    people = [r for r in reads if isinstance(r, _Read) and not r.automatic]
+    # E3: a registered From is only a claim until DKIM, ARC or a trusted relay's DMARC proves
+    # it; an unproven registered sender confirms by a link sent to the registered address.
+    decided = decide_requests(
+        [
+            Question(
+                channel="email",
+                identity=r.identity,
+                person=r.person,
+                project=r.project,
+                subject=r.mail.subject,
+                body=r.mail.text,
+            )
+            for r in people
+        ]
+    )
+    decision_of = {id(r): d for r, d in zip(people, decided, strict=True)}
+    out: list[Prepared] = []
+    for r in reads:
+        if isinstance(r, Exception):
+            out.append(r)
+        elif r.automatic:
+            out.append(partial(_ignore_automatic, read=r))
+        else:
+            out.append(partial(_write, read=r, decided=decision_of[id(r)]))
+    return out
+
+
+def _ignore_automatic(request: InboundRequest, *, read: _Read) -> None:
+    # Out-of-office and bounces never open tickets, and are never answered (RFC 3834).
+    request.reason = f"automatic message ignored ({read.automatic})"
+    request.reason += record_bounces(read.raw).note()
+
+
+def _write(request: InboundRequest, *, read: _Read, decided: Decided) -> Ticket:
+    """The write phase for one email: thread it or open its ticket, with its decision applied."""
+    mail, person, auth, identity = read.mail, read.person, read.auth, read.identity
+    assert auth is not None  # set for every email that is not automatic
+    request.sender_verdict = identity
+    request.sender_auth_reason = auth.reason
+    ticket = find_thread(mail)
     if ticket is not None:
         ticket_actions.record_customer_reply(
             ticket,
             body=mail.text,
             person=person,
             author_email=mail.from_address,
-            body_html=html,
+            body_html=read.html,
             files=mail.files,
             source_id=request.pk,
             message_id=mail.message_id,
@@ -120,25 +193,14 @@ def handle_email(request: InboundRequest) -> Ticket | None:
             reason=f"reply from a {identity} sender: {auth.reason}",
         )
         return ticket
-    # E3: a registered From is only a claim until DKIM, ARC or a trusted relay's DMARC proves
-    # it; an unproven registered sender confirms by a link sent to the registered address.
-    project = project_named_in(person, f"{mail.subject}\n{mail.text}") if person else None
-    decided = decide_request(
-        channel="email",
-        identity=identity,
-        person=person,
-        project=project,
-        subject=mail.subject,
-        body=mail.text,
-    )
     ticket = ticket_actions.open_ticket(
         subject=mail.subject,
         body=mail.text,
         channel="email",
         requester=person,
         requester_email=mail.from_address,
-        project=project,
-        body_html=html,
+        project=read.project,
+        body_html=read.html,
         files=mail.files,
         source_id=request.pk,
         message_id=mail.message_id,

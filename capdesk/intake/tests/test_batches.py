@@ -1,0 +1,103 @@
+"""A worker processes a backlog in batches: prepared outside the write lock, written in one
+transaction with a savepoint per request, each request still processed exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from capdesk.intake import actions, channels
+from capdesk.intake.models import InboundRequest
+from capdesk.intake.tasks import process_inbound
+from capdesk.testing.factories import Personas
+from capdesk.tickets.models import Ticket
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def _email(name: str) -> InboundRequest:
+    return actions.receive(channel="email", raw=(SAMPLES / name).read_bytes()).request
+
+
+@pytest.fixture
+def test_channel(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """A two-phase channel named "test": its write step fails for the bytes ``boom``.
+
+    Yields, per request it prepared, whether a transaction was open while it did.
+    """
+    seen_in_transaction: list[bool] = []
+
+    def prepare(requests: Sequence[InboundRequest]) -> list[channels.Prepared]:
+        seen_in_transaction.extend(connection.in_atomic_block for _ in requests)
+        return [_write for _ in requests]
+
+    def _write(request: InboundRequest) -> Ticket | None:
+        if bytes(request.raw) == b"boom":
+            raise RuntimeError("the write step broke")
+        return None
+
+    monkeypatch.setattr(channels, "_HANDLERS", dict(channels._HANDLERS))
+    channels.register_prepared("test")(prepare)
+    yield seen_in_transaction
+
+
+def test_it_threads_a_reply_whose_parent_is_in_the_same_batch(cast: Personas) -> None:
+    parent = _email("plain.eml")
+    reply = _email("reply_by_in_reply_to.eml")
+    assert actions.process(parent.pk, with_pending=10)
+    parent.refresh_from_db()
+    reply.refresh_from_db()
+    assert parent.state == reply.state == InboundRequest.State.PROCESSED
+    assert parent.ticket is not None and reply.ticket == parent.ticket
+    assert Ticket.objects.count() == 1
+
+
+def test_it_gives_the_batchs_other_tasks_nothing_to_do(cast: Personas) -> None:
+    first = _email("plain.eml")
+    automatic = _email("auto_replied.eml")
+    assert process_inbound.call(first.pk)
+    assert not process_inbound.call(automatic.pk)
+    automatic.refresh_from_db()
+    assert automatic.state == InboundRequest.State.PROCESSED
+    assert automatic.attempts == 1
+    assert automatic.ticket is None  # RFC 3834: an auto-reply opens no ticket, in a batch too
+
+
+def test_it_keeps_the_others_work_when_one_request_of_a_batch_fails(
+    cast: Personas, test_channel: list[bool]
+) -> None:
+    email = _email("plain.eml")
+    broken = actions.receive(channel="test", raw=b"boom").request
+    fine = actions.receive(channel="test", raw=b"fine").request
+    assert actions.process(broken.pk, with_pending=10)
+    for request in (email, broken, fine):
+        request.refresh_from_db()
+    assert email.state == fine.state == InboundRequest.State.PROCESSED
+    assert email.ticket is not None
+    assert broken.state == InboundRequest.State.PENDING
+    assert broken.attempts == 1
+    assert broken.reason == "RuntimeError: the write step broke"
+
+
+def test_it_quarantines_only_the_unreadable_email_of_a_batch(cast: Personas) -> None:
+    unreadable = _email("no_from.eml")
+    readable = _email("plain.eml")
+    assert actions.process(readable.pk, with_pending=10)
+    unreadable.refresh_from_db()
+    readable.refresh_from_db()
+    assert unreadable.state == InboundRequest.State.QUARANTINED
+    assert "From" in unreadable.reason
+    assert readable.state == InboundRequest.State.PROCESSED
+
+
+def test_it_prepares_requests_outside_the_write_transaction(
+    transactional_db: None, test_channel: list[bool], run_worker: Callable[[], None]
+) -> None:
+    for raw in (b"one", b"two", b"three"):
+        actions.receive(channel="test", raw=raw)
+    run_worker()
+    assert test_channel == [False, False, False]
+    assert set(InboundRequest.objects.values_list("state", flat=True)) == {InboundRequest.State.PROCESSED}
