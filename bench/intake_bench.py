@@ -14,6 +14,12 @@ anything. One run does, in this order:
    127.0.0.1 and one ``capdesk db_worker``; every corpus message is delivered over real
    SMTP in file order on one connection, then we wait (bounded) until nothing is pending.
 
+4. the floor, before and after the Capdesk passes: stdlib ``email`` parse plus one bare
+   autocommitted ``sqlite3`` INSERT per message into a WAL database, same files;
+5. Capdesk straight through the intake function (no SMTP, no worker process): in one
+   process, ``smtpd.store_message`` (``intake.receive``) then the worker's task, either
+   one message at a time or all received first and the tasks run after.
+
 Capdesk's numbers are checked against the manifest in a child process
 (``_check``) that reads Capdesk's database through the ORM.
 """
@@ -406,6 +412,114 @@ def check(manifest_path: Path, n: int) -> None:
     print(json.dumps(result))
 
 
+# --- the floor and the direct pass ------------------------------------------------------
+
+
+def run_floor(corpus: Path, n: int, work: Path) -> dict[str, Any]:
+    """The least any desk must do: stdlib ``email`` parse and one bare INSERT per message.
+
+    Same files, same order; SQLite in WAL mode with ``synchronous=NORMAL`` (Capdesk's and
+    the peer's setting), one autocommitted INSERT per message, so each is durable the way
+    a 250 or the peer's import is. No threading, no auto-reply check, no ticket.
+    """
+    import email
+    import email.policy
+
+    msgs = manifest(corpus, n)
+    path = Path(tempfile.mkdtemp(prefix="floor-", dir=work)) / "floor.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(
+        "CREATE TABLE message (id INTEGER PRIMARY KEY, message_id TEXT UNIQUE, sender TEXT, subject TEXT, body TEXT)"
+    )
+    t0, c0 = time.perf_counter(), time.process_time()
+    for m in msgs:
+        raw = (corpus / m["file"]).read_bytes()
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        body = msg.get_body(("plain", "html"))  # type: ignore[attr-defined]
+        db.execute(
+            "INSERT INTO message (message_id, sender, subject, body) VALUES (?, ?, ?, ?)",
+            (
+                str(msg["Message-ID"]),
+                str(msg["From"]),
+                str(msg["Subject"]),
+                body.get_content() if body else "",
+            ),
+        )
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    stored = db.execute("SELECT COUNT(*) FROM message").fetchone()[0]
+    db.close()
+    return {"wall": wall, "cpu": cpu, "stored": stored}
+
+
+def run_direct(corpus: Path, n: int, work: Path, mode: str) -> dict[str, Any]:
+    """What the SMTP receiver calls after DATA (``smtpd.store_message``: ``intake.receive`` keyed
+    by Message-ID), then the worker's task, called in one process: no SMTP, no polling.
+
+    ``each``: receive one message, then run its task (what a worker keeping up does).
+    ``backlog``: receive all, then run every task in order (a worker catching up: each
+    task takes the pending requests after it along, so most later tasks find nothing).
+    """
+    data_dir = Path(tempfile.mkdtemp(prefix=f"direct-{mode}-", dir=work))
+    desk = Desk(data_dir)
+    desk.capdesk("migrate", "--no-input")
+    env = {**desk.env, "PYTHONPATH": str(SRC)}
+    done = subprocess.run(
+        [sys.executable, __file__, "_direct", str(corpus / "manifest.jsonl"), str(n), mode],
+        env=env,
+        cwd=SRC,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if done.returncode:
+        raise RuntimeError(f"direct pass failed: {done.stderr[-2000:]}")
+    timing = json.loads(done.stdout)
+    checked = subprocess.run(
+        [sys.executable, __file__, "_check", str(corpus / "manifest.jsonl"), str(n)],
+        env=env,
+        cwd=SRC,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if checked.returncode:
+        raise RuntimeError(f"check failed: {checked.stderr[-2000:]}")
+    stats = json.loads(desk.capdesk("stats", "--json"))
+    return {**timing, "stats": stats, **json.loads(checked.stdout), **expected_threading(manifest(corpus, n))}
+
+
+def direct(manifest_path: Path, n: int, mode: str) -> None:
+    """Runs in a child with Capdesk's environment: the timed loop of ``run_direct``."""
+    import django
+
+    django.setup()
+    from capdesk.intake.smtpd import store_message
+    from capdesk.intake.tasks import process_inbound
+
+    corpus = manifest_path.parent
+    raws = [(corpus / m["file"]).read_bytes() for m in manifest(corpus, n)]
+    # Load the classifier and the policy before the clock starts, as a running worker has.
+    from capdesk.policy.classifier import classify
+
+    classify("warm up", "the model loads once per process")
+    t0, c0 = time.perf_counter(), time.process_time()
+    if mode == "each":
+        for raw in raws:
+            process_inbound.call(store_message(raw).request.pk)
+    else:
+        ids = [store_message(raw).request.pk for raw in raws]
+        t_received = time.perf_counter() - t0
+        for pk in ids:
+            process_inbound.call(pk)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out = {"wall": wall, "cpu": cpu}
+    if mode != "each":
+        out["receive_wall"] = t_received
+    print(json.dumps(out))
+
+
 # --- report ---------------------------------------------------------------------------
 
 
@@ -472,6 +586,60 @@ def table(n: int, cap: dict[str, Any], peer: dict[str, str]) -> list[str]:
     return out
 
 
+def side_by_side(
+    n: int,
+    smtp: dict[str, Any],
+    direct_passes: dict[str, dict[str, Any]],
+    peer: dict[str, str],
+    floors: list[dict[str, Any]],
+) -> list[str]:
+    """One table: Capdesk over SMTP and straight through ``intake``, the peer and the floor."""
+    peer_rate = float(peer.get("import_rate", "nan") or "nan")
+    floor_rate = max((f["stored"] / f["wall"] for f in floors), default=float("nan"))
+    passes: list[tuple[str, dict[str, Any], float]] = [
+        (
+            "Capdesk over SMTP, worker running (end to end)",
+            smtp,
+            (n - smtp["stats"]["pending"]) / smtp["end_to_end_wall"],
+        )
+    ]
+    names = {
+        "each": "Capdesk direct: receive + task, one by one",
+        "backlog": "Capdesk direct: receive all, then tasks",
+    }
+    for mode, d in direct_passes.items():
+        passes.append((names[mode], d, (n - d["stats"]["pending"]) / d["wall"]))
+    out = [
+        "| pass | msg/s | x peer | % of floor | tickets | replies threaded (of threadable / same sender) "
+        "| auto-replies without ticket | quarantined | lost |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r, rate in passes:
+        cpu = f", CPU {r['cpu'] / n * 1000:.1f} ms/msg" if "cpu" in r else ""
+        out.append(
+            f"| {name} | **{rate:.1f}** ({(r.get('wall') or r['end_to_end_wall']):.1f} s{cpu}) "
+            f"| {ratio(rate, peer_rate)} | {100 * rate / floor_rate:.1f} % | {r['tickets']} "
+            f"| {r['replies_threaded']} ({r['threadable']} / {r['threadable_same_sender']}) "
+            f"| {r['ignored_automatic_by_kind'].get('autoreply', 0)} of {r['autoreplies_in_batch']} "
+            f"| {sum(r['quarantined'].values())} | {r['missing']} |"
+        )
+    out.append(
+        f"| peer: django-helpdesk `get_email` | **{peer_rate:.1f}** ({peer.get('import_wall', '?')} s) | 1.00 "
+        f"| {100 * peer_rate / floor_rate:.1f} % | {peer.get('import_tickets_created', '?')} "
+        f"| {peer.get('import_followups_created', '?')} ({peer.get('import_replies_threadable', '?')} / —) "
+        f"| 0 of {peer.get('import_autoreplies_in_batch', '?')} | {peer.get('import_failed_left_in_dir', '?')} "
+        f"| {peer.get('import_messages_missing_in_db', '?')} |"
+    )
+    for i, f in enumerate(floors):
+        rate = f["stored"] / f["wall"]
+        out.append(
+            f"| floor ({'before' if i == 0 else 'after'} Capdesk): stdlib parse + one INSERT "
+            f"| **{rate:.1f}** ({f['wall']:.2f} s, CPU {f['cpu'] / n * 1000:.2f} ms/msg) "
+            f"| {ratio(rate, peer_rate)} | {100 * rate / floor_rate:.1f} % | — | — | — | — | {n - f['stored']} |"
+        )
+    return out
+
+
 def details(cap: dict[str, Any], peer: dict[str, str]) -> list[str]:
     lines = [
         f"- Capdesk states: {cap['states']}; outcomes: {cap['outcomes']}; messages {cap['messages']}; "
@@ -490,6 +658,9 @@ def details(cap: dict[str, Any], peer: dict[str, str]) -> list[str]:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_check":
         check(Path(sys.argv[2]), int(sys.argv[3]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_direct":
+        direct(Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -510,6 +681,10 @@ def main() -> None:
         help="also run with the worker started after the last 250: acceptance and processing apart",
     )
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--no-floor", action="store_true", help="skip the stdlib-parse + bare-INSERT floor")
+    parser.add_argument(
+        "--no-direct", action="store_true", help="skip the passes straight through the intake function"
+    )
     parser.add_argument("--peer-t", type=int, default=0, help="peer's T (tickets for its list test)")
     parser.add_argument("--peer-reqs", type=int, default=5)
     parser.add_argument("--peer-creates", type=int, default=5)
@@ -562,12 +737,24 @@ def main() -> None:
             peer = report[runs[0][0]]["peer"]  # same corpus; the peer's run 1 numbers stand
         elif not args.no_peer:
             peer = run_peer(corpus, n, args)
+        main_run = not (eightbit or directory or split)
+        floors = [run_floor(corpus, n, work)] if main_run and not args.no_floor else []
         cap = run_capdesk(corpus, n, work, eightbit=eightbit, directory=directory, split=split)
-        report[title] = {"capdesk": cap, "peer": peer}
+        direct_passes: dict[str, dict[str, Any]] = {}
+        if main_run and not args.no_direct:
+            for mode in ("each", "backlog"):
+                log(f"capdesk: straight through the intake function ({mode}), {n} messages")
+                direct_passes[mode] = run_direct(corpus, n, work, mode)
+        if floors:
+            floors.append(run_floor(corpus, n, work))  # again at the end: the machine's load drifts
+        report[title] = {"capdesk": cap, "peer": peer, "direct": direct_passes, "floor": floors}
         print(f"\n### {title}, N={n}\n")
         print("\n".join(table(n, cap, peer)))
         print()
         print("\n".join(details(cap, peer)))
+        if direct_passes or floors:
+            print()
+            print("\n".join(side_by_side(n, cap, direct_passes, peer, floors)))
         sys.stdout.flush()
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=str))
