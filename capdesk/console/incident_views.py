@@ -24,8 +24,8 @@ from capdesk.console.views import agent_required
 from capdesk.status import monitor_actions
 from capdesk.status.actions import StatusError
 from capdesk.status.admin_forms import (
-    IncidentAddForm,
-    IncidentChangeForm,
+    ConsoleIncidentAddForm,
+    ConsoleIncidentChangeForm,
     initial_from_template,
     submit_incident_change,
     submit_new_incident,
@@ -103,7 +103,7 @@ def _incident(public_id: str) -> Incident:
 def incident_new(request: HttpRequest) -> HttpResponse:
     """Open an incident, optionally from a template (``?template=<slug>`` pre-fills the form)."""
     if request.method == "POST":
-        form = IncidentAddForm(request.POST)
+        form = ConsoleIncidentAddForm(request.POST)
         if form.is_valid():
             try:
                 incident = submit_new_incident(form.cleaned_data, user=_user(request))
@@ -114,7 +114,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                 return redirect("console:incident", public_id=incident.public_id)
     else:
         template = _template_from(request)
-        form = IncidentAddForm(initial=initial_from_template(template) if template else None)
+        form = ConsoleIncidentAddForm(initial=initial_from_template(template) if template else None)
     templates = IncidentTemplate.objects.exclude(title="")
     return render(request, "console/incident_new.html", {"form": form, "templates": templates})
 
@@ -124,7 +124,7 @@ def incident_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """One incident: its updates, a form to post the next one, and the resolve button."""
     incident = _incident(public_id)
     if request.method == "POST":
-        form = IncidentChangeForm(request.POST, instance=incident)
+        form = ConsoleIncidentChangeForm(request.POST, instance=incident)
         if form.is_valid():
             try:
                 submit_incident_change(incident, form.cleaned_data, user=_user(request))
@@ -136,8 +136,7 @@ def incident_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     else:
         template = _template_from(request)
         initial = initial_from_template(template, incident) if template else {}
-        initial.setdefault("affected", [c.pk for c in incident.components.all()])
-        form = IncidentChangeForm(instance=incident, initial=initial)
+        form = ConsoleIncidentChangeForm(instance=incident, initial=initial)
     proposal = incident.resolution_proposals.filter(state=ResolutionProposal.State.PENDING).first()
     latest = incident.resolution_proposals.first()
     context = {

@@ -9,6 +9,7 @@ left empty; ``initial_from_template`` pre-fills a form before it is shown.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from django import forms
@@ -199,7 +200,71 @@ class MaintenanceChangeForm(_Window):
         return data
 
 
+class _EachComponent:
+    """The console's variant: one status select per component instead of one status for all chosen.
+
+    A component left blank is not touched; the values end up in ``components_map``, which
+    the submit functions prefer. Forms shown from a template start with its components
+    set to its component status.
+    """
+
+    fields: dict[str, forms.Field]
+    initial: MutableMapping[str, Any]
+
+    def _per_component(self, current: dict[int, str]) -> None:
+        del self.fields["affected"], self.fields["component_status"]
+        preset = dict(current)
+        if self.initial.get("component_status"):
+            preset.update(dict.fromkeys(self.initial.get("affected") or [], self.initial["component_status"]))
+        for component in Component.objects.all():
+            self.fields[f"component_{component.pk}"] = forms.ChoiceField(
+                choices=[("", _("(leave as it is)")), *ComponentStatus.choices],
+                required=False,
+                label=component.name,
+                initial=preset.get(component.pk, ""),
+            )
+
+    def component_fields(self) -> list[str]:
+        return [name for name in self.fields if name.startswith("component_")]
+
+    def _collect(self, data: dict[str, Any]) -> None:
+        chosen = {int(name.removeprefix("component_")): data.get(name) for name in self.component_fields()}
+        by_pk = Component.objects.in_bulk([pk for pk, status in chosen.items() if status])
+        data["components_map"] = {
+            by_pk[pk]: status for pk, status in chosen.items() if status and pk in by_pk
+        }
+        template = data.get("template")
+        if not data["components_map"] and template is not None and template.component_status:
+            # Nothing chosen by hand: the template's preselection stands, as in the API.
+            data["components_map"] = dict.fromkeys(template.components.all(), template.component_status)
+
+
+class ConsoleIncidentAddForm(_EachComponent, IncidentAddForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._per_component({})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self._collect(data)
+        return data
+
+
+class ConsoleIncidentChangeForm(_EachComponent, IncidentChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        incident = self.instance
+        self._per_component({c.pk: c.status for c in incident.components.all()} if incident.pk else {})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self._collect(data)
+        return data
+
+
 def _chosen(data: dict[str, Any]) -> dict[Component, str]:
+    if "components_map" in data:
+        return dict(data["components_map"])
     status = data.get("component_status")
     return {c: status for c in data.get("affected") or []} if status else {}
 

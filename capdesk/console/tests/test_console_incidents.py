@@ -44,6 +44,42 @@ def test_it_prefills_the_new_incident_form_from_a_template(cast, client, templat
     assert 'value="Live update API degraded"' in page
     assert "Live update API is slow since 2026-03-17 12:00 UTC. We are investigating." in page
     assert '<option value="major" selected>' in page
+    preset = page.split('name="component_', 1)[1].split("</select>", 1)[0]
+    assert '<option value="degraded_performance" selected>' in preset  # the template's preselection
+
+
+def test_each_component_gets_its_own_status_and_blank_ones_are_left_alone(cast, client, api_component):
+    other = status_actions.create_component(name="Console")
+    client.force_login(cast.admin)
+    response = client.post(
+        "/console/incidents/new/",
+        {
+            "name": "Partial trouble",
+            "body": "Looking",
+            "impact": "minor",
+            "status": "investigating",
+            f"component_{api_component.pk}": "major_outage",
+            f"component_{other.pk}": "degraded_performance",
+        },
+    )
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    statuses = dict(Component.objects.values_list("name", "status"))
+    assert statuses == {"Live update API": "major_outage", "Console": "degraded_performance"}
+    page = client.get(f"/console/incidents/{incident.public_id}/").content.decode()
+    assert 'name="component_' in page
+    client.post(
+        f"/console/incidents/{incident.public_id}/",
+        {
+            "name": "Partial trouble",
+            "impact": "minor",
+            "update_status": "identified",
+            "update_body": "Console is fine again",
+            f"component_{other.pk}": "operational",
+        },
+    )
+    statuses = dict(Component.objects.values_list("name", "status"))
+    assert statuses == {"Live update API": "major_outage", "Console": "operational"}
 
 
 def test_an_admin_opens_an_incident_and_it_is_published(cast, client, templates, api_component):
@@ -57,8 +93,7 @@ def test_an_admin_opens_an_incident_and_it_is_published(cast, client, templates,
             "body": "",
             "impact": "major",
             "status": "investigating",
-            "affected": [api_component.pk],
-            "component_status": "degraded_performance",
+            f"component_{api_component.pk}": "degraded_performance",
         },
     )
     incident = Incident.objects.get()
@@ -84,8 +119,7 @@ def test_an_admin_posts_an_update_from_a_template_then_resolves(cast, client, te
             "impact": "minor",
             "update_status": "monitoring",
             "update_body": "A fix for Live update API is out.",
-            "affected": [api_component.pk],
-            "component_status": "operational",
+            f"component_{api_component.pk}": "operational",
         },
     )
     assert response.status_code == 302
@@ -110,12 +144,13 @@ def test_an_incident_needs_a_name_and_a_message_without_a_template(cast, client,
             "body": "",
             "impact": "minor",
             "status": "investigating",
-            "component_status": "major_outage",
+            f"component_{api_component.pk}": "major_outage",
         },
     )
     assert response.status_code == 200
     assert "An incident needs a name." in response.content.decode()
     assert not Incident.objects.exists()
+    assert Component.objects.get(pk=api_component.pk).status == "operational"
 
 
 def test_agents_without_the_status_permissions_only_see_the_list(cast, client, templates):
