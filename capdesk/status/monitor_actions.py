@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -155,15 +155,6 @@ def incident_admins() -> list[User]:
     return [u for u in users.distinct().order_by("pk") if isinstance(u, User)]
 
 
-def may_resolve(user: AbstractBaseUser | object) -> bool:
-    return (
-        isinstance(user, User)
-        and user.is_active
-        and user.is_staff
-        and user.has_perm("status.change_incident")
-    )
-
-
 @transaction.atomic
 def propose_resolution_if_quiet(
     incident: Incident, *, at: datetime | None = None
@@ -175,7 +166,7 @@ def propose_resolution_if_quiet(
         return None
     if incident.resolution_proposals.filter(state=ResolutionProposal.State.PENDING).exists():
         return None
-    monitors = list(Monitor.objects.filter(incident=incident))
+    monitors = list(Monitor.objects.filter(incident=incident, enabled=True))  # a paused one has no say
     if not monitors:
         return None
     starts = [up_since(m) for m in monitors]
