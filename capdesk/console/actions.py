@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from capdesk.console.models import Macro, Presence, QueueRotation, SavedView
+from capdesk.console.models import Away, Macro, Presence, QueueRotation, SavedView
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Event, Queue, Status, Ticket
 
@@ -81,10 +81,10 @@ def _take_turn(rotation: QueueRotation) -> User | None:
     """The rotation's next member (by id, after the last one given a ticket), who now has the turn.
 
     The caller holds the rotation row locked, so two arrivals cannot take the same turn.
-    Inactive accounts and former staff are skipped; they keep their membership for when
-    they return.
+    Inactive accounts, former staff and agents who said they are away are skipped; they
+    keep their membership for when they return.
     """
-    members = list(rotation.members.filter(is_active=True, is_staff=True).order_by("pk"))
+    members = list(rotation.members.filter(is_active=True, is_staff=True, away__isnull=True).order_by("pk"))
     if not members:
         return None
     last = rotation.last_assigned_id or 0
@@ -125,6 +125,15 @@ def assign_on_arrival(ticket: Ticket) -> User | None:
     ticket_actions.assign(ticket, chosen, agent=None)
     Event.objects.create(ticket=ticket, kind="round_robin.arrival", data={"queue": ticket.queue_id})
     return chosen
+
+
+@transaction.atomic
+def set_away(user: User, *, away: bool) -> None:
+    """The agent leaves (or rejoins) every rotation's turns without leaving the rotations."""
+    if away:
+        Away.objects.get_or_create(user=user)
+    else:
+        Away.objects.filter(user=user).delete()
 
 
 @transaction.atomic

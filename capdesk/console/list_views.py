@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from capdesk.console import actions, filters, partials, search, side_counts
 from capdesk.console.forms import BulkForm, SavedViewForm
-from capdesk.console.models import QueueRotation, SavedView
+from capdesk.console.models import Away, QueueRotation, SavedView
 from capdesk.console.views import _agent, agent_required
 from capdesk.directory.models import Organization, Project
 from capdesk.intake.models import InboundRequest
@@ -153,7 +153,15 @@ def rotations(request: HttpRequest) -> HttpResponse:
                 rotation.auto_assign if rotation else False,
             )
         )
-    return render(request, "console/rotations.html", {"rows": rows})
+    away = Away.objects.filter(user=agent).exists()
+    return render(request, "console/rotations.html", {"rows": rows, "away": away})
+
+
+@agent_required
+@require_POST
+def away_toggle(request: HttpRequest) -> HttpResponse:
+    actions.set_away(_agent(request), away=request.POST.get("away") == "1")
+    return redirect("console:rotations")
 
 
 @agent_required

@@ -59,6 +59,16 @@ class QueueRotation(models.Model):
         return f"rotation of {self.queue}"
 
 
+class Away(models.Model):
+    """An agent who said they are away: round-robin passes them over until they say they are back."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="away")
+    since = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} away since {self.since:%Y-%m-%d %H:%M}"
+
+
 class Presence(models.Model):
     """An agent had a ticket open at ``seen_at`` (and was typing a reply); rows older than a short TTL mean nothing."""
 

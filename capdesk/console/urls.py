@@ -23,6 +23,7 @@ urlpatterns = [
     path("views/<int:pk>/delete/", list_views.view_delete, name="view_delete"),
     path("bulk/", list_views.bulk, name="bulk"),
     path("rotations/", list_views.rotations, name="rotations"),
+    path("away/", list_views.away_toggle, name="away"),
     path("rotations/<slug:slug>/", list_views.rotation_toggle, name="rotation_toggle"),
     path("tickets/<str:reference>/", views.ticket_detail, name="ticket"),
     path("tickets/<str:reference>/reply/", views.ticket_reply, name="ticket_reply"),

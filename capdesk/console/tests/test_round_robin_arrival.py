@@ -68,6 +68,35 @@ def test_it_skips_deactivated_members(cast):
     assert [t.assignee for t in tickets] == [first, third, first, third]
 
 
+def test_it_passes_over_an_agent_who_is_away_until_they_are_back(cast):
+    first, away, third = _agents(3)
+    _rotation([first, away, third])
+    actions.set_away(away, away=True)
+
+    before = [
+        file_portal_request(cast.developer, f"Rollback {n}", ROLLBACK, project="com.acme.shop")
+        for n in range(2)
+    ]
+    actions.set_away(away, away=False)
+    after = file_portal_request(cast.developer, "Rollback back", ROLLBACK, project="com.acme.shop")
+
+    assert [t.assignee for t in before] == [first, third]
+    assert after.assignee == first  # the turn goes on from third, and away is a member again
+    assert [
+        t.assignee for t in [file_portal_request(cast.developer, "Next", ROLLBACK, project="com.acme.shop")]
+    ] == [away]
+
+
+def test_an_agent_says_they_are_away_on_the_rotations_page(client, cast):
+    client.force_login(cast.agent)
+
+    client.post("/console/away/", {"away": "1"})
+    assert "You are away" in client.get("/console/rotations/").content.decode()
+    client.post("/console/away/", {"away": "0"})
+
+    assert "You are away" not in client.get("/console/rotations/").content.decode()
+
+
 def test_it_leaves_new_tickets_unassigned_when_the_queue_does_not_assign_automatically(cast):
     _rotation(_agents(2), auto=False)
 

@@ -247,6 +247,7 @@ WEB_ROWS = [
     R("console/views/<int:pk>/delete/", "POST", "/console/views/{nothing}/delete/", staff_only(302)),
     R("console/bulk/", "POST", "/console/bulk/", staff_only(302), {}),
     R("console/rotations/", "GET", "/console/rotations/", staff_only(200)),
+    R("console/away/", "POST", "/console/away/", staff_only(302), {}),
     R("console/rotations/<slug:slug>/", "POST", "/console/rotations/support/", staff_only(302)),
     R("console/incidents/", "GET", "/console/incidents/", staff_only(200)),
     # Running incidents takes the status permissions too (as in the admin): agents get 403.
