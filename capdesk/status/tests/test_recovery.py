@@ -57,6 +57,10 @@ def test_it_proposes_resolution_once_the_monitor_stayed_up_for_the_quiet_period(
     incident.refresh_from_db()
     assert incident.status == "monitoring"  # never resolved by the machine
     assert list(_proposal_emails().values_list("to", flat=True)) == [cast.admin.email]
+    email = _proposal_emails().get()
+    assert f"/console/incidents/{incident.public_id}/" in email.body_text
+    assert "Live update API is back to normal." in email.body_text
+    assert email.headers["Auto-Submitted"] == "auto-generated"
     for _ in range(30):
         _run(monitor, UP, frozen)
     assert ResolutionProposal.objects.count() == 1 and _proposal_emails().count() == 1
@@ -156,3 +160,18 @@ def test_agents_without_the_permission_see_no_proposal_and_cannot_resolve(cast, 
     assert response.status_code == 403
     incident.refresh_from_db()
     assert incident.status == "monitoring"
+
+
+def test_after_a_withdrawal_a_new_quiet_period_brings_a_new_proposal(cast, monitor, frozen):
+    _outage_then_recovery(monitor, frozen)
+    frozen.shift(timedelta(minutes=20))
+    _run(monitor, UP, frozen)
+    _run(monitor, DOWN, frozen)  # withdrawn
+    _run(monitor, UP, frozen)
+    frozen.shift(timedelta(minutes=15))
+    _run(monitor, UP, frozen)
+    assert list(ResolutionProposal.objects.order_by("created_at").values_list("state", flat=True)) == [
+        "withdrawn",
+        "pending",
+    ]
+    assert _proposal_emails().count() == 2
