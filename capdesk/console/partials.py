@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 
+from capdesk.console.forms import SeverityForm, StatusForm
 from capdesk.directory.models import RoleBinding
 from capdesk.directory.queries import is_developer_or_higher
 from capdesk.tickets.models import Message, Ticket
@@ -44,15 +45,23 @@ def requester_role(ticket: Ticket) -> tuple[str | None, bool | None]:
     return role, developer
 
 
-def _facts_context(ticket: Ticket) -> dict[str, object]:
+def facts_context(ticket: Ticket) -> dict[str, object]:
+    """What the side panel's facts and its assign, status and severity forms show."""
     role, developer = requester_role(ticket)
-    return {"ticket": ticket, "role": role, "developer": developer}
+    return {
+        "ticket": ticket,
+        "role": role,
+        "developer": developer,
+        # Drawn with the panel, so after a change by htmx they show the ticket as it now is.
+        "status_form": StatusForm(initial={"status": ticket.status}),
+        "severity_form": SeverityForm(initial={"severity": ticket.severity}),
+    }
 
 
 def facts(request: HttpRequest, ticket: Ticket, *, error: str = "") -> HttpResponse:
     """The side panel's facts and SLA clocks, after an assignment or a status or severity change."""
     ticket = _fresh(ticket)
-    context = {**_facts_context(ticket), "facts_error": error}
+    context = {**facts_context(ticket), "facts_error": error}
     return render(request, "console/partials/ticket_facts.html", context)
 
 
@@ -63,7 +72,7 @@ def reply_posted(request: HttpRequest, ticket: Ticket, message: Message) -> Http
         .prefetch_related("attachments")
         .get(pk=message.pk)
     )
-    context = {**_facts_context(_fresh(ticket)), "m": message, "oob": True}
+    context = {**facts_context(_fresh(ticket)), "m": message, "oob": True}
     return render(request, "console/partials/reply_posted.html", context)
 
 

@@ -105,7 +105,6 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
     # ?macro=... fills the reply box on the server, so macros work without the script too.
     macro_key = request.GET.get("macro", "")
     chosen_macro = macros.render_macro(macro_key, ticket, agent) if macro_key else None
-    role, developer = partials.requester_role(ticket)
     others = (
         agent_tickets(request.user).filter(requester_id=ticket.requester_id).exclude(pk=ticket.pk)[:10]
         if ticket.requester_id
@@ -115,7 +114,7 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         "console/ticket_detail.html",
         {
-            "ticket": ticket,
+            **partials.facts_context(ticket),
             "conversation": ticket.messages.select_related("author_person", "author_user").prefetch_related(
                 "attachments"
             ),
@@ -124,10 +123,6 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "macros": macros.available(agent),
             "chosen_macro": chosen_macro,
             "present": console_actions.touch_presence(ticket, agent, replying=False),
-            "status_form": StatusForm(initial={"status": ticket.status}),
-            "severity_form": SeverityForm(initial={"severity": ticket.severity}),
-            "role": role,
-            "developer": developer,
             "others": others,
             "decisions": _decisions_with_clauses(ticket),
             "override_form": OverrideForm(),

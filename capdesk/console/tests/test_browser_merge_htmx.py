@@ -97,6 +97,7 @@ def test_an_agent_replies_assigns_and_filters_without_a_page_load(browser_page: 
     expect(page.locator("#conversation article")).to_have_count(2)
     expect(page.locator("#conversation article").last).to_contain_text("npx @capgo/cli bundle list")
     expect(page.locator("#ticket-facts")).to_contain_text("Pending customer")
+    expect(page.locator("#ticket-facts select[name=status]")).to_have_value("pending")
     expect(page.locator("#id_body")).to_have_value("")
     page.click("#take button[type=submit]")
     expect(page.locator("#ticket-facts")).to_contain_text("agent")
