@@ -114,5 +114,8 @@ def test_an_agent_replies_assigns_and_filters_without_a_page_load(browser_page: 
     expect(page.locator("#ticket-rows")).to_contain_text("Rollback loop after update")
     assert page.evaluate("window.__capdeskSamePage") is True
     assert "status=pending" in page.url  # pushed, so a reload or a shared link shows the same rows
+    # j / k on a ticket page walk the filtered list, not the one first loaded.
+    remembered = page.evaluate("JSON.parse(sessionStorage.getItem('capdesk.console.list'))")
+    assert remembered == [f"/console/tickets/{ticket.reference}/"]
     page.screenshot(path=shots / "console-htmx-filter.png", full_page=True)
     assert refused == []

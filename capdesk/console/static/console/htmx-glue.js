@@ -13,4 +13,12 @@
     var errors = document.getElementById("reply-errors");
     if (errors) { errors.textContent = ""; }
   });
+
+  /* The list's rows were redrawn by a filter: the ticket pages' j / k follow the new order. */
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "ticket-rows") { return; }
+    var rows = document.querySelectorAll("#ticket-rows tr[data-href]");
+    var hrefs = Array.prototype.map.call(rows, function (r) { return r.getAttribute("data-href"); });
+    try { sessionStorage.setItem("capdesk.console.list", JSON.stringify(hrefs)); } catch (e) { /* storage off */ }
+  });
 })();
