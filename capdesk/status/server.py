@@ -392,7 +392,7 @@ def parse_bind(bind: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-async def start(host: str, port: int, directory: Path) -> asyncio.Server:
+async def start(host: str, port: int, directory: Path, *, reuse_port: bool = False) -> asyncio.Server:
     """Listen and serve; the documents are reloaded by requests and by a timer, whichever comes first."""
     loop = asyncio.get_running_loop()
     snapshot = Snapshot(directory)
@@ -403,16 +403,22 @@ async def start(host: str, port: int, directory: Path) -> asyncio.Server:
 
     loop.call_later(RELOAD_SECONDS, tick)
     return await loop.create_server(
-        lambda: HttpProtocol(snapshot, loop), host, port, backlog=1024, reuse_address=True
+        lambda: HttpProtocol(snapshot, loop),
+        host,
+        port,
+        backlog=1024,
+        reuse_address=True,
+        reuse_port=reuse_port,
     )
 
 
-def serve_forever(bind: str, directory: Path, *, ready: Callable[[str], None] | None = None) -> None:
-    """Run until SIGTERM or SIGINT."""
-    host, port = parse_bind(bind)
+def _run(
+    host: str, port: int, directory: Path, *, reuse_port: bool, ready: Callable[[str], None] | None
+) -> None:
+    """One serving process, until SIGTERM or SIGINT."""
 
     async def main() -> None:
-        server = await start(host, port, directory)
+        server = await start(host, port, directory, reuse_port=reuse_port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -426,8 +432,52 @@ def serve_forever(bind: str, directory: Path, *, ready: Callable[[str], None] | 
             server.close()
 
     try:
-        import uvloop  # type: ignore[import-not-found, unused-ignore]  # measured faster here (BENCHMARKS.md); the standard loop otherwise
+        import uvloop  # type: ignore[import-not-found, unused-ignore]  # measured faster here (BENCHMARKS.md)
     except ImportError:
         asyncio.run(main())
     else:
         uvloop.run(main())
+
+
+def serve_forever(
+    bind: str, directory: Path, *, processes: int = 1, ready: Callable[[str], None] | None = None
+) -> None:
+    """Serve until SIGTERM or SIGINT, in ``processes`` processes sharing the port (SO_REUSEPORT).
+
+    One Python process uses one core; nginx runs a worker per core. The kernel spreads the
+    connections over the processes; if one exits the others are stopped too, so the
+    supervisor (`capdesk run`) restarts the whole server.
+    """
+    host, port = parse_bind(bind)
+    if processes <= 1:
+        _run(host, port, directory, reuse_port=False, ready=ready)
+        return
+    if port == 0:
+        raise ValueError("several processes need a fixed port")
+    children: list[int] = []
+    for index in range(processes):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (runs in the child; tested through the command)
+            code = 0
+            try:
+                _run(host, port, directory, reuse_port=True, ready=ready if index == 0 else None)
+            except BaseException:
+                logger.exception("status-serve: a serving process failed")
+                code = 1
+            os._exit(code)
+        children.append(pid)
+
+    def stop_children(signum: int = signal.SIGTERM, frame: object = None) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop_children)
+    signal.signal(signal.SIGINT, stop_children)
+    _pid, status = os.wait()  # the first child to exit ends them all
+    stop_children()
+    for child in children:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(1)

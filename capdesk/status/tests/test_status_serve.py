@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.client
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -195,3 +199,37 @@ def test_it_refuses_a_request_head_larger_than_its_limit(serve: Running) -> None
     _, _ = serve.get("/status.json")
     response, _ = serve.get("/status.json", headers={"X-Padding": "a" * (server.MAX_HEAD_BYTES + 10)})
     assert response.status == 431
+
+
+def test_it_serves_from_two_processes_on_one_port_and_stops_on_sigterm(published: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "capdesk.settings"}
+    command = [sys.executable, "-m", "capdesk.cli", "status-serve", f"--bind=127.0.0.1:{port}"]
+    serving = subprocess.Popen(  # noqa: S603 (our own interpreter and command)
+        [*command, "--processes=2", f"--dir={published}"], env=env, stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60  # Django's start-up on a loaded machine
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        statuses = set()
+        for _ in range(20):  # separate connections: the kernel spreads them over both processes
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/api/v2/summary.json")
+            statuses.add(conn.getresponse().status)
+            conn.close()
+        assert statuses == {200}
+        assert len(_children(serving.pid)) == 2
+    finally:
+        serving.send_signal(signal.SIGTERM)
+        assert serving.wait(timeout=20) == 0
+
+
+def _children(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()

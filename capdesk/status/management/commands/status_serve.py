@@ -5,6 +5,7 @@ A child of `capdesk run`; on its own, put it (or nginx, or a CDN) behind the sta
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dir", default="", help="Published folder (default CAPDESK_STATUS_PUBLISH_DIR)."
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="Serving processes sharing the port (default: one per core, at most 2).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         bind = options["bind"] or str(settings.CAPDESK_STATUS_BIND)
@@ -35,4 +42,7 @@ class Command(BaseCommand):
             self.stdout.write(f"status-serve: http://{address}/status/ from {folder}")
             self.stdout.flush()
 
-        server.serve_forever(bind, folder, ready=ready)
+        try:
+            server.serve_forever(bind, folder, processes=max(1, options["processes"]), ready=ready)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
