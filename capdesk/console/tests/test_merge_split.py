@@ -122,3 +122,23 @@ def test_the_confirmation_speaks_indonesian_to_an_agent_who_reads_it(cast, agent
     )
 
     assert f"Gabungkan {dup.reference} ke {kept.reference}?" in page.content.decode()
+
+
+def test_the_ticket_page_lists_what_was_merged_into_it_and_split_out_of_it(
+    cast, agent_client: Client
+) -> None:
+    kept, dup = _open(cast, "Rollback loop"), _open(cast, "Rolls back again")
+    extra = ticket_actions.record_customer_reply(
+        kept, body="Separate: invoice VAT id", person=cast.developer, author_email="dewi@acme.test"
+    )
+    agent_client.post(f"/console/tickets/{dup.reference}/merge/", {"into": kept.reference, "confirm": "1"})
+    agent_client.post(
+        f"/console/tickets/{kept.reference}/split/", {"message": extra.pk, "subject": "Invoice VAT"}
+    )
+    split = Ticket.objects.get(split_from=kept)
+
+    page = agent_client.get(f"/console/tickets/{kept.reference}/").content.decode()
+
+    assert f"{dup.reference} merged into this one" in page
+    assert f"{split.reference} split out of this one" in page
+    assert "Split from" in agent_client.get(f"/console/tickets/{split.reference}/").content.decode()
