@@ -26,7 +26,7 @@ from capdesk.api.errors import ApiError, not_found
 from capdesk.api.idempotency import run_once
 from capdesk.api.models import ApiToken, Scope
 from capdesk.api.pagination import MAX_LIMIT, paginate
-from capdesk.api.tickets import ERRORS, message_out, ticket_out
+from capdesk.api.tickets import BODY_ERRORS, ERRORS, message_out, ticket_out
 from capdesk.directory.models import Person
 from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_payload
@@ -137,7 +137,7 @@ class CustomerReplyIn(Schema):
 
 @router.post(
     "/tickets/{reference}/replies",
-    response={201: s.MessageOut, 202: s.Accepted, **ERRORS},
+    response={201: s.MessageOut, 202: s.Accepted, **BODY_ERRORS},
     summary="Reply as the customer (through intake, like the portal; Idempotency-Key accepted)",
 )
 def reply_as_customer(

@@ -21,7 +21,7 @@ from capdesk.api.auth import caller, is_staff_token, require
 from capdesk.api.errors import ApiError, forbidden, not_found
 from capdesk.api.models import ApiToken, Scope
 from capdesk.api.pagination import MAX_LIMIT, paginate
-from capdesk.api.tickets import ERRORS
+from capdesk.api.tickets import BODY_ERRORS, ERRORS
 from capdesk.core import audit
 from capdesk.core.models import ActorKind
 from capdesk.directory import actions
@@ -144,7 +144,7 @@ def _parse(given: dict[str, object], parsers: dict[str, Callable[[object], objec
     return values
 
 
-@router.put("/organizations/{capgo_id}", response={200: s.OrganizationOut, **ERRORS})
+@router.put("/organizations/{capgo_id}", response={200: s.OrganizationOut, **BODY_ERRORS})
 def put_organization(request: HttpRequest, capgo_id: uuid.UUID, data: s.OrganizationIn) -> dict[str, Any]:
     """Create or update (platform tokens). Upserting the same body again changes nothing."""
     require(request, Scope.PLATFORM)
@@ -195,7 +195,7 @@ def _emails(value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f.email(item) for item in value))
 
 
-@router.put("/people/{capgo_id}", response={200: s.PersonOut, **ERRORS})
+@router.put("/people/{capgo_id}", response={200: s.PersonOut, **BODY_ERRORS})
 def put_person(request: HttpRequest, capgo_id: uuid.UUID, data: s.PersonIn) -> dict[str, Any]:
     """Create or update a Capgo account (platform tokens); given emails replace the registered set."""
     require(request, Scope.PLATFORM)
@@ -243,7 +243,7 @@ def get_project(request: HttpRequest, app_id: str) -> dict[str, Any]:
     return project_out(_one(_projects(caller(request)), "project", app_id=app_id))
 
 
-@router.put("/projects/{app_id}", response={200: s.ProjectOut, **ERRORS})
+@router.put("/projects/{app_id}", response={200: s.ProjectOut, **BODY_ERRORS})
 def put_project(request: HttpRequest, app_id: str, data: s.ProjectIn) -> dict[str, Any]:
     """Create or update an app (platform tokens); moving it to another organization drops its old bindings."""
     require(request, Scope.PLATFORM)
@@ -292,7 +292,7 @@ def list_bindings(request: HttpRequest, query: Query[BindingFilter]) -> dict[str
     return _page(rows, query, binding_out)
 
 
-@router.put("/bindings", response={200: s.BindingOut, 422: s.Error, **ERRORS})
+@router.put("/bindings", response={200: s.BindingOut, 422: s.Error, **BODY_ERRORS})
 def put_binding(request: HttpRequest, data: s.BindingIn) -> dict[str, Any]:
     """Bind a role on an organization or one of its apps (platform tokens); one binding per scope."""
     require(request, Scope.PLATFORM)

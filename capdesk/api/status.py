@@ -16,7 +16,7 @@ from capdesk.api.errors import ApiError, not_found
 from capdesk.api.idempotency import run_once
 from capdesk.api.models import Scope
 from capdesk.api.pagination import MAX_LIMIT, paginate
-from capdesk.api.tickets import ERRORS
+from capdesk.api.tickets import BODY_ERRORS, ERRORS
 from capdesk.status import actions, incident_templates
 from capdesk.status.models import UNRESOLVED_INCIDENT, Incident, IncidentTemplate
 
@@ -141,7 +141,7 @@ def list_incidents(request: HttpRequest, query: Query[IncidentQuery]) -> dict[st
 
 @router.post(
     "/incidents",
-    response={201: IncidentOut, **ERRORS},
+    response={201: IncidentOut, **BODY_ERRORS},
     summary="Open an incident (status_admin; Idempotency-Key accepted)",
 )
 def open_incident(request: HttpRequest, response: HttpResponse, data: IncidentIn) -> Status[dict[str, Any]]:
@@ -174,7 +174,7 @@ def open_incident(request: HttpRequest, response: HttpResponse, data: IncidentIn
 
 @router.post(
     "/incidents/{public_id}/updates",
-    response={201: IncidentOut, **ERRORS},
+    response={201: IncidentOut, **BODY_ERRORS},
     summary="Post an update, moving the incident's status (status_admin; Idempotency-Key accepted)",
 )
 def post_update(
@@ -206,7 +206,7 @@ def post_update(
 
 @router.post(
     "/incidents/{public_id}/resolve",
-    response={200: IncidentOut, **ERRORS},
+    response={200: IncidentOut, **BODY_ERRORS},
     summary="Resolve an incident; its components go back to operational (status_admin)",
 )
 def resolve(request: HttpRequest, public_id: str, data: ResolveIn) -> dict[str, Any]:

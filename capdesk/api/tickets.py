@@ -44,6 +44,8 @@ ERRORS: dict[int, type[Schema]] = {
     422: s.Error,
     429: s.Error,
 }
+# Operations that read a JSON body also answer 400 when the body is not JSON at all.
+BODY_ERRORS: dict[int, type[Schema]] = {400: s.Error, **ERRORS}
 
 
 def ticket_out(ticket: Ticket) -> dict[str, Any]:
@@ -158,7 +160,7 @@ def get_one(request: HttpRequest, reference: str, account_id: uuid.UUID | None =
 
 @router.post(
     "/tickets",
-    response={201: s.TicketOut, 202: s.Accepted, **ERRORS},
+    response={201: s.TicketOut, 202: s.Accepted, **BODY_ERRORS},
     summary="File a request for a customer (Idempotency-Key accepted)",
 )
 def create(request: HttpRequest, response: HttpResponse, data: s.TicketIn) -> Status[dict[str, Any]]:
@@ -205,7 +207,7 @@ def create(request: HttpRequest, response: HttpResponse, data: s.TicketIn) -> St
 
 @router.post(
     "/tickets/{reference}/replies",
-    response={201: s.MessageOut, **ERRORS},
+    response={201: s.MessageOut, **BODY_ERRORS},
     summary="Reply as the agent who owns the token, or leave an internal note (Idempotency-Key accepted)",
 )
 def reply(
@@ -224,7 +226,7 @@ def reply(
 
 
 @router.post(
-    "/tickets/{reference}/status", response={200: s.TicketOut, **ERRORS}, summary="Change a ticket's status"
+    "/tickets/{reference}/status", response={200: s.TicketOut, **BODY_ERRORS}, summary="Change a ticket's status"
 )
 def change_status(request: HttpRequest, reference: str, data: s.StatusIn) -> dict[str, Any]:
     """Setting the status it already has changes nothing (safe to retry)."""
