@@ -107,6 +107,9 @@ class Desk:
             CAPDESK_SUPPORT_ADDRESS=SUPPORT,
             CAPDESK_SMTP_HOST="127.0.0.1",
             CAPDESK_SMTP_PORT=str(self.smtp_port),
+            # capdesk run's status-serve child: a port of its own, not the default 8001,
+            # which a second desk (or anything else on this machine) may hold.
+            CAPDESK_STATUS_BIND=f"127.0.0.1:{free_port()}",
             EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
             CAPDESK_LOG_LEVEL="WARNING",
             DJANGO_SETTINGS_MODULE="capdesk.settings",

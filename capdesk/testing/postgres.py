@@ -98,6 +98,25 @@ class ThrowawayPostgres:
             options,
         )
 
+    def copy_schema_from(self, url: str) -> None:
+        """Load another database's tables and rows (a migrated, empty test database) into ours.
+
+        Seconds, where ``capdesk migrate`` from nothing takes a minute on a loaded machine.
+        """
+        dump = subprocess.run(
+            [str(self.bin / "pg_dump"), "--no-owner", "--no-privileges", "--dbname", url],
+            capture_output=True,
+            check=True,
+            timeout=300,
+        ).stdout
+        subprocess.run(
+            [str(self.bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "--dbname", self.url],
+            input=dump,
+            capture_output=True,
+            check=True,
+            timeout=300,
+        )
+
     def restart(self) -> None:
         """Stop (fast: every session is cut) and start again on the same port."""
         self._pg_ctl("restart")

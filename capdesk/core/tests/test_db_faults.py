@@ -22,7 +22,14 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from capdesk.testing.desk import SUPPORT, Desk, desk_for_tests, pending_count, running_task_ids
+from capdesk.testing.desk import (
+    SUPPORT,
+    Desk,
+    database_url_of,
+    desk_for_tests,
+    pending_count,
+    running_task_ids,
+)
 from capdesk.testing.postgres import ThrowawayPostgres, bindir
 from capdesk.testing.traffic import (
     Browser,
@@ -178,11 +185,11 @@ def test_it_retries_the_workers_processing_after_sqlite_was_locked_and_quarantin
 
 @pytest.mark.skipif(on_sqlite(), reason="a PostgreSQL restart: the CI run on PostgreSQL has the server")
 @pytest.mark.skipif(bindir() is None, reason="needs PostgreSQL's server programs")
-def test_it_processes_a_backlog_exactly_once_across_a_postgresql_restart(tmp_path: Path) -> None:
+def test_it_processes_a_backlog_exactly_once_across_a_postgresql_restart(db: None, tmp_path: Path) -> None:
     with ThrowawayPostgres() as pg:
+        pg.copy_schema_from(database_url_of(connection.settings_dict))  # the suite's migrated test DB
         desk = Desk(tmp_path, database_url=pg.url)
         desk.env.update(FAULT_ENV)
-        desk.capdesk("migrate", "--no-input", "-v", "0")
         stop, rec = threading.Event(), Recorder()
         try:
             desk.start()

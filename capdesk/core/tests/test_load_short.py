@@ -50,7 +50,7 @@ def test_it_serves_portal_users_and_smtp_mail_at_once_without_an_error_and_proce
         )
         users = [
             threading.Thread(
-                target=user_loop, args=(b, i, stop, 1, filed), kwargs={"file_every": 3}, daemon=True
+                target=user_loop, args=(b, i, stop, 1, filed), kwargs={"file_every": 5}, daemon=True
             )
             for i, b in enumerate(browsers)
         ]
