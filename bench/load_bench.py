@@ -68,6 +68,9 @@ def main() -> int:
         action="store_true",
         help="A throwaway PostgreSQL and two web processes (a second `capdesk run --no-smtp --workers 0`).",
     )
+    parser.add_argument(
+        "--drain-timeout", type=float, default=600.0, help="Seconds to wait, after the load, for the backlog."
+    )
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "capdesk-load-bench")
     parser.add_argument("--working-tree", action="store_true")
     parser.add_argument("--json", type=Path)
@@ -139,7 +142,7 @@ def main() -> int:
         load_wall = time.monotonic() - t1
         stats_at_end = json.loads(main_desk.capdesk("stats", "--json"))
         t2 = time.monotonic()
-        while main_desk.pending()[0] and time.monotonic() - t2 < 600:
+        while main_desk.pending()[0] and time.monotonic() - t2 < args.drain_timeout:
             time.sleep(5)
         drain_wall = time.monotonic() - t2
     finally:
