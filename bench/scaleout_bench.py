@@ -317,13 +317,14 @@ def exactly_once_report(n: int) -> dict[str, Any]:
     )
     opening_sources = Counter(Message.objects.filter(id__in=list(openers)).values_list("source", flat=True))
     tickets_twice = sum(1 for source, c in opening_sources.items() if source is not None and c > 1)
-    # ``process_inbound`` returns True only from the call that did the work.
+    # ``process_inbound`` returns the ids of the requests that call processed (its own and
+    # the pending ones it took along): a request in two lists was done twice.
     work_done = Counter(
-        r["args_kwargs"]["args"][0]
-        for r in DBTaskResult.objects.filter(task_path__endswith="process_inbound").values(
-            "args_kwargs", "return_value"
+        request_id
+        for result in DBTaskResult.objects.filter(task_path__endswith="process_inbound").values_list(
+            "return_value", flat=True
         )
-        if r["return_value"] is True
+        for request_id in result or []
     )
     ran_twice = sum(1 for c in work_done.values() if c > 1)
     task_states = Counter(
