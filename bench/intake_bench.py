@@ -437,7 +437,7 @@ def run_floor(corpus: Path, n: int, work: Path) -> dict[str, Any]:
     for m in msgs:
         raw = (corpus / m["file"]).read_bytes()
         msg = email.message_from_bytes(raw, policy=email.policy.default)
-        body = msg.get_body(("plain", "html"))  # type: ignore[attr-defined]
+        body = msg.get_body(("plain", "html"))
         db.execute(
             "INSERT INTO message (message_id, sender, subject, body) VALUES (?, ?, ?, ?)",
             (
