@@ -175,3 +175,16 @@ def test_an_entry_can_be_neither_changed_nor_deleted(cast):
     with pytest.raises(AppendOnly):
         AuditEntry.objects.all().delete()
     assert AuditEntry.objects.get().action == "api.token_created"
+
+
+def test_the_django_admin_shows_entries_but_cannot_add_change_or_delete_them(client, cast):
+    create_token(name="x", scope="agent", user=cast.agent, by=cast.admin)
+    entry = AuditEntry.objects.get()
+    client.force_login(cast.admin)
+    assert client.get("/admin/core/auditentry/").status_code == 200
+    page = client.get(f"/admin/core/auditentry/{entry.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="action"' not in page.content, "every field is read-only"
+    assert client.get("/admin/core/auditentry/add/").status_code == 403
+    assert client.post(f"/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.get().action == "api.token_created"
