@@ -226,7 +226,9 @@ def reply(
 
 
 @router.post(
-    "/tickets/{reference}/status", response={200: s.TicketOut, **BODY_ERRORS}, summary="Change a ticket's status"
+    "/tickets/{reference}/status",
+    response={200: s.TicketOut, **BODY_ERRORS},
+    summary="Change a ticket's status",
 )
 def change_status(request: HttpRequest, reference: str, data: s.StatusIn) -> dict[str, Any]:
     """Setting the status it already has changes nothing (safe to retry)."""
