@@ -20,6 +20,9 @@ Issue 8, point 6, on the embedded default (SQLite). One run does, in this order:
    processed exactly once (not pending, no second customer message or ticket for it).
 
 Exits non-zero if any accepted message was lost, left pending or processed twice.
+The desk, the SMTP loader and the exactly-once check are shared with the CI variants
+(capdesk/testing/desk.py and traffic.py; capdesk/core/tests/test_faults_short.py and
+test_db_faults.py).
 """
 
 # ruff: noqa: S603, S607  (a benchmark: it runs our own interpreter, git and tar)
