@@ -11,7 +11,14 @@ from capdesk.tickets.models import Ticket
 @pytest.mark.parametrize("size", [1, 3, 4, 6, 50])
 def test_it_reads_the_first_page_in_the_same_order_as_one_nulls_last_query(cast, size):
     now = timezone.now()
-    deadlines = [now + timedelta(hours=3), None, now - timedelta(hours=1), None, now + timedelta(hours=3), now]
+    deadlines = [
+        now + timedelta(hours=3),
+        None,
+        now - timedelta(hours=1),
+        None,
+        now + timedelta(hours=3),
+        now,
+    ]
     for n, deadline in enumerate(deadlines):
         ticket = ticket_actions.open_ticket(
             subject=f"Ticket {n}",
