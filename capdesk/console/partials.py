@@ -65,14 +65,14 @@ def facts(request: HttpRequest, ticket: Ticket, *, error: str = "") -> HttpRespo
     return render(request, "console/partials/ticket_facts.html", context)
 
 
-def reply_posted(request: HttpRequest, ticket: Ticket, message: Message) -> HttpResponse:
-    """The new message, appended to the conversation, and the side panel (the status moved)."""
+def reply_posted(request: HttpRequest, ticket: Ticket, message: Message, *, flash: str) -> HttpResponse:
+    """The new message, appended to the conversation, the side panel (the status moved) and ``flash``."""
     message = (
         Message.objects.select_related("author_person", "author_user")
         .prefetch_related("attachments")
         .get(pk=message.pk)
     )
-    context = {**facts_context(_fresh(ticket)), "m": message, "oob": True}
+    context = {**facts_context(_fresh(ticket)), "m": message, "oob": True, "flash": flash}
     return render(request, "console/partials/reply_posted.html", context)
 
 

@@ -160,9 +160,10 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
             return partials.reply_error(str(exc))
         messages.error(request, str(exc))
         return redirect("console:ticket", reference=ticket.reference)
+    done = _("Note added.") if form.cleaned_data["internal"] else _("Reply sent.")
     if partials.is_htmx(request):
-        return partials.reply_posted(request, ticket, message)
-    messages.success(request, _("Note added.") if form.cleaned_data["internal"] else _("Reply sent."))
+        return partials.reply_posted(request, ticket, message, flash=done)
+    messages.success(request, done)
     return redirect("console:ticket", reference=ticket.reference)
 
 

@@ -40,6 +40,7 @@ def test_a_reply_posted_by_htmx_comes_back_as_the_new_message_and_the_side_panel
     assert response.status_code == 200
     assert html.lstrip().startswith("<article") and "npx @capgo/cli" in html
     assert 'id="ticket-facts" hx-swap-oob="true"' in html and "Pending customer" in html
+    assert 'id="flash" role="status" aria-live="polite" hx-swap-oob="true"' in html and "Reply sent." in html
     assert "<html" not in html
     assert ticket.messages.filter(author_kind="agent").count() == 1
 
