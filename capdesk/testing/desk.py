@@ -12,6 +12,7 @@ it does so in a child process that has the desk's environment.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import http.client
 import json
@@ -262,6 +263,7 @@ def desk_for_tests(data_dir: Path, **kwargs: Any) -> Desk:
         return Desk(data_dir, database_url=database_url_of(connection.settings_dict), **kwargs)
     if "sqlite" not in _TEMPLATE:
         template = Path(tempfile.mkdtemp(prefix="capdesk-desk-template-"))
+        atexit.register(shutil.rmtree, template, True)
         Desk(template).capdesk("migrate", "--no-input", "-v", "0")
         _TEMPLATE["sqlite"] = template / "capdesk.sqlite3"
     shutil.copy(_TEMPLATE["sqlite"], data_dir / "capdesk.sqlite3")
