@@ -31,7 +31,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from capdesk.status import v2
+from capdesk.status import page_data, v2
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -136,10 +136,15 @@ def _fetch(client: Client, path: str, language: str) -> tuple[bytes, Document]:
 
 
 def render_all() -> list[tuple[bytes, Document]]:
-    """Every public document, fetched through the views (and their caches) as a reader would."""
+    """Every public document, fetched through the views (and their caches) as a reader would.
+
+    The documents share their rows, uptime bars and incidents (page_data.shared): each
+    language's page, /status.json and the history pages read them once per version.
+    """
     client = _client()
-    rendered = [_fetch(client, path, language) for path in LOCALISED for language in languages()]
-    rendered += [_fetch(client, path, "") for path in FIXED]
+    with page_data.shared():
+        rendered = [_fetch(client, path, language) for path in LOCALISED for language in languages()]
+        rendered += [_fetch(client, path, "") for path in FIXED]
     return rendered
 
 

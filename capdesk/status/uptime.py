@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from capdesk.status.indicator import component_rank
@@ -68,6 +69,8 @@ def segments(changes: Sequence[Change], *, current: str, since: datetime, until:
     return result
 
 
+# Cached: every component's 90 bars cut the same days, and each cut is two zone conversions.
+@lru_cache(maxsize=4096)
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The day's local midnights, in UTC: Python subtracts two times of one zone on the wall
     clock, which would make every DST day 24 hours long."""

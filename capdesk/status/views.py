@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from capdesk.status import config, feeds, page_data, snapshot, subscriber_actions, v2
 from capdesk.status.forms import SubscribeForm
-from capdesk.status.indicator import footer_indicator
+from capdesk.status.indicator import Overall, footer_indicator
 from capdesk.status.models import Incident, Subscriber
 
 CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=60"
@@ -56,8 +56,12 @@ def v2_document(request: HttpRequest, name: str) -> HttpResponse:
     return _cached_response(request, snapshot.v2_document(name, config.strict()), JSON, cors=True)
 
 
+def _overall() -> Overall:
+    return page_data.once_per_version("overall", lambda: v2.overall(strict=False))
+
+
 def _footer_doc() -> bytes:
-    state = v2.overall(strict=False)
+    state = _overall()
     rows = page_data.component_rows()
     return snapshot.dump(
         {"indicator": footer_indicator(state.indicator), "uptime": page_data.overall_uptime(rows)}
@@ -85,7 +89,7 @@ def _base_context() -> dict[str, Any]:
 def _page_body() -> bytes:
     context = {
         **_base_context(),
-        "overall": v2.overall(strict=False),
+        "overall": _overall(),
         "updated_at": v2.page_state().updated_at,
         "incidents": page_data.open_incidents(),
         "active_maintenance": page_data.active_maintenance(),

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from capdesk.status import actions, publish
-from capdesk.status.models import Component, Incident
+from capdesk.status import actions, page_data, publish
+from capdesk.status.models import Component, ComponentStatusChange, Incident
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -91,3 +93,26 @@ def test_it_publishes_to_another_folder_from_the_command(incident: None, tmp_pat
     call_command("status_publish", "--dir", str(tmp_path / "cdn"))
     assert (tmp_path / "cdn" / "status" / "index.id.html").exists()
     assert (tmp_path / "cdn" / publish.MANIFEST).exists()
+
+
+def test_it_reads_the_uptime_history_once_per_publish_for_every_language_and_status_json(
+    incident: None,
+) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        publish.publish()
+    table = ComponentStatusChange._meta.db_table
+    assert (
+        len([q for q in queries.captured_queries if f'FROM "{table}" WHERE "{table}"."at" >=' in q["sql"]])
+        == 1
+    )
+
+
+def test_it_shares_the_component_rows_within_a_publish_only_until_the_version_moves(api: Component) -> None:
+    with page_data.shared():
+        rows = page_data.component_rows()
+        assert page_data.component_rows() is rows
+        actions.set_component_status(api, "major_outage")
+        moved = page_data.component_rows()
+    assert moved is not rows
+    assert [r.status for r in moved] == ["major_outage"]
+    assert page_data.component_rows() is not page_data.component_rows()
