@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.files.uploadedfile import UploadedFile
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -195,8 +196,15 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
 
 def _after_receive(request: HttpRequest, receipt: intake.Receipt) -> HttpResponseRedirect:
     """Interactive channels process at once so the customer sees their ticket; the worker is the safety net."""
-    intake.process(receipt.request.pk)
-    receipt.request.refresh_from_db()
+    try:
+        intake.process(receipt.request.pk)
+        receipt.request.refresh_from_db()
+    except (OperationalError, InterfaceError):
+        # The request is stored and its task queued: a busy or restarting database only
+        # delays it, so the customer must not be told that nothing was saved.
+        logger.warning("portal.process_deferred", extra={"request": receipt.request.pk})
+        messages.info(request, _("We received your request; it will appear here in a moment."))
+        return redirect("portal:requests")
     if receipt.request.ticket is not None:
         return redirect("portal:request_detail", reference=receipt.request.ticket.reference)
     if receipt.request.state == receipt.request.State.QUARANTINED:

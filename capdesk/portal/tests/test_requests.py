@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 from django.core import mail
+from django.db import OperationalError, connection, transaction
 
 from capdesk.intake.models import InboundRequest
 from capdesk.portal.actions import user_for_person
@@ -215,3 +216,34 @@ def test_the_new_request_form_shows_active_incidents_first(cast, as_customer):
     assert "Known issues right now" in page
     assert "Bundle downloads failing" in page and incident.public_id in page
     assert page.index("Known issues right now") < page.index('enctype="multipart/form-data"')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_stored_while_the_database_turns_busy_is_acknowledged_and_left_to_the_worker(
+    cast, as_customer, run_worker
+):
+    # The database refuses the first statement after the request's commit, as SQLite does
+    # when another writer holds the lock past the busy timeout. Django's execute_wrapper
+    # is the driver's edge: the desk's own code runs unchanged.
+    client = as_customer(cast.developer)
+    state = {"committed": False, "refused": 0}
+
+    def busy_once_after_commit(execute, sql, params, many, context):
+        if state["committed"] and not state["refused"]:
+            state["refused"] += 1
+            raise OperationalError("database is locked")
+        if sql.lstrip().upper().startswith("INSERT") and InboundRequest._meta.db_table in sql:
+            transaction.on_commit(lambda: state.update(committed=True))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(busy_once_after_commit):
+        response = _new(client, project="com.acme.shop")
+
+    assert state["refused"] == 1
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    stored = InboundRequest.objects.get()
+    assert stored.state == InboundRequest.State.PENDING and not Ticket.objects.exists()
+    run_worker()
+    stored.refresh_from_db()
+    assert stored.state == InboundRequest.State.PROCESSED
+    assert Ticket.objects.get().project == cast.project
