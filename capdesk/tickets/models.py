@@ -99,8 +99,16 @@ class Ticket(models.Model):
             # The console's queues: ordered by SLA deadline, then age (console.filters.first_by_deadline),
             # overall and per organization or assignee, so a first page reads 200 index entries.
             models.Index(fields=["next_deadline", "created_at"], name="ticket_deadline_idx"),
-            models.Index(fields=["organization", "next_deadline", "created_at"], name="ticket_org_deadline_idx"),
-            models.Index(fields=["assignee", "next_deadline", "created_at"], name="ticket_assignee_deadline_idx"),
+            models.Index(
+                fields=["organization", "next_deadline", "created_at"], name="ticket_org_deadline_idx"
+            ),
+            models.Index(
+                fields=["assignee", "next_deadline", "created_at"], name="ticket_assignee_deadline_idx"
+            ),
+            # The list's side counts (console.side_counts): open tickets grouped by outcome and by
+            # organization, read from these indexes alone instead of 700,000 table rows.
+            models.Index(fields=["status", "outcome"], name="ticket_status_outcome_idx"),
+            models.Index(fields=["status", "organization"], name="ticket_status_org_idx"),
         ]
 
     def __str__(self) -> str:
