@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from capdesk.console import actions, filters, partials, search, side_counts
 from capdesk.console.forms import BulkForm, SavedViewForm
 from capdesk.console.models import Away, QueueRotation, SavedView
 from capdesk.console.views import _agent, agent_required
+from capdesk.core import audit
 from capdesk.directory.models import Organization, Project
 from capdesk.intake.models import InboundRequest
 from capdesk.policy.types import Outcome
@@ -169,7 +171,17 @@ def away_toggle(request: HttpRequest) -> HttpResponse:
 def rotation_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     queue = get_object_or_404(Queue, slug=slug)
     if "auto_assign" in request.POST:
-        actions.set_auto_assign(queue, enabled=request.POST["auto_assign"] == "1")
+        enabled = request.POST["auto_assign"] == "1"
+        with transaction.atomic():
+            actions.set_auto_assign(queue, enabled=enabled)
+            audit.record_staff(
+                audit.Action.QUEUE_AUTO_ASSIGN,
+                request.user,
+                request=request,
+                target_type="queue",
+                target_id=queue.slug,
+                details={"enabled": enabled},
+            )
     else:
         actions.set_rotation_membership(queue, _agent(request), member=request.POST.get("member") == "1")
     return redirect("console:rotations")

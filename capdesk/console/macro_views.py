@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from capdesk.console import actions, macros
 from capdesk.console.forms import MacroForm
 from capdesk.console.models import Macro
 from capdesk.console.views import _agent, agent_required
+from capdesk.core import audit
 from capdesk.tickets.scoping import get_ticket_for_agent
 
 
@@ -35,13 +37,23 @@ def macro_list(request: HttpRequest) -> HttpResponse:
         editing = Macro.objects.filter(owner=agent, pk=int(edit_pk)).first()
     form = MacroForm(request.POST or None, instance_values=editing)
     if request.method == "POST" and form.is_valid():
-        actions.save_macro(
-            owner=agent,
-            title=form.cleaned_data["title"],
-            body=form.cleaned_data["body"],
-            shared=form.cleaned_data["shared"],
-            pk=editing.pk if editing else None,
-        )
+        with transaction.atomic():
+            macro = actions.save_macro(
+                owner=agent,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                shared=form.cleaned_data["shared"],
+                pk=editing.pk if editing else None,
+            )
+            # A shared macro speaks for the whole desk: who wrote or changed it is on record.
+            audit.record_staff(
+                audit.Action.MACRO_SAVED,
+                agent,
+                request=request,
+                target_type="macro",
+                target_id=macro.pk,
+                details={"title": macro.title, "shared": macro.shared, "edited": editing is not None},
+            )
         messages.success(request, _("Macro saved."))
         return redirect("console:macros")
     mine = Macro.objects.filter(owner=agent)
@@ -62,5 +74,9 @@ def macro_list(request: HttpRequest) -> HttpResponse:
 @agent_required
 @require_POST
 def macro_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    actions.delete_macro(_agent(request), pk)
+    with transaction.atomic():
+        actions.delete_macro(_agent(request), pk)
+        audit.record_staff(
+            audit.Action.MACRO_DELETED, request.user, request=request, target_type="macro", target_id=pk
+        )
     return redirect("console:macros")

@@ -10,6 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -255,7 +256,16 @@ def quarantine(request: HttpRequest) -> HttpResponse:
 @require_POST
 def quarantine_release(request: HttpRequest, pk: int) -> HttpResponse:
     held = get_object_or_404(InboundRequest, pk=pk, state=InboundRequest.State.QUARANTINED)
-    intake_actions.release_from_quarantine(held.pk)
+    with transaction.atomic():
+        intake_actions.release_from_quarantine(held.pk)
+        audit.record_staff(
+            audit.Action.QUARANTINE_RELEASED,
+            request.user,
+            request=request,
+            target_type="inbound_request",
+            target_id=held.pk,
+            details={"channel": held.channel, "reason": held.reason[:200]},
+        )
     messages.success(request, _("Request %(pk)s will be processed again.") % {"pk": held.pk})
     return redirect("console:quarantine")
 
@@ -273,6 +283,13 @@ def quarantine_raw(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="request-{held.pk}.{"eml" if email else "json"}"'
     # The bytes are a customer's message: who read them is part of the record.
     logger.info("console.quarantine_downloaded", extra={"request_id": held.pk, "user_id": request.user.pk})
+    audit.record_staff(
+        audit.Action.QUARANTINE_DOWNLOADED,
+        request.user,
+        request=request,
+        target_type="inbound_request",
+        target_id=held.pk,
+    )
     return response
 
 
@@ -280,6 +297,15 @@ def quarantine_raw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def quarantine_discard(request: HttpRequest, pk: int) -> HttpResponse:
     held = get_object_or_404(InboundRequest, pk=pk, state=InboundRequest.State.QUARANTINED)
-    intake_actions.discard_quarantined(held.pk, by=_agent(request))
+    with transaction.atomic():
+        intake_actions.discard_quarantined(held.pk, by=_agent(request))
+        audit.record_staff(
+            audit.Action.QUARANTINE_DISCARDED,
+            request.user,
+            request=request,
+            target_type="inbound_request",
+            target_id=held.pk,
+            details={"channel": held.channel, "reason": held.reason[:200]},
+        )
     messages.success(request, _("Request %(pk)s was discarded.") % {"pk": held.pk})
     return redirect("console:quarantine")

@@ -31,6 +31,12 @@ class Action:
     DIRECTORY_IMPORT = "directory.import"
     DIRECTORY_API = "directory.api"
     STATUS_API = "status.api"
+    QUARANTINE_RELEASED = "quarantine.released"
+    QUARANTINE_DISCARDED = "quarantine.discarded"
+    QUARANTINE_DOWNLOADED = "quarantine.downloaded"
+    MACRO_SAVED = "console.macro_saved"
+    MACRO_DELETED = "console.macro_deleted"
+    QUEUE_AUTO_ASSIGN = "console.queue_auto_assign"
 
     @classmethod
     def all(cls) -> list[str]:
