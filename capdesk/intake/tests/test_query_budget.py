@@ -1,0 +1,67 @@
+"""Query budgets for the email write path: a new ticket, a threaded reply and an auto-reply.
+
+Each budget is the count measured when it was last lowered; a change that adds queries
+per email fails here and has to say why (intake throughput, issue 4).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytest_django import DjangoAssertNumQueries
+from pytest_django.fixtures import Settings
+
+from capdesk.intake import actions
+from capdesk.intake.models import InboundRequest
+from capdesk.notify.webhooks import create_endpoint
+from capdesk.testing.factories import Personas
+from capdesk.tickets.models import Ticket
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def _received(name: str) -> int:
+    return actions.receive(channel="email", raw=(SAMPLES / name).read_bytes()).request.pk
+
+
+@pytest.fixture
+def desk(cast: Personas, settings: Settings) -> Personas:
+    """A registered sender's organization with an SLA, and an endpoint listening to ticket events."""
+    settings.CAPDESK_WEBHOOK_ALLOW_LOCAL = True  # no DNS lookup for the example host
+    create_endpoint(url="https://hooks.example.test/capdesk", events=["ticket.created", "ticket.updated"])
+    return cast
+
+
+def _processed(pk: int) -> InboundRequest:
+    request = InboundRequest.objects.get(pk=pk)
+    assert request.state == InboundRequest.State.PROCESSED, request.reason
+    return request
+
+
+def test_it_opens_a_ticket_from_a_new_email_within_its_query_budget(
+    desk: Personas, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    pk = _received("plain.eml")
+    with django_assert_max_num_queries(62):
+        assert actions.process(pk)
+    assert _processed(pk).ticket == Ticket.objects.get()
+
+
+def test_it_threads_a_reply_within_its_query_budget(
+    desk: Personas, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    actions.process(_received("plain.eml"))
+    pk = _received("reply_by_in_reply_to.eml")
+    with django_assert_max_num_queries(34):
+        assert actions.process(pk)
+    assert _processed(pk).ticket == Ticket.objects.get()
+
+
+def test_it_ignores_an_auto_reply_within_its_query_budget(
+    desk: Personas, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    pk = _received("auto_replied.eml")
+    with django_assert_max_num_queries(7):
+        assert actions.process(pk)
+    assert _processed(pk).ticket is None
