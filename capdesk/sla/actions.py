@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Min, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from capdesk.directory.models import Organization
@@ -38,15 +38,23 @@ def sla_config() -> SlaConfig:
 
 def on_ticket_opened(ticket: Ticket) -> None:
     """The first-response clock starts when the request was received, not when it was processed."""
-    _start(ticket, Metric.FIRST_RESPONSE, _received_at(ticket))
-    _refresh_ticket(ticket)
+    # A new ticket has no other clock, so the one started here is all the deadline depends on.
+    started = _start(ticket, Metric.FIRST_RESPONSE, _received_at(ticket))
+    _refresh_ticket(ticket, [started] if started else [])
 
 
 def on_status_changed(ticket: Ticket, previous: str) -> None:
     """Pause while the ticket waits (configurable statuses); end the clocks when it is solved or closed."""
+    clocks = list(_open_clocks(ticket))
+    _follow_status(ticket, clocks)
+    _refresh_ticket(ticket, clocks)
+
+
+def _follow_status(ticket: Ticket, clocks: list[Clock]) -> None:
+    """The status part of ``on_status_changed`` on clocks already read (and saved) by the caller."""
     now = timezone.now()
     pausing = sla_config().pause_statuses
-    for clock in _open_clocks(ticket):
+    for clock in clocks:
         if ticket.status in pausing and clock.paused_since is None:
             clock.paused_since = now
         elif ticket.status not in pausing and clock.paused_since is not None:
@@ -56,7 +64,6 @@ def on_status_changed(ticket: Ticket, previous: str) -> None:
             _record_breach_if_due(clock, now)
             _finish(clock, Clock.State.CANCELLED, now)
         clock.save()
-    _refresh_ticket(ticket)
 
 
 def on_agent_reply(ticket: Ticket, message: Message) -> None:
@@ -64,7 +71,8 @@ def on_agent_reply(ticket: Ticket, message: Message) -> None:
     if not message.public or message.author_kind != Message.Author.AGENT:
         return
     at = message.created_at
-    for clock in _open_clocks(ticket).filter(metric__in=RESPONSES):
+    clocks = list(_open_clocks(ticket))
+    for clock in (c for c in clocks if c.metric in RESPONSES):
         if clock.paused_since is not None:
             _close_pause(clock, at)
         _schedule(clock, at)
@@ -78,16 +86,20 @@ def on_agent_reply(ticket: Ticket, message: Message) -> None:
             actor_user=message.author_user,
             data={"metric": clock.metric, "due_at": _iso(clock.due_at), "replied_at": _iso(at)},
         )
-    _refresh_ticket(ticket)
+    _refresh_ticket(ticket, clocks)
 
 
 def on_customer_reply(ticket: Ticket, message: Message, *, previous_status: str) -> None:
     """The customer wrote: resume paused clocks, and time the next response if none is being timed."""
+    # One read of the open clocks serves the status change, the check and the deadline.
+    clocks = list(_open_clocks(ticket))
     if ticket.status != previous_status:
-        on_status_changed(ticket, previous_status)
-    if ticket.status in OPEN_STATUSES and not _open_clocks(ticket).filter(metric__in=RESPONSES).exists():
-        _start(ticket, Metric.NEXT_RESPONSE, message.created_at)
-    _refresh_ticket(ticket)
+        _follow_status(ticket, clocks)
+    timed = any(c.metric in RESPONSES for c in clocks if c.state in OPEN)
+    if ticket.status in OPEN_STATUSES and not timed:
+        started = _start(ticket, Metric.NEXT_RESPONSE, message.created_at)
+        clocks += [started] if started else []
+    _refresh_ticket(ticket, clocks)
 
 
 def on_severity_changed(ticket: Ticket) -> None:
@@ -96,9 +108,12 @@ def on_severity_changed(ticket: Ticket) -> None:
 
 def on_decision_applied(ticket: Ticket, *, previous_status: str) -> None:
     """A policy decision (or an agent's override) set severity and status in one go: follow both."""
-    recompute_clocks(ticket)
+    # One read of the open clocks and one deadline for both steps, as if run one after the other
+    # (the ticket actions that call this hold the transaction).
+    clocks = _recompute(ticket)
     if ticket.status != previous_status:
-        on_status_changed(ticket, previous_status)
+        _follow_status(ticket, clocks)
+    _refresh_ticket(ticket, clocks)
 
 
 # The organization's fields an SLA target depends on (policy choice and business-hours zone).
@@ -124,6 +139,11 @@ def on_plan_changed(organization: Organization) -> int:
 @transaction.atomic
 def recompute_clocks(ticket: Ticket) -> None:
     """Re-derive every open clock's target from the ticket's severity and organization as they are now."""
+    _refresh_ticket(ticket, _recompute(ticket))
+
+
+def _recompute(ticket: Ticket) -> list[Clock]:
+    """``recompute_clocks`` without the deadline copy; returns the clocks still open afterwards."""
     now = timezone.now()
     clocks = list(_open_clocks(ticket))
     for clock in clocks:
@@ -134,12 +154,18 @@ def recompute_clocks(ticket: Ticket) -> None:
             _apply_target(clock, target, ticket)
             _schedule(clock, now)
         clock.save()
-    never_answered = not Message.objects.filter(
-        ticket=ticket, author_kind=Message.Author.AGENT, public=True
-    ).exists()
-    if not clocks and ticket.is_open and never_answered and not Clock.objects.filter(ticket=ticket).exists():
-        _start(ticket, Metric.FIRST_RESPONSE, _received_at(ticket))  # the organization gained a policy
-    _refresh_ticket(ticket)
+    # Asked only when it matters: a ticket with open clocks never needs these two reads.
+    if (
+        not clocks
+        and ticket.is_open
+        and not Message.objects.filter(ticket=ticket, author_kind=Message.Author.AGENT, public=True).exists()
+        and not Clock.objects.filter(ticket=ticket).exists()
+    ):
+        started = _start(
+            ticket, Metric.FIRST_RESPONSE, _received_at(ticket)
+        )  # the organization gained a policy
+        clocks = [started] if started else []
+    return [clock for clock in clocks if clock.state in OPEN]
 
 
 # --- the sweep -----------------------------------------------------------------------
@@ -289,9 +315,13 @@ def _event(clock: Clock, kind: str, *, at: datetime | None) -> None:
     )
 
 
-def _refresh_ticket(ticket: Ticket) -> None:
-    """Copy the earliest open deadline to the ticket's indexed column (queues sort on it)."""
-    deadline = Clock.objects.filter(ticket=ticket, state__in=OPEN).aggregate(d=Min("due_at"))["d"]
+def _refresh_ticket(ticket: Ticket, clocks: Iterable[Clock]) -> None:
+    """Copy the earliest open deadline to the ticket's indexed column (queues sort on it).
+
+    ``clocks`` are all the ticket's clocks that were open, as the caller left them: every
+    caller has just read (or started) them, so the deadline needs no query of its own.
+    """
+    deadline = min((c.due_at for c in clocks if c.state in OPEN and c.due_at is not None), default=None)
     if ticket.next_deadline != deadline:
         ticket.next_deadline = deadline
         # An update, not save(): the ticket action around us saves only its own fields.

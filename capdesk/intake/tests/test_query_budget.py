@@ -43,7 +43,7 @@ def test_it_opens_a_ticket_from_a_new_email_within_its_query_budget(
     desk: Personas, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     pk = _received("plain.eml")
-    with django_assert_max_num_queries(62):
+    with django_assert_max_num_queries(55):
         assert actions.process(pk)
     assert _processed(pk).ticket == Ticket.objects.get()
 
@@ -53,7 +53,7 @@ def test_it_threads_a_reply_within_its_query_budget(
 ) -> None:
     actions.process(_received("plain.eml"))
     pk = _received("reply_by_in_reply_to.eml")
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(31):
         assert actions.process(pk)
     assert _processed(pk).ticket == Ticket.objects.get()
 
