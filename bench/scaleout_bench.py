@@ -25,11 +25,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,9 +35,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from capdesk.testing.postgres import ThrowawayPostgres
+
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_CORPUS = Path("/work/shared/bench/make_corpus.py")
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 DRAIN_TIMEOUT = 3600.0  # seconds a drain may take, whatever N is
 SUPPORT = "support@liveupdate.example"  # == make_corpus.SUPPORT_ADDR
 
@@ -60,103 +58,6 @@ def snapshot_head(work: Path) -> tuple[Path, str]:
         archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     return dest, sha
-
-
-class Postgres:
-    """A throwaway cluster owned by the ``postgres`` OS user (PostgreSQL refuses to run as root)."""
-
-    USER = "capdesk"
-
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="capdesk-bench-pg-"))
-        self.password = secrets.token_hex(16)
-        self.port = 0
-        self.started = False
-
-    def _as_pg(self, *argv: str, **kw: Any) -> subprocess.CompletedProcess[str]:
-        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        return subprocess.run([*prefix, *argv], cwd=self.dir, text=True, capture_output=True, **kw)
-
-    def start(self) -> None:
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, "postgres")
-        pwfile = self.dir / "pwfile"
-        pwfile.write_text(self.password + "\n")
-        if os.geteuid() == 0:
-            shutil.chown(pwfile, "postgres")
-        done = self._as_pg(
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(self.dir / "data"),
-            "-U",
-            self.USER,
-            f"--pwfile={pwfile}",
-            "--auth-local=trust",
-            "--auth-host=scram-sha-256",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            timeout=120,
-        )
-        pwfile.unlink()
-        if done.returncode:
-            raise RuntimeError(f"initdb failed: {done.stderr[-2000:]}")
-        for _ in range(3):  # a port found free can be taken before the server binds it
-            self.port = free_port()
-            # fsync off: the cluster is thrown away; durability would only add noise.
-            opts = (
-                f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
-            )
-            done = self._as_pg(
-                str(PG_BIN / "pg_ctl"),
-                "start",
-                "-D",
-                str(self.dir / "data"),
-                "-w",
-                "-t",
-                "60",
-                "-l",
-                str(self.dir / "server.log"),
-                "-o",
-                opts,
-                timeout=90,
-            )
-            if done.returncode == 0:
-                self.started = True
-                return
-        raise RuntimeError(f"PostgreSQL did not start: {(self.dir / 'server.log').read_text()[-2000:]}")
-
-    def createdb(self, name: str) -> str:
-        env = dict(os.environ, PGPASSWORD=self.password)
-        subprocess.run(
-            [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.USER, name],
-            env=env,
-            check=True,
-            timeout=60,
-        )
-        return f"postgres://{self.USER}:{self.password}@127.0.0.1:{self.port}/{name}"
-
-    def stop(self) -> None:
-        if self.started:
-            self._as_pg(
-                str(PG_BIN / "pg_ctl"), "stop", "-D", str(self.dir / "data"), "-m", "fast", "-w", timeout=60
-            )
-            self.started = False
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def free_port() -> int:
-    """A random free port between 20000 and 30000 (the house range for throwaway servers)."""
-    for _ in range(50):
-        port = random.randint(20000, 30000)  # noqa: S311 (not a secret)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port between 20000 and 30000")
 
 
 def make_corpus(out: Path, n: int, seed: int) -> Path:
@@ -240,7 +141,9 @@ def drain(env: dict[str, str], src: Path, workers: int, logs: Path) -> float:
                 child.wait()
 
 
-def run_pass(pg: Postgres, workers: int, n: int, corpus: Path, src: Path, work: Path) -> dict[str, Any]:
+def run_pass(
+    pg: ThrowawayPostgres, workers: int, n: int, corpus: Path, src: Path, work: Path
+) -> dict[str, Any]:
     url = pg.createdb(f"scaleout_w{workers}_{secrets.token_hex(3)}")
     data_dir = Path(tempfile.mkdtemp(prefix=f"w{workers}-", dir=work))
     env = desk_env(url, data_dir, src)
@@ -381,7 +284,7 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     src, sha = (ROOT, "working tree") if args.working_tree else snapshot_head(args.work)
     corpus = make_corpus(args.work / f"corpus-{args.count}-{args.seed}", args.count, args.seed)
-    pg = Postgres()
+    pg = ThrowawayPostgres()
 
     def on_term(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
