@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from capdesk.console.models import Macro
@@ -28,6 +29,11 @@ def held(cast: Personas, run_worker: Callable[[], None]) -> InboundRequest:
     return request
 
 
+def _staff(cast: Personas) -> User:
+    assert isinstance(cast.agent, User)
+    return cast.agent
+
+
 def _only(action: str) -> AuditEntry:
     [entry] = AuditEntry.objects.filter(action=action)
     return entry
@@ -36,7 +42,7 @@ def _only(action: str) -> AuditEntry:
 def test_it_audits_who_downloaded_released_and_discarded_quarantined_requests(
     client: Client, cast: Personas, held: InboundRequest
 ) -> None:
-    client.force_login(cast.agent)
+    client.force_login(_staff(cast))
     client.get(f"/console/quarantine/{held.pk}/raw/")
     client.post(f"/console/quarantine/{held.pk}/release/")
 
@@ -56,13 +62,13 @@ def test_it_audits_who_downloaded_released_and_discarded_quarantined_requests(
 
 
 def test_a_refused_release_writes_no_entry(client: Client, cast: Personas) -> None:
-    client.force_login(cast.agent)
+    client.force_login(_staff(cast))
     assert client.post("/console/quarantine/999999/release/").status_code == 404
     assert not AuditEntry.objects.filter(action__startswith="quarantine.").exists()
 
 
 def test_it_audits_a_macro_written_changed_and_deleted(client: Client, cast: Personas) -> None:
-    client.force_login(cast.agent)
+    client.force_login(_staff(cast))
     client.post("/console/macros/", {"title": "Thanks", "body": "Thanks {name}!", "shared": "on"})
     macro = Macro.objects.get()
     client.post(f"/console/macros/?edit={macro.pk}", {"title": "Thanks", "body": "Thank you {name}!"})
@@ -76,7 +82,7 @@ def test_it_audits_a_macro_written_changed_and_deleted(client: Client, cast: Per
 
 def test_it_audits_automatic_assignment_turned_on_and_off(client: Client, cast: Personas) -> None:
     queue_for("support")
-    client.force_login(cast.agent)
+    client.force_login(_staff(cast))
     client.post("/console/rotations/support/", {"auto_assign": "1"})
     client.post("/console/rotations/support/", {"auto_assign": "0"})
 
