@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from capdesk.core import deliveries
@@ -96,8 +97,39 @@ def edit_endpoint(
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
         url=url.strip(), events=chosen, description=description.strip(), is_active=is_active
     )
+    _forget_endpoints()  # an update() sends no post_save
     endpoint.refresh_from_db()
     return endpoint
+
+
+# The active endpoints, read once per write transaction: intake writes several audit events
+# per ticket and many tickets per transaction, and each asked again. The cache holds while
+# the connection keeps the same list of on-commit callbacks, which Django replaces on every
+# commit, rollback and savepoint rollback, so it never outlives the transaction (or a
+# rolled-back part of it). Saving or deleting an endpoint in this process forgets it at once.
+_endpoints_cache: tuple[object, list[WebhookEndpoint]] | None = None
+
+
+def _forget_endpoints(*args: object, **kwargs: object) -> None:
+    global _endpoints_cache
+    _endpoints_cache = None
+
+
+post_save.connect(_forget_endpoints, sender=WebhookEndpoint, dispatch_uid="notify.webhooks.forget_save")
+post_delete.connect(_forget_endpoints, sender=WebhookEndpoint, dispatch_uid="notify.webhooks.forget_delete")
+
+
+def active_endpoints() -> list[WebhookEndpoint]:
+    """The endpoints that are switched on, read at most once per transaction."""
+    global _endpoints_cache
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return list(WebhookEndpoint.objects.filter(is_active=True))
+    if _endpoints_cache is not None and _endpoints_cache[0] is connection.run_on_commit:
+        return _endpoints_cache[1]
+    endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    _endpoints_cache = (connection.run_on_commit, endpoints)
+    return endpoints
 
 
 def queue_event(event_type: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
@@ -108,7 +140,7 @@ def queue_event(event_type: str, payload: dict[str, Any]) -> list[WebhookDeliver
         raise ValueError(f"unknown webhook event {event_type!r}")
     deliveries = [
         WebhookDelivery.objects.create(endpoint=endpoint, event_type=event_type, payload=payload)
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True)
+        for endpoint in active_endpoints()
         if endpoint.wants(event_type)
     ]
     for delivery in deliveries:
