@@ -47,6 +47,13 @@ def queue_for(slug: str) -> Queue:
     return queue
 
 
+def _queue_named(ticket: Ticket, slug: str) -> Queue:
+    """The queue ``slug``: the ticket's own when it is already there (a new ticket's, just loaded)."""
+    if Ticket.queue.is_cached(ticket) and ticket.queue is not None and ticket.queue.slug == slug:
+        return ticket.queue
+    return queue_for(slug)
+
+
 @transaction.atomic
 def apply_decision(
     ticket: Ticket,
@@ -60,7 +67,8 @@ def apply_decision(
     send_reply: bool = True,
 ) -> Decision:
     """Record ``decision`` on the ticket, route it, and send its standard reply."""
-    previous = ticket.decisions.order_by("-created_at", "-id").first()
+    # Only an agent's decision overrides the one before; the desk's own needs no read of it.
+    previous = ticket.decisions.order_by("-created_at", "-id").first() if agent is not None else None
     record = Decision.objects.create(
         ticket=ticket,
         outcome=decision.outcome,
@@ -82,7 +90,7 @@ def apply_decision(
     ticket.outcome = decision.outcome
     ticket.scope = decision.scope
     ticket.severity = decision.severity
-    ticket.queue = queue_for(decision.queue)
+    ticket.queue = _queue_named(ticket, decision.queue)
     ticket.language = language
     ticket.status = STATUS_AFTER[Outcome(decision.outcome)]
     ticket.updated_at = timezone.now()
