@@ -105,15 +105,21 @@ def assign_round_robin(ticket: Ticket, *, agent: User) -> User | None:
     return chosen
 
 
-@transaction.atomic
 def assign_on_arrival(ticket: Ticket) -> User | None:
     """A new ticket decided into a queue that assigns automatically goes to the member whose turn it is.
 
     Registered with ``tickets.actions.on_arrival``; the assignment is audited with no actor
     (the desk did it) and a ``round_robin.arrival`` event.
     """
+    # Checked before the savepoint: most arrivals (answered, held, waiting) end here, and
+    # an empty SAVEPOINT/RELEASE pair cost every email two statements for nothing.
     if ticket.assignee_id is not None or ticket.status not in (Status.NEW, Status.OPEN):
         return None
+    return _assign_in_turn(ticket)
+
+
+@transaction.atomic
+def _assign_in_turn(ticket: Ticket) -> User | None:
     # The rotation row is the queue's cursor: SELECT ... FOR UPDATE on PostgreSQL; on SQLite
     # the IMMEDIATE transaction already holds the one write lock (settings._SQLITE_OPTIONS).
     rotation = (
