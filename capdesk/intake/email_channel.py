@@ -206,6 +206,7 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided) -> Ticket:
         message_id=mail.message_id,
         cites=cited_ids(mail),
         language=decided.language,
+        received_at=request.received_at,
     )
     Event.objects.create(
         ticket=ticket,

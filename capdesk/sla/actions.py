@@ -36,10 +36,16 @@ def sla_config() -> SlaConfig:
 # --- the hooks tickets.actions calls ---------------------------------------------------
 
 
-def on_ticket_opened(ticket: Ticket) -> None:
-    """The first-response clock starts when the request was received, not when it was processed."""
+def on_ticket_opened(ticket: Ticket, *, received_at: datetime | None = None) -> None:
+    """The first-response clock starts when the request was received, not when it was processed.
+
+    ``received_at`` is the channel's receipt of the first message when the caller has it
+    at hand; otherwise it is read from that message's stored request.
+    """
+    if ticket.organization_id is None:
+        return  # no organization, no SLA target: no clock, no deadline
     # A new ticket has no other clock, so the one started here is all the deadline depends on.
-    started = _start(ticket, Metric.FIRST_RESPONSE, _received_at(ticket))
+    started = _start(ticket, Metric.FIRST_RESPONSE, received_at or _received_at(ticket))
     _refresh_ticket(ticket, [started] if started else [])
 
 
@@ -157,6 +163,7 @@ def _recompute(ticket: Ticket) -> list[Clock]:
     # Asked only when it matters: a ticket with open clocks never needs these two reads.
     if (
         not clocks
+        and ticket.organization_id is not None  # else there is no target to start a clock for
         and ticket.is_open
         and not Message.objects.filter(ticket=ticket, author_kind=Message.Author.AGENT, public=True).exists()
         and not Clock.objects.filter(ticket=ticket).exists()

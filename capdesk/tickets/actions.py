@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -108,8 +109,13 @@ def open_ticket(
     source_id: int | None = None,
     message_id: str = "",
     cites: Sequence[str] = (),
+    received_at: datetime | None = None,
 ) -> Ticket:
-    """A new request becomes a ticket with its first customer message."""
+    """A new request becomes a ticket with its first customer message.
+
+    ``received_at`` is when the channel stored the request ``source_id`` names, passed by
+    a caller that has it so the SLA clock need not read it back.
+    """
     files = files or []
     check_attachments(files)
     now = timezone.now()
@@ -140,7 +146,7 @@ def open_ticket(
     _store_attachments(message, files)
     _store_citations(message, cites)
     _event(ticket, "ticket.created", person=requester, channel=channel, severity=severity)
-    sla_actions.on_ticket_opened(ticket)
+    sla_actions.on_ticket_opened(ticket, received_at=received_at if source_id is not None else None)
     return ticket
 
 
