@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth.models import User
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from capdesk.directory.models import Organization, Project
 from capdesk.tickets.models import OPEN_STATUSES, Severity, Status, Ticket
 
 VIEWS = {
@@ -26,6 +28,9 @@ VIEWS = {
 
 # "Breaching soon": the next SLA deadline falls within this window (or has passed).
 BREACHING_WINDOW = timedelta(hours=4)
+# A typed organization or project name narrows to at most this many matches; the list
+# says "no tickets" rather than scanning every customer's when a word matches too much.
+NAME_MATCHES = 50
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,6 @@ class Filters:
             values["status"] = ""
         if values["severity"] not in Severity.values:
             values["severity"] = ""
-        for numeric in ("organization", "project"):
-            if not values[numeric].isdigit():
-                values[numeric] = ""
         if values["assignee"] not in ("none",) and not values["assignee"].isdigit():
             values["assignee"] = ""
         return cls(**values)
@@ -89,9 +91,9 @@ def apply(tickets: QuerySet[Ticket], filters: Filters, agent: User) -> QuerySet[
     if filters.outcome:
         tickets = tickets.filter(outcome=filters.outcome)
     if filters.organization:
-        tickets = tickets.filter(organization_id=int(filters.organization))
+        tickets = tickets.filter(organization_id__in=organization_ids(filters.organization))
     if filters.project:
-        tickets = tickets.filter(project_id=int(filters.project))
+        tickets = tickets.filter(project_id__in=project_ids(filters.project))
     if filters.assignee == "none":
         tickets = tickets.filter(assignee__isnull=True)
     elif filters.assignee:
@@ -116,3 +118,47 @@ def first_by_deadline(tickets: QuerySet[Ticket], size: int) -> list[Ticket]:
     if len(due) < size:
         due += tickets.filter(next_deadline__isnull=True).order_by("created_at")[: size - len(due)]
     return due
+
+
+# An organization or project is chosen by id (the side counts' links, saved views) or by
+# what an agent types: its name or Capgo id, its app id. A desk with thousands of
+# customers cannot offer them all in a menu.
+
+
+def organization_ids(given: str) -> list[int]:
+    if given.isdigit():
+        return [int(given)]
+    try:
+        return list(Organization.objects.filter(capgo_id=uuid.UUID(given)).values_list("pk", flat=True))
+    except ValueError:
+        pass
+    # The whole name first, so "Acme" is not also "Acme Staging" once it was picked.
+    exact = list(Organization.objects.filter(name__iexact=given).values_list("pk", flat=True)[:NAME_MATCHES])
+    if exact:
+        return exact
+    found = Organization.objects.filter(name__icontains=given).order_by("name")
+    return list(found.values_list("pk", flat=True)[:NAME_MATCHES])
+
+
+def project_ids(given: str) -> list[int]:
+    if given.isdigit():
+        return [int(given)]
+    exact = list(Project.objects.filter(app_id__iexact=given).values_list("pk", flat=True))
+    if exact:
+        return exact
+    found = Project.objects.filter(Q(app_id__icontains=given) | Q(name__icontains=given))
+    return list(found.order_by("app_id").values_list("pk", flat=True)[:NAME_MATCHES])
+
+
+def labels(filters: Filters) -> dict[str, str]:
+    """What the filter boxes show: the name behind an id (sent again, it finds the same), or the words typed."""
+    shown = {"organization": filters.organization, "project": filters.project}
+    if filters.organization.isdigit():
+        name = (
+            Organization.objects.filter(pk=int(filters.organization)).values_list("name", flat=True).first()
+        )
+        shown["organization"] = name or ""
+    if filters.project.isdigit():
+        app = Project.objects.filter(pk=int(filters.project)).values_list("app_id", flat=True).first()
+        shown["project"] = app or ""
+    return shown

@@ -16,7 +16,6 @@ from capdesk.console.forms import BulkForm, SavedViewForm
 from capdesk.console.models import Away, QueueRotation, SavedView
 from capdesk.console.views import _agent, agent_required
 from capdesk.core import audit
-from capdesk.directory.models import Organization, Project
 from capdesk.intake.models import InboundRequest
 from capdesk.policy.types import Outcome
 from capdesk.tickets import merging
@@ -65,8 +64,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "statuses": Status.choices,
         "severities": Severity.choices,
         "queues": Queue.objects.all(),
-        "organizations": Organization.objects.order_by("name")[:500],
-        "projects": Project.objects.order_by("app_id")[:500],
+        "filter_labels": filters.labels(chosen),
         "agents": _agents(),
         # The policy's outcomes, not a DISTINCT over every ticket (a full scan on a big desk).
         "outcomes": sorted(o.value for o in Outcome),

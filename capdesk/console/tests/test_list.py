@@ -135,3 +135,22 @@ def test_it_lists_tickets_in_as_many_queries_for_fifteen_tickets_as_for_two(clie
         _open(cast, f"Ticket more {n}", project=cast.other_project, requester=cast.outsider)
     assert _queries(client, params) == few
     assert few <= 15
+
+
+def test_it_filters_by_an_organization_or_project_typed_by_name_without_listing_every_customer(client, cast):
+    ours = _open(cast, "Our ticket")
+    theirs = _open(cast, "Their ticket", project=cast.other_project, requester=cast.outsider)
+    client.force_login(cast.agent)
+
+    def listed(**params):
+        page = client.get("/console/", params).content.decode()
+        return {t.reference for t in (ours, theirs) if t.reference in page}
+
+    assert listed(organization="other corp") == {theirs.reference}
+    assert listed(organization=str(cast.org.capgo_id)) == {ours.reference}
+    assert listed(project="com.other") == {theirs.reference}
+    assert listed(organization="nobody by that name") == set()
+    # Chosen by id (a side-count link), the box shows the name, which finds it again.
+    page = client.get("/console/", {"organization": theirs.organization_id}).content.decode()
+    assert 'name="organization" type="search" value="Other Corp"' in page
+    assert "<option" not in page.split('id="f-org"')[1].split("</p>")[0]
