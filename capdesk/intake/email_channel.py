@@ -29,6 +29,8 @@ from capdesk.tickets.reply_address import ticket_pks_in
 _REFERENCE = re.compile(r"\[([A-Za-z]{2,10}-\d{1,12})\]")
 _RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to")
 MAX_CITATIONS = 30
+# Read with a thread's ticket: the reply's audit event puts them in its webhook summary.
+_SUMMARY = ("organization", "project")
 
 
 def find_thread(mail: ParsedMail) -> Ticket | None:
@@ -44,12 +46,15 @@ def find_thread(mail: ParsedMail) -> Ticket | None:
     pks = ticket_pks_in(mail.headers.get(h, "") for h in _RECIPIENT_HEADERS)
     pks += [pk for ref in _REFERENCE.findall(mail.subject) if (pk := Ticket.pk_from_reference(ref))]
     if pks:
-        by_pk = Ticket.objects.in_bulk(pks)
+        by_pk = Ticket.objects.select_related(*_SUMMARY).in_bulk(pks)
         candidates.extend(by_pk[pk] for pk in dict.fromkeys(pks) if pk in by_pk)
     cited = mail.in_reply_to + mail.references
     if cited:
         candidates.extend(
-            m.ticket for m in Message.objects.filter(message_id__in=cited).select_related("ticket")
+            m.ticket
+            for m in Message.objects.filter(message_id__in=cited).select_related(
+                "ticket", *(f"ticket__{name}" for name in _SUMMARY)
+            )
         )
     for ticket in candidates:
         # may_reply also admits the requester of a ticket merged into this one.

@@ -70,7 +70,7 @@ def test_it_threads_a_reply_within_its_query_budget(
 ) -> None:
     actions.process(_received("plain.eml"))
     pk = _received("reply_by_in_reply_to.eml")
-    with django_assert_max_num_queries(32):
+    with django_assert_max_num_queries(30):
         assert actions.process(pk)
     assert _processed(pk).ticket == Ticket.objects.get()
 
