@@ -26,3 +26,25 @@ def test_it_fails_a_task_left_running_by_a_killed_worker_and_the_request_is_stil
     receipt.request.refresh_from_db()
     assert task.status == TaskResultStatus.FAILED
     assert receipt.request.state != "pending"
+
+
+def test_it_keeps_sqlites_planner_statistics_for_the_ticket_table(cast):
+    from django.db import connection
+
+    from capdesk.core.jobs import refresh_planner_statistics
+    from capdesk.testing.requests import file_portal_request
+
+    for n in range(3):  # ANALYZE records nothing for an empty table
+        file_portal_request(cast.developer, f"Question {n}", "How do channels work?", project="com.acme.shop")
+
+    handled = refresh_planner_statistics()
+
+    if connection.vendor != "sqlite":
+        assert handled == 0  # autovacuum's business
+        return
+    assert handled == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'tickets_ticket'")
+        analyzed = {row[0] for row in cursor.fetchall()}
+    # The queue's own index must be known to the planner, or it falls back to guessing.
+    assert "ticket_deadline_idx" in analyzed
