@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from capdesk.console import actions, filters, partials, search, side_counts
 from capdesk.console.forms import BulkForm, SavedViewForm
 from capdesk.console.models import Away, QueueRotation, SavedView
+from capdesk.console.rows import rows as list_rows
 from capdesk.console.views import _agent, agent_required
 from capdesk.core import audit
 from capdesk.intake.models import InboundRequest
@@ -49,11 +50,11 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         fragment = render(
             request,
             "console/partials/ticket_rows.html",
-            {"tickets": [(t, snippets.get(t.pk)) for t in rows], "filters": chosen},
+            {"tickets": list_rows(rows, snippets), "filters": chosen},
         )
         return partials.vary_on_htmx(fragment)
     context = {
-        "tickets": [(t, snippets.get(t.pk)) for t in rows],
+        "tickets": list_rows(rows, snippets),
         "filters": chosen,
         "views": filters.VIEWS,
         "view_links": [(key, label, chosen.querystring(view=key)) for key, label in filters.VIEWS.items()],
