@@ -12,3 +12,7 @@ django_application = get_wsgi_application()
 from capdesk.status.fastpath import StatusFastPath  # noqa: E402 (needs the settings loaded above)
 
 application = StatusFastPath(django_application)
+
+from capdesk.core.heap import freeze_startup_objects  # noqa: E402
+
+freeze_startup_objects()
