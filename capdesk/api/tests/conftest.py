@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from capdesk.api.actions import create_token
 from capdesk.testing.factories import Personas, make_user
+from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets.models import Ticket
 
 
 @dataclass
@@ -74,3 +77,25 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["error"]["code"] == code
     assert body["error"]["message"]
     return body["error"]  # type: ignore[no-any-return]
+
+
+def open_ticket_for(person: Any, project: Any, subject: str) -> Ticket:
+    """A portal ticket of ``person`` on ``project``, opened directly (no intake)."""
+    return ticket_actions.open_ticket(
+        subject=subject,
+        body=f"{subject}: details",
+        channel="portal",
+        requester=person,
+        requester_email=person.primary_email,
+        project=project,
+    )
+
+
+@pytest.fixture
+def tickets_of_both_orgs(cast: Personas) -> tuple[Ticket, Ticket]:
+    """One ticket in the developer's organization, with an internal note, and one in the other organization."""
+    mine = open_ticket_for(cast.developer, cast.project, "Acme rollback")
+    theirs = open_ticket_for(cast.outsider, cast.other_project, "Other Corp secret")
+    assert isinstance(cast.agent, User)
+    ticket_actions.reply_as_agent(mine, agent=cast.agent, body="INTERNAL: check their plan", public=False)
+    return mine, theirs

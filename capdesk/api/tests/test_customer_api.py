@@ -15,22 +15,9 @@ from capdesk.tickets.models import Message
 DASHBOARD_KEY = "a-shared-secret-for-the-customer-api-tests-32b"
 
 
-def _open(person, project, subject):
-    return ticket_actions.open_ticket(
-        subject=subject,
-        body=f"{subject}: details",
-        channel="portal",
-        requester=person,
-        requester_email=person.primary_email,
-        project=project,
-    )
-
-
 @pytest.fixture
-def requests(cast):
-    mine = _open(cast.developer, cast.project, "Acme rollback")
-    theirs = _open(cast.outsider, cast.other_project, "Other Corp secret")
-    ticket_actions.reply_as_agent(mine, agent=cast.agent, body="INTERNAL: check their plan", public=False)
+def requests(cast, tickets_of_both_orgs):
+    mine, theirs = tickets_of_both_orgs
     ticket_actions.reply_as_agent(mine, agent=cast.agent, body="Which bundle version?")
     return mine, theirs
 

@@ -1,28 +1,7 @@
-import pytest
-
-from capdesk.api.tests.conftest import assert_error
+from capdesk.api.tests.conftest import assert_error, open_ticket_for
 from capdesk.intake.models import InboundRequest
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Event, Message, Ticket
-
-
-def _open(person, project, subject):
-    return ticket_actions.open_ticket(
-        subject=subject,
-        body=f"{subject}: details",
-        channel="portal",
-        requester=person,
-        requester_email=person.primary_email,
-        project=project,
-    )
-
-
-@pytest.fixture
-def tickets_of_both_orgs(cast):
-    mine = _open(cast.developer, cast.project, "Acme rollback")
-    theirs = _open(cast.outsider, cast.other_project, "Other Corp secret")
-    ticket_actions.reply_as_agent(mine, agent=cast.agent, body="INTERNAL: check their plan", public=False)
-    return mine, theirs
 
 
 def _new(cast, **fields):
@@ -115,7 +94,7 @@ def test_an_agent_token_sees_every_ticket_and_the_internal_notes(cast, tokens, a
 
 
 def test_it_pages_with_a_cursor_without_repeating_or_skipping_a_ticket(cast, tokens, api):
-    made = [_open(cast.developer, cast.project, f"Question {n}") for n in range(5)]
+    made = [open_ticket_for(cast.developer, cast.project, f"Question {n}") for n in range(5)]
     seen, cursor = [], None
     for _ in range(5):
         path = "/tickets?limit=2" + (f"&cursor={cursor}" if cursor else "")
@@ -123,7 +102,7 @@ def test_it_pages_with_a_cursor_without_repeating_or_skipping_a_ticket(cast, tok
         seen += [t["reference"] for t in page["items"]]
         # A ticket filed between two pages does not shift the pages already served.
         if not cursor:
-            _open(cast.developer, cast.project, "Filed meanwhile")
+            open_ticket_for(cast.developer, cast.project, "Filed meanwhile")
         cursor = page["next_cursor"]
         if cursor is None:
             break
