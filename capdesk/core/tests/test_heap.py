@@ -1,13 +1,14 @@
 import gc
 
-from capdesk.core.heap import freeze_startup_objects
+from capdesk.core.heap import YOUNG_THRESHOLD, freeze_startup_objects
 
 
 def test_it_moves_the_start_up_heap_out_of_the_collectors_sight_and_still_collects_new_garbage():
-    before = gc.get_freeze_count()
+    before, thresholds = gc.get_freeze_count(), gc.get_threshold()
     try:
         freeze_startup_objects()
         assert gc.get_freeze_count() > before
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD
 
         class Cycle:
             other: object
@@ -18,3 +19,4 @@ def test_it_moves_the_start_up_heap_out_of_the_collectors_sight_and_still_collec
         assert gc.collect() >= 2  # made after the freeze: still the collector's
     finally:
         gc.unfreeze()  # the rest of the test session keeps its usual collector
+        gc.set_threshold(*thresholds)
