@@ -430,7 +430,7 @@ def child(args: argparse.Namespace) -> None:
         log(f"{connection.vendor}: reusing the data; migrate took {migrate_s:.0f} s")
     gen["migrate_s"] = round(migrate_s, 1)
     log(f"{connection.vendor}: measuring")
-    # As the served desk does once its WSGI application is built (capdesk/wsgi.py).
+    # As a serving process does once its WSGI application is built (capdesk.wsgi.served).
     from capdesk.core.heap import freeze_startup_objects
 
     freeze_startup_objects()

@@ -13,6 +13,14 @@ from capdesk.status.fastpath import StatusFastPath  # noqa: E402 (needs the sett
 
 application = StatusFastPath(django_application)
 
-from capdesk.core.heap import freeze_startup_objects  # noqa: E402
 
-freeze_startup_objects()
+def served() -> StatusFastPath:
+    """The application for a serving process (``waitress --call capdesk.wsgi:served``).
+
+    Apart from ``application`` so that importing this module (tests do) leaves the garbage
+    collector alone: the start-up heap is frozen only where requests will be served.
+    """
+    from capdesk.core.heap import freeze_startup_objects
+
+    freeze_startup_objects()
+    return application
