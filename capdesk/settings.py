@@ -7,6 +7,7 @@ all the desk runs embedded: SQLite (WAL) under ``./var``, mail written to
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -31,8 +32,19 @@ def _secret_key() -> str:
         return key
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Processes of one desk can start together on a fresh data dir (web, worker,
+        # scheduler): each writes a whole candidate aside and links it into place, and
+        # only the first link wins, so none reads a half-written file or keeps a key of
+        # its own that the others do not share.
+        candidate = DATA_DIR / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        candidate.write_text(secrets.token_urlsafe(50))
+        candidate.chmod(0o600)
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
     return path.read_text().strip()
 
 
