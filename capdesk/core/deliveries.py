@@ -1,4 +1,4 @@
-"""The retry loop every outgoing webhook shares: claim a due delivery, then settle its attempt.
+"""The retry loop every outgoing webhook shares: claim a due delivery, then make and settle its attempt.
 
 Two senders use it: the desk's own webhooks (``notify``) and the status page's
 subscriber webhooks (``status``). Their rows differ (an endpoint or a subscriber, a
@@ -11,6 +11,7 @@ waiting on someone else's server.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -64,16 +65,45 @@ def claim(queryset: models.QuerySet[D], pk: int, *, lease: timedelta) -> D | Non
     return delivery
 
 
-def settle(
+def attempt(
+    delivery: Retried,
+    *,
+    post: Callable[[], Sent],
+    active: bool,
+    inactive: str,
+    log: Callable[[Sent, int], object],
+    max_attempts: int,
+    cap: timedelta,
+) -> Sent:
+    """Post a claimed delivery (or not, when its target was switched off) and settle what happened.
+
+    ``inactive`` is the error recorded instead of posting. ``log(sent, duration_ms)``
+    writes the attempt row, in the transaction that moves the delivery on.
+    """
+    started = time.monotonic()
+    sent = post() if active else Sent(None, "", inactive)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    _settle(
+        delivery,
+        sent,
+        log=lambda: log(sent, duration_ms),
+        max_attempts=max_attempts,
+        cap=cap,
+        give_up=not active,
+    )
+    return sent
+
+
+def _settle(
     delivery: Retried,
     sent: Sent,
     *,
     log: Callable[[], object],
     max_attempts: int,
     cap: timedelta,
-    give_up: bool = False,
+    give_up: bool,
 ) -> None:
-    """Log the attempt (``log`` writes the attempt row) and move the delivery on, in one transaction.
+    """Log the attempt and move the delivery on, in one transaction.
 
     A failure is retried with backoff until ``max_attempts``; ``give_up`` ends it at once
     (the endpoint or subscriber was switched off).

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
@@ -176,11 +175,20 @@ def deliver(delivery_id: int) -> bool:
     if delivery is None:
         return False
     endpoint = delivery.endpoint
-    started = time.monotonic()
-    if not endpoint.is_active:
-        sent = Sent(None, "", "the endpoint is disabled")
-    else:
-        sent = send_signed(
+
+    def log(sent: Sent, duration_ms: int) -> None:
+        delivery.last_status_code = sent.status_code
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            status_code=sent.status_code,
+            response_excerpt=sent.excerpt[:RESPONSE_EXCERPT],
+            error=sent.error,
+            duration_ms=duration_ms,
+        )
+
+    sent = deliveries.attempt(
+        delivery,
+        post=lambda: send_signed(
             endpoint.url,
             secret=endpoint.secret,
             message_id=delivery.webhook_id,
@@ -189,23 +197,14 @@ def deliver(delivery_id: int) -> bool:
             allow_local=settings.CAPDESK_WEBHOOK_ALLOW_LOCAL,
             timeout=settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS,
             excerpt=RESPONSE_EXCERPT,
-        )
-    ok, status_code = sent.ok, sent.status_code
-    delivery.last_status_code = status_code
-    deliveries.settle(
-        delivery,
-        sent,
-        log=lambda: WebhookAttempt.objects.create(
-            delivery=delivery,
-            status_code=status_code,
-            response_excerpt=sent.excerpt[:RESPONSE_EXCERPT],
-            error=sent.error,
-            duration_ms=int((time.monotonic() - started) * 1000),
         ),
+        active=endpoint.is_active,
+        inactive="the endpoint is disabled",
+        log=log,
         max_attempts=MAX_ATTEMPTS,
         cap=BACKOFF_CAP,
-        give_up=not endpoint.is_active,
     )
+    ok, status_code = sent.ok, sent.status_code
     if not ok:
         logger.warning(
             "notify.webhook_failed",

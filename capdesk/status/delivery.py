@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -22,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from capdesk.core import deliveries
-from capdesk.core.outbound import Sent, send_signed
+from capdesk.core.outbound import send_signed
 from capdesk.notify.actions import queue_email
 from capdesk.status import config
 from capdesk.status.models import StatusEvent, Subscriber, WebhookAttempt, WebhookDelivery
@@ -126,11 +125,9 @@ def deliver_webhook(delivery_id: int) -> bool:
     if delivery is None:
         return False
     subscriber = delivery.subscriber
-    started = time.monotonic()
-    if not subscriber.is_active:
-        sent = Sent(None, "", "subscriber is no longer active")
-    else:
-        sent = send_signed(
+    sent = deliveries.attempt(
+        delivery,
+        post=lambda: send_signed(
             subscriber.endpoint,
             secret=subscriber.secret,
             message_id=delivery.public_id,
@@ -138,21 +135,16 @@ def deliver_webhook(delivery_id: int) -> bool:
             user_agent=USER_AGENT,
             allow_local=settings.CAPDESK_STATUS_WEBHOOK_ALLOW_LOCAL,
             timeout=settings.CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS,
-        )
-    ok, status_code = sent.ok, sent.status_code
-    deliveries.settle(
-        delivery,
-        sent,
-        log=lambda: WebhookAttempt.objects.create(
-            delivery=delivery,
-            status_code=status_code,
-            error=sent.error,
-            duration_ms=int((time.monotonic() - started) * 1000),
+        ),
+        active=subscriber.is_active,
+        inactive="subscriber is no longer active",
+        log=lambda sent, duration_ms: WebhookAttempt.objects.create(
+            delivery=delivery, status_code=sent.status_code, error=sent.error, duration_ms=duration_ms
         ),
         max_attempts=MAX_ATTEMPTS,
         cap=BACKOFF_CAP,
-        give_up=not subscriber.is_active,
     )
+    ok, status_code = sent.ok, sent.status_code
     if not ok:
         logger.warning(
             "status.webhook_failed",
