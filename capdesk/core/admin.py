@@ -1,4 +1,5 @@
-"""The audit log in Django admin: readable by staff with the view permission, changeable by nobody."""
+"""Admin pieces of core: the audit log (readable by staff with the view permission, changeable by nobody)
+and the read-only attempt log both webhook senders show under a delivery."""
 
 from __future__ import annotations
 
@@ -24,4 +25,17 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AttemptLogInline(admin.TabularInline):  # type: ignore[type-arg]
+    """A delivery's attempts (core.deliveries), as they happened: shown, never added, changed or deleted."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields or ()
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
 
+from capdesk.core.admin import AttemptLogInline
 from capdesk.notify import webhooks
 from capdesk.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -71,15 +72,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         obj.created_at = saved.created_at
 
 
-class AttemptInline(admin.TabularInline):  # type: ignore[type-arg]
+class AttemptInline(AttemptLogInline):
     model = WebhookAttempt
     fields = ("at", "status_code", "response_excerpt", "error", "duration_ms")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(WebhookDelivery)

@@ -16,6 +16,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 
+from capdesk.core.admin import AttemptLogInline
 from capdesk.status import actions, subscriber_actions
 from capdesk.status.admin_forms import (
     ComponentForm,
@@ -237,15 +238,9 @@ class SubscriberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             subscriber_actions.unsubscribe(subscriber)
 
 
-class AttemptInline(admin.TabularInline):  # type: ignore[type-arg]
+class AttemptInline(AttemptLogInline):
     model = WebhookAttempt
     fields = ("at", "status_code", "error", "duration_ms")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(WebhookDelivery)
