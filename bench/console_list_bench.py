@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from intake_bench import Desk, log, make_corpus, run_peer, snapshot_head
+from benchkit import log, make_corpus, snapshot_head
+from intake_bench import Desk, run_peer
 
 USER, PASSWORD = "bench-agent", "bench-agent-pass-4f9c"
 
@@ -177,7 +178,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="list-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     src, sha = snapshot_head(work)
-    corpus = make_corpus(work / f"corpus-s1-n{args.peer_n}", args.peer_n, 1, False)
+    corpus = make_corpus(work / f"corpus-s1-n{args.peer_n}", args.peer_n, 1)
     peer_args = argparse.Namespace(seed=1, peer_t=args.tickets, peer_reqs=args.reqs, peer_creates=5)
     peer = run_peer(corpus, args.peer_n, peer_args)
 

@@ -25,15 +25,12 @@ The desk, the SMTP loader and the exactly-once check are shared with the CI vari
 test_db_faults.py).
 """
 
-# ruff: noqa: S603, S607  (a benchmark: it runs our own interpreter, git and tar)
-
 from __future__ import annotations
 
 import argparse
 import json
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -42,29 +39,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from benchkit import ROOT, make_corpus, snapshot_head
+
 from capdesk.testing.desk import Desk, healthy, log
 from capdesk.testing.traffic import MailLoader, Recorder, corpus_mail
 
-ROOT = Path(__file__).resolve().parent.parent
-MAKE_CORPUS = Path("/work/shared/bench/make_corpus.py")
 STALL_SWEEP_AGE = 125.0  # seconds: retry_stalled takes requests untouched for 2 minutes, plus a margin
 DRAIN_TIMEOUT = 600.0
 MAX_TRIES_PER_MESSAGE = (
     200  # a message is retried for at most ~40 s (0.2 s apart), as an MTA would for longer
 )
-
-
-def snapshot_head(work: Path) -> tuple[Path, str]:
-    """``git archive HEAD`` into the work dir: other engineers edit the working tree during a run."""
-    sha = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    dest = work / f"src-{sha}"
-    if not (dest / "capdesk").is_dir():
-        dest.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
-    return dest, sha
 
 
 class Poller(threading.Thread):
@@ -129,22 +113,7 @@ def run(args: argparse.Namespace) -> int:
     work.mkdir(parents=True, exist_ok=True)
     src, sha = (ROOT, "working tree") if args.working_tree else snapshot_head(work)
     n = int(args.seconds * args.rate) + 50
-    corpus = work / f"corpus-{n}-{args.seed}"
-    if not (corpus / "manifest.jsonl").is_file():
-        subprocess.run(
-            [
-                sys.executable,
-                str(MAKE_CORPUS),
-                "--count",
-                str(n),
-                "--seed",
-                str(args.seed),
-                "--out",
-                str(corpus),
-            ],
-            check=True,
-            timeout=600,
-        )
+    corpus = make_corpus(work / f"corpus-{n}-{args.seed}", n, args.seed)
     data_dir = Path(tempfile.mkdtemp(prefix="faults-", dir=work))
     desk = Desk(data_dir, src)
     rng = random.Random(args.seed)  # noqa: S311 (reproducible chaos, not a secret)

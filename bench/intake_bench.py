@@ -45,9 +45,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path("/work/shared")
-MAKE_CORPUS = SHARED / "bench" / "make_corpus.py"
+from benchkit import ROOT, SHARED, log, make_corpus, snapshot_head
+
 PEER_BENCH = SHARED / "peers" / "django_helpdesk" / "bench.sh"
 PEER_PY = SHARED / "peers" / "django_helpdesk" / "peer.py"
 SUPPORT = "support@liveupdate.example"  # == make_corpus.SUPPORT_ADDR
@@ -55,23 +54,6 @@ CAPDESK = [sys.executable, "-m", "capdesk.cli"]
 PROCESS_TIMEOUT = 900.0  # seconds the worker may take after the last 250, whatever N is
 STALL_TIMEOUT = 60.0  # seconds without one request leaving "pending" before we give up waiting
 SRC = ROOT  # the code Capdesk runs from; a snapshot of HEAD unless --working-tree
-
-
-def snapshot_head(work: Path) -> tuple[Path, str]:
-    """``git archive HEAD`` into the work dir: other engineers edit the working tree during a run."""
-    sha = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    dest = work / f"src-{sha}"
-    if not (dest / "capdesk").is_dir():
-        dest.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
-    return dest, sha
-
-
-def log(message: str) -> None:
-    print(f"# {message}", file=sys.stderr, flush=True)
 
 
 def manifest(corpus: Path, n: int) -> list[dict[str, Any]]:
@@ -102,17 +84,6 @@ def expected_threading(msgs: list[dict[str, Any]]) -> dict[str, int]:
             ticket_of[m["message_id"]] = m["message_id"]
             requester[m["message_id"]] = m["from"].lower()
     return {"threadable": threadable, "threadable_same_sender": same_sender}
-
-
-def make_corpus(out: Path, n: int, seed: int, eightbit: bool) -> Path:
-    if (out / "manifest.jsonl").is_file() and len(manifest(out, n)) >= n:
-        return out
-    cmd = [sys.executable, str(MAKE_CORPUS), "--count", str(n), "--seed", str(seed), "--out", str(out)]
-    if eightbit:
-        cmd += ["--legacy-cte", "8bit"]
-    log(" ".join(cmd))
-    subprocess.run(cmd, check=True, timeout=600)
-    return out
 
 
 # --- the peer -------------------------------------------------------------------------
@@ -730,7 +701,7 @@ def main() -> None:
     report: dict[str, Any] = {}
     for title, n, eightbit, directory, split in runs:
         corpus = make_corpus(
-            work / f"corpus-s{args.seed}-n{n}{'-8bit' if eightbit else ''}", n, args.seed, eightbit
+            work / f"corpus-s{args.seed}-n{n}{'-8bit' if eightbit else ''}", n, args.seed, eightbit=eightbit
         )
         peer: dict[str, str] = {}
         if directory or split:

@@ -26,13 +26,10 @@ ports in turn (round robin in the client; sessions live in the database). One ru
 The helpers are shared with the CI variant, capdesk/core/tests/test_load_short.py.
 """
 
-# ruff: noqa: S603  (a benchmark: it runs our own interpreter)
-
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from faults_bench import MAKE_CORPUS, ROOT, snapshot_head
+from benchkit import ROOT, make_corpus, snapshot_head
 
 from capdesk.testing.desk import Desk, log
 from capdesk.testing.postgres import ThrowawayPostgres
@@ -78,22 +75,7 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     src, sha = (ROOT, "working tree") if args.working_tree else snapshot_head(args.work)
     n = int(args.seconds * args.mail_rate * 1.2) + 100
-    corpus = args.work / f"corpus-{n}-{args.seed}"
-    if not (corpus / "manifest.jsonl").is_file():
-        subprocess.run(
-            [
-                sys.executable,
-                str(MAKE_CORPUS),
-                "--count",
-                str(n),
-                "--seed",
-                str(args.seed),
-                "--out",
-                str(corpus),
-            ],
-            check=True,
-            timeout=600,
-        )
+    corpus = make_corpus(args.work / f"corpus-{n}-{args.seed}", n, args.seed)
     data_dir = Path(tempfile.mkdtemp(prefix="load-", dir=args.work))
     pg = ThrowawayPostgres().start() if args.postgres else None
     url = pg.url if pg else ""

@@ -18,7 +18,7 @@ Issue 8, point 7. One run does, in this order:
 It exits non-zero if a check fails or two workers were not faster than one.
 """
 
-# ruff: noqa: S603, S607  (a benchmark: it runs our own interpreter, git, tar and PostgreSQL's tools)
+# ruff: noqa: S603  (a benchmark: it runs our own interpreter, git, tar and PostgreSQL's tools)
 
 from __future__ import annotations
 
@@ -35,38 +35,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from benchkit import ROOT, log, make_corpus, snapshot_head
+
 from capdesk.testing.postgres import ThrowawayPostgres
 
-ROOT = Path(__file__).resolve().parent.parent
-MAKE_CORPUS = Path("/work/shared/bench/make_corpus.py")
 DRAIN_TIMEOUT = 3600.0  # seconds a drain may take, whatever N is
 SUPPORT = "support@liveupdate.example"  # == make_corpus.SUPPORT_ADDR
-
-
-def log(message: str) -> None:
-    print(f"# {message}", file=sys.stderr, flush=True)
-
-
-def snapshot_head(work: Path) -> tuple[Path, str]:
-    """``git archive HEAD`` into the work dir: other engineers edit the working tree during a run."""
-    sha = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    dest = work / f"src-{sha}"
-    if not (dest / "capdesk").is_dir():
-        dest.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
-    return dest, sha
-
-
-def make_corpus(out: Path, n: int, seed: int) -> Path:
-    manifest = out / "manifest.jsonl"
-    if not manifest.is_file() or len(manifest.read_text().splitlines()) < n:
-        cmd = [sys.executable, str(MAKE_CORPUS), "--count", str(n), "--seed", str(seed), "--out", str(out)]
-        log(" ".join(cmd))
-        subprocess.run(cmd, check=True, timeout=900)
-    return out
 
 
 def desk_env(database_url: str, data_dir: Path, src: Path) -> dict[str, str]:
