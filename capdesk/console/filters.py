@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, fields
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth.models import User
@@ -102,22 +102,89 @@ def apply(tickets: QuerySet[Ticket], filters: Filters, agent: User) -> QuerySet[
 
 
 def by_deadline(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """The earliest SLA deadline first; tickets without one after, oldest first."""
-    return tickets.order_by(F("next_deadline").asc(nulls_last=True), "created_at")
+    """The earliest SLA deadline first; tickets without one after, oldest first (ties by id)."""
+    return tickets.order_by(F("next_deadline").asc(nulls_last=True), "created_at", "pk")
 
 
-def first_by_deadline(tickets: QuerySet[Ticket], size: int) -> list[Ticket]:
-    """``by_deadline(tickets)[:size]``, read in two index-ordered parts.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
-    SQLite cannot walk an index for ``NULLS LAST`` and sorts every matching row instead
-    (700,000 open tickets at a million); with the tickets that have a deadline first and
-    those without only when the page is not full, both parts stop after ``size`` rows of
-    the (…, next_deadline, created_at) indexes.
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of the queue ended: the last row's place in ``by_deadline`` order.
+
+    A page goes on from here rather than from an offset, so "more" reads the next rows of
+    the same index whatever the depth, and a ticket that changed meanwhile is neither
+    shown twice nor skipped for the rows still ahead of the cursor.
     """
-    due = list(tickets.filter(next_deadline__isnull=False).order_by("next_deadline", "created_at")[:size])
-    if len(due) < size:
-        due += tickets.filter(next_deadline__isnull=True).order_by("created_at")[: size - len(due)]
-    return due
+
+    deadline: datetime | None
+    created_at: datetime
+    pk: int
+
+    @classmethod
+    def after(cls, ticket: Ticket) -> Cursor:
+        return cls(ticket.next_deadline, ticket.created_at, ticket.pk)
+
+    def token(self) -> str:
+        """``<deadline µs or ->.<created µs>.<id>``: exact integers, no float or time-zone rounding."""
+        deadline = "-" if self.deadline is None else str((self.deadline - _EPOCH) // _MICROSECOND)
+        return f"{deadline}.{(self.created_at - _EPOCH) // _MICROSECOND}.{self.pk}"
+
+    @classmethod
+    def parse(cls, token: str) -> Cursor | None:
+        """The cursor a ``token()`` wrote; None for anything else (the list starts at the top)."""
+        parts = token.split(".")
+        if (
+            len(parts) != 3
+            or not all(p.isdigit() for p in parts[1:])
+            or not (parts[0] == "-" or parts[0].isdigit())
+        ):
+            return None
+        try:
+            deadline = None if parts[0] == "-" else _EPOCH + int(parts[0]) * _MICROSECOND
+            return cls(deadline, _EPOCH + int(parts[1]) * _MICROSECOND, int(parts[2]))
+        except OverflowError:
+            return None
+
+
+def page_by_deadline(
+    tickets: QuerySet[Ticket], size: int, after: Cursor | None = None
+) -> tuple[list[Ticket], Cursor | None]:
+    """The ``size`` tickets after ``after`` in ``by_deadline`` order, and the cursor for the next page, if any.
+
+    Read in two index-ordered parts: SQLite cannot walk an index for ``NULLS LAST`` and
+    sorts every matching row instead (700,000 open tickets at a million). The tickets with
+    a deadline come first and those without only once they run out; each part starts at
+    the cursor on the (…, next_deadline, created_at) indexes and stops after ``size + 1``
+    entries (the one more says whether there is a next page).
+    """
+    want = size + 1
+    page: list[Ticket] = []
+    if after is None or after.deadline is not None:
+        due = tickets.filter(next_deadline__isnull=False)
+        if after is not None:
+            d, c = after.deadline, after.created_at
+            # The range bound lets the index seek; the OR only sorts out rows tied on the deadline.
+            due = due.filter(
+                Q(next_deadline__gt=d)
+                | Q(next_deadline=d, created_at__gt=c)
+                | Q(next_deadline=d, created_at=c, pk__gt=after.pk),
+                next_deadline__gte=d,
+            )
+        page = list(due.order_by("next_deadline", "created_at", "pk")[:want])
+    if len(page) < want:
+        undated = tickets.filter(next_deadline__isnull=True)
+        if after is not None and after.deadline is None:
+            c = after.created_at
+            undated = undated.filter(
+                Q(created_at__gt=c) | Q(created_at=c, pk__gt=after.pk), created_at__gte=c
+            )
+        page += undated.order_by("created_at", "pk")[: want - len(page)]
+    if len(page) > size:
+        return page[:size], Cursor.after(page[size - 1])
+    return page, None
 
 
 # An organization or project is chosen by id (the side counts' links, saved views) or by

@@ -96,8 +96,8 @@ class Ticket(models.Model):
             models.Index(fields=["status", "queue"]),
             models.Index(fields=["requester", "-created_at"]),
             models.Index(fields=["organization", "-created_at"]),
-            # The console's queues: ordered by SLA deadline, then age (console.filters.first_by_deadline),
-            # overall and per organization or assignee, so a first page reads 200 index entries.
+            # The console's queues: ordered by SLA deadline, then age (console.filters.page_by_deadline),
+            # overall and per organization or assignee, so a page reads its 51 index entries.
             models.Index(fields=["next_deadline", "created_at"], name="ticket_deadline_idx"),
             models.Index(
                 fields=["organization", "next_deadline", "created_at"], name="ticket_org_deadline_idx"

@@ -126,3 +126,34 @@ def test_reports_and_the_knowledge_base_read_on_a_phone(browser_page: Page, cast
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width}px wide on a 390px screen"
     assert (shots / "phone-reports.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_an_agent_reads_on_past_the_first_page_and_moves_through_the_new_rows_with_keys(
+    browser_page: Page, cast, tmp_path: Path
+) -> None:
+    page = browser_page
+    for n in range(53):
+        ticket_actions.open_ticket(
+            subject=f"Queue ticket {n:02d}",
+            body="body",
+            channel="portal",
+            requester=cast.developer,
+            requester_email="dewi@acme.test",
+            project=cast.project,
+        )
+    _sign_in_agent(page)
+    rows = page.locator("#ticket-rows tr[data-href]")
+    expect(rows).to_have_count(50)
+    page.get_by_role("link", name="Show more").click()
+    expect(rows).to_have_count(53)
+    expect(page.get_by_role("link", name="Show more")).to_have_count(0)
+    # Focus went to the first new row, and j / k walk the rows drawn by htmx.
+    expect(rows.nth(50).locator("a")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(rows.nth(1)).to_have_class("current")
+    for _ in range(55):
+        page.keyboard.press("j")
+    expect(rows.nth(52)).to_have_class("current")
+    page.screenshot(path=str(_shots(tmp_path) / "console-list-more.png"), full_page=True)

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -6,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from capdesk.console import actions
+from capdesk.console import actions, filters
 from capdesk.console.models import QueueRotation, SavedView
 from capdesk.portal.actions import user_for_person
 from capdesk.testing.factories import make_user
@@ -154,3 +155,34 @@ def test_it_filters_by_an_organization_or_project_typed_by_name_without_listing_
     page = client.get("/console/", {"organization": theirs.organization_id}).content.decode()
     assert 'name="organization" type="search" value="Other Corp"' in page
     assert "<option" not in page.split('id="f-org"')[1].split("</p>")[0]
+
+
+def test_it_shows_a_page_of_tickets_and_the_rest_behind_show_more_with_and_without_htmx(
+    client, cast, monkeypatch
+):
+    monkeypatch.setattr("capdesk.console.list_views.PAGE_SIZE", 4)
+    opened = [_open(cast, f"Paged ticket {n}") for n in range(10)]
+    client.force_login(cast.agent)
+    order = [t.reference for t in filters.by_deadline(Ticket.objects.filter(pk__in=[t.pk for t in opened]))]
+
+    def references(html):
+        return re.findall(r'name="tickets" value="(CAP-\d+)"', html)
+
+    def more_link(html: str) -> str:
+        found = re.search(r'<tr id="more-rows".*?href="([^"]+)"', html)
+        assert found, "no Show more"
+        return found.group(1).replace("&amp;", "&")
+
+    first = client.get("/console/", {"view": "all"}).content.decode()
+    assert references(first) == order[:4]
+    more = more_link(first)
+    # htmx: the next rows and a new "Show more", to take the old one's place.
+    rows = client.get(more, HTTP_HX_REQUEST="true").content.decode()
+    assert references(rows) == order[4:8] and "<h1>" not in rows and 'id="more-rows"' in rows
+    # Without JavaScript the same link is a whole page that begins after the first one.
+    page = client.get(more).content.decode()
+    assert references(page) == order[4:8] and "Back to the first tickets" in page
+    last = client.get(more_link(rows), HTTP_HX_REQUEST="true").content.decode()
+    assert references(last) == order[8:] and 'id="more-rows"' not in last
+    # The filters travel with the cursor.
+    assert "view=all" in more

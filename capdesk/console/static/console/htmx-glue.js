@@ -14,10 +14,25 @@
     if (errors) { errors.textContent = ""; }
   });
 
-  /* The list's rows were redrawn by a filter: the ticket pages' j / k follow the new order. */
-  document.addEventListener("htmx:afterSwap", function (event) {
-    if (!event.detail.target || event.detail.target.id !== "ticket-rows") { return; }
+  /* "Show more" replaces itself with the next rows: focus goes to the first of them, not
+     back to the top of the page with the link that was removed. */
+  var shownBefore = -1;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    shownBefore = elt && elt.closest && elt.closest("#more-rows")
+      ? document.querySelectorAll("#ticket-rows tr[data-href]").length : -1;
+  });
+
+  /* The list's rows were redrawn by a filter or extended by "Show more": the ticket pages'
+     j / k follow the new order. */
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!document.getElementById("ticket-rows")) { return; }
     var rows = document.querySelectorAll("#ticket-rows tr[data-href]");
+    if (shownBefore >= 0 && rows[shownBefore]) {
+      var link = rows[shownBefore].querySelector("a");
+      if (link) { link.focus(); }
+    }
+    shownBefore = -1;
     var hrefs = Array.prototype.map.call(rows, function (r) { return r.getAttribute("data-href"); });
     try { sessionStorage.setItem("capdesk.console.list", JSON.stringify(hrefs)); } catch (e) { /* storage off */ }
   });

@@ -15,26 +15,30 @@
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
   }
 
-  /* The list page remembers its order, so j/k on a ticket page go to the next one in it. */
-  var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-href]"));
-  var current = -1;
-  if (rows.length) {
+  /* The list page remembers its order, so j/k on a ticket page go to the next one in it.
+     The rows are looked up on each key press: a filter or "Show more" may have redrawn them. */
+  function listRows() {
+    return Array.prototype.slice.call(document.querySelectorAll("tr[data-href]"));
+  }
+  var initial = listRows();
+  if (initial.length) {
     try {
-      sessionStorage.setItem(LIST_KEY, JSON.stringify(rows.map(function (r) { return r.getAttribute("data-href"); })));
+      sessionStorage.setItem(LIST_KEY, JSON.stringify(initial.map(function (r) { return r.getAttribute("data-href"); })));
     } catch (e) { /* storage off: j/k still work on the list itself */ }
   }
 
-  function select(index) {
-    if (!rows.length) { return; }
+  function select(rows, delta) {
+    var current = rows.findIndex(function (r) { return r.classList.contains("current"); });
     if (current >= 0) { rows[current].classList.remove("current"); }
-    current = Math.max(0, Math.min(rows.length - 1, index));
-    rows[current].classList.add("current");
-    var link = rows[current].querySelector("a");
+    var next = Math.max(0, Math.min(rows.length - 1, current + delta));
+    rows[next].classList.add("current");
+    var link = rows[next].querySelector("a");
     if (link) { link.focus(); }
   }
 
   function step(delta) {
-    if (rows.length) { select(current + delta); return; }
+    var rows = listRows();
+    if (rows.length) { select(rows, delta); return; }
     var list;
     try { list = JSON.parse(sessionStorage.getItem(LIST_KEY) || "[]"); } catch (e) { list = []; }
     var here = list.indexOf(window.location.pathname);
