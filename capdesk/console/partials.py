@@ -7,6 +7,7 @@ templates are in ``templates/console/partials/``.
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -15,7 +16,7 @@ from django.utils.html import format_html
 from capdesk.console.forms import SeverityForm, StatusForm
 from capdesk.directory.models import RoleBinding
 from capdesk.directory.queries import is_developer_or_higher
-from capdesk.tickets.models import Message, Ticket
+from capdesk.tickets.models import Event, Message, Ticket
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -46,10 +47,12 @@ def requester_role(ticket: Ticket) -> tuple[str | None, bool | None]:
 
 
 def facts_context(ticket: Ticket) -> dict[str, object]:
-    """What the side panel's facts and its assign, status and severity forms show."""
+    """What the side panel's facts and its assign, status and severity forms show, and the history."""
     role, developer = requester_role(ticket)
     return {
         "ticket": ticket,
+        # The History list is drawn again with the panel: the change just made is its last line.
+        "events": history(ticket),
         "role": role,
         "developer": developer,
         # Drawn with the panel, so after a change by htmx they show the ticket as it now is.
@@ -58,11 +61,15 @@ def facts_context(ticket: Ticket) -> dict[str, object]:
     }
 
 
+def history(ticket: Ticket) -> QuerySet[Event]:
+    return ticket.events.select_related("actor_user", "actor_person")
+
+
 def facts(request: HttpRequest, ticket: Ticket, *, error: str = "") -> HttpResponse:
-    """The side panel's facts and SLA clocks, after an assignment or a status or severity change."""
+    """The side panel's facts and SLA clocks after an assignment or a status or severity change, and the history."""
     ticket = _fresh(ticket)
     context = {**facts_context(ticket), "facts_error": error}
-    return render(request, "console/partials/ticket_facts.html", context)
+    return render(request, "console/partials/facts_changed.html", context)
 
 
 def reply_posted(request: HttpRequest, ticket: Ticket, message: Message, *, flash: str) -> HttpResponse:

@@ -119,7 +119,6 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "conversation": ticket.messages.select_related("author_person", "author_user").prefetch_related(
                 "attachments"
             ),
-            "events": ticket.events.select_related("actor_user", "actor_person"),
             "reply_form": AgentReplyForm(initial={"body": chosen_macro.body} if chosen_macro else None),
             "macros": macros.available(agent),
             "chosen_macro": chosen_macro,

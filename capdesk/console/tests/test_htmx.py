@@ -73,6 +73,13 @@ def test_assigning_and_changing_status_by_htmx_redraw_the_side_panel(cast, agent
     assert "Solved" in solved.content.decode()
     ticket.refresh_from_db()
     assert ticket.assignee == cast.agent and ticket.status == "solved"
+    # The History list comes along out of band, ending with the change just made.
+    history = (
+        solved.content.decode().split('<ul id="history-events" hx-swap-oob="true">')[1].split("</ul>")[0]
+    )
+    last = ticket.events.order_by("created_at", "pk").last()
+    assert last is not None and last.kind in history.rsplit("<li>", 1)[-1]
+    assert "assigned" in taken.split('id="history-events"')[1]
 
 
 def test_a_severity_change_without_a_reason_says_so_in_the_side_panel(cast, agent_client):
