@@ -348,11 +348,11 @@ def _replay(connection: Any, statements: list[tuple[str, Any]]) -> None:
 
 def measure(reqs: int, budget: float, rare: str, warm: int, kinds: list[str]) -> list[dict[str, Any]]:
     from django.contrib.auth.models import User
-    from django.core.cache import cache
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
 
+    from capdesk.console import side_counts
     from capdesk.tickets.models import Ticket
 
     client = Client(HTTP_HOST="127.0.0.1")
@@ -380,6 +380,11 @@ def measure(reqs: int, budget: float, rare: str, warm: int, kinds: list[str]) ->
     results = []
     for kind, name, qs in [c for c in cases if c[0] in kinds]:
         url = f"/console/?{qs}"
+        # As `capdesk scheduler` does every side_counts.INTERVAL seconds, in its own process: the
+        # pages read that snapshot and never count 700,000 open tickets themselves.
+        t = time.perf_counter()
+        side_counts.refresh()
+        refresh_ms = (time.perf_counter() - t) * 1000
         for _ in range(warm):
             assert client.get(url).status_code == 200
         seen: list[tuple[str, Any]] = []
@@ -397,10 +402,7 @@ def measure(reqs: int, budget: float, rare: str, warm: int, kinds: list[str]) ->
         result = {"kind": kind, "case": name, "url": url, "rows": rows, "queries": len(seen)}
         result |= {f"page_{k}": v for k, v in page.items()} | {f"data_{k}": v for k, v in data.items()}
         if qs == "view=open":
-            cache.clear()  # the side counts' cost, paid by one request every side_counts.TTL seconds
-            result["page_cold_ms"] = round(
-                _timed(lambda: client.get(url).status_code == 200, 1, budget)["p50"], 1
-            )
+            result["side_counts_ms"] = round(refresh_ms, 1)
         results.append(result)
         log(
             f"  {kind:6} {name:34} page n={page['n']:3} p50={page['p50']:8.1f} p95={page['p95']:8.1f} | "
@@ -547,9 +549,10 @@ def report(runs: list[dict[str, Any]]) -> None:
                 f"| {r['kind']} | {r['case']} | {r['rows']} | {r['queries']} | {r['page_n']} | {r['page_p50']} | "
                 f"{r['page_p95']} | {r['data_p50']} | {r['data_p95']} |"
             )
-            if "page_cold_ms" in r:
+            if "side_counts_ms" in r:
                 print(
-                    f"| | … the same, side-count cache empty (1 request) | | | 1 | {r['page_cold_ms']} | | | |"
+                    f"| | the side counts, counted by the scheduler every 30 s (not on a page) | | | 1 | "
+                    f"{r['side_counts_ms']} | | | |"
                 )
 
 

@@ -8,6 +8,7 @@ class ConsoleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from capdesk.console import side_counts  # noqa: F401  (registers the scheduler's count)
         from capdesk.console.actions import assign_on_arrival
         from capdesk.console.search_index import on_post_migrate
         from capdesk.tickets.actions import on_arrival

@@ -82,3 +82,18 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.ticket_id}"
+
+
+class OpenCounts(models.Model):
+    """The ticket list's side counts as the scheduler last computed them: one row for the whole desk."""
+
+    ONLY = 1
+
+    computed_at = models.DateTimeField()
+    by_outcome = models.JSONField(default=list)
+    by_organization = models.JSONField(default=list)
+    # How long the count took, shown to nobody but kept to see a desk outgrow the interval.
+    took_ms = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"open counts at {self.computed_at:%Y-%m-%d %H:%M:%S}"
