@@ -43,16 +43,28 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     snippets: dict[int, object] = {}
     after = filters.Cursor.parse(request.GET.get("after", ""))
     more = ""
+    more_hits = 0
     if chosen.q:
-        hits = search.search(chosen.q)
-        snippets = {h.ticket_id: h.snippet for h in hits}
+        hits = search.find(chosen.q)
         order = {h.ticket_id: i for i, h in enumerate(hits)}
-        rows = sorted(tickets.filter(pk__in=list(order))[: search.HIT_LIMIT], key=lambda t: order[t.pk])
+        # The hits within this view and its filters, best first; fragments for the shown ones only.
+        matching = sorted(
+            tickets.filter(pk__in=list(order)).values_list("pk", flat=True), key=order.__getitem__
+        )
+        shown, more_hits = matching[:PAGE_SIZE], max(0, len(matching) - PAGE_SIZE)
+        rows = sorted(tickets.filter(pk__in=shown), key=lambda t: order[t.pk])
+        snippets = dict(search.fragments([hits[order[pk]] for pk in shown]))
     else:
         rows, next_page = filters.page_by_deadline(tickets, PAGE_SIZE, after)
         if next_page is not None:
             more = chosen.querystring(after=next_page.token())
-    rows_context = {"tickets": list_rows(rows, snippets), "filters": chosen, "more": more, "continued": after}
+    rows_context = {
+        "tickets": list_rows(rows, snippets),
+        "filters": chosen,
+        "more": more,
+        "continued": after,
+        "more_hits": more_hits,
+    }
     if partials.is_htmx(request):
         # The filters changed on the page, or "more" was asked for: only rows are drawn, not the side panel.
         fragment = render(request, "console/partials/ticket_rows.html", rows_context)

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 # Control characters mark hits inside the engine's output; the text is HTML-escaped
 # afterwards and only these markers become <mark>, so a message can't inject markup.
 START, STOP = "\x02", "\x03"
-# Hits shown at most; and how many hits per table are ranked to choose them. Ranking every
+# Hits kept per table, best first; and how many hits per table are ranked to choose them. Ranking every
 # hit of a common word means scoring millions of rows at a million tickets; then the newest
 # are what an agent searching a live desk is after. A search with fewer hits is ranked whole.
 HIT_LIMIT = 200
@@ -33,9 +33,13 @@ WORD = re.compile(r"\w+", re.UNICODE)
 
 @dataclass(frozen=True)
 class Hit:
+    """A ticket found, by its best-ranked match: its subject (``ticket``) or one of its messages."""
+
     ticket_id: int
-    snippet: SafeString
     rank: float
+    source: str  # "ticket" or "message"
+    rowid: int  # the ticket's or the message's id
+    match: str  # the engine's query that found it, for its fragment
 
 
 def words(query: str) -> list[str]:
@@ -52,40 +56,61 @@ def highlight(fragment: str) -> SafeString:
     return mark_safe(marked)  # noqa: S308 - escaped above; only our own markers became tags
 
 
-def search(query: str) -> list[Hit]:
-    """The best hit per ticket, best first: every word must appear in the subject or in one message."""
+def find(query: str) -> list[Hit]:
+    """The best hit per ticket, best first: every word must appear in the subject or in one message.
+
+    Ranking only: the fragments are made by ``fragments`` for the hits a page shows, as
+    they re-read and re-tokenise each text (PostgreSQL's ts_headline most of all).
+    """
     terms = words(query)
     if not terms:
         return []
-    rows = _sqlite(terms) if connection.vendor == "sqlite" else _postgres(terms)
+    found = _sqlite(terms) if connection.vendor == "sqlite" else _postgres(terms)
     best: dict[int, Hit] = {}
-    for ticket_id, fragment, rank in rows:
-        hit = Hit(ticket_id=ticket_id, snippet=highlight(fragment or ""), rank=float(rank))
-        if ticket_id not in best or hit.rank > best[ticket_id].rank:
-            best[ticket_id] = hit
+    for hit in found:
+        if hit.ticket_id not in best or hit.rank > best[hit.ticket_id].rank:
+            best[hit.ticket_id] = hit
     return sorted(best.values(), key=lambda h: -h.rank)
 
 
-def _sqlite(terms: list[str]) -> list[tuple[int, str, float]]:
+def fragments(hits: list[Hit]) -> dict[int, SafeString]:
+    """Each hit's text around its matched words, marked, by ticket id."""
+    texts: dict[tuple[str, int], str] = {}
+    for source in ("ticket", "message"):
+        chosen = [h for h in hits if h.source == source]
+        if chosen:
+            read = _sqlite_fragments if connection.vendor == "sqlite" else _postgres_fragments
+            texts |= {(source, rowid): text for rowid, text in read(source, chosen)}
+    return {h.ticket_id: highlight(texts.get((h.source, h.rowid)) or "") for h in hits}
+
+
+def search(query: str) -> list[tuple[Hit, SafeString]]:
+    """Every hit of ``find`` with its fragment: the whole search, where no filter comes between."""
+    hits = find(query)
+    marked = fragments(hits)
+    return [(h, marked[h.ticket_id]) for h in hits]
+
+
+# --- SQLite: FTS5 ---------------------------------------------------------------------------
+
+_FTS = {"ticket": "console_ticket_fts", "message": "console_message_fts"}
+_SQLITE_FRAGMENT = {
+    "ticket": "highlight({fts}, 0, char(2), char(3))",
+    "message": "snippet({fts}, 0, char(2), char(3), '…', 16)",
+}
+_WEIGHT = {"ticket": 2.0, "message": 1.0}
+
+
+def _sqlite(terms: list[str]) -> list[Hit]:
     # Each word quoted (a literal token, never an operator); the last one also as a prefix,
     # so "rollb" already finds "rollback" while the agent types.
     exact = " ".join(f'"{t}"' for t in terms)
-    return [
-        *_sqlite_table("console_ticket_fts", "rowid", "highlight({fts}, 0, char(2), char(3))", 2.0, exact),
-        *_sqlite_table(
-            "console_message_fts",
-            "(SELECT ticket_id FROM tickets_message WHERE id = {fts}.rowid)",
-            "snippet({fts}, 0, char(2), char(3), '…', 16)",
-            1.0,
-            exact,
-        ),
-    ]
+    return [*_sqlite_table("ticket", exact), *_sqlite_table("message", exact)]
 
 
-def _sqlite_table(
-    fts: str, ticket: str, fragment: str, weight: float, exact: str
-) -> list[tuple[int, str, float]]:
-    """Up to ``HIT_LIMIT`` hits in one FTS5 table with their fragments: the best by bm25, or the newest of very many."""
+def _sqlite_table(source: str, exact: str) -> list[Hit]:
+    """Up to ``HIT_LIMIT`` hits in one FTS5 table: the best by bm25, or the newest of very many."""
+    fts = _FTS[source]
     # Identifiers and expressions come from this module, never from input.
     newest = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s ORDER BY rowid DESC LIMIT %s"  # noqa: S608
     with connection.cursor() as cursor:
@@ -113,51 +138,101 @@ def _sqlite_table(
         else:
             # Too many hits to score: the newest first (what an agent on a live desk is after).
             ranked = {rowid: 1.0 - i / len(ids) for i, rowid in enumerate(ids[:HIT_LIMIT])}
-        # Fragments for the kept rows only: highlight() and snippet() re-read and re-tokenise each
-        # text. FTS5 takes the rowid range, which bounds the scan to the candidates; the IN list,
-        # written +rowid so SQLite checks it on each row rather than re-running the MATCH once
-        # per listed id (200 full scans of a common word's doclist), keeps the fragments few.
-        cursor.execute(
-            f"SELECT rowid, {ticket.format(fts=fts)}, {fragment.format(fts=fts)} FROM {fts} "  # noqa: S608
-            f"WHERE {fts} MATCH %s AND rowid BETWEEN %s AND %s "
-            f"AND +rowid IN ({', '.join(['%s'] * len(ranked))})",
-            [match, min(ranked), max(ranked), *ranked],
-        )
-        return [(ticket_id, text, ranked[rowid] * weight) for rowid, ticket_id, text in cursor.fetchall()]
+        if source == "ticket":
+            tickets = {rowid: rowid for rowid in ranked}
+        else:
+            cursor.execute(
+                f"SELECT id, ticket_id FROM tickets_message WHERE id IN ({', '.join(['%s'] * len(ranked))})",  # noqa: S608
+                list(ranked),
+            )
+            tickets = dict(cursor.fetchall())
+    weight = _WEIGHT[source]
+    return [
+        Hit(tickets[rowid], rank * weight, source, rowid, match)
+        for rowid, rank in ranked.items()
+        if rowid in tickets
+    ]
 
 
-def _postgres(terms: list[str]) -> list[tuple[int, str, float]]:
+def _sqlite_fragments(source: str, hits: list[Hit]) -> list[tuple[int, str]]:
+    fts = _FTS[source]
+    fragment = _SQLITE_FRAGMENT[source].format(fts=fts)
+    rows: list[tuple[int, str]] = []
+    by_match: dict[str, list[int]] = {}
+    for h in hits:
+        by_match.setdefault(h.match, []).append(h.rowid)
+    with connection.cursor() as cursor:
+        for match, rowids in by_match.items():
+            # highlight() and snippet() re-read and re-tokenise each text, so only the shown
+            # rows get one. FTS5 takes the rowid range, which bounds the scan to them; the IN
+            # list, written +rowid so SQLite checks it on each row rather than re-running the
+            # MATCH once per listed id (a full scan of a common word's doclist each), keeps
+            # the fragments few.
+            cursor.execute(
+                f"SELECT rowid, {fragment} FROM {fts} "  # noqa: S608
+                f"WHERE {fts} MATCH %s AND rowid BETWEEN %s AND %s "
+                f"AND +rowid IN ({', '.join(['%s'] * len(rowids))})",
+                [match, min(rowids), max(rowids), *rowids],
+            )
+            rows += cursor.fetchall()
+    return rows
+
+
+# --- PostgreSQL: the GIN expression indexes of search_index ------------------------------------
+
+
+def _postgres(terms: list[str]) -> list[Hit]:
     # to_tsquery from words we quote ourselves: 'word' & 'other':* (prefix on the last one).
     parts = ["'" + t.replace("'", "''") + "'" for t in terms]
     parts[-1] += ":*"
     tsquery = " & ".join(parts)
+    hits: list[Hit] = []
+    with connection.cursor() as cursor:
+        for source, sql in (("ticket", _PG_SUBJECTS), ("message", _PG_MESSAGES)):
+            cursor.execute(sql, [tsquery, PG_CANDIDATES, HIT_LIMIT])
+            weight = _WEIGHT[source]
+            hits += [
+                Hit(ticket_id, rank * weight, source, rowid, tsquery)
+                for rowid, ticket_id, rank in cursor.fetchall()
+            ]
+    return hits
+
+
+def _postgres_fragments(source: str, hits: list[Hit]) -> list[tuple[int, str]]:
     options = (
         f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…"
     )
-    rows: list[tuple[int, str, float]] = []
+    sql = _PG_HEADLINE[source]
+    rows: list[tuple[int, str]] = []
+    by_match: dict[str, list[int]] = {}
+    for h in hits:
+        by_match.setdefault(h.match, []).append(h.rowid)
     with connection.cursor() as cursor:
-        for sql in (_PG_SUBJECTS, _PG_MESSAGES):
-            cursor.execute(sql, [options, tsquery, PG_CANDIDATES, HIT_LIMIT])
+        for tsquery, rowids in by_match.items():
+            cursor.execute(sql, [tsquery, options, rowids])
             rows += cursor.fetchall()
     return rows
 
 
 # Ranked among the newest PG_CANDIDATES hits (by id, from the GIN index or, for a very common
-# word, from the primary key backwards), then cut to HIT_LIMIT before ts_headline, which
-# is costly. The to_tsvector expressions repeat the GIN indexes' (search_index) verbatim.
+# word, from the primary key backwards), then cut to HIT_LIMIT. The to_tsvector expressions
+# repeat the GIN indexes' (search_index) verbatim.
 _PG_SUBJECTS = (
-    "SELECT h.id, ts_headline('simple', h.subject, h.q, %s), h.rank * 2 FROM ("
-    "  SELECT c.id, c.subject, c.q, ts_rank(to_tsvector('simple', c.subject), c.q) AS rank FROM ("
-    "    SELECT t.id, t.subject, q FROM tickets_ticket t, to_tsquery('simple', %s) q"
-    "    WHERE to_tsvector('simple', t.subject) @@ q ORDER BY t.id DESC LIMIT %s"
-    "  ) c ORDER BY rank DESC LIMIT %s"
-    ") h"
+    "SELECT c.id, c.id, ts_rank(to_tsvector('simple', c.subject), c.q) AS rank FROM ("
+    "  SELECT t.id, t.subject, q FROM tickets_ticket t, to_tsquery('simple', %s) q"
+    "  WHERE to_tsvector('simple', t.subject) @@ q ORDER BY t.id DESC LIMIT %s"
+    ") c ORDER BY rank DESC LIMIT %s"
 )
 _PG_MESSAGES = (
-    "SELECT h.ticket_id, ts_headline('simple', h.body_text, h.q, %s), h.rank FROM ("
-    "  SELECT c.ticket_id, c.body_text, c.q, ts_rank(to_tsvector('simple', c.body_text), c.q) AS rank FROM ("
-    "    SELECT m.ticket_id, m.body_text, q FROM tickets_message m, to_tsquery('simple', %s) q"
-    "    WHERE to_tsvector('simple', m.body_text) @@ q ORDER BY m.id DESC LIMIT %s"
-    "  ) c ORDER BY rank DESC LIMIT %s"
-    ") h"
+    "SELECT c.id, c.ticket_id, ts_rank(to_tsvector('simple', c.body_text), c.q) AS rank FROM ("
+    "  SELECT m.id, m.ticket_id, m.body_text, q FROM tickets_message m, to_tsquery('simple', %s) q"
+    "  WHERE to_tsvector('simple', m.body_text) @@ q ORDER BY m.id DESC LIMIT %s"
+    ") c ORDER BY rank DESC LIMIT %s"
 )
+# ts_headline is the costly part of a PostgreSQL search: it runs for the shown hits only.
+_PG_HEADLINE = {
+    "ticket": "SELECT t.id, ts_headline('simple', t.subject, to_tsquery('simple', %s), %s) "
+    "FROM tickets_ticket t WHERE t.id = ANY(%s)",
+    "message": "SELECT m.id, ts_headline('simple', m.body_text, to_tsquery('simple', %s), %s) "
+    "FROM tickets_message m WHERE m.id = ANY(%s)",
+}

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from capdesk.console.search import search
+from capdesk.console.search import find, search
 from capdesk.portal.actions import user_for_person
 from capdesk.tickets import actions as ticket_actions
 
@@ -28,30 +28,30 @@ def tickets(cast):
 
 def test_it_finds_tickets_by_a_word_in_a_message_and_marks_it(cast, tickets):
     rollback, _invoice = tickets
-    hits = search("production channel")
-    assert [h.ticket_id for h in hits] == [rollback.pk]
-    assert "<mark>production</mark>" in hits[0].snippet
-    assert "<mark>channel</mark>" in hits[0].snippet
+    [(hit, snippet)] = search("production channel")
+    assert hit.ticket_id == rollback.pk
+    assert "<mark>production</mark>" in snippet
+    assert "<mark>channel</mark>" in snippet
 
 
 def test_it_finds_a_ticket_by_its_subject_and_by_the_start_of_a_word(cast, tickets):
     _rollback, invoice = tickets
-    assert [h.ticket_id for h in search("invo")] == [invoice.pk]
+    assert [h.ticket_id for h in find("invo")] == [invoice.pk]
 
 
 def test_it_follows_replies_written_after_the_ticket_was_opened(cast, tickets):
     _rollback, invoice = tickets
     assert search("manifest") == []
     ticket_actions.reply_as_agent(invoice, agent=cast.agent, body="Your manifest looks fine.", public=False)
-    assert [h.ticket_id for h in search("manifest")] == [invoice.pk]
+    assert [h.ticket_id for h in find("manifest")] == [invoice.pk]
 
 
 def test_it_escapes_html_in_a_message_and_keeps_only_its_own_marks(cast):
     ticket = _open(cast, "Script", "<script>alert(1)</script> happens on the updater")
-    hit = search("updater")[0]
+    hit, snippet = search("updater")[0]
     assert hit.ticket_id == ticket.pk
     # PostgreSQL's headline drops tags, SQLite's snippet keeps them as text: either way, escaped.
-    assert re.findall(r"</?\w+", hit.snippet) == ["<mark", "</mark"]
+    assert re.findall(r"</?\w+", snippet) == ["<mark", "</mark"]
 
 
 def test_it_treats_search_syntax_as_plain_words(cast, tickets):
@@ -102,6 +102,16 @@ def test_it_rebuilds_the_index_when_a_table_rebuild_dropped_its_triggers(cast, t
     ticket_actions.reply_as_agent(rollback, agent=cast.agent, body="Try the staging channel first.")
     assert search("staging") == []
     ensure_search_index(connection)  # what post_migrate runs after every migrate
-    assert [h.ticket_id for h in search("staging")] == [rollback.pk]
+    assert [h.ticket_id for h in find("staging")] == [rollback.pk]
     ticket_actions.reply_as_agent(rollback, agent=cast.agent, body="Or the nightly channel.")
-    assert [h.ticket_id for h in search("nightly")] == [rollback.pk]
+    assert [h.ticket_id for h in find("nightly")] == [rollback.pk]
+
+
+def test_it_shows_the_best_page_of_a_big_result_and_says_how_many_more_match(client, cast, monkeypatch):
+    monkeypatch.setattr("capdesk.console.list_views.PAGE_SIZE", 3)
+    for n in range(5):
+        _open(cast, f"Channel question {n}", "Which channel gets the nightly bundle?")
+    client.force_login(cast.agent)
+    page = client.get("/console/", {"q": "nightly", "view": "all"}).content.decode()
+    assert page.count("<mark>nightly</mark>") == 3
+    assert "2 more tickets match" in page
