@@ -97,7 +97,7 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-created_at"]),
             models.Index(fields=["organization", "-created_at"]),
             # The console's queues: ordered by SLA deadline, then age (console.filters.page_by_deadline),
-            # overall and per organization or assignee, so a page reads its 51 index entries.
+            # overall and per organization, assignee or queue, so a page reads its 51 index entries.
             models.Index(fields=["next_deadline", "created_at"], name="ticket_deadline_idx"),
             models.Index(
                 fields=["organization", "next_deadline", "created_at"], name="ticket_org_deadline_idx"
@@ -105,6 +105,7 @@ class Ticket(models.Model):
             models.Index(
                 fields=["assignee", "next_deadline", "created_at"], name="ticket_assignee_deadline_idx"
             ),
+            models.Index(fields=["queue", "next_deadline", "created_at"], name="ticket_queue_deadline_idx"),
             # The list's side counts (console.side_counts): open tickets grouped by outcome and by
             # organization, read from these indexes alone instead of 700,000 table rows.
             models.Index(fields=["status", "outcome"], name="ticket_status_outcome_idx"),

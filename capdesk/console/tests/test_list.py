@@ -186,3 +186,14 @@ def test_it_shows_a_page_of_tickets_and_the_rest_behind_show_more_with_and_witho
     assert references(last) == order[8:] and 'id="more-rows"' not in last
     # The filters travel with the cursor.
     assert "view=all" in more
+
+
+def test_it_lists_one_queue_and_nothing_for_a_queue_that_does_not_exist(client, cast):
+    billing = Queue.objects.get_or_create(slug="billing", defaults={"name": "Billing"})[0]
+    bill = _open(cast, "Invoice copy", queue=billing)
+    other = _open(cast, "Rollback")
+    client.force_login(cast.agent)
+    page = client.get("/console/", {"queue": "billing"}).content.decode()
+    assert bill.reference in page and other.reference not in page
+    page = client.get("/console/", {"queue": "no-such-queue"}).content.decode()
+    assert bill.reference not in page and other.reference not in page
