@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0002_webhook_delivery'),
-        ('tickets', '0008_side_count_indexes'),
+        ("directory", "0002_webhook_delivery"),
+        ("tickets", "0008_side_count_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['queue', 'next_deadline', 'created_at'], name='ticket_queue_deadline_idx'),
+            model_name="ticket",
+            index=models.Index(
+                fields=["queue", "next_deadline", "created_at"], name="ticket_queue_deadline_idx"
+            ),
         ),
     ]
