@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from capdesk.directory.models import Person, Project
-from capdesk.directory.queries import person_by_email
+from capdesk.directory.models import EmailAddress, Person, Project, normalise_email
 from capdesk.intake.authentication import Authentication, authenticate, identity_for
 from capdesk.intake.bounces import record_bounces
 from capdesk.intake.channels import Prepared, Unprocessable, register_prepared
 from capdesk.intake.confirmation import create_confirmation
 from capdesk.intake.deciding import Decided, Question, decide_requests, project_named_in
-from capdesk.intake.mail_parsing import ParsedMail, is_automatic, parse
+from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
 from capdesk.policy.types import Identity, Outcome
@@ -27,7 +26,6 @@ from capdesk.tickets.reply_address import ticket_pks_in
 # Any bracketed "PREFIX-1234"; Ticket.pk_from_reference decides which are ours (in any case,
 # since some clients change the case of a subject they quote).
 _REFERENCE = re.compile(r"\[([A-Za-z]{2,10}-\d{1,12})\]")
-_RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to")
 MAX_CITATIONS = 30
 # Read with a thread's ticket: the reply's audit event puts them in its webhook summary.
 _SUMMARY = ("organization", "project")
@@ -43,7 +41,7 @@ def find_thread(mail: ParsedMail) -> Ticket | None:
     candidates: list[Ticket] = []
     # The token in support+<token>@: the envelope recipient shows in Delivered-To or
     # X-Original-To when the customer's client only kept us in Bcc.
-    pks = ticket_pks_in(mail.headers.get(h, "") for h in _RECIPIENT_HEADERS)
+    pks = ticket_pks_in(mail.headers.get(h, "") for h in RECIPIENT_HEADERS)
     pks += [pk for ref in _REFERENCE.findall(mail.subject) if (pk := Ticket.pk_from_reference(ref))]
     if pks:
         by_pk = Ticket.objects.select_related(*_SUMMARY).in_bulk(pks)
@@ -92,8 +90,8 @@ class _Read:
     project: Project | None = None
 
 
-def _read(request: InboundRequest) -> _Read:
-    """Parse, check and authenticate one email without writing; raise Unprocessable to quarantine it."""
+def _parse(request: InboundRequest) -> _Read:
+    """Parse and check one email; raise Unprocessable to quarantine it."""
     raw = bytes(request.raw)
     try:
         mail = parse(raw)
@@ -102,11 +100,23 @@ def _read(request: InboundRequest) -> _Read:
     if not mail.from_address or "@" not in mail.from_address:
         raise Unprocessable("the message has no usable From address")
     automatic = is_automatic(mail)
-    if automatic:
-        return _Read(raw, mail, automatic)
-    if not mail.text.strip() and not mail.files:
+    if not automatic and not mail.text.strip() and not mail.files:
         raise Unprocessable("the message has no readable text")
-    person = person_by_email(mail.from_address)
+    return _Read(raw, mail, automatic)
+
+
+def _people_by_email(addresses: Iterable[str]) -> dict[str, Person]:
+    """``person_by_email`` for a whole batch in one query (addresses are unique in the directory)."""
+    wanted = {normalise_email(address) for address in addresses}
+    if not wanted:
+        return {}
+    found = EmailAddress.objects.select_related("person").filter(email__in=wanted)
+    return {row.email: row.person for row in found}
+
+
+def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Read:
+    """Authenticate a parsed, non-automatic email and read what deciding needs, without writing."""
+    raw, mail = parsed.raw, parsed.mail
     # DKIM may ask DNS: done here, so no write lock waits on a resolver.
     auth = authenticate(raw, mail.from_address, request.received_at)
     identity = identity_for(registered=person is not None, authentication=auth)
@@ -131,10 +141,23 @@ def prepare_emails(requests: Sequence[InboundRequest]) -> list[Prepared]:
     phase, where earlier emails of the same batch are already tickets, and a reply then
     ignores its decision.
     """
-    reads: list[_Read | Exception] = []
+    parsed: list[_Read | Exception] = []
     for request in requests:
         try:
-            reads.append(_read(request))
+            parsed.append(_parse(request))
+        except Exception as exc:
+            parsed.append(exc)
+    # The senders of the whole batch in one directory read.
+    senders = _people_by_email(
+        p.mail.from_address for p in parsed if isinstance(p, _Read) and not p.automatic
+    )
+    reads: list[_Read | Exception] = []
+    for request, p in zip(requests, parsed, strict=True):
+        if isinstance(p, Exception) or p.automatic:
+            reads.append(p)
+            continue
+        try:
+            reads.append(_read(request, p, senders.get(normalise_email(p.mail.from_address))))
         except Exception as exc:
             reads.append(exc)
     people = [r for r in reads if isinstance(r, _Read) and not r.automatic]

@@ -9,9 +9,12 @@ import quopri
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.headerregistry import BaseHeader
 from email.message import EmailMessage, Message
 from email.parser import BytesParser, HeaderParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses
+from functools import lru_cache
 
 import nh3
 
@@ -25,6 +28,45 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _FORWARD_TYPES = ("message/rfc822", "message/global")
 # Forwards inside forwards are summarised this deep; deeper ones stay in the .eml only.
 MAX_FORWARD_DEPTH = 3
+# The headers the desk reads from ParsedMail.headers: the recipients (a reply token in the
+# address, email_channel.find_thread) and the marks of machine-sent mail (is_automatic).
+# Only these are decoded; structured-parsing every Received and DKIM-Signature line of
+# every message was a quarter of the parse (intake throughput, BENCHMARKS.md).
+RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to")
+_AUTOMATIC_HEADERS = (
+    "auto-submitted",
+    "x-autoreply",
+    "x-autorespond",
+    "x-auto-response-suppress",
+    "x-loop",
+    "precedence",
+    "list-id",
+    "return-path",
+)
+_READ_HEADERS = frozenset((*RECIPIENT_HEADERS, *_AUTOMATIC_HEADERS))
+# The MIME headers the part walk reads several times per part (get_content_type,
+# get_content_charset, get_payload(decode=True), get_filename ...); their values repeat
+# across messages, so each distinct value is parsed once per process.
+_MEMO_HEADERS = frozenset(("content-type", "content-transfer-encoding", "content-disposition"))
+
+
+@lru_cache(maxsize=2048)
+def _parsed_mime_header(name: str, value: str) -> BaseHeader:
+    header = policy.default.header_fetch_parse(name, value)
+    assert isinstance(header, BaseHeader)
+    return header
+
+
+class _MimePolicy(EmailPolicy):
+    """``policy.default``, with the parse of the repeated MIME headers memoised (same objects, same values)."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        if name.lower() in _MEMO_HEADERS and not hasattr(value, "name"):
+            return _parsed_mime_header(name, value)
+        return super().header_fetch_parse(name, value)  # type: ignore[no-any-return]
+
+
+_POLICY = _MimePolicy()
 
 
 @dataclass
@@ -40,7 +82,7 @@ class ParsedMail:
     # empty when the message had no HTML part and forwarded nothing.
     html: str
     files: list[IncomingFile] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # only _READ_HEADERS, by lower-case name
     html_quoted: str = ""  # sanitised quoted history cut from the HTML (quoting.split_html)
     forwarded: list[Forwarded] = field(default_factory=list)
 
@@ -230,7 +272,7 @@ def _forward(part: EmailMessage, raw: bytes | None, filename: str, depth: int) -
 
 
 def _summarise(content: bytes, filename: str, depth: int) -> Forwarded:
-    msg = BytesParser(policy=policy.default).parsebytes(content)
+    msg = BytesParser(policy=_POLICY).parsebytes(content)
     assert isinstance(msg, EmailMessage)
     inner = _Content()
     if depth <= MAX_FORWARD_DEPTH:
@@ -262,7 +304,7 @@ def _render(forward: Forwarded) -> str:
 
 
 def parse(raw: bytes) -> ParsedMail:
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    msg = BytesParser(policy=_POLICY).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
     from_name, from_address = _from_address(msg)
     content = _Content()
@@ -295,7 +337,7 @@ def parse(raw: bytes) -> ParsedMail:
         text=text,
         html=html,
         files=content.files,
-        headers={k.lower(): _header(msg, k) for k in set(msg.keys())},
+        headers={k.lower(): _header(msg, k) for k in set(msg.keys()) if k.lower() in _READ_HEADERS},
         html_quoted=html_quoted,
         forwarded=content.forwarded,
     )

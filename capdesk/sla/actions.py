@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from capdesk.directory.models import Organization
@@ -43,10 +42,12 @@ def on_ticket_opened(ticket: Ticket, *, received_at: datetime | None = None) -> 
     at hand; otherwise it is read from that message's stored request.
     """
     if ticket.organization_id is None:
+        _remember_open_clocks(ticket, [])
         return  # no organization, no SLA target: no clock, no deadline
     # A new ticket has no other clock, so the one started here is all the deadline depends on.
     started = _start(ticket, Metric.FIRST_RESPONSE, received_at or _received_at(ticket))
     _refresh_ticket(ticket, [started] if started else [])
+    _remember_open_clocks(ticket, [started] if started else [])
 
 
 def on_status_changed(ticket: Ticket, previous: str) -> None:
@@ -209,8 +210,25 @@ def sweep_alerts(*, limit: int = 100) -> int:
 # --- internals -----------------------------------------------------------------------
 
 
-def _open_clocks(ticket: Ticket) -> QuerySet[Clock]:
-    return Clock.objects.filter(ticket=ticket, state__in=OPEN)
+# A ticket opened in this transaction carries the clocks on_ticket_opened started (maybe
+# none): they are all its open clocks, so the decision applied right after (intake, the
+# portal) needs no read of them. Kept on the instance with the transaction's identity
+# (the connection's on-commit list, replaced on every commit, rollback and savepoint
+# rollback) and taken by the first read, so it never outlives what it describes.
+_STARTED = "_sla_started_clocks"
+
+
+def _remember_open_clocks(ticket: Ticket, clocks: list[Clock]) -> None:
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        setattr(ticket, _STARTED, (connection.run_on_commit, clocks))
+
+
+def _open_clocks(ticket: Ticket) -> list[Clock]:
+    known = ticket.__dict__.pop(_STARTED, None)
+    if known is not None and known[0] is transaction.get_connection().run_on_commit:
+        return [clock for clock in known[1] if clock.state in OPEN]
+    return list(Clock.objects.filter(ticket=ticket, state__in=OPEN))
 
 
 def _received_at(ticket: Ticket) -> datetime:

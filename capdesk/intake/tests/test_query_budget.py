@@ -50,7 +50,7 @@ def test_it_opens_a_ticket_from_a_new_email_within_its_query_budget(
     desk: Personas, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     pk = _received("plain.eml")
-    with django_assert_max_num_queries(52):
+    with django_assert_max_num_queries(51):
         assert actions.process(pk)
     assert _processed(pk).ticket == Ticket.objects.get()
 
@@ -60,7 +60,7 @@ def test_it_opens_a_ticket_for_an_unregistered_sender_within_its_query_budget(
 ) -> None:
     # Most of the benchmark corpus: a freemail address the directory does not know.
     pk = _received("plain.eml", sender="andi.santoso@gmail.test")
-    with django_assert_max_num_queries(37):
+    with django_assert_max_num_queries(36):
         assert actions.process(pk)
     assert _processed(pk).ticket == Ticket.objects.get()
 
