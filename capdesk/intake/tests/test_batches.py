@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from capdesk.intake import actions, channels
 from capdesk.intake.models import InboundRequest
@@ -64,6 +66,47 @@ def test_it_gives_the_batchs_other_tasks_nothing_to_do(cast: Personas) -> None:
     assert automatic.state == InboundRequest.State.PROCESSED
     assert automatic.attempts == 1
     assert automatic.ticket is None  # RFC 3834: an auto-reply opens no ticket, in a batch too
+
+
+def _task_of(request: InboundRequest) -> DBTaskResult[[int], list[int]]:
+    return DBTaskResult.objects.get(task_path=process_inbound.module_path, args_kwargs__args=[request.pk])
+
+
+def test_it_records_the_taken_along_tasks_as_done_so_the_worker_skips_them(cast: Personas) -> None:
+    first, reply, automatic = (
+        _email("plain.eml"),
+        _email("reply_by_in_reply_to.eml"),
+        _email("auto_replied.eml"),
+    )
+    # What the worker does for the oldest task: claim it, run it, record its result.
+    own = _task_of(first)
+    own.claim("w1")
+    own.set_successful(process_inbound.call(first.pk))
+    assert own.return_value == [first.pk, reply.pk, automatic.pk]
+    for request in (reply, automatic):
+        task = _task_of(request)
+        assert task.status == TaskResultStatus.SUCCESSFUL
+        assert task.return_value == []  # what running it would have returned
+    assert not DBTaskResult.objects.ready().filter(task_path=process_inbound.module_path).exists()
+
+
+def test_it_leaves_a_claimed_task_of_a_taken_along_request_to_its_worker(cast: Personas) -> None:
+    first, second = _email("plain.eml"), _email("auto_replied.eml")
+    _task_of(second).claim("w2")  # another worker took it before the batch was written
+    process_inbound.call(first.pk)
+    assert _task_of(second).status == TaskResultStatus.RUNNING
+    assert process_inbound.call(second.pk) == []  # its run finds nothing, as before
+
+
+def test_it_leaves_the_task_of_a_request_that_failed_in_a_batch_to_retry_it(
+    cast: Personas, test_channel: list[bool]
+) -> None:
+    email = _email("plain.eml")
+    broken = actions.receive(channel="test", raw=b"boom").request
+    assert process_inbound.call(email.pk) == [email.pk, broken.pk]
+    broken.refresh_from_db()
+    assert broken.state == InboundRequest.State.PENDING
+    assert _task_of(broken).status == TaskResultStatus.READY  # its own run retries it
 
 
 def test_it_keeps_the_others_work_when_one_request_of_a_batch_fails(
