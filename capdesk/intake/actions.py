@@ -21,6 +21,7 @@ from django.utils import timezone
 from capdesk.directory.models import Person
 from capdesk.intake import channels
 from capdesk.intake.models import InboundRequest
+from capdesk.notify.actions import deliveries_batched
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,8 @@ def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
     batch.sort(key=_arrival)
     steps = dict(zip([r.pk for r in batch], channels.prepare(batch), strict=True))
     raw = {r.pk: r.raw for r in batch}
-    with transaction.atomic():
+    # The batch's standard replies go to the worker as one delivery task, after the commit.
+    with deliveries_batched(), transaction.atomic():
         # Our own request first, waiting for a worker that holds it; then the others only if
         # free (SKIP LOCKED on PostgreSQL), so two batching workers never wait on each other.
         # The stored bytes never change, so they are not read again under the lock.

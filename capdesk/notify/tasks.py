@@ -13,6 +13,13 @@ def deliver_email(email_id: int) -> bool:
 
 
 @task()
+def deliver_emails(email_ids: list[int]) -> list[bool]:
+    """Several queued emails (``actions.deliveries_batched``), each in its own transaction; one
+    that raises leaves the rest to the ``deliver_due`` sweep, like a lost task."""
+    return [actions.deliver(email_id) for email_id in email_ids]
+
+
+@task()
 def deliver_webhook_task(delivery_id: int) -> bool:
     from capdesk.notify import webhooks
 

@@ -14,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from capdesk.intake import actions, channels
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.tasks import process_inbound
+from capdesk.notify.models import OutboundEmail
 from capdesk.testing.factories import Personas
 from capdesk.tickets.models import Ticket
 
@@ -107,6 +108,27 @@ def test_it_leaves_the_task_of_a_request_that_failed_in_a_batch_to_retry_it(
     broken.refresh_from_db()
     assert broken.state == InboundRequest.State.PENDING
     assert _task_of(broken).status == TaskResultStatus.READY  # its own run retries it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_hands_a_batchs_standard_replies_to_one_delivery_task(cast: Personas) -> None:
+    raw = (SAMPLES / "plain.eml").read_bytes()
+    senders = ("andi@gmail.test", "sari@gmail.test")
+    first, second = (
+        actions.receive(
+            channel="email",
+            raw=raw.replace(b"dewi@acme.test", s.encode()).replace(
+                b"Message-ID: <", f"Message-ID: <{s}".encode()
+            ),
+        ).request
+        for s in senders
+    )
+    assert process_inbound.call(first.pk) == [first.pk, second.pk]
+    replies = list(OutboundEmail.objects.order_by("pk"))
+    assert [r.to for r in replies] == list(senders)
+    (task,) = DBTaskResult.objects.filter(task_path="capdesk.notify.tasks.deliver_emails")
+    assert task.args_kwargs["args"] == [[r.pk for r in replies]]
+    assert not DBTaskResult.objects.filter(task_path="capdesk.notify.tasks.deliver_email").exists()
 
 
 def test_it_keeps_the_others_work_when_one_request_of_a_batch_fails(
