@@ -1,6 +1,6 @@
 """Email intake, Capdesk against the peer django-helpdesk, side by side in one run.
 
-Run: ``.venv/bin/python bench/intake_bench.py [--count 2000] [--count-8bit 500] [--directory]``
+Run: ``.venv/bin/python bench/intake_bench.py [--count 2000] [--count-8bit 500] [--directory] [--workers2]``
 
 The machine is shared and noisy, so only ratios measured in the same run mean
 anything. One run does, in this order:
@@ -19,6 +19,10 @@ anything. One run does, in this order:
 5. Capdesk straight through the intake function (no SMTP, no worker process): in one
    process, ``smtpd.store_message`` (``intake.receive``) then the worker's task, either
    one message at a time or all received first and the tasks run after.
+
+``--workers2`` adds an SMTP pass with two ``db_worker`` processes, as ``capdesk run
+--workers 2`` starts them (each request is still processed once: its row is re-checked
+under the write lock).
 
 Capdesk's numbers are checked against the manifest in a child process
 (``_check``) that reads Capdesk's database through the ORM.
@@ -142,8 +146,9 @@ def _metric_lines(text: str) -> dict[str, str]:
 class Desk:
     """One fresh Capdesk data dir with ``capdesk smtpd`` and one ``capdesk db_worker`` running."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, workers: int = 1) -> None:
         self.data_dir = data_dir
+        self.workers = workers
         self.env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         self.env.update(
             CAPDESK_DATA_DIR=str(data_dir),
@@ -179,10 +184,12 @@ class Desk:
             self.start_worker()
 
     def start_worker(self) -> None:
-        self._spawn("db_worker", "--interval", "0.1", "--no-startup-delay", "--worker-id", "bench-1")
+        # Several processes as `capdesk run --workers N` starts them: each claims its own tasks.
+        for i in range(1, self.workers + 1):
+            self._spawn("db_worker", "--interval", "0.1", "--no-startup-delay", "--worker-id", f"bench-{i}")
 
     def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
-        logfile = open(self.data_dir / f"{args[0]}.log", "wb")  # noqa: SIM115 (lives as long as the child)
+        logfile = open(self.data_dir / f"{args[0]}-{len(self.children)}.log", "wb")  # noqa: SIM115 (lives as long as the child)
         child = subprocess.Popen(
             [*CAPDESK, *args],
             env=self.env,
@@ -246,11 +253,18 @@ def directory_file(msgs: list[dict[str, Any]], path: Path) -> Path:
 
 
 def run_capdesk(
-    corpus: Path, n: int, work: Path, *, eightbit: bool, directory: bool, split: bool = False
+    corpus: Path,
+    n: int,
+    work: Path,
+    *,
+    eightbit: bool,
+    directory: bool,
+    split: bool = False,
+    workers: int = 1,
 ) -> dict[str, Any]:
     msgs = manifest(corpus, n)
     data_dir = Path(tempfile.mkdtemp(prefix="capdesk-", dir=work))
-    desk = Desk(data_dir)
+    desk = Desk(data_dir, workers)
     log(f"capdesk: data dir {data_dir}; migrate")
     desk.capdesk("migrate", "--no-input")
     if directory:
@@ -651,6 +665,11 @@ def main() -> None:
         action="store_true",
         help="also run with the worker started after the last 250: acceptance and processing apart",
     )
+    parser.add_argument(
+        "--workers2",
+        action="store_true",
+        help="also run over SMTP with two db_worker processes (as `capdesk run --workers 2`)",
+    )
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--no-floor", action="store_true", help="skip the stdlib-parse + bare-INSERT floor")
     parser.add_argument(
@@ -679,8 +698,9 @@ def main() -> None:
         revision = f"HEAD {sha}"
     log(f"capdesk from {SRC} ({revision}); work dir {work}")
     print(f"Capdesk code: {revision}")
-    runs: list[tuple[str, int, bool, bool, bool]] = [
-        ("quoted-printable corpus, senders unknown", args.count, False, False, False)
+    # (title, messages, 8-bit corpus, senders in the directory, worker after the last 250, workers)
+    runs: list[tuple[str, int, bool, bool, bool, int]] = [
+        ("quoted-printable corpus, senders unknown", args.count, False, False, False, 1)
     ]
     if args.split:
         runs.append(
@@ -690,27 +710,32 @@ def main() -> None:
                 False,
                 False,
                 True,
+                1,
             )
         )
+    if args.workers2:
+        runs.append(("same, two db_worker processes", args.count, False, False, False, 2))
     if args.directory:
-        runs.append(("quoted-printable corpus, senders in the directory", args.count, False, True, False))
+        runs.append(("quoted-printable corpus, senders in the directory", args.count, False, True, False, 1))
     if args.count_8bit:
         runs.append(
-            ("raw 8-bit corpus (--legacy-cte 8bit), senders unknown", args.count_8bit, True, False, False)
+            ("raw 8-bit corpus (--legacy-cte 8bit), senders unknown", args.count_8bit, True, False, False, 1)
         )
     report: dict[str, Any] = {}
-    for title, n, eightbit, directory, split in runs:
+    for title, n, eightbit, directory, split, workers in runs:
         corpus = make_corpus(
             work / f"corpus-s{args.seed}-n{n}{'-8bit' if eightbit else ''}", n, args.seed, eightbit=eightbit
         )
         peer: dict[str, str] = {}
-        if directory or split:
+        if directory or split or workers > 1:
             peer = report[runs[0][0]]["peer"]  # same corpus; the peer's run 1 numbers stand
         elif not args.no_peer:
             peer = run_peer(corpus, n, args)
-        main_run = not (eightbit or directory or split)
+        main_run = not (eightbit or directory or split or workers > 1)
         floors = [run_floor(corpus, n, work)] if main_run and not args.no_floor else []
-        cap = run_capdesk(corpus, n, work, eightbit=eightbit, directory=directory, split=split)
+        cap = run_capdesk(
+            corpus, n, work, eightbit=eightbit, directory=directory, split=split, workers=workers
+        )
         direct_passes: dict[str, dict[str, Any]] = {}
         if main_run and not args.no_direct:
             for mode in ("each", "backlog"):
