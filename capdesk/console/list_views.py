@@ -38,7 +38,11 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     chosen = filters.Filters.from_query(request.GET)
     tickets = filters.apply(
-        agent_tickets(agent).select_related("organization", "project", "assignee", "queue"), chosen, agent
+        # Only what a row shows. An inner join (the queue is never null) lets SQLite's planner
+        # start from the joined table and sort every matching ticket instead of walking an index.
+        agent_tickets(agent).select_related("organization", "assignee"),
+        chosen,
+        agent,
     )
     snippets: dict[int, object] = {}
     after = filters.Cursor.parse(request.GET.get("after", ""))

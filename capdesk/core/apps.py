@@ -7,4 +7,10 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from capdesk.core import jobs  # noqa: F401  (registers the sweeps of intake and notify)
+        from django.db.models.signals import post_migrate
+
+        from capdesk.core import jobs  # registers the sweeps of intake and notify
+
+        post_migrate.connect(
+            jobs.analyze_after_migrate, sender=self, dispatch_uid="core.analyze_after_migrate"
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -48,3 +49,25 @@ def test_it_keeps_sqlites_planner_statistics_for_the_ticket_table(cast):
         analyzed = {row[0] for row in cursor.fetchall()}
     # The queue's own index must be known to the planner, or it falls back to guessing.
     assert "ticket_deadline_idx" in analyzed
+
+
+def test_a_migrate_refreshes_sqlites_statistics_where_there_were_some(cast):
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import connection
+
+    from capdesk.core.jobs import refresh_planner_statistics
+    from capdesk.testing.requests import file_portal_request
+
+    if connection.vendor != "sqlite":
+        pytest.skip(
+            "PostgreSQL keeps statistics per column: an index on existing columns needs none of its own"
+        )
+    for n in range(3):
+        file_portal_request(cast.developer, f"Question {n}", "How do channels work?", project="com.acme.shop")
+    refresh_planner_statistics()
+    with connection.cursor() as cursor:
+        # As after a migration that added the index: statistics for the others, none for it.
+        cursor.execute("DELETE FROM sqlite_stat1 WHERE idx = 'ticket_queue_deadline_idx'")
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+        cursor.execute("SELECT 1 FROM sqlite_stat1 WHERE idx = 'ticket_queue_deadline_idx'")
+        assert cursor.fetchone() is not None
