@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -189,6 +190,9 @@ def away_toggle(request: HttpRequest) -> HttpResponse:
 def rotation_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     queue = get_object_or_404(Queue, slug=slug)
     if "auto_assign" in request.POST:
+        # Who gets new tickets without asking is the desk's set-up: admins switch it; agents join or leave.
+        if not request.user.is_superuser:
+            raise PermissionDenied
         enabled = request.POST["auto_assign"] == "1"
         with transaction.atomic():
             actions.set_auto_assign(queue, enabled=enabled)

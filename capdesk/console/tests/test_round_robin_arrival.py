@@ -130,15 +130,29 @@ def test_an_agents_override_does_not_count_as_an_arrival(cast):
     assert ticket.assignee is None
 
 
-def test_the_rotation_page_turns_automatic_assignment_on_and_off(client, cast):
+def test_an_admin_turns_automatic_assignment_on_and_off_on_the_rotation_page(client, cast):
     queue_for("support")
-    client.force_login(cast.agent)
+    client.force_login(cast.admin)
 
     client.post("/console/rotations/support/", {"auto_assign": "1"})
     assert "assigned on arrival" in client.get("/console/rotations/").content.decode()
     client.post("/console/rotations/support/", {"auto_assign": "0"})
 
     assert "assigned on arrival" not in client.get("/console/rotations/").content.decode()
+
+
+def test_an_agent_sees_automatic_assignment_but_cannot_switch_it(client, cast):
+    support = queue_for("support")
+    actions.set_auto_assign(support, enabled=True)
+    client.force_login(cast.agent)
+
+    assert client.post("/console/rotations/support/", {"auto_assign": "0"}).status_code == 403
+    page = client.get("/console/rotations/").content.decode()
+    assert "assigned on arrival" in page and "Stop assigning automatically" not in page
+    # Joining the rotation is still every agent's own choice.
+    assert client.post("/console/rotations/support/", {"member": "1"}).status_code == 302
+    support.refresh_from_db()
+    assert support.rotation.auto_assign is True
 
 
 @pytest.mark.skipif(
