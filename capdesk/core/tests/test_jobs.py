@@ -71,3 +71,32 @@ def test_a_migrate_refreshes_sqlites_statistics_where_there_were_some(cast):
         emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
         cursor.execute("SELECT 1 FROM sqlite_stat1 WHERE idx = 'ticket_queue_deadline_idx'")
         assert cursor.fetchone() is not None
+
+
+def test_it_analyzes_again_when_the_table_grew_by_a_quarter_or_the_statistics_are_an_hour_old(cast):
+    from django.db import connection
+
+    from capdesk.core.jobs import refresh_planner_statistics
+    from capdesk.testing.requests import file_portal_request
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+
+    filed = iter(range(100))
+
+    def file(n: int) -> None:
+        for _ in range(n):
+            i = next(filed)
+            file_portal_request(
+                cast.developer, f"Question {i}", f"How do channels work? ({i})", project="com.acme.shop"
+            )
+
+    file(4)
+    assert refresh_planner_statistics() == 1
+    assert refresh_planner_statistics() == 0  # the same size, minutes later
+    file(1)  # 5 of 4: within a quarter
+    assert refresh_planner_statistics() == 0
+    file(2)  # 7 of 4
+    assert refresh_planner_statistics() == 1
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)):
+        assert refresh_planner_statistics() == 1
