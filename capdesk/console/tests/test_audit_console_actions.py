@@ -82,6 +82,7 @@ def test_it_audits_a_macro_written_changed_and_deleted(client: Client, cast: Per
 
 def test_it_audits_automatic_assignment_turned_on_and_off(client: Client, cast: Personas) -> None:
     queue_for("support")
+    assert isinstance(cast.admin, User)
     client.force_login(cast.admin)
     client.post("/console/rotations/support/", {"auto_assign": "1"})
     client.post("/console/rotations/support/", {"auto_assign": "0"})
