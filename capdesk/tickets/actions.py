@@ -81,9 +81,11 @@ def _store_attachments(message: Message, files: list[IncomingFile]) -> None:
 
 def _store_citations(message: Message, cites: Sequence[str]) -> None:
     # Kept so a cited message that arrives after this one can still find its thread.
-    MessageReference.objects.bulk_create(
+    references = [
         MessageReference(message=message, reference=ref[:998]) for ref in dict.fromkeys(cites) if ref
-    )
+    ]
+    if references:  # most new requests cite nothing: no bulk_create machinery for an empty list
+        MessageReference.objects.bulk_create(references)
 
 
 # The default queue, read once per write transaction: intake opens up to a batch of tickets
