@@ -14,6 +14,7 @@ from pytest_django.fixtures import Settings
 
 from capdesk.intake import actions
 from capdesk.intake.models import InboundRequest
+from capdesk.intake.tasks import process_inbound
 from capdesk.notify.webhooks import create_endpoint
 from capdesk.testing.factories import Personas
 from capdesk.tickets.models import Ticket
@@ -82,3 +83,24 @@ def test_it_ignores_an_auto_reply_within_its_query_budget(
     with django_assert_max_num_queries(7):
         assert actions.process(pk)
     assert _processed(pk).ticket is None
+
+
+def test_it_processes_a_batch_of_new_emails_within_its_query_budget(
+    desk: Personas, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    # What a worker catching up does: one task takes the others along. Per batch, not per
+    # email: the senders' directory read, the default queue and the delivery task.
+    senders = ("andi@gmail.test", "sari@gmail.test", "budi@gmail.test")
+    raw = (SAMPLES / "plain.eml").read_bytes()
+    pks = [
+        actions.receive(
+            channel="email",
+            raw=raw.replace(b"dewi@acme.test", s.encode()).replace(
+                b"Message-ID: <", f"Message-ID: <{s}".encode()
+            ),
+        ).request.pk
+        for s in senders
+    ]
+    with django_assert_max_num_queries(88):  # 95 before the batch-level reads (issue 4)
+        assert process_inbound.call(pks[0]) == pks
+    assert Ticket.objects.count() == len(senders)
