@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from capdesk.status import config, uptime, v2
 from capdesk.status.indicator import worst_component_status
-from capdesk.status.models import Component, ComponentGroup, ComponentStatus, ComponentStatusChange, Incident
+from capdesk.status.models import (
+    UNRESOLVED_INCIDENT,
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    ComponentStatusChange,
+    Incident,
+)
 from capdesk.status.uptime import Day
 
 BAR_DAYS = 90
@@ -168,7 +175,11 @@ def _month_start(day: date, back: int) -> date:
 
 
 def months(now: datetime | None = None, count: int = HISTORY_MONTHS) -> list[tuple[date, list[Incident]]]:
-    """Incidents by month (page zone), newest month first, including months with none."""
+    """Resolved incidents by month (page zone), newest month first, including months with none.
+
+    An incident still open is shown under "Active incidents" only; like Statuspage's
+    history, it joins its month here once resolved.
+    """
     if now is None and count <= FULL_HISTORY_MONTHS and _shared.get() is not None:
         # A month's list does not depend on how many older months are read, so the page's
         # three are the first three of the history page's twelve.
@@ -180,7 +191,8 @@ def _months(now: datetime | None, count: int) -> list[tuple[date, list[Incident]
     local_today = timezone.localtime(now or timezone.now(), config.page_zone()).date()
     firsts = [_month_start(local_today, back) for back in range(count)]
     oldest = datetime.combine(firsts[-1], datetime.min.time(), config.page_zone())
-    incidents = v2.with_details(v2.incidents().filter(started_at__gte=oldest).order_by("-started_at", "-id"))
+    past = v2.incidents().filter(started_at__gte=oldest).exclude(status__in=UNRESOLVED_INCIDENT)
+    incidents = v2.with_details(past.order_by("-started_at", "-id"))
     by_month: dict[date, list[Incident]] = {first: [] for first in firsts}
     for incident in incidents:
         local = timezone.localtime(incident.started_at, config.page_zone()).date()

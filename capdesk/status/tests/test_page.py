@@ -2,8 +2,9 @@
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from capdesk.status import actions
+from capdesk.status import actions, publish
 
 from .conftest import NOW
 
@@ -133,3 +134,27 @@ def test_html_in_an_update_is_shown_as_text(client, api):
     page = _page(client)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page
+
+
+def _past_section(page):
+    return page[page.index('id="h-history"') :]
+
+
+def test_an_open_incident_is_listed_under_past_incidents_only_once_resolved(client, api, settings):
+    incident = actions.open_incident(name="Bundle downloads slow in Asia", body="Investigating.")
+    page = _page(client)
+    assert "Bundle downloads slow in Asia" in page[: page.index('id="h-history"')]
+    assert "Bundle downloads slow in Asia" not in _past_section(page)
+    assert "Bundle downloads slow in Asia" not in client.get("/status/history/").content.decode()
+    publish.publish()
+    published = (Path(settings.CAPDESK_STATUS_PUBLISH_DIR) / "status/index.html").read_text()
+    assert "Bundle downloads slow in Asia" not in _past_section(published)
+
+    actions.resolve_incident(incident, body="Fixed.")
+    page = _page(client)
+    assert 'id="h-incidents"' not in page
+    assert "Bundle downloads slow in Asia" in _past_section(page)
+    assert "Bundle downloads slow in Asia" in client.get("/status/history/").content.decode()
+    publish.publish()
+    published = (Path(settings.CAPDESK_STATUS_PUBLISH_DIR) / "status/index.html").read_text()
+    assert "Bundle downloads slow in Asia" in _past_section(published)
