@@ -140,7 +140,7 @@ def _from_address(msg: EmailMessage) -> tuple[str, str]:
 def read_identity(raw: bytes) -> MailIdentity:
     """The Message-ID and From address, from the headers alone; empty strings where there are none."""
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+        msg = BytesParser(policy=_POLICY).parsebytes(raw, headersonly=True)
     except Exception:  # unreadable headers: the message is still stored, and quarantined later
         return MailIdentity("", "")
     assert isinstance(msg, EmailMessage)
