@@ -30,10 +30,12 @@ install: $(BASE_STAMP)
 install-dev: $(DEV_STAMP)
 
 ## make run: install, migrate, load demo data, start the embedded desk on http://127.0.0.1:8000
+## (another port: make run PORT=8300; more options for `capdesk run`: make run RUN_ARGS="--workers 2")
+PORT ?= 8000
 run: install
 	$(BIN)/capdesk migrate --noinput -v 0
-	$(BIN)/capdesk demo
-	exec $(BIN)/capdesk run
+	CAPDESK_BASE_URL="$${CAPDESK_BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/capdesk demo
+	exec $(BIN)/capdesk run --port $(PORT) $(RUN_ARGS)
 
 ## make test: install the development dependencies and run the whole suite
 # One target per step, so `make -k test` (as .ci/run does) still runs pytest when lint fails.

@@ -62,6 +62,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._check_migrations()
+        if "CAPDESK_BASE_URL" not in os.environ:
+            # The links in the mail the children send (magic links, confirmations) point at the
+            # port this desk serves, unless a public address was configured.
+            os.environ["CAPDESK_BASE_URL"] = f"http://{options['host']}:{options['port']}"
         children = [
             Child(
                 "web",
