@@ -7,25 +7,26 @@ import re
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from capdesk.directory.models import Organization, Person, Project
 
 
 class Channel(models.TextChoices):
-    PORTAL = "portal", "Portal"
-    DASHBOARD = "dashboard", "Dashboard"
-    EMAIL = "email", "Email"
-    API = "api", "API"
-    CONSOLE = "console", "Console"
+    PORTAL = "portal", gettext_lazy("Portal")
+    DASHBOARD = "dashboard", gettext_lazy("Dashboard")
+    EMAIL = "email", gettext_lazy("Email")
+    API = "api", gettext_lazy("API")
+    CONSOLE = "console", gettext_lazy("Console")
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    PENDING = "pending", "Pending customer"
-    ON_HOLD = "on_hold", "On hold"
-    SOLVED = "solved", "Solved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", gettext_lazy("New")
+    OPEN = "open", gettext_lazy("Open")
+    PENDING = "pending", gettext_lazy("Pending customer")
+    ON_HOLD = "on_hold", gettext_lazy("On hold")
+    SOLVED = "solved", gettext_lazy("Solved")
+    CLOSED = "closed", gettext_lazy("Closed")
 
 
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
@@ -34,10 +35,10 @@ OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
 class Severity(models.TextChoices):
     """Capgo's severities (capgo.app/sla), most urgent first."""
 
-    URGENT = "urgent", "Urgent"
-    HIGH = "high", "High"
-    NORMAL = "normal", "Normal"
-    LOW = "low", "Low"
+    URGENT = "urgent", gettext_lazy("Urgent")
+    HIGH = "high", gettext_lazy("High")
+    NORMAL = "normal", gettext_lazy("Normal")
+    LOW = "low", gettext_lazy("Low")
 
 
 class Queue(models.Model):
@@ -151,8 +152,8 @@ class Message(models.Model):
     """One message on a ticket: from the customer, an agent (public reply or internal note), or the desk."""
 
     class Author(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        AGENT = "agent", "Agent"
+        CUSTOMER = "customer", gettext_lazy("Customer")
+        AGENT = "agent", gettext_lazy("Agent")
         SYSTEM = "system", "Capdesk"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
