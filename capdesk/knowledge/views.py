@@ -17,10 +17,21 @@ from capdesk.knowledge import actions
 from capdesk.knowledge.frontmatter import as_list
 from capdesk.knowledge.models import Article, ArticleStatus, Kind
 from capdesk.knowledge.search import search_articles
+from capdesk.portal.views import current_person
 from capdesk.tickets.models import Message
 from capdesk.tickets.scoping import agent_tickets, is_agent
 
 SUGGESTIONS = 5
+
+
+def _page(request: HttpRequest) -> dict[str, object]:
+    """A signed-in customer reads the knowledge base inside the portal's header (language, name, sign out)."""
+    person = current_person(request)
+    return {
+        "person": person,
+        "base_template": "portal/base.html" if person is not None else "base.html",
+        "agent": is_agent(request.user),
+    }
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -34,16 +45,14 @@ def index(request: HttpRequest) -> HttpResponse:
         results = search_articles(query, visible=visible, limit=50)
     else:
         results = list(visible.order_by("product_area", "title")[:300])
-    return render(
-        request, "knowledge/index.html", {"query": query, "results": results, "agent": is_agent(request.user)}
-    )
+    return render(request, "knowledge/index.html", {**_page(request), "query": query, "results": results})
 
 
 def article(request: HttpRequest, slug: str) -> HttpResponse:
     item = get_object_or_404(Article, slug=slug)
     if not item.published and not is_agent(request.user):
         raise Http404("No such article")
-    return render(request, "knowledge/article.html", {"article": item, "agent": is_agent(request.user)})
+    return render(request, "knowledge/article.html", {**_page(request), "article": item})
 
 
 def suggest(request: HttpRequest) -> JsonResponse:

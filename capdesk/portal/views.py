@@ -276,7 +276,8 @@ def set_language(request: HttpRequest, person: Person) -> HttpResponse:
         person.language = language
         person.save(update_fields=["language"])
     target = request.POST.get("next", "")
-    response = redirect(target if target.startswith("/portal/") else "portal:requests")
+    # The knowledge base shows the portal's header too, so its switch must come back to /kb/.
+    response = redirect(target if target.startswith(("/portal/", "/kb/")) else "portal:requests")
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, person.language, samesite="Lax")
     return response
 
