@@ -34,19 +34,34 @@ class SplitForm(forms.Form):
     subject = forms.CharField(required=False, max_length=300)
 
 
-class StatusForm(forms.Form):
+class _OwnIds(forms.Form):
+    """A form whose ids carry its own prefix: the ticket page holds several forms with a "status" or "reason"."""
+
+    # Only the id attributes change; field names, and so what the views read from POST, stay the same.
+    ids = "id_%s"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", self.ids)
+        super().__init__(*args, **kwargs)
+
+
+class StatusForm(_OwnIds):
+    ids = "status-%s"
+
     status = forms.ChoiceField(choices=Status.choices)
     reason = forms.CharField(required=False, max_length=500)
 
 
-class SeverityForm(forms.Form):
+class SeverityForm(_OwnIds):
+    ids = "severity-%s"
     severity = forms.ChoiceField(choices=Severity.choices)
     reason = forms.CharField(
         max_length=500, help_text=_("Why the severity changes (kept in the audit trail)")
     )
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(_OwnIds):
+    ids = "override-%s"
     outcome = forms.ChoiceField(label=_("New outcome"), choices=[(o.value, o.value) for o in Outcome])
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
