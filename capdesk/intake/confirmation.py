@@ -13,7 +13,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from capdesk.directory.models import Person
 from capdesk.intake.deciding import decide_request
@@ -30,7 +31,11 @@ def _hash(token: str) -> str:
 def create_confirmation(
     request: InboundRequest, ticket: Ticket, person: Person, email: str
 ) -> dict[str, str]:
-    """A new single-use link; returns the reply placeholders ``confirm_url`` and ``confirm_minutes``."""
+    """A new single-use link; returns the reply placeholders ``confirm_url`` and ``confirm_minutes``.
+
+    ``confirm_minutes`` keeps its name (the policy's placeholder list knows it) but holds the
+    lifetime written out in the ticket's language, such as "24 hours" or "24 jam".
+    """
     token = secrets.token_urlsafe(32)
     minutes = settings.CAPDESK_CONFIRM_MINUTES
     SenderConfirmation.objects.create(
@@ -41,7 +46,18 @@ def create_confirmation(
         token_hash=_hash(token),
         expires_at=timezone.now() + timedelta(minutes=minutes),
     )
-    return {"confirm_url": f"{settings.BASE_URL}/confirm/{token}/", "confirm_minutes": str(minutes)}
+    # The reply goes out in the ticket's language, so the duration is written in it too.
+    with translation.override(ticket.language):
+        lifetime = lifetime_text(minutes)
+    return {"confirm_url": f"{settings.BASE_URL}/confirm/{token}/", "confirm_minutes": lifetime}
+
+
+def lifetime_text(minutes: int) -> str:
+    """How long a link works, as a person says it: "24 hours" rather than "1440 minutes"."""
+    if minutes % 60:
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    hours = minutes // 60
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
 def find_pending(token: str) -> SenderConfirmation | None:

@@ -20,7 +20,7 @@ CONTEXT = {
     "portal_url": "https://support.capgo.app/tickets/CAP-1042",
     "name": "Dewi",
     "confirm_url": "https://support.capgo.app/confirm/abc123",
-    "confirm_minutes": "15",
+    "confirm_minutes": "15 minutes",  # written out by intake.confirmation.lifetime_text
 }
 LEFTOVER = re.compile(r"[{}]")
 
