@@ -5,7 +5,9 @@ views (so the bytes and headers are exactly what the dynamic page serves) and wr
 into a folder that `capdesk status-serve`, nginx or a CDN sync serves as is. Each file
 is replaced atomically (temp file + ``os.replace``) and ``manifest.json``, which says
 which version, content type, ETag and headers each path has, is replaced last: a reader
-that follows the manifest never sees a version it does not describe.
+that follows the manifest never sees a version it does not describe. The static files
+the pages link (stylesheets and the like, capdesk/status/assets.py) are copied in under
+their URLs, so the folder is a whole site.
 
 Publishes are coalesced: every change enqueues one, and a publish that finds the
 folder already at the database's version does nothing, so a burst of ten updates costs
@@ -31,7 +33,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from capdesk.status import page_data, v2
+from capdesk.status import assets, page_data, v2
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -136,7 +138,7 @@ def _fetch(client: Client, path: str, language: str) -> tuple[bytes, Document]:
 
 
 def render_all() -> list[tuple[bytes, Document]]:
-    """Every public document, fetched through the views (and their caches) as a reader would.
+    """Every public document, fetched through the views as a reader would, and the files the pages link.
 
     The documents share their rows, uptime bars and incidents (page_data.shared): each
     language's page, /status.json and the history pages read them once per version.
@@ -145,7 +147,23 @@ def render_all() -> list[tuple[bytes, Document]]:
     with page_data.shared():
         rendered = [_fetch(client, path, language) for path in LOCALISED for language in languages()]
         rendered += [_fetch(client, path, "") for path in FIXED]
-    return rendered
+    return rendered + _assets(rendered)
+
+
+def _assets(rendered: list[tuple[bytes, Document]]) -> list[tuple[bytes, Document]]:
+    """The stylesheets (and any icon, font, script or image) the pages link, under the same URLs.
+
+    Without them a server that only has this folder serves the page unstyled.
+    """
+    pages = [body for body, doc in rendered if doc.content_type.startswith("text/html")]
+    taken = {doc.file for _body, doc in rendered} | {MANIFEST}
+    found = []
+    for asset in assets.collect(pages):
+        if asset.file in taken:  # a STATIC_URL of "/" or "/status/" must not overwrite a page
+            continue
+        doc = Document(asset.path, "", asset.file, asset.content_type, etag_of(asset.body), asset.headers)
+        found.append((asset.body, doc))
+    return found
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

@@ -8,9 +8,11 @@ are rendered by the desk on change (capdesk/status/publish.py) and reloaded here
 ``manifest.json`` changes, which is checked with one ``stat`` every RELOAD_SECONDS.
 
 GET and HEAD only, 304 on If-None-Match, the headers the dynamic views send (kept in the
-manifest), the page's language chosen as Django's LocaleMiddleware would (``?lang=``, the
-language cookie, Accept-Language). Request heads are bounded, bodies refused, and a
-client that does not finish its request head in time is disconnected.
+manifest, as are the stylesheets' types and cache headers), the page's language chosen
+as Django's LocaleMiddleware would (``?lang=``, the language cookie, Accept-Language).
+Only the manifest's paths are answered, from memory: a request never names a file.
+Request heads are bounded, bodies refused, and a client that does not finish its request
+head in time is disconnected.
 """
 
 from __future__ import annotations
@@ -88,9 +90,16 @@ def load_site(directory: Path) -> Site | None:
     if manifest is None:
         return Site()
     site = Site(version=manifest.version, updated_at=manifest.updated_at)
+    root = directory.resolve()
     for doc in manifest.documents:
+        target = (directory / doc.file).resolve()
+        if not target.is_relative_to(root):
+            # Requests are matched to the manifest's paths, never to files; this keeps a
+            # manifest from elsewhere (a sync, a hand edit) from pointing outside the folder.
+            logger.warning("status-serve: %s points outside %s; not served", doc.path, directory)
+            continue
         try:
-            body = (directory / doc.file).read_bytes()
+            body = target.read_bytes()
         except OSError:
             return None
         if publish.etag_of(body) != doc.etag:

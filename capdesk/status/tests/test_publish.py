@@ -40,8 +40,8 @@ def test_it_publishes_every_document_byte_for_byte_as_the_views_serve_it(
     assert {"/status/", "/api/v2/summary.json", "/api/v2/scheduled-maintenances/upcoming.json"} <= paths
     assert {"/status.json", "/history.atom", "/history.rss", "/maintenance.ics"} <= paths
     for doc in manifest.documents:
-        if doc.language not in ("", language):
-            continue
+        if doc.language not in ("", language) or doc.path.startswith(settings.STATIC_URL):
+            continue  # the static files come from the finders, not a view (the next test)
         response = client.get(doc.path, headers={"accept-language": language})
         published = (_published_dir() / doc.file).read_bytes()
         assert published == response.content, doc.path
@@ -51,6 +51,21 @@ def test_it_publishes_every_document_byte_for_byte_as_the_views_serve_it(
     page = (_published_dir() / publish.file_name("/status/", language)).read_text()
     assert f'<html lang="{language}"' in page
     assert "Bundle downloads slow" in page
+
+
+def test_it_publishes_the_stylesheets_the_page_links_under_the_same_urls(
+    client: Client, incident: None
+) -> None:
+    publish.publish()
+    manifest = publish.read_manifest(_published_dir())
+    assert manifest is not None
+    static = {doc.path: doc for doc in manifest.documents if doc.path.startswith(settings.STATIC_URL)}
+    assert set(static) == {"/static/capdesk/capdesk.css", "/static/status/status.css"}
+    for path, doc in static.items():
+        assert doc.file == path.lstrip("/")
+        assert doc.content_type == "text/css; charset=utf-8"
+        assert (_published_dir() / doc.file).read_bytes() == client.get(path).getvalue()
+        assert doc.etag == publish.etag_of((_published_dir() / doc.file).read_bytes())
 
 
 def test_it_publishes_the_strict_documents_when_the_strict_setting_is_on(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.client
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -105,6 +107,86 @@ def test_it_serves_the_published_bytes_with_the_views_headers(serve: Running, cl
     assert page.getheader("X-Frame-Options") == "DENY"
     assert page.getheader("X-Content-Type-Options") == "nosniff"
     assert page.getheader("Content-Type") == "text/html; charset=utf-8"
+
+
+# What each kind of file the pages link must be sent as: a browser refuses a stylesheet sent
+# as text/plain (the page then shows unstyled), and nosniff forbids it to guess.
+EXPECTED_TYPES = {
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/vnd.microsoft.icon",
+    ".woff2": "font/woff2",
+}
+LINKED = re.compile(r'<(?:link|script|img)\b[^>]*?\b(?:href|src)="([^"]+)"[^>]*>')
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_it_serves_every_file_the_page_links_with_its_type(
+    serve: Running, client: Client, language: str
+) -> None:
+    page, html = serve.get("/status/", headers={"Accept-Language": language})
+    assert page.status == 200
+    tags = [m.group(0) for m in LINKED.finditer(html.decode())]
+    linked = [m.group(1) for m in LINKED.finditer(html.decode()) if 'rel="alternate"' not in m.group(0)]
+    assert any('rel="stylesheet"' in tag for tag in tags)
+    assert "/static/capdesk/capdesk.css" in linked and "/static/status/status.css" in linked
+    for url in linked:
+        response, body = serve.get(url)
+        assert response.status == 200, url
+        media_type = response.getheader("Content-Type", "").split(";")[0]
+        assert media_type == EXPECTED_TYPES[Path(url).suffix], url
+        assert body == client.get(url).getvalue(), url  # what the desk's port serves
+        assert response.getheader("Cache-Control") == "public, max-age=60"
+        assert response.getheader("X-Content-Type-Options") == "nosniff"
+        again, _ = serve.get(url, headers={"If-None-Match": response.getheader("ETag", "")})
+        assert again.status == 304
+    for url in re.findall(r'<link rel="alternate"[^>]*href="([^"]+)"', html.decode()):
+        assert serve.get(url)[0].status == 200, url
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../manifest.json",
+        "/static/%2e%2e/manifest.json",
+        "/static/capdesk/../capdesk/capdesk.css",
+        "/manifest.json",
+        "/.publish.lock",
+        "/static/",
+        "/static/capdesk/",
+    ],
+)
+def test_it_answers_only_published_paths_and_never_a_file_by_its_name(serve: Running, path: str) -> None:
+    assert serve.get("/static/capdesk/capdesk.css")[0].status == 200
+    response, _ = serve.get(path)
+    assert response.status == 404
+
+
+def test_it_serves_nothing_outside_its_folder_even_if_the_manifest_says_so(
+    published: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (tmp_path / "secret.txt").write_bytes(b"not for the web")
+    raw = json.loads((published / publish.MANIFEST).read_text())
+    raw["documents"] = [
+        {**doc, "file": "../secret.txt", "path": "/secret", "etag": publish.etag_of(b"not for the web")}
+        if doc["path"] == "/status.json"
+        else doc
+        for doc in raw["documents"]
+    ]
+    for doc in raw["documents"]:
+        if not doc["file"].startswith(".."):
+            target = site / doc["file"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((published / doc["file"]).read_bytes())
+    (site / publish.MANIFEST).write_text(json.dumps(raw))
+    loaded = server.load_site(site)
+    assert loaded is not None
+    assert "/secret" not in loaded.documents
+    assert "/status/" in loaded.documents and "/static/status/status.css" in loaded.documents
 
 
 def test_it_answers_head_with_the_headers_and_no_body(serve: Running) -> None:

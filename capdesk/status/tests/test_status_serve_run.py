@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,6 +24,11 @@ def _free_port() -> int:
 def _get(url: str) -> tuple[int, bytes]:
     with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
         return int(response.status), bytes(response.read())
+
+
+def _content_type(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+        return str(response.headers["Content-Type"])
 
 
 def test_it_starts_status_serve_as_a_child_of_capdesk_run(tmp_path: Path) -> None:
@@ -56,6 +62,12 @@ def test_it_starts_status_serve_as_a_child_of_capdesk_run(tmp_path: Path) -> Non
         assert answer[0] == 200
         assert b'"indicator":"none"' in answer[1]
         assert (tmp_path / "data" / "status-site" / "manifest.json").exists()
+        # The page as the walkthrough saw it on status-serve's port, with its stylesheets.
+        page = _get(f"http://127.0.0.1:{status_port}/status/")[1].decode()
+        sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+        assert sheets
+        for sheet in sheets:
+            assert _content_type(f"http://127.0.0.1:{status_port}{sheet}").startswith("text/css"), sheet
     finally:
         os.killpg(desk.pid, signal.SIGTERM)
         try:
