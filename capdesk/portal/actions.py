@@ -12,7 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from capdesk.directory.models import EmailAddress, Person, normalise_email
+from capdesk.directory.models import EmailAddress, Language, Person, normalise_email
 from capdesk.notify.actions import queue_email
 from capdesk.portal.models import MagicLink
 
@@ -25,11 +25,12 @@ def _hash(token: str) -> str:
 
 
 @transaction.atomic
-def request_magic_link(address: str, *, next_url: str = "") -> bool:
+def request_magic_link(address: str, *, next_url: str = "", language: str = "") -> bool:
     """Email a sign-in link if the address is registered. Returns whether one was sent.
 
     The caller must answer the same way whatever this returns: the portal never says
     whether an address is registered (no enumeration of Capgo's customers).
+    ``language`` is the sign-in page's: the mail answers the page the person just used.
     """
     email = normalise_email(address)
     registered = EmailAddress.objects.select_related("person").filter(email=email).first()
@@ -51,7 +52,11 @@ def request_magic_link(address: str, *, next_url: str = "") -> bool:
         "url": f"{settings.BASE_URL}/portal/magic/{token}/",
         "minutes": settings.CAPDESK_MAGIC_LINK_MINUTES,
     }
-    with translation.override(registered.person.language):
+    # The page's language wins over the profile's: Person.language is whatever Capgo's
+    # directory holds (English by default), while the page is in the language the person
+    # reads right now, which already follows their portal switch through the language cookie.
+    mail_language = language if language in Language.values else registered.person.language
+    with translation.override(mail_language):
         subject = render_to_string("portal/email/magic_link_subject.txt", context).strip()
         body = render_to_string("portal/email/magic_link.txt", context)
     queue_email(

@@ -80,7 +80,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return redirect("portal:requests")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actions.request_magic_link(form.cleaned_data["email"], next_url=request.GET.get("next", ""))
+        actions.request_magic_link(
+            form.cleaned_data["email"],
+            next_url=request.GET.get("next", ""),
+            language=translation.get_language() or "",
+        )
         # The same answer whether or not the address is registered (no enumeration).
         return render(request, "portal/check_email.html", {"email": form.cleaned_data["email"]})
     return render(request, "portal/sign_in.html", {"form": form})
