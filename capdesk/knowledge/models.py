@@ -5,16 +5,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class Kind(models.TextChoices):
-    ARTICLE = "article", "Article"
-    KNOWN_ISSUE = "known_issue", "Known issue"
+    ARTICLE = "article", gettext_lazy("Article")
+    KNOWN_ISSUE = "known_issue", gettext_lazy("Known issue")
 
 
 class ArticleStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", gettext_lazy("Draft")
+    PUBLISHED = "published", gettext_lazy("Published")
 
 
 class Article(models.Model):
