@@ -113,3 +113,45 @@ def test_it_gives_the_subject_column_the_room_and_keeps_references_and_due_dates
     assert row.locator("td:nth-child(2) a").evaluate(one_line)
     assert row.locator("td:nth-child(8) time").evaluate(one_line)
     assert row.locator("td:nth-child(3)").evaluate("el => el.getBoundingClientRect().width") >= 250
+
+
+@pytest.mark.parametrize(
+    ("url", "shot"), [("/console/audit/", "audit"), ("/console/sla/report/", "sla-report")]
+)
+def test_it_puts_each_filter_label_above_its_control_and_the_csv_link_level_with_the_button(
+    browser_page: Page, live_server: LiveServer, cast, tmp_path: Path, url: str, shot: str
+) -> None:
+    _sign_in(browser_page, live_server, cast.admin)
+    browser_page.goto(url)
+    scroll, inner = _fits(browser_page, DESKTOP, _shots(tmp_path) / f"layout-{shot}-1280.png")
+    assert scroll <= inner
+    form = browser_page.locator("main form").first
+    # The label's own text, whether the label wraps its control or points at it with for=.
+    above = """el => { const r = document.createRange(); r.selectNodeContents(el.firstChild);
+        return r.getBoundingClientRect().bottom <= el.control.getBoundingClientRect().top + 1; }"""
+    labels = form.locator("label").all()
+    assert len(labels) >= 2
+    assert all(label.evaluate(above) for label in labels)
+    button = form.locator("button").bounding_box()
+    link = form.get_by_text("Export CSV").bounding_box()
+    assert abs((link["y"] + link["height"] / 2) - (button["y"] + button["height"] / 2)) <= 4
+
+
+def test_it_shows_the_sign_in_as_a_narrow_centred_card_under_the_csp(
+    browser_page: Page, tmp_path: Path
+) -> None:
+    browser_page.goto("/portal/sign-in/")
+    _fits(browser_page, DESKTOP, _shots(tmp_path) / "layout-portal-sign-in-1280.png")
+    card = browser_page.locator("main .card").bounding_box()
+    assert card["width"] <= 480
+    assert abs(card["x"] + card["width"] / 2 - DESKTOP["width"] / 2) <= 20
+
+
+def test_it_shows_an_agent_the_styled_403_page(
+    browser_page: Page, live_server: LiveServer, cast, tmp_path: Path
+) -> None:
+    _sign_in(browser_page, live_server, cast.agent)
+    browser_page.goto("/console/audit/")
+    _fits(browser_page, DESKTOP, _shots(tmp_path) / "layout-403-1280.png")
+    assert browser_page.locator("h1").inner_text() == "Access denied"
+    assert browser_page.locator("header.top").is_visible()
