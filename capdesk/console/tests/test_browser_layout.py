@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Page
+from playwright.sync_api import FloatRect, Locator, Page, ViewportSize
 from pytest_django.live_server_helper import LiveServer
 
 from capdesk.directory.models import Person
@@ -26,8 +26,8 @@ LONG_CODE = (
     "bundle-1.4.0-production-indonesia.zip', version: '1.4.0', checksum: 'a3f1c0ffee0123456789abcdef' });"
 )
 LONG_WORD = "https://cdn.example.com/" + "a" * 160
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 def _shots(tmp_path: Path) -> Path:
@@ -63,7 +63,13 @@ def _long_ticket(cast) -> tuple[Ticket, Person]:
     return ticket, person
 
 
-def _fits(page: Page, size: dict[str, int], shot: Path) -> tuple[int, int]:
+def _box(locator: Locator) -> FloatRect:
+    box = locator.bounding_box()
+    assert box is not None, "not rendered"
+    return box
+
+
+def _fits(page: Page, size: ViewportSize, shot: Path) -> tuple[int, int]:
     page.set_viewport_size(size)
     page.wait_for_load_state("load")
     page.screenshot(path=shot, full_page=True)
@@ -132,8 +138,8 @@ def test_it_puts_each_filter_label_above_its_control_and_the_csv_link_level_with
     labels = form.locator("label").all()
     assert len(labels) >= 2
     assert all(label.evaluate(above) for label in labels)
-    button = form.locator("button").bounding_box()
-    link = form.get_by_text("Export CSV").bounding_box()
+    button = _box(form.locator("button"))
+    link = _box(form.get_by_text("Export CSV"))
     assert abs((link["y"] + link["height"] / 2) - (button["y"] + button["height"] / 2)) <= 4
 
 
@@ -142,7 +148,7 @@ def test_it_shows_the_sign_in_as_a_narrow_centred_card_under_the_csp(
 ) -> None:
     browser_page.goto("/portal/sign-in/")
     _fits(browser_page, DESKTOP, _shots(tmp_path) / "layout-portal-sign-in-1280.png")
-    card = browser_page.locator("main .card").bounding_box()
+    card = _box(browser_page.locator("main .card"))
     assert card["width"] <= 480
     assert abs(card["x"] + card["width"] / 2 - DESKTOP["width"] / 2) <= 20
 
