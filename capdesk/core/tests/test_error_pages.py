@@ -29,3 +29,12 @@ def test_it_links_a_favicon_that_exists_from_every_page(client: Client) -> None:
     html = client.get("/portal/sign-in/").content.decode()
     assert 'rel="icon" href="/static/capdesk/favicon.svg"' in html
     assert finders.find("capdesk/favicon.svg")
+
+
+def test_it_shows_the_error_pages_in_indonesian_to_someone_who_chose_it(
+    client: Client, cast, settings
+) -> None:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    client.force_login(cast.agent)
+    assert "<h1>Akses ditolak</h1>" in client.get("/console/audit/").content.decode()
+    assert "<h1>Halaman tidak ditemukan</h1>" in client.get("/portal/no-such-page/").content.decode()
