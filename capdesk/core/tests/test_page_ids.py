@@ -72,7 +72,19 @@ def test_it_gives_the_console_ticket_page_unique_ids_and_working_labels(
 
 
 @pytest.mark.parametrize(
-    "url", ["/console/", "/console/sla/report/", "/console/audit/", "/console/rotations/", "/console/macros/"]
+    "url",
+    [
+        "/console/",
+        "/console/sla/report/",
+        "/console/sla/credits/",
+        "/console/audit/",
+        "/console/rotations/",
+        "/console/macros/",
+        "/console/reports/",
+        "/console/incidents/",
+        "/console/incidents/new/",
+        "/console/quarantine/",
+    ],
 )
 def test_it_gives_console_pages_unique_ids_and_working_labels(
     client: Client, cast, ticket: Ticket, url: str
