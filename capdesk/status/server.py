@@ -10,7 +10,9 @@ are rendered by the desk on change (capdesk/status/publish.py) and reloaded here
 GET and HEAD only, 304 on If-None-Match, the headers the dynamic views send (kept in the
 manifest, as are the stylesheets' types and cache headers), the page's language chosen
 as Django's LocaleMiddleware would (``?lang=``, the language cookie, Accept-Language).
-Only the manifest's paths are answered, from memory: a request never names a file.
+Only the manifest's paths are answered, from memory: a request never names a file; the
+pages only the desk can answer (an incident's page, the subscription forms) are
+redirected to it at ``BASE_URL``.
 Request heads are bounded, bodies refused, and a client that does not finish its request
 head in time is disconnected.
 """
@@ -31,7 +33,7 @@ from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from types import SimpleNamespace
 from typing import cast
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -241,6 +243,28 @@ NOT_PUBLISHED = plain(
     "503 Service Unavailable", "The status page is not published yet.", [("Retry-After", "5")]
 )
 KNOWN_PATHS = frozenset((*publish.LOCALISED, *publish.FIXED))
+# Pages the page links that are not files: an incident's own page (not published) and the
+# subscription forms (they post). Sent to the desk at BASE_URL, so the links work when the
+# status host is this server.
+DESK_PREFIXES = ("/status/incidents/", "/status/subscribe/", "/status/unsubscribe/")
+
+
+def desk_location(path: str, query: str, host: str) -> str | None:
+    """Where the desk answers ``path``, or None: not a desk page, an unsafe target, or the desk is this host."""
+    if not path.startswith(DESK_PREFIXES):
+        return None
+    target = path + ("?" + query if query else "")
+    if not (target.isascii() and target.isprintable()) or " " in target:
+        return None  # nothing a header line could be split on
+    desk = urlsplit(settings.BASE_URL)
+    if not desk.scheme or not desk.netloc or desk.netloc.lower() == host.lower():
+        return None  # a redirect to the same host would loop
+    return f"{desk.scheme}://{desk.netloc}{target}"
+
+
+def redirect_head(location: str) -> bytes:
+    # 307: a form's method is kept; no Cache-Control, so caches keep it no longer than they choose to.
+    return _head("307 Temporary Redirect", [("Location", location), ("Content-Length", "0")])
 
 
 class Request:
@@ -373,6 +397,10 @@ class HttpProtocol(asyncio.Protocol):
                 self._error("405 Method Not Allowed", "Method not allowed", [("Allow", "GET, HEAD")])
             return
         if languages is None:
+            location = desk_location(request.path, request.query, headers.get("host", ""))
+            if location is not None:
+                self._send(redirect_head(location), b"", keep_alive=keep_alive, http10=http10)
+                return
             head, body = (
                 NOT_PUBLISHED if (request.path in KNOWN_PATHS and site.version is None) else NOT_FOUND
             )

@@ -189,6 +189,22 @@ def test_it_serves_nothing_outside_its_folder_even_if_the_manifest_says_so(
     assert "/status/" in loaded.documents and "/static/status/status.css" in loaded.documents
 
 
+def test_it_sends_the_pages_only_the_desk_has_to_the_desk(serve: Running, client: Client, settings) -> None:
+    settings.BASE_URL = "http://desk.example:8300"
+    _, html = serve.get("/status/")
+    incident = Incident.objects.get()
+    link = f"/status/incidents/{incident.public_id}"
+    assert f'href="{link}"'.encode() in html and b'href="/status/subscribe/"' in html
+    for path in (link, "/status/subscribe/", "/status/subscribe/sent/", "/status/unsubscribe/abc/?x=1"):
+        response, body = serve.get(path)
+        assert (response.status, body) == (307, b""), path
+        assert response.getheader("Location") == f"http://desk.example:8300{path}"
+    assert client.get(link).status_code == 200  # and the desk answers it
+    assert serve.get("/status/nothing-here")[0].status == 404
+    # Behind a proxy that gives status-serve the desk's own host, a redirect would loop.
+    assert serve.get(link, headers={"Host": "desk.example:8300"})[0].status == 404
+
+
 def test_it_answers_head_with_the_headers_and_no_body(serve: Running) -> None:
     response, body = serve.get("/status.json", method="HEAD")
     assert response.status == 200
