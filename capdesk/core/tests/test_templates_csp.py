@@ -14,13 +14,6 @@ ROOT = Path(capdesk.__file__).parent
 # Mail is read in mail clients, not under our CSP, and they need inline styles.
 MAIL = re.compile(r"/email/")
 
-# Templates another engineer owns that still carry a style attribute (intake's email-confirmation pages).
-# Each must still have one: once fixed, its row goes, so the list cannot hide a new offender.
-AWAITING_OWNER = {
-    "intake/templates/intake/confirm.html",
-    "intake/templates/intake/confirmed.html",
-}
-
 
 class _Refused(HTMLParser):
     """Collects style attributes, event-handler attributes, <style> elements and <script> without src."""
@@ -63,17 +56,8 @@ def test_it_has_a_csp_that_refuses_inline_styles_and_scripts() -> None:
 def test_it_finds_no_inline_style_or_script_in_any_page_template() -> None:
     pages = _pages()
     assert len(pages) > 40  # the walk really found the apps' templates
-    offenders = {
-        p.relative_to(ROOT).as_posix(): found
-        for p in pages
-        if (found := _refused(p)) and p.relative_to(ROOT).as_posix() not in AWAITING_OWNER
-    }
+    offenders = {p.relative_to(ROOT).as_posix(): found for p in pages if (found := _refused(p))}
     assert offenders == {}
-
-
-def test_it_still_needs_each_exception_it_makes() -> None:
-    fixed = [name for name in AWAITING_OWNER if not _refused(ROOT / name)]
-    assert fixed == [], "remove these from AWAITING_OWNER"
 
 
 def test_it_would_notice_a_style_attribute_or_an_inline_script(tmp_path: Path) -> None:

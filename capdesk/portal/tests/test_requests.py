@@ -152,6 +152,8 @@ def test_an_indonesian_speaker_gets_the_portal_and_the_standard_reply_in_indones
     page = client.get("/portal/requests/new/").content.decode()
     assert "Permintaan baru" in page
     assert "Tingkat keparahan" in page
+    # The severity panel names the levels in Indonesian too, as the form's menu does.
+    assert "<dt>Mendesak</dt>" in page and "<dt>Urgent</dt>" not in page
     _new(client, project="com.acme.shop")
     run_worker()
     (ack,) = mail.outbox
