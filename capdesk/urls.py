@@ -1,11 +1,15 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from capdesk.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for it on every page that does not name an icon (Django's admin, raw files).
+    path("favicon.ico", RedirectView.as_view(url=static("capdesk/favicon.svg"), permanent=True)),
     path("portal/", include("capdesk.portal.urls")),
     path("console/sla/", include("capdesk.sla.urls")),
     path("console/", include("capdesk.console.urls")),

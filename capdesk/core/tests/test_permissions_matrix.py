@@ -139,6 +139,7 @@ WEB_ROWS = [
     # Front door, health, language switch
     R("", "GET", "/", everyone(200)),
     R("healthz", "GET", "/healthz", everyone(200)),
+    R("favicon.ico", "GET", "/favicon.ico", everyone(301)),
     R("i18n/setlang/", "POST", "/i18n/setlang/", everyone(302), {"language": "id", "next": "/"}),
     # Portal: customers' pages
     R("portal/", "GET", "/portal/", portal(developer=200, others=200)),
