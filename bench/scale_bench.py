@@ -172,6 +172,8 @@ def generate(tickets: int, messages: int, seed: int) -> dict[str, Any]:
         else:
             cursor.execute("DROP INDEX IF EXISTS console_ticket_subject_fts")
             cursor.execute("DROP INDEX IF EXISTS console_message_body_fts")
+            cursor.execute("DROP INDEX IF EXISTS console_message_vector_fts")
+            cursor.execute("ALTER TABLE tickets_message DROP COLUMN IF EXISTS search_vector")
 
     t_cols = [
         "id", "subject", "organization_id", "project_id", "requester_email", "channel", "status", "severity",

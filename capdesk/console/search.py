@@ -23,13 +23,11 @@ START, STOP = "\x02", "\x03"
 # are what an agent searching a live desk is after. A search with fewer hits is ranked whole.
 HIT_LIMIT = 200
 CANDIDATES = 2000
-# PostgreSQL recomputes to_tsvector for each row it filters or ranks (the GIN index is on the
-# expression; no stored vector), 25-100 µs a row: for common words the planner walks the
-# primary key backwards testing each message, so it ranks only the newest HIT_LIMIT hits
-# (2,000 took 0.4-1.9 s at five million messages; "rollback channel" tests 4,000 messages
-# for 200 hits, 120-160 ms). Not fewer: with a LIMIT of 100 the planner took the same
-# backwards walk for a word with 80 hits and tested all five million messages (50 s), where
-# at 200 it reads the GIN index. A stored tsvector column would make both walks cheap.
+# PostgreSQL: for common words the planner walks the primary key backwards testing each
+# row, so it ranks only the newest HIT_LIMIT hits (a rarer word's hits are all ranked, from
+# the GIN index). Messages test a stored vector (search_index); subjects recompute theirs,
+# 25-100 µs a row. Not fewer than 200: at a LIMIT of 100 the planner chose that backwards walk
+# for a word with 80 hits and tested all five million messages (50 s with the recomputed vector).
 PG_CANDIDATES = HIT_LIMIT
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -218,8 +216,8 @@ def _postgres_fragments(source: str, hits: list[Hit]) -> list[tuple[int, str]]:
 
 
 # Ranked among the newest PG_CANDIDATES hits (by id, from the GIN index or, for a very common
-# word, from the primary key backwards), then cut to HIT_LIMIT. The to_tsvector expressions
-# repeat the GIN indexes' (search_index) verbatim.
+# word, from the primary key backwards), then cut to HIT_LIMIT. The subject's to_tsvector
+# expression repeats its GIN index's (search_index) verbatim; messages use the stored column.
 _PG_SUBJECTS = (
     "SELECT c.id, c.id, ts_rank(to_tsvector('simple', c.subject), c.q) AS rank FROM ("
     "  SELECT t.id, t.subject, q FROM tickets_ticket t, to_tsquery('simple', %s) q"
@@ -227,9 +225,9 @@ _PG_SUBJECTS = (
     ") c ORDER BY rank DESC LIMIT %s"
 )
 _PG_MESSAGES = (
-    "SELECT c.id, c.ticket_id, ts_rank(to_tsvector('simple', c.body_text), c.q) AS rank FROM ("
-    "  SELECT m.id, m.ticket_id, m.body_text, q FROM tickets_message m, to_tsquery('simple', %s) q"
-    "  WHERE to_tsvector('simple', m.body_text) @@ q ORDER BY m.id DESC LIMIT %s"
+    "SELECT c.id, c.ticket_id, ts_rank(c.search_vector, c.q) AS rank FROM ("
+    "  SELECT m.id, m.ticket_id, m.search_vector, q FROM tickets_message m, to_tsquery('simple', %s) q"
+    "  WHERE m.search_vector @@ q ORDER BY m.id DESC LIMIT %s"
     ") c ORDER BY rank DESC LIMIT %s"
 )
 # ts_headline is the costly part of a PostgreSQL search: it runs for the shown hits only.
