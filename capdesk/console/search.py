@@ -85,6 +85,14 @@ def fragments(hits: list[Hit]) -> dict[int, SafeString]:
     return {h.ticket_id: highlight(texts.get((h.source, h.rowid)) or "") for h in hits}
 
 
+def _by_match(hits: list[Hit]) -> dict[str, list[int]]:
+    """The hits' row ids by the engine query that found them: one fragment query per query."""
+    grouped: dict[str, list[int]] = {}
+    for h in hits:
+        grouped.setdefault(h.match, []).append(h.rowid)
+    return grouped
+
+
 def search(query: str) -> list[tuple[Hit, SafeString]]:
     """Every hit of ``find`` with its fragment: the whole search, where no filter comes between."""
     hits = find(query)
@@ -159,11 +167,8 @@ def _sqlite_fragments(source: str, hits: list[Hit]) -> list[tuple[int, str]]:
     fts = _FTS[source]
     fragment = _SQLITE_FRAGMENT[source].format(fts=fts)
     rows: list[tuple[int, str]] = []
-    by_match: dict[str, list[int]] = {}
-    for h in hits:
-        by_match.setdefault(h.match, []).append(h.rowid)
     with connection.cursor() as cursor:
-        for match, rowids in by_match.items():
+        for match, rowids in _by_match(hits).items():
             # highlight() and snippet() re-read and re-tokenise each text, so only the shown
             # rows get one. FTS5 takes the rowid range, which bounds the scan to them; the IN
             # list, written +rowid so SQLite checks it on each row rather than re-running the
@@ -205,11 +210,8 @@ def _postgres_fragments(source: str, hits: list[Hit]) -> list[tuple[int, str]]:
     )
     sql = _PG_HEADLINE[source]
     rows: list[tuple[int, str]] = []
-    by_match: dict[str, list[int]] = {}
-    for h in hits:
-        by_match.setdefault(h.match, []).append(h.rowid)
     with connection.cursor() as cursor:
-        for tsquery, rowids in by_match.items():
+        for tsquery, rowids in _by_match(hits).items():
             cursor.execute(sql, [tsquery, options, rowids])
             rows += cursor.fetchall()
     return rows

@@ -1,10 +1,14 @@
-"""Filing a request as a signed-in customer would, for tests that need a decided ticket."""
+"""Requests as the channels receive them, processed at once, for tests that need a decided ticket."""
 
 from __future__ import annotations
 
-from capdesk.directory.models import Person
+from email.message import EmailMessage
+
+from capdesk.directory.models import Person, Project
 from capdesk.intake import actions as intake
+from capdesk.intake.models import InboundRequest
 from capdesk.intake.web_channel import encode_payload
+from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Ticket
 
 
@@ -23,3 +27,31 @@ def file_portal_request(
     receipt.request.refresh_from_db()
     assert receipt.request.ticket is not None, receipt.request.reason
     return receipt.request.ticket
+
+
+def send_plain_email(sender: str, subject: str, body: str) -> InboundRequest:
+    """An unsigned email to support@capgo.app from ``sender``, received and processed; its request, refreshed."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, "support@capgo.app", subject
+    message["Message-ID"] = f"<{abs(hash((sender, subject)))}@mail.example>"
+    message.set_content(body)
+    receipt = intake.receive(
+        channel="email", raw=message.as_bytes(), idempotency_key=message["Message-ID"], claimed_sender=sender
+    )
+    intake.process(receipt.request.pk)
+    receipt.request.refresh_from_db()
+    return receipt.request
+
+
+def open_for(
+    person: Person, subject: str, *, email: str, project: Project | None = None, body: str = "body"
+) -> Ticket:
+    """A portal ticket opened straight through ``open_ticket`` (no policy decision): for list and search tests."""
+    return ticket_actions.open_ticket(
+        subject=subject,
+        body=body,
+        channel="portal",
+        requester=person,
+        requester_email=email,
+        project=project,
+    )

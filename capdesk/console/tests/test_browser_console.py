@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from capdesk.console import actions as console_actions
 from capdesk.knowledge.demo import load_demo
+from capdesk.testing.requests import open_for
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Event, Ticket
 
@@ -133,14 +134,7 @@ def test_an_agent_reads_on_past_the_first_page_and_moves_through_the_new_rows_wi
 ) -> None:
     page = browser_page
     for n in range(53):
-        ticket_actions.open_ticket(
-            subject=f"Queue ticket {n:02d}",
-            body="body",
-            channel="portal",
-            requester=cast.developer,
-            requester_email="dewi@acme.test",
-            project=cast.project,
-        )
+        open_for(cast.developer, f"Queue ticket {n:02d}", email="dewi@acme.test", project=cast.project)
     _sign_in_agent(page)
     rows = page.locator("#ticket-rows tr[data-href]")
     expect(rows).to_have_count(50)

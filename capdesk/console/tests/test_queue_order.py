@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from capdesk.console.filters import Cursor, by_deadline, page_by_deadline
-from capdesk.tickets import actions as ticket_actions
+from capdesk.testing.requests import open_for
 from capdesk.tickets.models import Ticket
 
 
@@ -22,14 +22,7 @@ def queue(cast):
     ]
     deadlines += [now + timedelta(hours=3), None, now]
     for n, deadline in enumerate(deadlines):
-        ticket = ticket_actions.open_ticket(
-            subject=f"Ticket {n}",
-            body="body",
-            channel="portal",
-            requester=cast.developer,
-            requester_email="dewi@acme.test",
-            project=cast.project,
-        )
+        ticket = open_for(cast.developer, f"Ticket {n}", email="dewi@acme.test", project=cast.project)
         # Tickets 6 and 7 are created at the same instant as 0 and 3: only the id tells them apart.
         minutes = {6: 10, 7: 3}.get(n, n if n % 2 else 10 - n)
         Ticket.objects.filter(pk=ticket.pk).update(

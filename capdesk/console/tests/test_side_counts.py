@@ -10,7 +10,7 @@ from django.utils import timezone
 from capdesk.console import side_counts
 from capdesk.console.models import OpenCounts
 from capdesk.core.schedule import jobs
-from capdesk.tickets import actions as ticket_actions
+from capdesk.testing.requests import open_for
 from capdesk.tickets.models import Ticket
 
 
@@ -23,14 +23,7 @@ def _no_cached_counts():
 
 def _accepted(cast, n: int) -> None:
     for i in range(n):
-        ticket = ticket_actions.open_ticket(
-            subject=f"Accepted {i}",
-            body="body",
-            channel="portal",
-            requester=cast.developer,
-            requester_email="dewi@acme.test",
-            project=cast.project,
-        )
+        ticket = open_for(cast.developer, f"Accepted {i}", email="dewi@acme.test", project=cast.project)
         Ticket.objects.filter(pk=ticket.pk).update(outcome="accept")
 
 

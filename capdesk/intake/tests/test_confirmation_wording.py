@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-
 import pytest
 from django.core import mail
 from django.test import override_settings
 from django.utils import translation
 
-from capdesk.intake import actions as intake
 from capdesk.intake.confirmation import lifetime_text
+from capdesk.testing.requests import send_plain_email
 
 
 @pytest.mark.parametrize(
@@ -29,17 +27,6 @@ def test_it_writes_a_links_lifetime_in_hours_when_it_is_whole_hours(minutes, en,
         assert lifetime_text(minutes) == id_
 
 
-def _unauthenticated_email(sender: str, subject: str, body: str) -> None:
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, "support@capgo.app", subject
-    message["Message-ID"] = f"<{abs(hash((sender, subject)))}@mail.example>"
-    message.set_content(body)
-    receipt = intake.receive(
-        channel="email", raw=message.as_bytes(), idempotency_key=message["Message-ID"], claimed_sender=sender
-    )
-    intake.process(receipt.request.pk)
-
-
 @override_settings(CAPDESK_CONFIRM_MINUTES=1440)
 @pytest.mark.parametrize(
     ("language", "says"),
@@ -48,7 +35,7 @@ def _unauthenticated_email(sender: str, subject: str, body: str) -> None:
 def test_the_confirmation_mail_says_24_hours_not_1440_minutes(cast, run_worker, language, says):
     cast.developer.language = language
     cast.developer.save()
-    _unauthenticated_email(
+    send_plain_email(
         "dewi@acme.test",
         "Live update not applied",
         "We call notifyAppReady() but the new bundle is never downloaded on the production channel. "

@@ -5,17 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
-from email.message import EmailMessage
 
 import pytest
 from django.core import mail
 
 from capdesk.directory.models import Plan, SubscriptionStatus
-from capdesk.intake import actions as intake
 from capdesk.intake.confirmation import confirm_sender
 from capdesk.policy import sources
 from capdesk.policy.types import IncidentFacts
-from capdesk.testing.requests import file_portal_request
+from capdesk.testing.requests import file_portal_request, send_plain_email
 from capdesk.tickets.models import Decision, Ticket
 
 TECHNICAL = (
@@ -43,18 +41,9 @@ def portal(person, subject_body, *, project=None, severity="normal"):
 
 
 def email(sender, subject_body):
-    subject, body = subject_body
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, "support@capgo.app", subject
-    message["Message-ID"] = f"<{abs(hash((sender, subject)))}@mail.example>"
-    message.set_content(body)
-    receipt = intake.receive(
-        channel="email", raw=message.as_bytes(), idempotency_key=message["Message-ID"], claimed_sender=sender
-    )
-    intake.process(receipt.request.pk)
-    receipt.request.refresh_from_db()
-    assert receipt.request.ticket is not None, receipt.request.reason
-    return receipt.request.ticket
+    request = send_plain_email(sender, *subject_body)
+    assert request.ticket is not None, request.reason
+    return request.ticket
 
 
 def decision(ticket: Ticket) -> Decision:
