@@ -77,8 +77,18 @@ def ensure_search_index(connection: BaseDatabaseWrapper) -> None:
                 if missing:
                     cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608
         elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT 1 FROM information_schema.columns "
+                "WHERE table_name = 'tickets_message' AND column_name = 'search_vector'"
+            )
+            added = cursor.fetchone() is None
             for sql in POSTGRES_INDEXES:
                 cursor.execute(sql)
+            if added:
+                # Without statistics on the new column the planner takes every word for common and
+                # walks all messages backwards for a rare one (5 s a search at five million); a
+                # sample of the column is seconds, and autovacuum may not analyze for hours.
+                cursor.execute("ANALYZE tickets_message (search_vector)")
 
 
 def on_post_migrate(using: str = "default", **kwargs: Any) -> None:
