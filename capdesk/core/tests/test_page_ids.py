@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from capdesk.portal.actions import user_for_person
-from capdesk.tickets import actions as ticket_actions
+from capdesk.testing.requests import open_for
 from capdesk.tickets.models import Ticket
 
 
@@ -46,13 +46,12 @@ def _page(client: Client, url: str) -> str:
 
 @pytest.fixture
 def ticket(cast) -> Ticket:
-    return ticket_actions.open_ticket(
-        subject="Rollback loop after update",
-        body="The app rolls back to 1.4.1 on every start.",
-        channel="portal",
-        requester=cast.developer,
-        requester_email="dewi@acme.test",
+    return open_for(
+        cast.developer,
+        "Rollback loop after update",
+        email="dewi@acme.test",
         project=cast.project,
+        body="The app rolls back to 1.4.1 on every start.",
     )
 
 
