@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from capdesk.core import deliveries
 from capdesk.core.outbound import Sent, UnsafeTarget, check_target, send_signed
+from capdesk.core.per_transaction import PerTransaction
 from capdesk.core.webhook_signatures import generate_secret
 from capdesk.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -101,17 +102,16 @@ def edit_endpoint(
     return endpoint
 
 
-# The active endpoints, read once per write transaction: intake writes several audit events
-# per ticket and many tickets per transaction, and each asked again. The cache holds while
-# the connection keeps the same list of on-commit callbacks, which Django replaces on every
-# commit, rollback and savepoint rollback, so it never outlives the transaction (or a
-# rolled-back part of it). Saving or deleting an endpoint in this process forgets it at once.
-_endpoints_cache: tuple[object, list[WebhookEndpoint]] | None = None
+# The active endpoints, read once per write transaction (core.per_transaction): intake
+# writes several audit events per ticket and many tickets per transaction, and each asked
+# again. Saving or deleting an endpoint in this process forgets them at once.
+_endpoints: PerTransaction[list[WebhookEndpoint]] = PerTransaction(
+    lambda: list(WebhookEndpoint.objects.filter(is_active=True))
+)
 
 
 def _forget_endpoints(*args: object, **kwargs: object) -> None:
-    global _endpoints_cache
-    _endpoints_cache = None
+    _endpoints.forget()
 
 
 post_save.connect(_forget_endpoints, sender=WebhookEndpoint, dispatch_uid="notify.webhooks.forget_save")
@@ -120,15 +120,7 @@ post_delete.connect(_forget_endpoints, sender=WebhookEndpoint, dispatch_uid="not
 
 def active_endpoints() -> list[WebhookEndpoint]:
     """The endpoints that are switched on, read at most once per transaction."""
-    global _endpoints_cache
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        return list(WebhookEndpoint.objects.filter(is_active=True))
-    if _endpoints_cache is not None and _endpoints_cache[0] is connection.run_on_commit:
-        return _endpoints_cache[1]
-    endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
-    _endpoints_cache = (connection.run_on_commit, endpoints)
-    return endpoints
+    return _endpoints.get()
 
 
 def queue_event(event_type: str, payload: dict[str, Any]) -> list[WebhookDelivery]:

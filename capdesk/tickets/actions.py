@@ -14,6 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import Organization, Person, Project
 from capdesk.notify.actions import queue_email
 from capdesk.sla import actions as sla_actions
@@ -88,23 +89,19 @@ def _store_citations(message: Message, cites: Sequence[str]) -> None:
         MessageReference.objects.bulk_create(references)
 
 
-# The default queue, read once per write transaction: intake opens up to a batch of tickets
-# in one. Keyed, like notify.webhooks.active_endpoints, by the connection's on-commit list,
-# which Django replaces on every commit, rollback and savepoint rollback, so a queue
-# created in a part that was rolled back is never handed out.
-_default_queue_cache: tuple[object, Queue] | None = None
+def _get_default_queue() -> Queue:
+    queue, _ = Queue.objects.get_or_create(slug="support", defaults={"name": "Support"})
+    return queue
+
+
+# The default queue, read once per write transaction (core.per_transaction): intake opens
+# up to a batch of tickets in one, and a queue created in a part that was rolled back is
+# never handed out.
+_default_queue = PerTransaction(_get_default_queue)
 
 
 def default_queue() -> Queue:
-    global _default_queue_cache
-    connection = transaction.get_connection()
-    cached = _default_queue_cache
-    if connection.in_atomic_block and cached is not None and cached[0] is connection.run_on_commit:
-        return cached[1]
-    queue, _ = Queue.objects.get_or_create(slug="support", defaults={"name": "Support"})
-    if connection.in_atomic_block:
-        _default_queue_cache = (connection.run_on_commit, queue)
-    return queue
+    return _default_queue.get()
 
 
 @transaction.atomic
