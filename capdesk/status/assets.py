@@ -11,8 +11,6 @@ storage for names it made, such as hashed ones), never from a fixed source path.
 from __future__ import annotations
 
 import logging
-import mimetypes
-import posixpath
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -23,32 +21,17 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
+from whitenoise.media_types import MediaTypes
 
 logger = logging.getLogger(__name__)
 
 # What whitenoise sends for the same files on the desk's own port: a file's name does not
 # change when its bytes do, so caches keep it briefly and revalidate with the ETag.
 CACHE_CONTROL = "public, max-age=60"
-# Fixed here rather than read from the host's /etc/mime.types, which differs between machines.
-TYPES = {
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".json": "application/json; charset=utf-8",
-    ".webmanifest": "application/manifest+json; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".avif": "image/avif",
-    ".ico": "image/vnd.microsoft.icon",
-    ".woff2": "font/woff2",
-    ".woff": "font/woff",
-    ".ttf": "font/ttf",
-    ".otf": "font/otf",
-}
+# Whitenoise's own table and charset rule (its add_mime_headers), so a file has the same type
+# on both ports; fixed in whitenoise rather than read from the host's /etc/mime.types.
+_MEDIA_TYPES = MediaTypes()
+CHARSET = "utf-8"
 # Elements whose address the browser fetches while showing the page (links to other pages are not assets).
 FETCHED = {"link": ("href",), "script": ("src",), "img": ("src", "srcset"), "source": ("src", "srcset")}
 CSS_REFERENCE = re.compile(r"""url\(\s*(['"]?)([^'")\s]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""")
@@ -134,8 +117,8 @@ def _read(name: str) -> bytes | None:
 
 
 def content_type(name: str) -> str:
-    suffix = posixpath.splitext(name)[1].lower()
-    return TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    media_type = _MEDIA_TYPES.get_type(name)
+    return f"{media_type}; charset={CHARSET}" if media_type.startswith("text/") else media_type
 
 
 def collect(pages: list[bytes]) -> list[Asset]:
