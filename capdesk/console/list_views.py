@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -45,7 +47,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         chosen,
         agent,
     )
-    snippets: dict[int, object] = {}
+    snippets: Mapping[int, object] = {}
     after = filters.Cursor.parse(request.GET.get("after", ""))
     more = ""
     more_hits = 0
@@ -58,7 +60,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         )
         shown, more_hits = matching[:PAGE_SIZE], max(0, len(matching) - PAGE_SIZE)
         rows = sorted(tickets.filter(pk__in=shown), key=lambda t: order[t.pk])
-        snippets = dict(search.fragments([hits[order[pk]] for pk in shown]))
+        snippets = search.fragments([hits[order[pk]] for pk in shown])
     else:
         rows, next_page = filters.page_by_deadline(tickets, PAGE_SIZE, after)
         if next_page is not None:

@@ -84,10 +84,15 @@ def refresh_planner_statistics() -> int:
     return done
 
 
+def _has_statistics(cursor: CursorWrapper) -> bool:
+    """Whether ANALYZE ever ran on this SQLite database (it creates sqlite_stat1)."""
+    cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    return cursor.fetchone() is not None
+
+
 def _recorded_rows(cursor: CursorWrapper, table: str) -> int | None:
     """The row count ANALYZE last recorded for ``table``, or None if it was never analyzed."""
-    cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-    if cursor.fetchone() is None:
+    if not _has_statistics(cursor):
         return None
     cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
     row = cursor.fetchone()
@@ -103,8 +108,7 @@ def analyze_after_migrate(using: str = "default", plan: object = None, **kwargs:
     if db.vendor != "sqlite" or not plan:
         return  # nothing was migrated: the statistics are as good as they were (2-3 s saved per start)
     with db.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is None:
+        if not _has_statistics(cursor):
             return  # a new or small database the scheduler has not analyzed yet: nothing stale
         for table in ANALYZED_TABLES:
             cursor.execute(f"ANALYZE {table}")
