@@ -18,6 +18,12 @@ SHARED = Path("/work/shared")
 MAKE_CORPUS = SHARED / "bench" / "make_corpus.py"
 
 
+def pct(xs: list[float], p: float) -> float:
+    """The ``p``-th percentile of ``xs``, nearest rank (what every table in BENCHMARKS.md reports)."""
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
+
+
 def log(message: str) -> None:
     print(f"# {message}", file=sys.stderr, flush=True)
 

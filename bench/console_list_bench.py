@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,8 +30,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchkit import log, make_corpus, snapshot_head
+from benchkit import log, make_corpus, pct, snapshot_head
 from intake_bench import CAPDESK, Desk, run_peer
+
+from capdesk.testing.desk import free_port
 
 USER, PASSWORD = "bench-agent", "bench-agent-pass-4f9c"
 
@@ -92,17 +93,6 @@ def seed(count: int) -> None:
         )
     User.objects.create_user(USER, "agent@liveupdate.example", PASSWORD, is_staff=True)
     print(Ticket.objects.filter(status__in=("new", "open", "pending", "on_hold")).count())
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_for_first_turn(db: Path) -> None:

@@ -35,7 +35,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,8 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from capdesk.testing.desk import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPDESK = [sys.executable, "-m", "capdesk.cli"]
@@ -99,12 +100,6 @@ http {{
 
 def log(message: str) -> None:
     print(f"# {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def ensure_tools() -> None:
