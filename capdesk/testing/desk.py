@@ -287,6 +287,13 @@ def running_task_ids(desk: Desk) -> set[str]:
     return {str(row[0]) for row in rows}
 
 
+def started_task_ids(desk: Desk) -> set[str]:
+    """Ids of task rows a worker has claimed, finished or not: a task of a few milliseconds
+    is RUNNING too briefly for a poll to be sure to see it."""
+    rows = query(desk, "SELECT id FROM django_tasks_database_dbtaskresult WHERE started_at IS NOT NULL")
+    return {str(row[0]) for row in rows}
+
+
 def pending_count(desk: Desk) -> int:
     """Requests stored and not yet processed (or quarantined)."""
     return int(query(desk, "SELECT COUNT(*) FROM intake_inboundrequest WHERE state = 'pending'")[0][0])

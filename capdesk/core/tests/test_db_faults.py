@@ -29,6 +29,7 @@ from capdesk.testing.desk import (
     desk_for_tests,
     pending_count,
     running_task_ids,
+    started_task_ids,
 )
 from capdesk.testing.postgres import ThrowawayPostgres, bindir
 from capdesk.testing.traffic import (
@@ -168,9 +169,9 @@ def test_it_retries_the_workers_processing_after_sqlite_was_locked_and_quarantin
     loader = MailLoader(desk.smtp_port, generated_mail(40, "locked-worker"), 40.0, stop, rec)
     loader.start()
     deadline = time.monotonic() + 60
-    while not running_task_ids(desk) and time.monotonic() < deadline:
+    while not started_task_ids(desk) and time.monotonic() < deadline:
         time.sleep(0.01)
-    claimed = running_task_ids(desk)
+    claimed = started_task_ids(desk)
     assert claimed, "the worker never claimed a task"
     with write_lock(desk.sqlite_path):
         time.sleep(3)  # past the 1 s busy timeout, and past the worker's own retries
