@@ -14,7 +14,10 @@ Only the manifest's paths are answered, from memory: a request never names a fil
 pages only the desk can answer (an incident's page, the subscription forms) are
 redirected to it at ``BASE_URL``.
 Request heads are bounded, bodies refused, and a client that does not finish its request
-head in time is disconnected.
+head in time is disconnected. The one exception: a small form posted to a desk page (a
+browser that submits the subscription or unsubscribe form here) is read to its end,
+dropped, and answered with the same 307, so the connection stays in step and the browser
+posts the form again to the desk.
 """
 
 from __future__ import annotations
@@ -45,9 +48,10 @@ logger = logging.getLogger(__name__)
 
 RELOAD_SECONDS = 0.25  # how stale a reload may be; one stat() per tick, never one per request
 MAX_HEAD_BYTES = 8192  # request line and headers; larger heads are refused (431)
-HEAD_TIMEOUT = 10.0  # seconds to send a whole request head: slowloris clients are dropped
+HEAD_TIMEOUT = 10.0  # seconds to send a whole request head (and a desk form's body): slow clients are dropped
 IDLE_TIMEOUT = 30.0  # seconds a keep-alive connection may wait between requests
 MAX_CONNECTIONS = 4096
+MAX_FORM_BYTES = 64 * 1024  # a desk form's body read and dropped here; the subscription form is < 2 KiB
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600  # as capdesk/status/views.py sets it
 CRLF = b"\r\n"
 
@@ -245,8 +249,13 @@ NOT_PUBLISHED = plain(
 KNOWN_PATHS = frozenset((*publish.LOCALISED, *publish.FIXED))
 # Pages the page links that are not files: an incident's own page (not published) and the
 # subscription forms (they post). Sent to the desk at BASE_URL, so the links work when the
-# status host is this server.
+# status host is this server. The mail's one-click unsubscribe link (RFC 8058) names the
+# desk itself, never this server: a mail client's POST must be answered, not redirected
+# (RFC 8058, 3.1). A browser that posts a form here is redirected with 307, which keeps
+# the method and the body.
 DESK_PREFIXES = ("/status/incidents/", "/status/subscribe/", "/status/unsubscribe/")
+DESK_METHODS = ("GET", "HEAD", "POST")
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 def desk_location(path: str, query: str, host: str) -> str | None:
@@ -293,8 +302,17 @@ def parse_head(head: bytes) -> Request | None:
         name, sep, value = line.partition(":")
         if not sep or not name or name != name.strip():
             return None
-        headers[name.lower()] = value.strip()
+        key, value = name.lower(), value.strip()
+        if key == "content-length" and headers.get(key, value) != value:
+            return None  # two lengths: where the next request starts is unknowable (RFC 9112, 6.3)
+        headers[key] = value
     return Request(method, path, query, version, headers)
+
+
+def body_length(headers: dict[str, str]) -> int | None:
+    """The body's length by Content-Length (0 without one); None if it is not a plain decimal number."""
+    value = headers.get("content-length") or "0"  # an empty one was taken as none before; still is
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 class HttpProtocol(asyncio.Protocol):
@@ -309,6 +327,7 @@ class HttpProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.timer: asyncio.TimerHandle | None = None
         self.closing = False
+        self.awaiting: tuple[Request, int] | None = None  # a desk form's head, and its body's length
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
@@ -343,11 +362,18 @@ class HttpProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closing:
             return
-        if not self.buffer:
+        if not self.buffer and self.awaiting is None:
             # A new request starts: its head must arrive within HEAD_TIMEOUT, whatever the idle timer said.
             self._arm(HEAD_TIMEOUT)
         self.buffer = self.buffer + data if self.buffer else data
         while not self.closing:
+            if self.awaiting is not None:
+                request, length = self.awaiting
+                if len(self.buffer) < length:
+                    return  # the rest of the body; the request's own timer keeps running
+                self.buffer, self.awaiting = self.buffer[length:], None
+                self._answer(request)
+                continue
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
                 if len(self.buffer) > MAX_HEAD_BYTES:
@@ -358,7 +384,7 @@ class HttpProtocol(asyncio.Protocol):
                 return
             head, self.buffer = self.buffer[:end], self.buffer[end + 4 :]
             self._handle(head)
-        if not self.buffer and not self.closing:
+        if not self.buffer and not self.closing and self.awaiting is None:
             self._arm(IDLE_TIMEOUT)
 
     def _error(self, status: str, text: str, extra: list[tuple[str, str]] | None = None) -> None:
@@ -381,15 +407,36 @@ class HttpProtocol(asyncio.Protocol):
             self._error("400 Bad Request", "Bad request")
             return
         headers = request.headers
-        if "transfer-encoding" in headers or headers.get("content-length", "0") not in ("", "0"):
+        length = body_length(headers)
+        if length is None:
+            self._error("400 Bad Request", "Bad Content-Length")
+            return
+        desk_form = request.method == "POST" and request.path.startswith(DESK_PREFIXES)
+        if "transfer-encoding" in headers or (length and not (desk_form and length <= MAX_FORM_BYTES)):
             self._error("413 Content Too Large", "This server takes no request bodies")
             return
+        if length:
+            # Read and drop it before answering: unread, it would be taken for the next request.
+            self.awaiting = (request, length)
+            if headers.get("expect", "").lower() == "100-continue" and len(self.buffer) < length:
+                assert self.transport is not None
+                self.transport.write(CONTINUE)
+            return
+        self._answer(request)
+
+    def _answer(self, request: Request) -> None:
+        headers = request.headers
         http10 = request.version == "HTTP/1.0"
         connection = headers.get("connection", "").lower()
         keep_alive = ("keep-alive" in connection) if http10 else ("close" not in connection)
         self.snapshot.refresh()
         site = self.snapshot.site
         languages = site.documents.get(request.path)
+        if languages is None and request.method in DESK_METHODS:
+            location = desk_location(request.path, request.query, headers.get("host", ""))
+            if location is not None:
+                self._send(redirect_head(location), b"", keep_alive=keep_alive, http10=http10)
+                return
         if request.method not in ("GET", "HEAD"):
             if languages is None and request.path not in KNOWN_PATHS:
                 self._send(*NOT_FOUND, keep_alive=keep_alive, http10=http10)
@@ -397,10 +444,6 @@ class HttpProtocol(asyncio.Protocol):
                 self._error("405 Method Not Allowed", "Method not allowed", [("Allow", "GET, HEAD")])
             return
         if languages is None:
-            location = desk_location(request.path, request.query, headers.get("host", ""))
-            if location is not None:
-                self._send(redirect_head(location), b"", keep_alive=keep_alive, http10=http10)
-                return
             head, body = (
                 NOT_PUBLISHED if (request.path in KNOWN_PATHS and site.version is None) else NOT_FOUND
             )

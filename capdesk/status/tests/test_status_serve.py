@@ -331,3 +331,83 @@ def test_it_serves_from_two_processes_on_one_port_and_stops_on_sigterm(published
 
 def _children(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+ONE_CLICK = b"List-Unsubscribe=One-Click"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _raw(port: int, data: bytes) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(data)
+    return sock
+
+
+def test_it_redirects_a_form_posted_to_a_desk_page_and_reads_past_its_body(serve: Running, settings) -> None:
+    settings.BASE_URL = "http://desk.example:8300"
+    conn = serve.connect()
+    try:
+        conn.request("POST", "/status/unsubscribe/abc/", body=ONE_CLICK, headers=FORM)
+        posted = conn.getresponse()
+        assert (posted.status, posted.read()) == (307, b"")
+        assert posted.getheader("Location") == "http://desk.example:8300/status/unsubscribe/abc/"
+        sock = conn.sock
+        # The body was read, not taken for the next request's head: the connection goes on.
+        conn.request("GET", "/status.json")
+        after = conn.getresponse()
+        assert (after.status, conn.sock) == (200, sock)
+        assert after.read().startswith(b"{")
+        conn.request("POST", "/status/subscribe/")  # a form without a body is sent on too
+        empty = conn.getresponse()
+        assert (empty.status, empty.read()) == (307, b"")
+    finally:
+        conn.close()
+
+
+def test_it_answers_100_continue_before_a_desk_forms_body(serve: Running, settings) -> None:
+    settings.BASE_URL = "http://desk.example:8300"
+    head = (
+        b"POST /status/unsubscribe/abc/ HTTP/1.1\r\nHost: status.example\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\nExpect: 100-continue\r\n\r\n" % len(ONE_CLICK)
+    )
+    with contextlib.closing(_raw(serve.port, head)) as sock:
+        assert sock.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(ONE_CLICK)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 307 Temporary Redirect\r\n")
+
+
+def test_it_still_refuses_bodies_it_has_no_use_for(serve: Running, settings) -> None:
+    settings.BASE_URL = "http://desk.example:8300"
+    path = "/status/unsubscribe/abc/"
+    too_big = {**FORM, "Content-Length": str(server.MAX_FORM_BYTES + 1)}
+    cases = [
+        ("/api/v2/summary.json", {**FORM, "Content-Length": "3"}, 413),  # not a desk page: as before
+        (path, too_big, 413),
+        (path, {**FORM, "Transfer-Encoding": "chunked"}, 413),
+        (path, {**FORM, "Content-Length": "2a"}, 400),
+        (path, {**FORM, "Content-Length": "+3"}, 400),
+    ]
+    for target, headers, status in cases:
+        lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        with contextlib.closing(
+            _raw(serve.port, f"POST {target} HTTP/1.1\r\nHost: x\r\n{lines}\r\n".encode())
+        ) as s:
+            assert s.recv(4096).startswith(f"HTTP/1.1 {status} ".encode()), (target, headers)
+            assert s.recv(4096) == b"", (target, headers)  # and closed: what follows is not a request
+    # Two different lengths: which one is meant cannot be known (RFC 9112, 6.3).
+    two = b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 26\r\n\r\n" % path.encode()
+    with contextlib.closing(_raw(serve.port, two)) as sock:
+        assert sock.recv(4096).startswith(b"HTTP/1.1 400 ")
+
+
+def test_it_drops_a_client_that_does_not_send_the_body_it_announced(
+    serve: Running, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.BASE_URL = "http://desk.example:8300"
+    monkeypatch.setattr(server, "HEAD_TIMEOUT", 0.5)
+    head = b"POST /status/unsubscribe/abc/ HTTP/1.1\r\nHost: x\r\nContent-Length: 26\r\n\r\nList-"
+    started = time.monotonic()
+    with contextlib.closing(_raw(serve.port, head)) as sock:
+        assert sock.recv(1024) == b""
+    assert time.monotonic() - started < 4
