@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from capdesk.sla.reports import Row, whole_minutes
 
 LABEL_WIDTH = 160
@@ -81,14 +83,17 @@ def share_met_chart(title: str, rows: Sequence[Row]) -> Chart:
 def response_chart(title: str, rows: Sequence[Row]) -> Chart:
     """Median over p90 response (business minutes) on one scale: the longest p90 fills the width."""
     longest = max((r.p90.total_seconds() for r in rows if r.p90 is not None), default=0.0)
+    # Replies sent outside business hours take zero business time; a one-minute scale
+    # still draws them as the thinnest bar rather than as if nobody had replied.
+    scale = longest or 60.0
     chart_rows = []
     for index, row in enumerate(rows):
         y = index * ROW_HEIGHT
         label = _label(row)
         bars = []
-        if row.p90 is not None and row.median is not None and longest:
-            p90 = max(1, round(BAR_AREA * row.p90.total_seconds() / longest))
-            median = max(1, round(BAR_AREA * row.median.total_seconds() / longest))
+        if row.answered and row.p90 is not None and row.median is not None:
+            p90 = max(1, round(BAR_AREA * row.p90.total_seconds() / scale))
+            median = max(1, round(BAR_AREA * row.median.total_seconds() / scale))
             bars = [
                 Bar(
                     LABEL_WIDTH, y, p90, BAR_HEIGHT, P90_COLOUR, f"{label}: p90 {whole_minutes(row.p90)} min"
@@ -104,7 +109,7 @@ def response_chart(title: str, rows: Sequence[Row]) -> Chart:
             ]
             text = f"{whole_minutes(row.median)} / {whole_minutes(row.p90)} min"
         else:
-            text = "no replies"
+            text = gettext("no replies")
         chart_rows.append(ChartRow(label, y + BAR_HEIGHT - 4, text, tuple(bars)))
     return _chart(title, chart_rows)
 

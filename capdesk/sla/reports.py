@@ -67,6 +67,15 @@ class Row:
     def share_met(self) -> float:
         return self.met / self.targets if self.targets else 0.0
 
+    @property
+    def answered(self) -> bool:
+        """Whether any target of the group has its reply: the one test the table, the CSV and the chart share.
+
+        A reply can take no business time at all (sent outside business hours), so a zero
+        median is an answer, not the absence of one.
+        """
+        return self.median is not None
+
 
 def attainment(facts: Iterable[ClockFacts], by: Sequence[str]) -> list[Row]:
     unknown = [g for g in by if g not in GROUPINGS]

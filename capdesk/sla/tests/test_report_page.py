@@ -84,3 +84,38 @@ def test_it_draws_the_share_met_as_the_green_part_of_the_bar() -> None:
     met, missed = chart_row.bars
     assert (met.width, missed.x, missed.width) == (300, 160 + 300, 100)
     assert chart_row.value_text == "75.0% of 4"
+
+
+# Saturday 13 June 2026, 10:00 in Jakarta: outside the 06:00-18:00 Monday-Friday hours.
+SATURDAY_10_WIB = utc(2026, 6, 13, 3)
+
+
+def test_it_charts_a_reply_outside_business_hours_as_the_zero_minutes_its_table_shows(
+    client: Client, cast: Personas
+) -> None:
+    # A high-severity Enterprise target counts business hours: answered on a Saturday,
+    # it took no business time at all, and it was met. The chart used to read a zero
+    # longest response as "no replies" while the table beside it said 1 of 1 met in 0 min.
+    ticket = open_ticket_at(SATURDAY_10_WIB, organization("enterprise"), severity="high")
+    with time_machine.travel(SATURDAY_10_WIB + timedelta(minutes=20), tick=False):
+        ticket_actions.reply_as_agent(ticket, agent=staff_user("dina"), body="Answer")
+    client.force_login(staff_user(cast.agent.get_username()))
+    with time_machine.travel(LATER + timedelta(days=7), tick=False):
+        page = client.get("/console/sla/report/?month=2026-06&metric=first_response")
+    text = page.content.decode()
+    assert "<td>enterprise</td><td>1</td><td>1</td><td>1.000</td><td>0</td><td>0</td>" in text
+    assert "no replies" not in text
+    assert "<title>enterprise: median 0 min</title>" in text
+
+
+def test_it_says_no_replies_in_the_table_and_the_chart_for_a_target_missed_unanswered(
+    client: Client, cast: Personas
+) -> None:
+    open_ticket_at(MONDAY_9_WIB, organization("enterprise"), severity="urgent")
+    client.force_login(staff_user(cast.agent.get_username()))
+    with time_machine.travel(LATER, tick=False):
+        page = client.get("/console/sla/report/?month=2026-06")
+    text = page.content.decode()
+    row = '<td>enterprise</td><td>1</td><td>0</td><td>0.000</td><td colspan="2" class="muted">no replies</td>'
+    assert row in text
+    assert 'fill="currentColor">no replies</text>' in text
