@@ -67,6 +67,7 @@ def macro_list(request: HttpRequest) -> HttpResponse:
             "shared": shared,
             "editing": editing,
             "placeholders": macros.PLACEHOLDERS,
+            "standard": macros.standard_macros(),
         },
     )
 

@@ -1,4 +1,4 @@
-"""Macros: the policy's standard replies and agents' own, filled in for one ticket.
+"""Macros: the policy's standard replies an agent sends by hand, and agents' own, filled in for one ticket.
 
 Placeholders are ``{name}`` style, like the policy's templates, so an agent writes a
 macro the way the standard replies are written. A placeholder with no value for this
@@ -14,11 +14,17 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from capdesk.console.models import Macro
 from capdesk.policy.document import Policy
+from capdesk.policy.facts import facts_for
 from capdesk.policy.loader import get_policy
+from capdesk.policy.replies import policy_values
+from capdesk.policy.reply_keys import Fragment, ReplyKey
 from capdesk.policy.types import Severity
+from capdesk.status import config as status_config
+from capdesk.status.models import Incident
 from capdesk.tickets.models import Ticket
 
 # The placeholders an agent can use in a macro, shown on the macro form.
@@ -40,6 +46,74 @@ PLACEHOLDERS = (
 )
 _FIELD = re.compile(r"\{\{|\}\}|\{(\w+)\}")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# The line of a standard reply that cites the decision's clauses ("... clauses {clauses}.").
+_CITATION_LINE = re.compile(r"^.*\{clauses\}.*\n?", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class StandardMacro:
+    """A standard reply an agent may send by hand, with what the console calls it (msgids, translated when shown)."""
+
+    reply: ReplyKey
+    title: str
+    description: str
+
+    @property
+    def key(self) -> str:
+        return f"std:{self.reply}"
+
+
+# The standard replies that make sense typed by an agent, in the order an agent meets the
+# need on a ticket: ask for what is missing, explain a refusal or a redirect, then the
+# offers and the thank-you. Left out: the acknowledgements the desk sends on receipt
+# (accept, accept_premium, accept_billing, triage: the customer already has them), and
+# the replies that only make sense before a ticket exists (verify_sender needs intake's
+# confirmation link; redirect_channel answers a request that never became a ticket).
+STANDARD_MACROS = (
+    StandardMacro(
+        ReplyKey.NEED_PROJECT,
+        gettext_noop("Ask which app the request is about"),
+        gettext_noop("Lists the apps the customer can get technical support for and asks for the app id."),
+    ),
+    StandardMacro(
+        ReplyKey.DENY_UNREGISTERED,
+        gettext_noop("Ask for the account's registered email"),
+        gettext_noop("Asks the sender to write from the address registered on their Capgo account."),
+    ),
+    StandardMacro(
+        ReplyKey.DENY_ROLE,
+        gettext_noop("Explain that Developer access is needed"),
+        gettext_noop("Says who in the organization can grant the App Developer role on the app."),
+    ),
+    StandardMacro(
+        ReplyKey.REFER_STATUS,
+        gettext_noop("Point to the status page for an ongoing incident"),
+        gettext_noop("Links the incident on the status page; no ticket is needed while it lasts."),
+    ),
+    StandardMacro(
+        ReplyKey.REDIRECT_COMMUNITY,
+        gettext_noop("Out of scope: send to the community"),
+        gettext_noop(
+            "Explains why support cannot take it up and where the community helps; write the reason in."
+        ),
+    ),
+    StandardMacro(
+        ReplyKey.PREMIUM_LEAD_OFFER,
+        gettext_noop("Offer Premium Support"),
+        gettext_noop("For Team and Enterprise organizations: hours, price, and the sales contact."),
+    ),
+    StandardMacro(
+        ReplyKey.PREMIUM_LEAD_REQUIRES,
+        gettext_noop("Premium Support needs a higher plan"),
+        gettext_noop("Tells an organization on another plan which plans Premium Support is offered on."),
+    ),
+    StandardMacro(
+        ReplyKey.ACCEPT_FEATURE_REQUEST,
+        gettext_noop("Thank for a feature suggestion"),
+        gettext_noop("Records the request as a suggestion for the product team."),
+    ),
+)
+_BY_REPLY = {m.reply.value: m for m in STANDARD_MACROS}
 
 
 @dataclass(frozen=True)
@@ -66,6 +140,7 @@ def ticket_values(ticket: Ticket, agent: User, policy: Policy) -> dict[str, str]
     lang = ticket.language if ticket.language in policy.languages else policy.default_language
     severity = policy.severity_labels.get((lang, Severity(ticket.severity)), ticket.get_severity_display())
     values = {
+        **policy_values(policy),
         "name": person.name if person else ticket.requester_email,
         "email": ticket.requester_email,
         "reference": ticket.reference,
@@ -76,30 +151,59 @@ def ticket_values(ticket: Ticket, agent: User, policy: Policy) -> dict[str, str]
         "severity": str(severity),
         "agent": agent.get_full_name() or agent.get_username(),
         "portal_url": f"{settings.BASE_URL}/portal/requests/{ticket.reference}/",
-        "status_url": policy.status_url,
-        "support_address": policy.support_address,
-        "discord_url": policy.discord_url,
-        "github_url": policy.github_url,
-        "sla_url": policy.sla_url,
-        "console_url": policy.console_url,
-        "clauses": ", ".join(
-            ticket.decisions.order_by("-created_at", "-id").values_list("clauses", flat=True).first() or []
-        ),
+        "clauses": ", ".join(_latest_decision(ticket)[1]),
+        **_incident_values(ticket),
     }
     # A standard reply's optional notes depend on a decision's details; in a macro they are left out.
-    for note in ("sla_note", "severity_note", "premium_note", "reason"):
+    for note in ("sla_note", "severity_note", "premium_note"):
         values[note] = ""
     return values
 
 
+def _latest_decision(ticket: Ticket) -> tuple[str, list[str]]:
+    """The reply key and clauses of the ticket's latest decision (an override has neither)."""
+    latest = ticket.decisions.order_by("-created_at", "-id").values_list("reply", "clauses").first()
+    return (latest[0], list(latest[1] or [])) if latest else ("", [])
+
+
+def _incident_values(ticket: Ticket) -> dict[str, str]:
+    """The linked status-page incident, for the status referral; nothing when the ticket has none."""
+    incident = Incident.objects.filter(public_id=ticket.incident).first() if ticket.incident else None
+    if incident is None:
+        return {}
+    return {
+        "incident_title": incident.name,
+        "incident_url": status_config.incident_url(incident.public_id),
+        "incident_started": incident.started_at.strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def _directory_values(ticket: Ticket, policy: Policy, lang: str) -> dict[str, str]:
+    """The lists a standard reply shows, as ``decide`` would see them now: the requester's apps and grantors (E4)."""
+    requester, project = facts_for(ticket.requester, ticket.project, policy=policy)
+    if requester is None:
+        return {}
+    grantors = project.grantors if project else ()
+    no_grantors = policy.fragments[(Fragment.NO_GRANTORS.value, lang)]
+    return {
+        "projects": "\n".join(
+            f"- {p.app_id} ({p.name}, {p.org_name})" for p in requester.qualifying_projects
+        ),
+        "grantors": "\n".join(f"- {name}" for name in grantors) if grantors else no_grantors,
+    }
+
+
+def standard_macros() -> list[tuple[str, str, str]]:
+    """(key, title, description) of the standard replies offered as macros, in order, translated."""
+    replies = {key for key, _lang in get_policy().replies}
+    return [(m.key, _(m.title), _(m.description)) for m in STANDARD_MACROS if m.reply.value in replies]
+
+
 def available(agent: User) -> list[tuple[str, str]]:
     """(key, title) of every macro the agent can use: the standard replies, then agents' own."""
-    policy = get_policy()
-    standard = sorted({key for key, _lang in policy.replies})
     own = Macro.objects.filter(Q(owner=agent) | Q(shared=True)).order_by("title")
-    return [(f"std:{key}", _("Standard reply: %(key)s") % {"key": key}) for key in standard] + [
-        (f"m:{m.pk}", m.title) for m in own
-    ]
+    standard = [(key, title) for key, title, _description in standard_macros()]
+    return standard + [(f"m:{m.pk}", m.title) for m in own]
 
 
 def render_macro(key: str, ticket: Ticket, agent: User) -> MacroChoice | None:
@@ -110,9 +214,17 @@ def render_macro(key: str, ticket: Ticket, agent: User) -> MacroChoice | None:
     if kind == "std":
         lang = ticket.language if ticket.language in policy.languages else policy.default_language
         reply = policy.replies.get((ident, lang))
-        if reply is None:
+        if reply is None or ident not in _BY_REPLY:
             return None
-        return MacroChoice(key, fill(reply.subject, values).strip(), fill(reply.body, values))
+        values.update(_directory_values(ticket, policy, lang))
+        body = reply.body
+        decided_reply, clauses = _latest_decision(ticket)
+        if decided_reply != ident or not clauses:
+            # The citation names the clauses of the decision that chose this reply. Sent by
+            # hand, there is no such decision (an override records none): the line would
+            # cite the wrong clauses or none, so it goes; the override's reason is the record.
+            body = _CITATION_LINE.sub("", body)
+        return MacroChoice(key, fill(reply.subject, values).strip(), fill(body, values))
     if kind == "m" and ident.isdigit():
         macro = Macro.objects.filter(Q(owner=agent) | Q(shared=True), pk=int(ident)).first()
         if macro is None:

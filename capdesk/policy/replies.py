@@ -58,7 +58,7 @@ def render(
 
 
 def _values(decision: Decision, lang: str, policy: Policy) -> dict[str, str]:
-    base = _policy_values(policy)
+    base = policy_values(policy)
     labels = policy.severity_labels
     base["severity"] = labels[(lang, decision.severity)]
     base["declared_severity"] = (
@@ -91,7 +91,8 @@ def _values(decision: Decision, lang: str, policy: Policy) -> dict[str, str]:
     return values
 
 
-def _policy_values(policy: Policy) -> dict[str, str]:
+def policy_values(policy: Policy) -> dict[str, str]:
+    """The placeholders every reply may use that the policy itself fills: links, addresses, prices."""
     premium = policy.premium
     return {
         "support_address": policy.support_address,
