@@ -199,7 +199,15 @@ def record_customer_reply(
         ticket.status = Status.OPEN
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["status", "updated_at"])
-    _event(ticket, "message.customer", person=person, message=message.pk, status_from=previous)
+    # Both ends of the status, so the history can say "Pending -> Open" without guessing the rule above.
+    _event(
+        ticket,
+        "message.customer",
+        person=person,
+        message=message.pk,
+        status_from=previous,
+        status_to=ticket.status,
+    )
     sla_actions.on_customer_reply(ticket, message, previous_status=previous)
     return message
 
