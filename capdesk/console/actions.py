@@ -1,4 +1,4 @@
-"""Every change the console makes on its own rows, and the bulk forms of ticket changes."""
+"""Every change the console makes on its own rows, an agent's assignment, and the bulk forms of ticket changes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from capdesk.console import assignees
 from capdesk.console.models import Away, Macro, Presence, QueueRotation, SavedView
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Event, Queue, Status, Ticket
@@ -45,6 +47,29 @@ def bulk_assign(tickets: Iterable[Ticket], assignee: User | None, *, agent: User
         ticket_actions.assign(ticket, assignee, agent=agent)
         _bulk_event(ticket, agent, "assign", len(items))
     return len(items)
+
+
+class NotAssignable(ValueError):
+    """The ticket cannot be given to that account: it is not an agent who works the ticket's queue."""
+
+
+@transaction.atomic
+def assign_ticket(ticket: Ticket, assignee: User | None, *, agent: User) -> bool:
+    """An agent gives the ticket to an eligible colleague, to themself or to nobody; False if nothing changed.
+
+    The ticket's row is locked first, so the "was" its History records is who really had it
+    when two agents assign at once; giving it to whoever already has it records nothing.
+    """
+    if assignee is not None and not assignees.is_eligible(ticket, assignee):
+        raise NotAssignable(
+            _("%(name)s cannot be given this ticket: only active agents work the %(queue)s queue.")
+            % {"name": assignee.get_username(), "queue": ticket.queue}
+        )
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.assignee_id == (assignee.pk if assignee else None):
+        return False
+    ticket_actions.assign(locked, assignee, agent=agent)
+    return True
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from capdesk.console.assignees import Candidate
 from capdesk.policy.types import Outcome
 from capdesk.tickets.models import Severity, Status
 
@@ -64,6 +65,32 @@ class OverrideForm(_OwnIds):
     ids = "override-%s"
     outcome = forms.ChoiceField(label=_("New outcome"), choices=[(o.value, o.value) for o in Outcome])
     reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(_OwnIds):
+    """Give the ticket to an agent who works its queue (the rotation's members first), or to nobody."""
+
+    ids = "assign-%s"
+    assignee = forms.ChoiceField(label=_("Assign to"), required=False)
+
+    def __init__(self, *args: Any, candidates: list[Candidate], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ChoiceField)
+
+        def option(c: Candidate) -> tuple[str, str]:
+            return str(c.pk), _("%(name)s (away)") % {"name": c.name} if c.away else c.name
+
+        rotation = [option(c) for c in candidates if c.in_rotation]
+        others = [option(c) for c in candidates if not c.in_rotation]
+        choices: list[Any] = [("", _("nobody"))]
+        if rotation:
+            choices.append((_("In this queue's rotation"), rotation))
+            if others:
+                choices.append((_("Other agents"), others))
+        else:
+            choices.extend(others)
+        field.choices = choices
 
 
 class SavedViewForm(forms.Form):

@@ -7,16 +7,17 @@ templates are in ``templates/console/partials/``.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 
-from capdesk.console.forms import SeverityForm, StatusForm
+from capdesk.console import assignees
+from capdesk.console import history as history_lines
+from capdesk.console.forms import AssignForm, SeverityForm, StatusForm
 from capdesk.directory.models import RoleBinding
 from capdesk.directory.queries import is_developer_or_higher
-from capdesk.tickets.models import Event, Message, Ticket
+from capdesk.tickets.models import Message, Ticket
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -58,11 +59,15 @@ def facts_context(ticket: Ticket) -> dict[str, object]:
         # Drawn with the panel, so after a change by htmx they show the ticket as it now is.
         "status_form": StatusForm(initial={"status": ticket.status}),
         "severity_form": SeverityForm(initial={"severity": ticket.severity}),
+        "assign_form": AssignForm(
+            initial={"assignee": ticket.assignee_id or ""}, candidates=assignees.candidates(ticket)
+        ),
     }
 
 
-def history(ticket: Ticket) -> QuerySet[Event]:
-    return ticket.events.select_related("actor_user", "actor_person")
+def history(ticket: Ticket) -> list[history_lines.Line]:
+    """The History as sentences (console.history), oldest first."""
+    return history_lines.lines(ticket.events.select_related("actor_user", "actor_person"))
 
 
 def facts(request: HttpRequest, ticket: Ticket, *, error: str = "") -> HttpResponse:

@@ -101,7 +101,13 @@ def _agent(request: HttpRequest) -> User:
 
 @agent_required
 def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    ticket = get_ticket_for_agent(request.user, reference)
+    return _ticket_page(request, get_ticket_for_agent(request.user, reference))
+
+
+def _ticket_page(
+    request: HttpRequest, ticket: Ticket, *, facts_error: str = "", status: int = 200
+) -> HttpResponse:
+    """The whole ticket page; ``facts_error`` says above the side panel why a change made there was refused."""
     agent = _agent(request)
     # ?macro=... fills the reply box on the server, so macros work without the script too.
     macro_key = request.GET.get("macro", "")
@@ -126,7 +132,9 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "others": others,
             "decisions": _decisions_with_clauses(ticket),
             "override_form": OverrideForm(),
+            "facts_error": facts_error,
         },
+        status=status,
     )
 
 
@@ -236,7 +244,43 @@ def ticket_severity(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def ticket_take(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, reference)
-    actions.assign(ticket, _agent(request), agent=_agent(request))
+    console_actions.assign_ticket(ticket, _agent(request), agent=_agent(request))
+    if partials.is_htmx(request):
+        return partials.facts(request, ticket)
+    return redirect("console:ticket", reference=ticket.reference)
+
+
+def _chosen_assignee(value: str) -> User | None:
+    """The account the assign select posted; empty means nobody."""
+    value = value.strip()
+    if not value:
+        return None
+    user = (
+        User.objects.filter(pk=int(value)).first()
+        if value.isascii() and value.isdigit() and len(value) < 12
+        else None
+    )
+    if user is None:
+        raise console_actions.NotAssignable(_("There is no such agent. Choose one from the list."))
+    return user
+
+
+@agent_required
+@require_POST
+def ticket_assign(request: HttpRequest, reference: str) -> HttpResponse:
+    """Give the ticket to an agent who works its queue, or to nobody."""
+    ticket = get_ticket_for_agent(request.user, reference)
+    try:
+        assignee = _chosen_assignee(request.POST.get("assignee", ""))
+        console_actions.assign_ticket(ticket, assignee, agent=_agent(request))
+    except console_actions.NotAssignable as exc:
+        # 400 for both: the page without JavaScript is drawn again with the reason, and the
+        # console's htmx glue swaps a refused side panel in (htmx leaves 4xx answers unswapped).
+        if partials.is_htmx(request):
+            refused = partials.facts(request, ticket, error=str(exc))
+            refused.status_code = 400
+            return refused
+        return _ticket_page(request, ticket, facts_error=str(exc), status=400)
     if partials.is_htmx(request):
         return partials.facts(request, ticket)
     return redirect("console:ticket", reference=ticket.reference)

@@ -217,6 +217,13 @@ WEB_ROWS = [
     ),
     R("console/tickets/<str:reference>/take/", "POST", "/console/tickets/{ticket}/take/", staff_only(302)),
     R(
+        "console/tickets/<str:reference>/assign/",
+        "POST",
+        "/console/tickets/{ticket}/assign/",
+        staff_only(302),
+        {"assignee": ""},
+    ),
+    R(
         "console/tickets/<str:reference>/override/",
         "POST",
         "/console/tickets/{ticket}/override/",
@@ -331,6 +338,8 @@ WEB_ROWS = [
     R("status/subscribe/sent/", "GET", "/status/subscribe/sent/", everyone(200)),
     R("status/subscribe/confirm/<str:token>/", "GET", "/status/subscribe/confirm/forged/", everyone(404)),
     R("status/unsubscribe/<str:token>/", "GET", "/status/unsubscribe/forged/", everyone(404)),
+    # RFC 8058 one-click: a mail client's POST carries no session or CSRF token; a forged one is refused.
+    R("status/unsubscribe/<str:token>/", "POST", "/status/unsubscribe/forged/", everyone(404), {"List-Unsubscribe": "One-Click"}),
     R("status.json", "GET", "/status.json", everyone(200)),
     R("history.atom", "GET", "/history.atom", everyone(200)),
     R("history.rss", "GET", "/history.rss", everyone(200)),

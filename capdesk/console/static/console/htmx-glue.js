@@ -14,6 +14,16 @@
     if (errors) { errors.textContent = ""; }
   });
 
+  /* A change the side panel refused (an assignee who may not have the ticket) answers 400
+     with the panel and the reason; htmx leaves 4xx answers unswapped, so it is let in here,
+     as the page without JavaScript shows the same reason. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.elt;
+    if (event.detail.xhr.status !== 400 || !elt || !elt.closest || !elt.closest("#ticket-facts")) { return; }
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  });
+
   /* "Show more" replaces itself with the next rows: focus goes to the first of them, not
      back to the top of the page with the link that was removed. */
   var shownBefore = -1;

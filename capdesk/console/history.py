@@ -1,0 +1,300 @@
+"""The ticket's History as sentences an agent reads ("Status: Open → Pending"), not audit kinds.
+
+Each ``Event.kind`` has one small function that turns the row's ``data`` into a translated
+sentence. Rows written before a kind recorded both ends of a change, or edited by hand,
+miss keys: they get the sentence without the values, never an error, and a kind nobody
+taught this module is shown as it is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+
+from capdesk.tickets.models import Channel, Event, Severity, Status
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of the History list: when, what happened (a sentence), who did it and why."""
+
+    kind: str
+    at: datetime
+    text: str
+    actor: str
+    reason: str
+
+
+# Names of the agents the "assigned" rows mention, by id, read once for the whole list.
+Names = Mapping[int, str]
+_Sentence = Callable[[dict[str, Any], Names], str]
+
+
+def _choice(choices: type[Status] | type[Severity] | type[Channel], value: object) -> str:
+    """The translated label of a stored value; the value itself if the choices no longer have it."""
+    if value is None or value == "":
+        return "—"
+    return str(dict(choices.choices).get(str(value), value))
+
+
+def _agent(value: object, names: Names) -> str:
+    if value is None:
+        return _("nobody")
+    if isinstance(value, int) and value in names:
+        return names[value]
+    # The account was deleted since: say so rather than show a bare number.
+    return _("a removed account")
+
+
+def _metric(value: object) -> str:
+    labels = {
+        "first_response": _("first response"),
+        "next_response": _("next response"),
+        "resolution": _("resolution"),
+    }
+    return labels.get(str(value), str(value or "—"))
+
+
+def _from_to(data: dict[str, Any], field: str) -> tuple[object, object] | None:
+    if f"{field}_from" in data and f"{field}_to" in data:
+        return data[f"{field}_from"], data[f"{field}_to"]
+    return None
+
+
+def _created(data: dict[str, Any], names: Names) -> str:
+    if data.get("split_from"):
+        count = int(data.get("messages") or 0)
+        return ngettext(
+            "Split out of %(ref)s with %(count)d message",
+            "Split out of %(ref)s with %(count)d messages",
+            count,
+        ) % {"ref": data["split_from"], "count": count}
+    if "channel" in data:
+        return _("Opened through %(channel)s, severity %(severity)s") % {
+            "channel": _choice(Channel, data["channel"]),
+            "severity": _choice(Severity, data.get("severity")),
+        }
+    return _("Ticket opened")
+
+
+def _customer_message(data: dict[str, Any], names: Names) -> str:
+    change = _from_to(data, "status")
+    # Older rows kept only where the status came from: the reply is told without a change.
+    if change is None or change[0] == change[1]:
+        return _("Customer replied")
+    return _("Customer replied; status: %(old)s → %(new)s") % {
+        "old": _choice(Status, change[0]),
+        "new": _choice(Status, change[1]),
+    }
+
+
+def _status(data: dict[str, Any], names: Names) -> str:
+    change = _from_to(data, "status")
+    if change is None:
+        return _("Status changed")
+    return _("Status: %(old)s → %(new)s") % {
+        "old": _choice(Status, change[0]),
+        "new": _choice(Status, change[1]),
+    }
+
+
+def _severity(data: dict[str, Any], names: Names) -> str:
+    change = _from_to(data, "severity")
+    if change is None:
+        return _("Severity changed")
+    return _("Severity: %(old)s → %(new)s") % {
+        "old": _choice(Severity, change[0]),
+        "new": _choice(Severity, change[1]),
+    }
+
+
+def _assigned(data: dict[str, Any], names: Names) -> str:
+    if "assignee_to" not in data:
+        return _("Assignee changed")
+    before = _agent(data.get("assignee_from"), names)
+    if data["assignee_to"] is None:
+        return _("Unassigned (was: %(old)s)") % {"old": before}
+    return _("Assigned to %(new)s (was: %(old)s)") % {
+        "new": _agent(data["assignee_to"], names),
+        "old": before,
+    }
+
+
+def _decision(data: dict[str, Any], names: Names) -> str:
+    return _("Policy decision: %(outcome)s (%(scope)s)") % {
+        "outcome": data.get("outcome") or "—",
+        "scope": data.get("scope") or "—",
+    }
+
+
+def _override(data: dict[str, Any], names: Names) -> str:
+    # Two shapes: an override of the outcome records both ends; a decision an agent made
+    # anew (a confirmed sender's request decided again) records what it decided.
+    change = _from_to(data, "outcome")
+    if change is not None:
+        return _("Decision overridden: %(old)s → %(new)s") % {
+            "old": change[0] or "—",
+            "new": change[1] or "—",
+        }
+    return _("Decision overridden: %(outcome)s (%(scope)s)") % {
+        "outcome": data.get("outcome") or "—",
+        "scope": data.get("scope") or "—",
+    }
+
+
+def _merged_into(data: dict[str, Any], names: Names) -> str:
+    return _("Merged into %(ref)s") % {"ref": data.get("target") or "—"}
+
+
+def _merged(data: dict[str, Any], names: Names) -> str:
+    count = int(data.get("messages") or 0)
+    return ngettext(
+        "%(ref)s merged into this ticket (%(count)d message)",
+        "%(ref)s merged into this ticket (%(count)d messages)",
+        count,
+    ) % {"ref": data.get("source") or "—", "count": count}
+
+
+def _split(data: dict[str, Any], names: Names) -> str:
+    count = int(data.get("messages") or 0)
+    return ngettext(
+        "%(count)d message split out into %(ref)s",
+        "%(count)d messages split out into %(ref)s",
+        count,
+    ) % {"ref": data.get("new") or "—", "count": count}
+
+
+def _incident_linked(data: dict[str, Any], names: Names) -> str:
+    if data.get("previous"):
+        return _("Linked to incident %(new)s (was: %(old)s)") % {
+            "new": data.get("incident") or "—",
+            "old": data["previous"],
+        }
+    return _("Linked to incident %(new)s") % {"new": data.get("incident") or "—"}
+
+
+def _incident_unlinked(data: dict[str, Any], names: Names) -> str:
+    return _("Unlinked from incident %(old)s") % {"old": data.get("incident") or "—"}
+
+
+def _incident_resolved(data: dict[str, Any], names: Names) -> str:
+    values = {"incident": data.get("incident") or "—"}
+    if data.get("solved"):
+        return _("Incident %(incident)s resolved; the ticket was solved") % values
+    return _("Incident %(incident)s resolved; the ticket stays open (the customer wrote since)") % values
+
+
+def _retainer(data: dict[str, Any], names: Names) -> str:
+    minutes = int(data.get("minutes") or 0)
+    return ngettext(
+        "%(minutes)d minute booked on the Premium Support hours",
+        "%(minutes)d minutes booked on the Premium Support hours",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _sender_identified(data: dict[str, Any], names: Names) -> str:
+    return _("Sender checked: %(verdict)s") % {"verdict": data.get("verdict") or "—"}
+
+
+def _sla(sentence: str) -> _Sentence:
+    def present(data: dict[str, Any], names: Names) -> str:
+        return _(sentence) % {"metric": _metric(data.get("metric"))}
+
+    return present
+
+
+def _bulk(data: dict[str, Any], names: Names) -> str:
+    count = int(data.get("tickets") or 0)
+    return ngettext(
+        "Part of a bulk change of %(count)d ticket",
+        "Part of a bulk change of %(count)d tickets",
+        count,
+    ) % {"count": count}
+
+
+def _fixed(sentence: str) -> _Sentence:
+    def present(data: dict[str, Any], names: Names) -> str:
+        return _(sentence)
+
+    return present
+
+
+# The fixed sentences are marked with gettext_noop, so makemessages finds them, and
+# translated when a line is drawn, in the agent's language.
+SENTENCES: dict[str, _Sentence] = {
+    "ticket.created": _created,
+    "message.customer": _customer_message,
+    "message.agent": _fixed(gettext_noop("Agent replied to the customer")),
+    "message.internal": _fixed(gettext_noop("Internal note added")),
+    "status.changed": _status,
+    "severity.changed": _severity,
+    "assigned": _assigned,
+    "round_robin.arrival": _fixed(gettext_noop("Given out by the queue's round-robin on arrival")),
+    "bulk.applied": _bulk,
+    "decision.made": _decision,
+    "decision.overridden": _override,
+    "ticket.merged_into": _merged_into,
+    "ticket.merged": _merged,
+    "ticket.split": _split,
+    "incident.linked": _incident_linked,
+    "incident.unlinked": _incident_unlinked,
+    "incident.resolved": _incident_resolved,
+    "retainer.booked": _retainer,
+    "sender.confirmed": _fixed(gettext_noop("The sender confirmed their address")),
+    "sender.identified": _sender_identified,
+    "sla.met": _sla(gettext_noop("SLA met: %(metric)s")),
+    "sla.missed": _sla(gettext_noop("SLA missed: %(metric)s")),
+    "sla.warning": _sla(gettext_noop("SLA warning: %(metric)s is due soon")),
+    "sla.breached": _sla(gettext_noop("SLA breached: %(metric)s")),
+}
+
+
+def sentence(event: Event, names: Names) -> str:
+    present = SENTENCES.get(event.kind)
+    data = event.data if isinstance(event.data, dict) else {}
+    if present is None:
+        return event.kind
+    try:
+        return present(data, names)
+    except (TypeError, ValueError, KeyError):
+        # A row edited by hand (a number that is not one, a missing key): still a line.
+        return event.kind
+
+
+def _actor(event: Event) -> str:
+    if event.actor_user is not None:
+        return event.actor_user.get_username()
+    if event.actor_person is not None:
+        return event.actor_person.name or _("the customer")
+    return ""
+
+
+def agent_names(events: Iterable[Event]) -> dict[int, str]:
+    """The usernames of every agent an "assigned" row names, in one query."""
+    ids = {
+        value
+        for e in events
+        if e.kind == "assigned" and isinstance(e.data, dict)
+        for value in (e.data.get("assignee_from"), e.data.get("assignee_to"))
+        if isinstance(value, int)
+    }
+    if not ids:
+        return {}
+    return {pk: name for pk, name in User.objects.filter(pk__in=ids).values_list("pk", User.USERNAME_FIELD)}
+
+
+def lines(events: Iterable[Event]) -> list[Line]:
+    """The History, oldest first, as the console draws it (``events`` with their actors joined)."""
+    rows = list(events)
+    names = agent_names(rows)
+    return [
+        Line(kind=e.kind, at=e.created_at, text=sentence(e, names), actor=_actor(e), reason=e.reason)
+        for e in rows
+    ]
