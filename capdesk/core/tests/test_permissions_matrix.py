@@ -339,7 +339,13 @@ WEB_ROWS = [
     R("status/subscribe/confirm/<str:token>/", "GET", "/status/subscribe/confirm/forged/", everyone(404)),
     R("status/unsubscribe/<str:token>/", "GET", "/status/unsubscribe/forged/", everyone(404)),
     # RFC 8058 one-click: a mail client's POST carries no session or CSRF token; a forged one is refused.
-    R("status/unsubscribe/<str:token>/", "POST", "/status/unsubscribe/forged/", everyone(404), {"List-Unsubscribe": "One-Click"}),
+    R(
+        "status/unsubscribe/<str:token>/",
+        "POST",
+        "/status/unsubscribe/forged/",
+        everyone(404),
+        {"List-Unsubscribe": "One-Click"},
+    ),
     R("status.json", "GET", "/status.json", everyone(200)),
     R("history.atom", "GET", "/history.atom", everyone(200)),
     R("history.rss", "GET", "/history.rss", everyone(200)),
