@@ -6,14 +6,15 @@ audit event, the reply as a public message and the email in the outbox.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from capdesk.notify.actions import queue_email
+from capdesk.core.per_transaction import PerTransaction
+from capdesk.notify.actions import new_message_id, queue_email
 from capdesk.policy import replies
 from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Decision as PolicyDecision
@@ -42,8 +43,21 @@ STATUS_AFTER = {
 }
 
 
+# The queues found by slug, kept for the rest of the write transaction: intake routes a
+# batch of tickets in one, mostly to the same few queues.
+_queues_found: PerTransaction[dict[str, Queue]] = PerTransaction(dict)
+
+
 def queue_for(slug: str) -> Queue:
-    queue, _ = Queue.objects.get_or_create(slug=slug, defaults={"name": get_policy().queues.get(slug, slug)})
+    found = _queues_found.get()
+    if slug in found:
+        return found[slug]
+    queue, created = Queue.objects.get_or_create(
+        slug=slug, defaults={"name": get_policy().queues.get(slug, slug)}
+    )
+    # One created here is not kept: a savepoint rolled back after it would take it away.
+    if not created:
+        found[slug] = queue
     return queue
 
 
@@ -65,8 +79,13 @@ def apply_decision(
     agent: User | None = None,
     reason: str = "",
     send_reply: bool = True,
+    customer_message_ids: Sequence[str] | None = None,
 ) -> Decision:
-    """Record ``decision`` on the ticket, route it, and send its standard reply."""
+    """Record ``decision`` on the ticket, route it, and send its standard reply.
+
+    ``customer_message_ids``: the Message-IDs of the customer's mail on the ticket, oldest
+    first, from a caller that just stored them; the reply cites them (else they are read).
+    """
     # Only an agent's decision overrides the one before; the desk's own needs no read of it.
     previous = ticket.decisions.order_by("-created_at", "-id").first() if agent is not None else None
     record = Decision.objects.create(
@@ -114,7 +133,7 @@ def apply_decision(
     if decision.incident is not None:
         link_incident(ticket, decision.incident.key)
     if send_reply:
-        _standard_reply(ticket, decision, language, reply_context or {})
+        _standard_reply(ticket, decision, language, reply_context or {}, customer_message_ids)
     if decision.outcome == Outcome.PREMIUM_LEAD and decision.premium_offer:
         _notify_sales(ticket)
     if agent is None:
@@ -123,7 +142,11 @@ def apply_decision(
 
 
 def _standard_reply(
-    ticket: Ticket, decision: PolicyDecision, language: str, extra: Mapping[str, str]
+    ticket: Ticket,
+    decision: PolicyDecision,
+    language: str,
+    extra: Mapping[str, str],
+    customer_message_ids: Sequence[str] | None,
 ) -> None:
     context = {
         "reference": ticket.reference,
@@ -133,13 +156,7 @@ def _standard_reply(
         **extra,
     }
     subject, body = replies.render(decision, language, context)
-    message = Message.objects.create(
-        ticket=ticket,
-        author_kind=Message.Author.SYSTEM,
-        public=True,
-        body_text=body,
-        body_html=render_plain(body),
-    )
+    email = None
     if ticket.requester_email:
         email = queue_email(
             to=ticket.requester_email,
@@ -148,13 +165,23 @@ def _standard_reply(
             body_text=body,
             kind=f"reply.{decision.reply}",
             ticket_id=ticket.pk,
-            # RFC 3834: an automatic answer says so, so autoresponders do not answer it back.
-            headers={"Auto-Submitted": "auto-replied", **threading_headers(ticket)},
+            headers={
+                # The message below records the same id, so a bounce or an answer finds it.
+                "Message-ID": new_message_id(),
+                # RFC 3834: an automatic answer says so, so autoresponders do not answer it back.
+                "Auto-Submitted": "auto-replied",
+                **threading_headers(ticket, customer_message_ids),
+            },
             automatic=True,
         )
-        if email is not None:
-            message.message_id = email.headers.get("Message-ID", "")
-            message.save(update_fields=["message_id"])
+    Message.objects.create(
+        ticket=ticket,
+        author_kind=Message.Author.SYSTEM,
+        public=True,
+        body_text=body,
+        body_html=render_plain(body),
+        message_id=email.headers["Message-ID"] if email is not None else "",
+    )
 
 
 def _notify_sales(ticket: Ticket) -> None:

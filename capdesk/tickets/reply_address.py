@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from email.utils import getaddresses
 
 from django.conf import settings
@@ -71,19 +71,24 @@ def ticket_pks_in(header_values: Iterable[str]) -> list[int]:
     return found
 
 
-def threading_headers(ticket: Ticket) -> dict[str, str]:
+def threading_headers(ticket: Ticket, customer_ids: Sequence[str] | None = None) -> dict[str, str]:
     """Headers that put the desk's mail in the customer's thread and bring the answer back here.
 
     In-Reply-To names the customer's latest message; References starts at the first
     message of the ticket, so clients that thread by the root (RFC 5322 3.6.4) agree.
+    ``customer_ids`` are the Message-IDs of the customer's messages, oldest first, from a
+    caller that knows them (the ticket was opened a moment ago); otherwise they are read.
     """
     headers = {"Reply-To": reply_address(ticket.pk)}
-    ids = list(
-        Message.objects.filter(ticket=ticket, author_kind=Message.Author.CUSTOMER)
-        .exclude(message_id="")
-        .order_by("created_at", "id")
-        .values_list("message_id", flat=True)
-    )
+    if customer_ids is not None:
+        ids = [i for i in customer_ids if i]
+    else:
+        ids = list(
+            Message.objects.filter(ticket=ticket, author_kind=Message.Author.CUSTOMER)
+            .exclude(message_id="")
+            .order_by("created_at", "id")
+            .values_list("message_id", flat=True)
+        )
     if ids:
         headers["In-Reply-To"] = ids[-1]
         headers["References"] = " ".join(dict.fromkeys([ids[0], ids[-1]]))
