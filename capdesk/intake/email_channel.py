@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -16,6 +16,7 @@ from capdesk.intake.deciding import Decided, Question, decide_requests, project_
 from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
+from capdesk.notify.actions import expect_automatic_replies
 from capdesk.policy.types import Identity, Outcome
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.decisions import apply_decision
@@ -31,12 +32,14 @@ MAX_CITATIONS = 30
 _SUMMARY = ("organization", "project")
 
 
-def find_thread(mail: ParsedMail) -> Ticket | None:
+def find_thread(mail: ParsedMail, *, cited_by_stored: Container[str] | None = None) -> Ticket | None:
     """The ticket this mail answers: by the reply token in the address it was sent to, by the
     reference in the subject, else by the messages it cites.
 
     A reply joins a ticket only when it comes from the ticket's requester: a stranger
     who knows a reference or a reply address must not write into someone else's conversation.
+    ``cited_by_stored``, when given, holds every Message-ID stored mail may cite: a reply that came
+    before this message is only looked for when this message's id is in it.
     """
     candidates: list[Ticket] = []
     # The token in support+<token>@: the envelope recipient shows in Delivered-To or
@@ -58,7 +61,7 @@ def find_thread(mail: ParsedMail) -> Ticket | None:
         # may_reply also admits the requester of a ticket merged into this one.
         if may_reply(ticket, mail.from_address):
             return ticket.surviving()
-    if mail.message_id:
+    if mail.message_id and (cited_by_stored is None or mail.message_id in cited_by_stored):
         # Arrival order is not sending order: a reply may have come first and cited this
         # message, which then joins the reply's ticket (same requester rule).
         later = MessageReference.objects.filter(reference=mail.message_id).select_related("message__ticket")
@@ -74,6 +77,46 @@ def cited_ids(mail: ParsedMail) -> list[str]:
     cited.pop(mail.message_id, None)
     # A References header can list a whole long thread; the recent end is what a late parent is.
     return list(cited)[:MAX_CITATIONS]
+
+
+class _CitedByStored:
+    """Which of a batch's Message-IDs may be cited by stored mail: one read for the batch.
+
+    ``find_thread`` looks for a reply that came before the message it answers; almost
+    none is found, and one query per email cost as much as a ticket's other reads.
+    Read at the batch's first write, under the write lock, so nothing committed since
+    the read-only phase is missed; the batch's own citations count too, since an
+    earlier email of the batch is stored before a later one is written.
+    """
+
+    def __init__(self, mails: Sequence[ParsedMail]) -> None:
+        self._ids = [m.message_id for m in mails if m.message_id]
+        self._in_batch = {cited for m in mails for cited in cited_ids(m)}
+        self._stored: set[str] | None = None
+
+    def __contains__(self, message_id: object) -> bool:
+        if message_id in self._in_batch:
+            return True
+        if self._stored is None:
+            self._stored = set(
+                MessageReference.objects.filter(reference__in=self._ids).values_list("reference", flat=True)
+            )
+        return message_id in self._stored
+
+
+class _Batch:
+    """What the write phase of a batch of emails reads once, at its first need, under the write lock."""
+
+    def __init__(self, mails: Sequence[ParsedMail]) -> None:
+        self.cited_by_stored = _CitedByStored(mails)
+        self._senders = {m.from_address for m in mails}
+        self._replies_counted = False
+
+    def count_automatic_replies(self) -> None:
+        """Before the first standard reply: the replies each sender already got, in one query."""
+        if not self._replies_counted:
+            expect_automatic_replies(self._senders)
+            self._replies_counted = True
 
 
 @dataclass(frozen=True)
@@ -177,6 +220,7 @@ def prepare_emails(requests: Sequence[InboundRequest]) -> list[Prepared]:
         ]
     )
     decision_of = {id(r): d for r, d in zip(people, decided, strict=True)}
+    batch = _Batch([r.mail for r in people])
     out: list[Prepared] = []
     for r in reads:
         if isinstance(r, Exception):
@@ -184,7 +228,7 @@ def prepare_emails(requests: Sequence[InboundRequest]) -> list[Prepared]:
         elif r.automatic:
             out.append(partial(_ignore_automatic, read=r))
         else:
-            out.append(partial(_write, read=r, decided=decision_of[id(r)]))
+            out.append(partial(_write, read=r, decided=decision_of[id(r)], batch=batch))
     return out
 
 
@@ -194,13 +238,13 @@ def _ignore_automatic(request: InboundRequest, *, read: _Read) -> None:
     request.reason += record_bounces(read.raw).note()
 
 
-def _write(request: InboundRequest, *, read: _Read, decided: Decided) -> Ticket:
+def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Batch) -> Ticket:
     """The write phase for one email: thread it or open its ticket, with its decision applied."""
     mail, person, auth, identity = read.mail, read.person, read.auth, read.identity
     assert auth is not None  # set for every email that is not automatic
     request.sender_verdict = identity
     request.sender_auth_reason = auth.reason
-    ticket = find_thread(mail)
+    ticket = find_thread(mail, cited_by_stored=batch.cited_by_stored)
     if ticket is not None:
         ticket_actions.record_customer_reply(
             ticket,
@@ -248,10 +292,16 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided) -> Ticket:
         },
         reason=f"{identity} sender: {auth.reason}",
     )
+    batch.count_automatic_replies()
     context: dict[str, str] = {}
     if decided.decision.outcome == Outcome.VERIFY_SENDER and person is not None:
         context = create_confirmation(request, ticket, person, mail.from_address)
     apply_decision(
-        ticket, decided.decision, identity=identity, language=decided.language, reply_context=context
+        ticket,
+        decided.decision,
+        identity=identity,
+        language=decided.language,
+        reply_context=context,
+        customer_message_ids=[mail.message_id],
     )
     return ticket

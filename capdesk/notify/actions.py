@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import make_msgid
@@ -12,8 +12,10 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from capdesk.core.per_transaction import PerTransaction
 from capdesk.notify.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -41,7 +43,8 @@ def queue_email(
     if automatic and not automatic_reply_allowed(to):
         logger.info("notify.auto_reply_suppressed", extra={"kind": kind, "ticket_id": ticket_id})
         return None
-    all_headers = {"Message-ID": make_msgid(domain=settings.CAPDESK_SUPPORT_ADDRESS.rpartition("@")[2])}
+    # A caller that records the email elsewhere too (a ticket message) gives the Message-ID.
+    all_headers = {"Message-ID": new_message_id()}
     all_headers.update(headers or {})
     email = OutboundEmail.objects.create(
         to=to,
@@ -53,8 +56,16 @@ def queue_email(
         ticket_id=ticket_id,
         automatic=automatic,
     )
+    if automatic:
+        sent = _auto_replies_sent.get()
+        sent[to] = sent.get(to, 0) + 1
     transaction.on_commit(lambda: _delivery_committed(email.pk))
     return email
+
+
+def new_message_id() -> str:
+    """A Message-ID for mail the desk sends, in the support address's domain."""
+    return make_msgid(domain=settings.CAPDESK_SUPPORT_ADDRESS.rpartition("@")[2])
 
 
 # The emails committed inside ``deliveries_batched``, per thread; None outside one.
@@ -95,10 +106,41 @@ def _delivery_committed(email_id: int) -> None:
         ids.append(email_id)
 
 
+AUTO_REPLY_WINDOW = timedelta(hours=24)
+
+# Automatic replies queued to each address within the window, as read (and then counted on)
+# in the current write transaction: intake answers a batch of requests in one.
+_auto_replies_sent: PerTransaction[dict[str, int]] = PerTransaction(dict)
+
+
+def expect_automatic_replies(addresses: Iterable[str]) -> None:
+    """Read, in one query, the automatic replies already sent to these addresses.
+
+    For a caller about to answer several of them in the current transaction: each
+    ``queue_email(automatic=True)`` then counts on what was read instead of counting the
+    outbox again. A reply queued in a part later rolled back stays counted, so the limit
+    errs on the side of sending less.
+    """
+    sent = _auto_replies_sent.get()
+    wanted = {a for a in addresses if a not in sent}
+    if not wanted:
+        return
+    window_start = timezone.now() - AUTO_REPLY_WINDOW
+    counted = (
+        OutboundEmail.objects.filter(to__in=wanted, automatic=True, created_at__gte=window_start)
+        .values_list("to")
+        .annotate(n=Count("pk"))
+    )
+    sent.update(dict.fromkeys(wanted, 0))
+    sent.update(dict(counted))
+
+
 def automatic_reply_allowed(to: str) -> bool:
-    window_start = timezone.now() - timedelta(hours=24)
-    sent = OutboundEmail.objects.filter(to=to, automatic=True, created_at__gte=window_start).count()
-    return sent < settings.CAPDESK_AUTO_REPLIES_PER_DAY
+    sent = _auto_replies_sent.get()
+    if to not in sent:
+        window_start = timezone.now() - AUTO_REPLY_WINDOW
+        sent[to] = OutboundEmail.objects.filter(to=to, automatic=True, created_at__gte=window_start).count()
+    return sent[to] < settings.CAPDESK_AUTO_REPLIES_PER_DAY
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -9,6 +9,7 @@ import pytest
 
 from capdesk.intake import actions
 from capdesk.intake.models import InboundRequest
+from capdesk.intake.tasks import process_inbound
 from capdesk.testing.factories import Personas
 from capdesk.tickets.models import MessageReference, Ticket
 
@@ -55,3 +56,13 @@ def test_it_does_not_join_a_late_parent_from_another_sender_to_the_reply(
     late = deliver(run_worker, parent)
     assert Ticket.objects.count() == 2
     assert late.ticket is not None and late.ticket.requester_email == "mallory@evil.test"
+
+
+def test_it_threads_a_late_parent_onto_its_reply_when_both_are_in_one_batch(cast: Personas) -> None:
+    # The batch reads once which of its Message-IDs stored mail cites; the reply written
+    # earlier in the same batch counts too.
+    reply = actions.receive(channel="email", raw=(SAMPLES / REPLY).read_bytes()).request.pk
+    parent = actions.receive(channel="email", raw=(SAMPLES / PARENT).read_bytes()).request.pk
+    assert process_inbound.call(reply) == [reply, parent]
+    ticket = Ticket.objects.get()
+    assert set(InboundRequest.objects.values_list("ticket", flat=True)) == {ticket.pk}

@@ -1,0 +1,66 @@
+"""Automatic replies to one address are rate-limited (RFC 3834): a flood of requests, forged
+or looping, cannot make the desk spray mail, while every request still becomes a ticket."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+
+from capdesk.intake import actions
+from capdesk.intake.models import InboundRequest
+from capdesk.intake.tasks import process_inbound
+from capdesk.notify.models import OutboundEmail
+from capdesk.tickets.models import Message, Ticket
+
+SAMPLES = Path(__file__).parent / "samples"
+SENDER = "flood@gmail.test"  # not in the directory: each request is answered with a standard reply
+
+
+def _receive(n: int) -> int:
+    raw = (SAMPLES / "plain.eml").read_bytes().replace(b"dewi@acme.test", SENDER.encode())
+    return actions.receive(
+        channel="email", raw=raw.replace(b"Message-ID: <", f"Message-ID: <{n}.".encode())
+    ).request.pk
+
+
+def _replies() -> int:
+    return OutboundEmail.objects.filter(to=SENDER, automatic=True).count()
+
+
+@pytest.fixture
+def limit_two(transactional_db: None, settings: Settings) -> None:
+    settings.CAPDESK_AUTO_REPLIES_PER_DAY = 2
+
+
+def test_it_stops_answering_an_address_at_the_days_limit_and_still_opens_every_ticket(
+    limit_two: None,
+) -> None:
+    for n in range(4):
+        actions.process(_receive(n))  # each in its own transaction, as a worker keeping up does
+    assert Ticket.objects.filter(requester_email=SENDER).count() == 4
+    assert _replies() == 2
+    # The tickets without an email still show the standard reply to agents, with no Message-ID.
+    assert Message.objects.filter(author_kind="system", message_id="").count() == 2
+
+
+def test_it_counts_the_replies_it_queues_within_one_batch(limit_two: None) -> None:
+    pks = [_receive(n) for n in range(5)]
+    assert process_inbound.call(pks[0]) == pks  # one task, one transaction, all five
+    assert Ticket.objects.filter(requester_email=SENDER).count() == 5
+    assert _replies() == 2
+
+
+def test_it_answers_the_address_again_once_the_day_has_passed(limit_two: None) -> None:
+    for n in range(3):
+        actions.process(_receive(n))
+    assert _replies() == 2
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        pks = [_receive(n) for n in range(3, 6)]
+        process_inbound.call(pks[0])
+    assert _replies() == 4
+    assert InboundRequest.objects.filter(state=InboundRequest.State.PROCESSED).count() == 6
