@@ -246,6 +246,22 @@ def test_it_reads_the_id_out_of_a_message_id_with_a_comment() -> None:
     assert read_identity(raw) == MailIdentity("<plain-1@mail.acme.test>", "dewi@acme.test")
 
 
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        b'"Dewi\n Lestari" <Dewi@Acme.test>',  # folded, mixed case
+        b"=?utf-8?q?Dewi_=3Cmallory=40evil.test=3E?= <dewi@acme.test>",  # an address hidden in the name
+        b"D\xc3\xa9wi <dewi@acme.test>",  # raw 8-bit name
+        b"dewi@acme.test (Dewi)",
+        b"dewi@acme.test, mallory@evil.test",  # the first of two
+    ],
+)
+def test_it_reads_the_claimed_sender_the_receiver_stores_as_the_full_parse_does(from_header: bytes) -> None:
+    raw = sample("plain.eml").replace(b"From: Dewi Developer <dewi@acme.test>", b"From: " + from_header)
+    assert raw != sample("plain.eml")
+    assert read_identity(raw).from_address == parse(raw).from_address == "dewi@acme.test"
+
+
 def test_it_finds_the_ticket_reference_among_other_bracketed_tags(cast: Personas, deliver: Deliver) -> None:
     deliver("plain.eml")
     ticket = Ticket.objects.get()
