@@ -11,7 +11,7 @@ anything. One run does, in this order:
    import is one ``manage.py get_email`` over a local directory); the list and API
    parts are kept tiny (``--peer-t``/``--peer-reqs``/``--peer-creates``) unless asked;
 3. Capdesk: a fresh data dir, ``capdesk migrate``, ``capdesk smtpd`` on a free port of
-   127.0.0.1 and one ``capdesk db_worker``; every corpus message is delivered over real
+   127.0.0.1 and one ``capdesk worker`` (as ``capdesk run`` starts it); every corpus message is delivered over real
    SMTP in file order on one connection, then we wait (bounded) until nothing is pending.
 
 4. the floor, before and after the Capdesk passes: stdlib ``email`` parse plus one bare
@@ -20,7 +20,7 @@ anything. One run does, in this order:
    process, ``smtpd.store_message`` (``intake.receive``) then the worker's task, either
    one message at a time or all received first and the tasks run after.
 
-``--workers2`` adds an SMTP pass with two ``db_worker`` processes, as ``capdesk run
+``--workers2`` adds an SMTP pass with two ``worker`` processes, as ``capdesk run
 --workers 2`` starts them (each request is still processed once: its row is re-checked
 under the write lock).
 
@@ -144,7 +144,7 @@ def _metric_lines(text: str) -> dict[str, str]:
 
 
 class Desk:
-    """One fresh Capdesk data dir with ``capdesk smtpd`` and one ``capdesk db_worker`` running."""
+    """One fresh Capdesk data dir with ``capdesk smtpd`` and one ``capdesk worker`` running."""
 
     def __init__(self, data_dir: Path, workers: int = 1) -> None:
         self.data_dir = data_dir
@@ -186,7 +186,7 @@ class Desk:
     def start_worker(self) -> None:
         # Several processes as `capdesk run --workers N` starts them: each claims its own tasks.
         for i in range(1, self.workers + 1):
-            self._spawn("db_worker", "--interval", "0.1", "--no-startup-delay", "--worker-id", f"bench-{i}")
+            self._spawn("worker", "--interval", "0.1", "--no-startup-delay", "--worker-id", f"bench-{i}")
 
     def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
         logfile = open(self.data_dir / f"{args[0]}-{len(self.children)}.log", "wb")  # noqa: SIM115 (lives as long as the child)
@@ -668,7 +668,7 @@ def main() -> None:
     parser.add_argument(
         "--workers2",
         action="store_true",
-        help="also run over SMTP with two db_worker processes (as `capdesk run --workers 2`)",
+        help="also run over SMTP with two worker processes (as `capdesk run --workers 2`)",
     )
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument("--no-floor", action="store_true", help="skip the stdlib-parse + bare-INSERT floor")
@@ -714,7 +714,7 @@ def main() -> None:
             )
         )
     if args.workers2:
-        runs.append(("same, two db_worker processes", args.count, False, False, False, 2))
+        runs.append(("same, two worker processes", args.count, False, False, False, 2))
     if args.directory:
         runs.append(("quoted-printable corpus, senders in the directory", args.count, False, True, False, 1))
     if args.count_8bit:

@@ -71,4 +71,20 @@ class Command(DbWorkerCommand):
         )
         # No autoreload (db_worker's --reload): a desk's worker runs the code it started with.
         worker.configure_signals()
+        _load_what_tasks_use()
         worker.run()
+
+
+def _load_what_tasks_use() -> None:
+    """Load the policy and the scope classifier now, not when the first email is waiting.
+
+    Loading the classifier takes about two seconds (scikit-learn and the model); a worker
+    that loaded it lazily made the first request after every start wait for it.
+    """
+    from capdesk.policy.classifier import labels
+    from capdesk.policy.loader import get_policy
+
+    started = time.monotonic()
+    get_policy()
+    labels()
+    logger.info("worker.loaded", extra={"seconds": round(time.monotonic() - started, 2)})
