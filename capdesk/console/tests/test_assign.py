@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from capdesk.console import actions as console_actions
@@ -15,6 +16,13 @@ from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Queue, Ticket
 
 HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _staff(username: str) -> User:
+    """An active agent; make_user is typed for any user model, the desk's is Django's own."""
+    user = make_user(username, staff=True)
+    assert isinstance(user, User)
+    return user
 
 
 def _open(cast: Personas) -> Ticket:
@@ -40,10 +48,10 @@ def agent_client(client: Client, cast) -> Client:
 
 def test_it_offers_nobody_and_every_active_agent_with_the_queues_rotation_first(cast, agent_client):
     ticket = _open(cast)
-    ana = make_user("ana", staff=True)
-    zed = make_user("zed", staff=True)
+    ana = _staff("ana")
+    zed = _staff("zed")
     Away.objects.create(user=zed)
-    gone = make_user("gone", staff=True)
+    gone = _staff("gone")
     gone.is_active = False
     gone.save()
     console_actions.set_rotation_membership(ticket.queue, zed, member=True)
@@ -62,7 +70,7 @@ def test_it_offers_nobody_and_every_active_agent_with_the_queues_rotation_first(
 
 def test_it_gives_the_ticket_to_the_chosen_agent_and_history_says_who_had_it(cast, agent_client):
     ticket = _open(cast)
-    ana = make_user("ana", staff=True)
+    ana = _staff("ana")
     ticket_actions.assign(ticket, cast.agent, agent=cast.agent)
 
     response = agent_client.post(f"/console/tickets/{ticket.reference}/assign/", {"assignee": str(ana.pk)})
@@ -90,7 +98,7 @@ def test_it_unassigns_the_ticket_when_nobody_is_chosen(cast, agent_client):
 
 def test_it_answers_htmx_with_the_side_panel_and_the_history_out_of_band(cast, agent_client):
     ticket = _open(cast)
-    ana = make_user("ana", staff=True)
+    ana = _staff("ana")
 
     response = agent_client.post(
         f"/console/tickets/{ticket.reference}/assign/", {"assignee": str(ana.pk)}, **HX
@@ -111,7 +119,7 @@ def test_it_answers_htmx_with_the_side_panel_and_the_history_out_of_band(cast, a
 )
 def test_it_refuses_anyone_who_may_not_work_the_queue_with_400_and_the_reason(cast, agent_client, who):
     ticket = _open(cast)
-    former = make_user("former", staff=True)
+    former = _staff("former")
     former.is_active = False
     former.save()
     customer = user_for_person(cast.developer)

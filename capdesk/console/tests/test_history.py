@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import translation
 
@@ -12,6 +13,13 @@ from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import merging
 from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import Event, Status, Ticket
+
+
+def _staff(username: str) -> User:
+    """An active agent; make_user is typed for any user model, the desk's is Django's own."""
+    user = make_user(username, staff=True)
+    assert isinstance(user, User)
+    return user
 
 
 def _open(cast: Personas, subject: str = "Rollback loop") -> Ticket:
@@ -42,7 +50,7 @@ def test_it_tells_a_status_change_with_both_statuses(cast):
 
 def test_it_names_who_has_the_ticket_and_who_had_it_before(cast):
     ticket = _open(cast)
-    ana = make_user("ana", staff=True)
+    ana = _staff("ana")
     ticket_actions.assign(ticket, ana, agent=cast.agent)
     ticket_actions.assign(ticket, cast.agent, agent=cast.agent)
     ticket_actions.assign(ticket, None, agent=cast.agent)
@@ -56,7 +64,7 @@ def test_it_names_who_has_the_ticket_and_who_had_it_before(cast):
 
 def test_it_says_a_removed_account_for_an_agent_deleted_since(cast):
     ticket = _open(cast)
-    temp = make_user("temp", staff=True)
+    temp = _staff("temp")
     ticket_actions.assign(ticket, temp, agent=cast.agent)
     temp.delete()
 
@@ -67,7 +75,9 @@ def test_it_tells_a_severity_change_and_a_customer_reply_that_reopened_the_ticke
     ticket = _open(cast)
     ticket_actions.change_severity(ticket, "urgent", agent=cast.agent, reason="production down")
     ticket_actions.change_status(ticket, Status.PENDING, agent=cast.agent)
-    ticket_actions.record_customer_reply(ticket, body="Logs attached", person=cast.developer, author_email="d@a.test")
+    ticket_actions.record_customer_reply(
+        ticket, body="Logs attached", person=cast.developer, author_email="d@a.test"
+    )
 
     assert _sentences(ticket)[-3:] == [
         "Severity: Normal → Urgent",
@@ -121,7 +131,7 @@ def test_it_shows_rows_written_before_both_ends_were_recorded_without_failing(ca
 def test_it_reads_the_agents_names_in_one_query_however_many_assignments(cast, django_assert_num_queries):
     ticket = _open(cast)
     for n in range(5):
-        ticket_actions.assign(ticket, make_user(f"agent{n}", staff=True), agent=cast.agent)
+        ticket_actions.assign(ticket, _staff(f"agent{n}"), agent=cast.agent)
     events = list(ticket.events.select_related("actor_user", "actor_person"))
 
     with django_assert_num_queries(1):
