@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from capdesk.directory.models import Person
@@ -84,7 +84,8 @@ def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
     """Do the work for one stored request, once, and for up to ``with_pending`` others.
 
     Returns the ids of the requests this call processed (ran, whatever the outcome), in
-    the order it did: empty when ``request_id`` was no longer pending.
+    the order it did: empty when ``request_id`` was no longer pending, or another worker
+    had reserved it for a batch it is preparing (and will write).
 
     Two phases, so SQLite's single write lock (which ``receive`` needs too) is held only
     for the writes: the channel's read-only ``prepare`` (parse, authenticate, classify,
@@ -95,18 +96,27 @@ def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
 
     ``with_pending`` takes up to that many other pending requests (oldest first) along
     into the same two phases: one classifier call and one commit for all of them. Each
-    runs in its own savepoint, so one that fails leaves the others' work intact.
+    runs in its own savepoint, so one that fails leaves the others' work intact. A batch
+    is reserved before it is prepared, so a second worker takes the next requests along,
+    not the same ones.
     """
     pending = InboundRequest.State.PENDING
     batch = list(InboundRequest.objects.filter(pk=request_id, state=pending))
-    if not batch:
+    if not batch or _preparing_elsewhere(batch[0]):
         return []
     if with_pending:
-        batch += (
+        others = list(
             InboundRequest.objects.filter(state=pending)
+            .filter(_not_preparing())
             .exclude(pk=request_id)
             .order_by("received_at", "pk")[:with_pending]
         )
+        if others:
+            # Only now is there a batch that another worker could also be taking along.
+            reserved = _reserve([request_id, *(r.pk for r in others)])
+            if request_id not in reserved:
+                return []
+            batch += [r for r in others if r.pk in reserved]
     batch.sort(key=_arrival)
     steps = dict(zip([r.pk for r in batch], channels.prepare(batch), strict=True))
     raw = {r.pk: r.raw for r in batch}
@@ -130,6 +140,41 @@ def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
     return [request.pk for request in done]
 
 
+# How long a batch's requests stay reserved for the worker preparing them: far longer than
+# a batch takes (well under a second), short enough that a dead worker's requests are
+# soon free for the stalled-request sweep.
+PREPARING_FOR = timedelta(seconds=60)
+
+
+def _not_preparing() -> Q:
+    return Q(preparing_until__isnull=True) | Q(preparing_until__lt=timezone.now())
+
+
+def _preparing_elsewhere(request: InboundRequest) -> bool:
+    """Another worker reserved the request for a batch it is preparing; it will write it too."""
+    return request.preparing_until is not None and request.preparing_until >= timezone.now()
+
+
+def _reserve(request_ids: list[int]) -> set[int]:
+    """Reserve for this worker those of ``request_ids`` that are pending and nobody is preparing.
+
+    Without it two workers under a backlog took the same oldest requests along and both
+    parsed, classified and decided them, though only one could write them (exactly once
+    holds regardless: the write phase re-checks each row under its lock). One short write
+    transaction per batch; rows another worker is reserving are skipped on PostgreSQL,
+    and SQLite runs one such transaction at a time.
+    """
+    with transaction.atomic():
+        free = list(
+            InboundRequest.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=request_ids, state=InboundRequest.State.PENDING)
+            .filter(_not_preparing())
+            .values_list("pk", flat=True)
+        )
+        InboundRequest.objects.filter(pk__in=free).update(preparing_until=timezone.now() + PREPARING_FOR)
+    return set(free)
+
+
 def _arrival(request: InboundRequest) -> tuple[datetime, int]:
     # Arrival order, so a reply is written after the request it answers when both are here.
     return (request.received_at, request.pk)
@@ -140,6 +185,7 @@ def _run(request: InboundRequest, step: channels.Prepared) -> None:
     request.attempts += 1
     request.last_attempt_at = timezone.now()
     request.reason = ""  # a previous attempt's error; the handler may leave a note of its own
+    request.preparing_until = None  # the attempt ends here, whatever its outcome
     try:
         if isinstance(step, Exception):
             raise step
@@ -154,7 +200,7 @@ def _run(request: InboundRequest, step: channels.Prepared) -> None:
             _quarantine(request, f"failed {request.attempts} times; last error {type(exc).__name__}: {exc}")
         else:
             request.reason = f"{type(exc).__name__}: {exc}"[:2000]
-            request.save(update_fields=["attempts", "last_attempt_at", "reason"])
+            request.save(update_fields=["attempts", "last_attempt_at", "reason", "preparing_until"])
         return
     request.state = InboundRequest.State.PROCESSED
     request.processed_at = timezone.now()
@@ -172,6 +218,7 @@ _PROCESSED_FIELDS = [
     "ticket",
     "sender_verdict",
     "sender_auth_reason",
+    "preparing_until",
 ]
 
 

@@ -38,6 +38,10 @@ class InboundRequest(models.Model):
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_requests"
     )
+    # A worker that took it into a batch is preparing it (parse, classify, decide) until
+    # then: other workers leave it alone instead of preparing it twice. Cleared when the
+    # attempt ends; a worker that died lets it lapse.
+    preparing_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

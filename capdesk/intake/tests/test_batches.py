@@ -4,10 +4,12 @@ transaction with a savepoint per request, each request still processed exactly o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -166,3 +168,61 @@ def test_it_prepares_requests_outside_the_write_transaction(
     run_worker()
     assert test_channel == [False, False, False]
     assert set(InboundRequest.objects.values_list("state", flat=True)) == {InboundRequest.State.PROCESSED}
+
+
+def _reserved_elsewhere(request: InboundRequest, *, for_seconds: float = 30) -> None:
+    # What another worker's batch does before it prepares: reserve the request.
+    InboundRequest.objects.filter(pk=request.pk).update(
+        preparing_until=timezone.now() + timedelta(seconds=for_seconds)
+    )
+
+
+def test_it_leaves_a_request_another_worker_is_preparing_out_of_its_batch(
+    db: None, test_channel: list[bool]
+) -> None:
+    first, taken, third = (actions.receive(channel="test", raw=raw).request for raw in (b"1", b"2", b"3"))
+    _reserved_elsewhere(taken)
+    assert actions.process_batch(first.pk, with_pending=10) == [first.pk, third.pk]
+    taken.refresh_from_db()
+    assert taken.state == InboundRequest.State.PENDING and taken.attempts == 0
+
+
+@pytest.mark.parametrize("others", [0, 1], ids=["alone", "with-another-pending"])
+def test_it_leaves_its_own_request_to_the_worker_that_reserved_it(
+    db: None, test_channel: list[bool], others: int
+) -> None:
+    own = actions.receive(channel="test", raw=b"own").request
+    for n in range(others):
+        actions.receive(channel="test", raw=f"other {n}".encode())
+    _reserved_elsewhere(own)
+    assert actions.process_batch(own.pk, with_pending=10) == []
+    assert test_channel == []  # nothing prepared twice
+    assert set(InboundRequest.objects.values_list("state", flat=True)) == {InboundRequest.State.PENDING}
+
+
+def test_it_takes_along_a_request_whose_reservation_lapsed(db: None, test_channel: list[bool]) -> None:
+    # The worker that reserved it died: the reservation lapses and the request is free again.
+    first, orphan = (actions.receive(channel="test", raw=raw).request for raw in (b"1", b"2"))
+    _reserved_elsewhere(orphan, for_seconds=-1)
+    assert actions.process_batch(first.pk, with_pending=10) == [first.pk, orphan.pk]
+
+
+def test_it_reserves_the_batch_before_preparing_it_and_frees_it_when_written(
+    db: None, monkeypatch: pytest.MonkeyPatch, test_channel: list[bool]
+) -> None:
+    requests = [actions.receive(channel="test", raw=raw).request for raw in (b"1", b"boom", b"3")]
+    reserved_while_preparing: list[int] = []
+    prepare = channels._HANDLERS["test"]
+
+    def watching(batch: Sequence[InboundRequest]) -> list[channels.Prepared]:
+        reserved_while_preparing.extend(
+            InboundRequest.objects.filter(preparing_until__gt=timezone.now()).values_list("pk", flat=True)
+        )
+        return prepare(batch)
+
+    monkeypatch.setitem(channels._HANDLERS, "test", watching)
+    assert actions.process_batch(requests[0].pk, with_pending=10) == [r.pk for r in requests]
+    assert sorted(reserved_while_preparing) == [r.pk for r in requests]
+    # Written, processed or failed alike: nothing stays reserved, so the failed one's own task retries it now.
+    assert not InboundRequest.objects.filter(preparing_until__isnull=False).exists()
+    assert actions.process_batch(requests[1].pk) == [requests[1].pk]
