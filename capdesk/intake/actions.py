@@ -105,18 +105,18 @@ def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
     if not batch or _preparing_elsewhere(batch[0]):
         return []
     if with_pending:
-        others = list(
+        along = list(
             InboundRequest.objects.filter(state=pending)
             .filter(_not_preparing())
             .exclude(pk=request_id)
             .order_by("received_at", "pk")[:with_pending]
         )
-        if others:
+        if along:
             # Only now is there a batch that another worker could also be taking along.
-            reserved = _reserve([request_id, *(r.pk for r in others)])
+            reserved = _reserve([request_id, *(r.pk for r in along)])
             if request_id not in reserved:
                 return []
-            batch += [r for r in others if r.pk in reserved]
+            batch += [r for r in along if r.pk in reserved]
     batch.sort(key=_arrival)
     steps = dict(zip([r.pk for r in batch], channels.prepare(batch), strict=True))
     raw = {r.pk: r.raw for r in batch}
