@@ -113,11 +113,23 @@ def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
         )
         if along:
             # Only now is there a batch that another worker could also be taking along.
-            reserved = _reserve([request_id, *(r.pk for r in along)])
-            if request_id not in reserved:
+            reserved = _reserve(request_id, [r.pk for r in along])
+            if not reserved:
                 return []
             batch += [r for r in along if r.pk in reserved]
     batch.sort(key=_arrival)
+    done: list[int] = []
+    try:
+        done = _prepare_and_write(request_id, batch)
+    finally:
+        # Reserved but not run (our own request was gone at the write, or preparing failed):
+        # their own tasks may have ended seeing the reservation, so each gets a new one.
+        _hand_back([r.pk for r in batch if r.pk != request_id and r.pk not in done])
+    return done
+
+
+def _prepare_and_write(request_id: int, batch: list[InboundRequest]) -> list[int]:
+    pending = InboundRequest.State.PENDING
     steps = dict(zip([r.pk for r in batch], channels.prepare(batch), strict=True))
     raw = {r.pk: r.raw for r in batch}
     # The batch's standard replies go to the worker as one delivery task, after the commit.
@@ -140,6 +152,27 @@ def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
     return [request.pk for request in done]
 
 
+def _hand_back(request_ids: list[int]) -> None:
+    """Free requests a batch reserved and did not run, each with a task of its own again.
+
+    A second task for a request whose first is still waiting is harmless: the later one
+    finds it processed.
+    """
+    if not request_ids:
+        return
+    from capdesk.intake.tasks import process_inbound
+
+    with transaction.atomic():
+        left = list(
+            InboundRequest.objects.filter(pk__in=request_ids, state=InboundRequest.State.PENDING).values_list(
+                "pk", flat=True
+            )
+        )
+        InboundRequest.objects.filter(pk__in=left).update(preparing_until=None)
+        for pk in left:
+            process_inbound.enqueue(pk)
+
+
 # How long a batch's requests stay reserved for the worker preparing them: far longer than
 # a batch takes (well under a second), short enough that a dead worker's requests are
 # soon free for the stalled-request sweep.
@@ -155,24 +188,28 @@ def _preparing_elsewhere(request: InboundRequest) -> bool:
     return request.preparing_until is not None and request.preparing_until >= timezone.now()
 
 
-def _reserve(request_ids: list[int]) -> set[int]:
-    """Reserve for this worker those of ``request_ids`` that are pending and nobody is preparing.
+def _reserve(request_id: int, along: list[int]) -> set[int]:
+    """Reserve ``request_id`` and those of ``along`` that nobody is preparing, for this worker.
 
     Without it two workers under a backlog took the same oldest requests along and both
     parsed, classified and decided them, though only one could write them (exactly once
     holds regardless: the write phase re-checks each row under its lock). One short write
     transaction per batch; rows another worker is reserving are skipped on PostgreSQL,
-    and SQLite runs one such transaction at a time.
+    and SQLite runs one such transaction at a time. Nothing is reserved when another
+    worker already has ``request_id``: it writes that one, and none of ours may be left
+    reserved by a batch that will not run.
     """
     with transaction.atomic():
-        free = list(
+        free = set(
             InboundRequest.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=request_ids, state=InboundRequest.State.PENDING)
+            .filter(pk__in=[request_id, *along], state=InboundRequest.State.PENDING)
             .filter(_not_preparing())
             .values_list("pk", flat=True)
         )
+        if request_id not in free:
+            return set()
         InboundRequest.objects.filter(pk__in=free).update(preparing_until=timezone.now() + PREPARING_FOR)
-    return set(free)
+    return free
 
 
 def _arrival(request: InboundRequest) -> tuple[datetime, int]:

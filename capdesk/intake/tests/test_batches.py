@@ -198,6 +198,8 @@ def test_it_leaves_its_own_request_to_the_worker_that_reserved_it(
     assert actions.process_batch(own.pk, with_pending=10) == []
     assert test_channel == []  # nothing prepared twice
     assert set(InboundRequest.objects.values_list("state", flat=True)) == {InboundRequest.State.PENDING}
+    # Nor are the others reserved by a batch that does not run: nobody would write them.
+    assert not InboundRequest.objects.exclude(pk=own.pk).filter(preparing_until__isnull=False).exists()
 
 
 def test_it_takes_along_a_request_whose_reservation_lapsed(db: None, test_channel: list[bool]) -> None:
@@ -226,3 +228,35 @@ def test_it_reserves_the_batch_before_preparing_it_and_frees_it_when_written(
     # Written, processed or failed alike: nothing stays reserved, so the failed one's own task retries it now.
     assert not InboundRequest.objects.filter(preparing_until__isnull=False).exists()
     assert actions.process_batch(requests[1].pk) == [requests[1].pk]
+
+
+def test_it_hands_back_what_it_reserved_and_did_not_write(
+    db: None, monkeypatch: pytest.MonkeyPatch, test_channel: list[bool]
+) -> None:
+    own, *along = (actions.receive(channel="test", raw=raw).request for raw in (b"1", b"2", b"3"))
+    DBTaskResult.objects.all().delete()  # as if each one's own task had already run and found it reserved
+
+    def prepare(batch: Sequence[InboundRequest]) -> list[channels.Prepared]:
+        # Another worker's retry wrote our own request while we prepared.
+        InboundRequest.objects.filter(pk=own.pk).update(state=InboundRequest.State.PROCESSED)
+        return [lambda request: None for _ in batch]
+
+    monkeypatch.setitem(channels._HANDLERS, "test", prepare)
+    assert actions.process_batch(own.pk, with_pending=10) == []
+    handed_back = [r.pk for r in along]
+    assert not InboundRequest.objects.filter(pk__in=handed_back, preparing_until__isnull=False).exists()
+    tasks = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=process_inbound.module_path)
+    assert sorted(t.args_kwargs["args"][0] for t in tasks) == handed_back
+
+
+def test_it_reserves_nothing_when_another_worker_took_its_own_request_meanwhile(
+    db: None, test_channel: list[bool]
+) -> None:
+    # The race process_batch cannot show alone: its own request was free when it looked,
+    # and another worker's batch reserved it before this one reserved its batch.
+    own, *along = (actions.receive(channel="test", raw=raw).request for raw in (b"1", b"2", b"3"))
+    _reserved_elsewhere(own)
+    assert actions._reserve(own.pk, [r.pk for r in along]) == set()
+    assert not InboundRequest.objects.filter(
+        pk__in=[r.pk for r in along], preparing_until__isnull=False
+    ).exists()
