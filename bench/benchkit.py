@@ -9,6 +9,7 @@ variants use them too.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,15 +31,34 @@ def log(message: str) -> None:
 
 def snapshot_head(work: Path) -> tuple[Path, str]:
     """``git archive HEAD`` into the work dir: other engineers edit the working tree during a run."""
+    return snapshot(work, "HEAD")
+
+
+def snapshot(work: Path, revision: str) -> tuple[Path, str]:
+    """``git archive`` of ``revision`` into the work dir, and its short sha."""
     sha = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "rev-parse", "--short", revision], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     dest = work / f"src-{sha}"
     if not (dest / "capdesk").is_dir():
         dest.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
+        archive = subprocess.run(["git", "archive", sha], cwd=ROOT, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     return dest, sha
+
+
+def capdesk_env(data_dir: Path, support_address: str, src: Path) -> dict[str, str]:
+    """The environment of a bench's own Capdesk: embedded SQLite in ``data_dir``, mail not sent, code from ``src``."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        CAPDESK_DATA_DIR=str(data_dir),
+        CAPDESK_SUPPORT_ADDRESS=support_address,
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        CAPDESK_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="capdesk.settings",
+        PYTHONPATH=str(src),
+    )
+    return env
 
 
 def make_corpus(out: Path, n: int, seed: int, *, eightbit: bool = False) -> Path:

@@ -49,7 +49,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from benchkit import ROOT, SHARED, log, make_corpus, snapshot_head
+from benchkit import ROOT, SHARED, capdesk_env, log, make_corpus, snapshot_head
 
 PEER_BENCH = SHARED / "peers" / "django_helpdesk" / "bench.sh"
 PEER_PY = SHARED / "peers" / "django_helpdesk" / "peer.py"
@@ -149,14 +149,7 @@ class Desk:
     def __init__(self, data_dir: Path, workers: int = 1) -> None:
         self.data_dir = data_dir
         self.workers = workers
-        self.env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        self.env.update(
-            CAPDESK_DATA_DIR=str(data_dir),
-            CAPDESK_SUPPORT_ADDRESS=SUPPORT,
-            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-            CAPDESK_LOG_LEVEL="WARNING",
-            DJANGO_SETTINGS_MODULE="capdesk.settings",
-        )
+        self.env = capdesk_env(data_dir, SUPPORT, SRC)
         self.children: list[subprocess.Popen[bytes]] = []
         self.port = 0
 
