@@ -127,10 +127,11 @@ def _assigned(data: dict[str, Any], names: Names) -> str:
 
 
 def _decision(data: dict[str, Any], names: Names) -> str:
-    return _("Policy decision: %(outcome)s (%(scope)s)") % {
+    decided = _("Policy decision: %(outcome)s (%(scope)s)") % {
         "outcome": data.get("outcome") or "—",
         "scope": data.get("scope") or "—",
     }
+    return " · ".join([decided, *_routing(data)])
 
 
 def _override(data: dict[str, Any], names: Names) -> str:
@@ -138,14 +139,30 @@ def _override(data: dict[str, Any], names: Names) -> str:
     # anew (a confirmed sender's request decided again) records what it decided.
     change = _from_to(data, "outcome")
     if change is not None:
-        return _("Decision overridden: %(old)s → %(new)s") % {
+        decided = _("Decision overridden: %(old)s → %(new)s") % {
             "old": change[0] or "—",
             "new": change[1] or "—",
         }
-    return _("Decision overridden: %(outcome)s (%(scope)s)") % {
-        "outcome": data.get("outcome") or "—",
-        "scope": data.get("scope") or "—",
-    }
+    else:
+        decided = _("Decision overridden: %(outcome)s (%(scope)s)") % {
+            "outcome": data.get("outcome") or "—",
+            "scope": data.get("scope") or "—",
+        }
+    return " · ".join([decided, *_routing(data)])
+
+
+def _routing(data: dict[str, Any]) -> list[str]:
+    """What a decision did to the ticket, where it recorded it (rows before it did show none)."""
+    parts = []
+    status = _from_to(data, "status")
+    if status is not None and status[0] != status[1]:
+        parts.append(_status(data, {}))
+    severity = _from_to(data, "severity")
+    if severity is not None and severity[0] != severity[1]:
+        parts.append(_severity(data, {}))
+    if data.get("queue"):
+        parts.append(_("Queue: %(queue)s") % {"queue": data["queue"]})
+    return parts
 
 
 def _merged_into(data: dict[str, Any], names: Names) -> str:

@@ -105,7 +105,7 @@ def apply_decision(
         decided_by=agent,
         reason=reason,
     )
-    status_from = ticket.status
+    status_from, severity_from = ticket.status, ticket.severity
     ticket.outcome = decision.outcome
     ticket.scope = decision.scope
     ticket.severity = decision.severity
@@ -127,6 +127,9 @@ def apply_decision(
             "clauses": list(decision.clauses),
             "status_from": status_from,
             "status_to": ticket.status,
+            "severity_from": severity_from,
+            "severity_to": ticket.severity,
+            "queue": ticket.queue.name,
             **({"overrides": previous.outcome} if agent and previous else {}),
         },
     )
@@ -255,6 +258,7 @@ def override_decision(ticket: Ticket, *, outcome: str, reason: str, agent: User)
             "outcome_to": new_outcome,
             "status_from": status_from,
             "status_to": ticket.status,
+            "queue": ticket.queue.name,
         },
     )
     return record

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from capdesk.console import history
 from capdesk.testing.factories import Personas, make_user
+from capdesk.testing.requests import send_plain_email
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import merging
 from capdesk.tickets.incidents import link_incident
@@ -167,3 +168,14 @@ def test_the_ticket_page_shows_sentences_and_no_raw_kinds(cast, agent_client):
     assert "Status: New → Solved — agent (fixed in 1.4.3)" in listed
     assert ">status.changed" not in listed and " status.changed " not in listed
     assert 'data-kind="status.changed"' in listed
+
+
+def test_it_tells_what_a_policy_decision_did_to_the_ticket(cast):
+    # An unregistered sender is answered and the ticket solved at once (C1): the History
+    # says so, and which queue the decision routed the ticket to.
+    request = send_plain_email("stranger@example.org", "Rollback question", "How do I roll back a bundle?")
+    ticket = Ticket.objects.get(pk=request.ticket_id)
+    (line,) = [text for text in _sentences(ticket) if text.startswith("Policy decision")]
+    assert line.startswith("Policy decision: deny_unregistered (")
+    assert "Status: New → Solved" in line
+    assert f"Queue: {ticket.queue.name}" in line
