@@ -28,7 +28,7 @@ from capdesk.tickets.models import (
     Status,
     Ticket,
 )
-from capdesk.tickets.rendering import render_markdown
+from capdesk.tickets.rendering import render_markdown, render_plain
 from capdesk.tickets.reply_address import threading_headers
 
 
@@ -54,6 +54,22 @@ def _event(
 ) -> Event:
     return Event.objects.create(
         ticket=ticket, kind=kind, actor_user=user, actor_person=person, reason=reason, data=data
+    )
+
+
+def add_system_message(ticket: Ticket, body: str, *, public: bool, message_id: str = "") -> Message:
+    """The desk's own message on a ticket: a standard reply, a notice, an internal note.
+
+    ``message_id`` is the Message-ID of the email that carried it to the customer, so an
+    answer or a bounce that cites it finds the ticket.
+    """
+    return Message.objects.create(
+        ticket=ticket,
+        author_kind=Message.Author.SYSTEM,
+        public=public,
+        body_text=body,
+        body_html=render_plain(body),
+        message_id=message_id,
     )
 
 

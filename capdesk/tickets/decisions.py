@@ -20,10 +20,9 @@ from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Decision as PolicyDecision
 from capdesk.policy.types import Outcome
 from capdesk.sla import actions as sla_actions
-from capdesk.tickets.actions import ticket_arrived
+from capdesk.tickets.actions import add_system_message, ticket_arrived
 from capdesk.tickets.incidents import link_incident
-from capdesk.tickets.models import Decision, Event, Message, Queue, Status, Ticket
-from capdesk.tickets.rendering import render_plain
+from capdesk.tickets.models import Decision, Event, Queue, Status, Ticket
 from capdesk.tickets.reply_address import threading_headers
 
 # What the ticket's status becomes after each outcome: open work for people, waiting
@@ -177,13 +176,8 @@ def _standard_reply(
             },
             automatic=True,
         )
-    Message.objects.create(
-        ticket=ticket,
-        author_kind=Message.Author.SYSTEM,
-        public=True,
-        body_text=body,
-        body_html=render_plain(body),
-        message_id=email.headers["Message-ID"] if email is not None else "",
+    add_system_message(
+        ticket, body, public=True, message_id=email.headers["Message-ID"] if email is not None else ""
     )
 
 

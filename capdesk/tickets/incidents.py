@@ -10,9 +10,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from capdesk.notify.actions import queue_email
+from capdesk.notify.actions import new_message_id, queue_email
+from capdesk.tickets.actions import add_system_message
 from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
-from capdesk.tickets.rendering import render_plain
 from capdesk.tickets.reply_address import threading_headers
 
 
@@ -56,13 +56,7 @@ def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **
     ):
         if _raised_something_else(ticket):
             note = f"The linked incident “{name}” is resolved; the customer wrote since, so this stays open."
-            Message.objects.create(
-                ticket=ticket,
-                author_kind=Message.Author.SYSTEM,
-                public=False,
-                body_text=note,
-                body_html=render_plain(note),
-            )
+            add_system_message(ticket, note, public=False)
             Event.objects.create(
                 ticket=ticket, kind="incident.resolved", data={"incident": public_id, "solved": False}
             )
@@ -76,22 +70,21 @@ def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **
         with translation.override(ticket.language if ticket.language in ("en", "id") else "en"):
             subject = render_to_string("tickets/email/incident_resolved_subject.txt", context).strip()
             body = render_to_string("tickets/email/incident_resolved.txt", context)
-        Message.objects.create(
-            ticket=ticket,
-            author_kind=Message.Author.SYSTEM,
-            public=True,
-            body_text=body,
-            body_html=render_plain(body),
-        )
+        email = None
         if ticket.requester_email:
-            queue_email(
+            email = queue_email(
                 to=ticket.requester_email,
                 subject=subject,
                 body_text=body,
                 kind="incident_resolved",
                 ticket_id=ticket.pk,
-                headers={"Auto-Submitted": "auto-generated", **threading_headers(ticket)},
+                headers={
+                    "Message-ID": new_message_id(),
+                    "Auto-Submitted": "auto-generated",
+                    **threading_headers(ticket),
+                },
             )
+        add_system_message(ticket, body, public=True, message_id=email.headers["Message-ID"] if email else "")
         status_from = ticket.status
         ticket.status = Status.SOLVED
         ticket.updated_at = timezone.now()

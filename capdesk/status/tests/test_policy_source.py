@@ -73,6 +73,9 @@ def test_resolving_the_incident_tells_the_linked_requester_and_solves_the_ticket
     (told,) = mail.outbox
     assert told.to == ["dewi@acme.test"]
     assert "Bundle downloads failing" in told.subject and ticket.reference in told.subject
+    # The notice on the ticket records the Message-ID it went out with: an answer citing it threads.
+    notice = ticket.messages.filter(author_kind="system").latest("created_at")
+    assert notice.message_id and notice.message_id == told.extra_headers["Message-ID"]
 
 
 def test_a_linked_ticket_where_the_customer_wrote_again_stays_open_for_a_person(cast):
