@@ -34,15 +34,16 @@ from capdesk.testing.desk import free_port
 SUPPORT = "support@liveupdate.example"  # == make_corpus.SUPPORT_ADDR
 
 
+def fresh_desk(src: Path, work: Path, prefix: str) -> dict[str, str]:
+    """The environment of a new, migrated SQLite desk running ``src``."""
+    env = capdesk_env(Path(tempfile.mkdtemp(prefix=prefix, dir=work)), SUPPORT, src)
+    migrate = [sys.executable, "-m", "capdesk.cli", "migrate", "--no-input"]
+    subprocess.run(migrate, env=env, cwd=src, check=True, capture_output=True)
+    return env
+
+
 def worker_pass(src: Path, corpus: Path, n: int, work: Path) -> dict[str, float]:
-    env = capdesk_env(Path(tempfile.mkdtemp(prefix="cpu-worker-", dir=work)), SUPPORT, src)
-    subprocess.run(
-        [sys.executable, "-m", "capdesk.cli", "migrate", "--no-input"],
-        env=env,
-        cwd=src,
-        check=True,
-        capture_output=True,
-    )
+    env = fresh_desk(src, work, "cpu-worker-")
     done = subprocess.run(
         [sys.executable, __file__, "_worker", str(corpus), str(n)],
         env=env,
@@ -86,15 +87,8 @@ def _worker(corpus: Path, n: int) -> None:
 
 def receiver_pass(src: Path, corpus: Path, n: int, work: Path) -> dict[str, float]:
     port = free_port()
-    env = capdesk_env(Path(tempfile.mkdtemp(prefix="cpu-smtpd-", dir=work)), SUPPORT, src)
+    env = fresh_desk(src, work, "cpu-smtpd-")
     env.update(CAPDESK_SMTP_HOST="127.0.0.1", CAPDESK_SMTP_PORT=str(port))
-    subprocess.run(
-        [sys.executable, "-m", "capdesk.cli", "migrate", "--no-input"],
-        env=env,
-        cwd=src,
-        check=True,
-        capture_output=True,
-    )
     raws = [(corpus / m["file"]).read_bytes() for m in _manifest(corpus, n)]
     child = subprocess.Popen(
         [sys.executable, "-m", "capdesk.cli", "smtpd"],

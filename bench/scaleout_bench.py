@@ -35,7 +35,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchkit import ROOT, log, make_corpus, snapshot_head
+from benchkit import ROOT, capdesk_env, log, make_corpus, snapshot_head
 
 from capdesk.testing.postgres import ThrowawayPostgres
 
@@ -44,17 +44,7 @@ SUPPORT = "support@liveupdate.example"  # == make_corpus.SUPPORT_ADDR
 
 
 def desk_env(database_url: str, data_dir: Path, src: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        CAPDESK_DATA_DIR=str(data_dir),
-        CAPDESK_SUPPORT_ADDRESS=SUPPORT,
-        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-        CAPDESK_LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="capdesk.settings",
-        PYTHONPATH=str(src),
-    )
-    return env
+    return {**capdesk_env(data_dir, SUPPORT, src), "DATABASE_URL": database_url}
 
 
 def capdesk(env: dict[str, str], src: Path, *args: str, timeout: float = 900) -> str:

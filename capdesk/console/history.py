@@ -83,35 +83,31 @@ def _created(data: dict[str, Any], names: Names) -> str:
     return _("Ticket opened")
 
 
+def _change(
+    data: dict[str, Any], field: str, choices: type[Status] | type[Severity], sentence: str
+) -> str | None:
+    """``sentence`` with both ends of the change to ``field``, or None for a row without them."""
+    change = _from_to(data, field)
+    if change is None:
+        return None
+    return sentence % {"old": _choice(choices, change[0]), "new": _choice(choices, change[1])}
+
+
 def _customer_message(data: dict[str, Any], names: Names) -> str:
-    change = _from_to(data, "status")
     # Older rows kept only where the status came from: the reply is told without a change.
-    if change is None or change[0] == change[1]:
-        return _("Customer replied")
-    return _("Customer replied; status: %(old)s → %(new)s") % {
-        "old": _choice(Status, change[0]),
-        "new": _choice(Status, change[1]),
-    }
+    if data.get("status_from") != data.get("status_to"):
+        told = _change(data, "status", Status, _("Customer replied; status: %(old)s → %(new)s"))
+        if told is not None:
+            return told
+    return _("Customer replied")
 
 
 def _status(data: dict[str, Any], names: Names) -> str:
-    change = _from_to(data, "status")
-    if change is None:
-        return _("Status changed")
-    return _("Status: %(old)s → %(new)s") % {
-        "old": _choice(Status, change[0]),
-        "new": _choice(Status, change[1]),
-    }
+    return _change(data, "status", Status, _("Status: %(old)s → %(new)s")) or _("Status changed")
 
 
 def _severity(data: dict[str, Any], names: Names) -> str:
-    change = _from_to(data, "severity")
-    if change is None:
-        return _("Severity changed")
-    return _("Severity: %(old)s → %(new)s") % {
-        "old": _choice(Severity, change[0]),
-        "new": _choice(Severity, change[1]),
-    }
+    return _change(data, "severity", Severity, _("Severity: %(old)s → %(new)s")) or _("Severity changed")
 
 
 def _assigned(data: dict[str, Any], names: Names) -> str:

@@ -9,7 +9,7 @@ from django.utils import translation
 
 from capdesk.console import history
 from capdesk.testing.factories import Personas, make_user
-from capdesk.testing.requests import send_plain_email
+from capdesk.testing.requests import open_for, send_plain_email
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import merging
 from capdesk.tickets.incidents import link_incident
@@ -24,14 +24,7 @@ def _staff(username: str) -> User:
 
 
 def _open(cast: Personas, subject: str = "Rollback loop") -> Ticket:
-    return ticket_actions.open_ticket(
-        subject=subject,
-        body="The app rolls back to 1.4.1.",
-        channel="portal",
-        requester=cast.developer,
-        requester_email="dewi@acme.test",
-        project=cast.project,
-    )
+    return open_for(cast.developer, subject, email="dewi@acme.test", project=cast.project)
 
 
 def _sentences(ticket: Ticket) -> list[str]:
@@ -174,7 +167,8 @@ def test_it_tells_what_a_policy_decision_did_to_the_ticket(cast):
     # An unregistered sender is answered and the ticket solved at once (C1): the History
     # says so, and which queue the decision routed the ticket to.
     request = send_plain_email("stranger@example.org", "Rollback question", "How do I roll back a bundle?")
-    ticket = Ticket.objects.get(pk=request.ticket_id)
+    assert request.ticket is not None
+    ticket = request.ticket
     (line,) = [text for text in _sentences(ticket) if text.startswith("Policy decision")]
     assert line.startswith("Policy decision: deny_unregistered (")
     assert "Status: New → Solved" in line
