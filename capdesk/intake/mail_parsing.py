@@ -159,7 +159,10 @@ def read_identity(raw: bytes) -> MailIdentity:
 
 def _unfolded(value: object) -> str:
     # A raw value keeps its folding (RFC 5322 2.2.3), and is a Header for some broken mail.
-    return _printable(re.sub(r"\r?\n(?=[ \t])", "", str(value))).strip()
+    # Raw 8-bit bytes come as surrogate escapes, which no database stores: read them as
+    # UTF-8 (RFC 6532 allows it in headers), anything else as U+FFFD.
+    text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _printable(re.sub(r"\r?\n(?=[ \t])", "", text)).strip()
 
 
 def _header(msg: EmailMessage, name: str) -> str:

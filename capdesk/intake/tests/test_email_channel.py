@@ -16,6 +16,7 @@ from pytest_django.fixtures import Settings
 from capdesk.intake import actions
 from capdesk.intake.mail_parsing import MailIdentity, parse, read_identity
 from capdesk.intake.models import InboundRequest
+from capdesk.intake.smtpd import store_message
 from capdesk.testing.factories import Personas
 from capdesk.tickets.models import Attachment, Message, Ticket
 
@@ -260,6 +261,32 @@ def test_it_reads_the_claimed_sender_the_receiver_stores_as_the_full_parse_does(
     raw = sample("plain.eml").replace(b"From: Dewi Developer <dewi@acme.test>", b"From: " + from_header)
     assert raw != sample("plain.eml")
     assert read_identity(raw).from_address == parse(raw).from_address == "dewi@acme.test"
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "stored"),
+    [
+        # RFC 6532: UTF-8 in an address; the key is the sample's own Message-ID.
+        (
+            b"From",
+            "J\u00e9r\u00f4me <j\u00e9rome@acme.test>".encode(),
+            ("<plain-1@mail.acme.test>", "j\u00e9rome@acme.test"),
+        ),
+        # A byte that is not UTF-8 at all becomes U+FFFD.
+        (b"Message-ID", b"<a\xffb@mail.acme.test>", ("<a\ufffdb@mail.acme.test>", "dewi@acme.test")),
+    ],
+    ids=["utf8-from", "8bit-message-id"],
+)
+def test_it_stores_mail_whose_headers_carry_raw_8bit(
+    db: None, header: bytes, value: bytes, stored: tuple[str, str]
+) -> None:
+    # Raw 8-bit header bytes arrive as surrogate escapes, which no database stores: the
+    # receiver must still store the message (a 451 would have the sender retry for ever).
+    lines = sample("plain.eml").split(b"\n")
+    raw = b"\n".join(header + b": " + value if line.startswith(header + b":") else line for line in lines)
+    assert raw != sample("plain.eml")
+    request = InboundRequest.objects.get(pk=store_message(raw).request.pk)
+    assert (request.idempotency_key, request.claimed_sender) == stored
 
 
 def test_it_finds_the_ticket_reference_among_other_bracketed_tags(cast: Personas, deliver: Deliver) -> None:
