@@ -122,9 +122,10 @@ def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
     try:
         done = _prepare_and_write(request_id, batch)
     finally:
-        # Reserved but not run (our own request was gone at the write, or preparing failed):
-        # their own tasks may have ended seeing the reservation, so each gets a new one.
-        _hand_back([r.pk for r in batch if r.pk != request_id and r.pk not in done])
+        # Taken along and still pending (not run: our own request was gone at the write, or
+        # preparing failed; or run and failed): their own tasks may have ended seeing the
+        # reservation, so each without one waiting gets a new one.
+        _hand_back([r.pk for r in batch if r.pk != request_id])
     return done
 
 
@@ -153,23 +154,18 @@ def _prepare_and_write(request_id: int, batch: list[InboundRequest]) -> list[int
 
 
 def _hand_back(request_ids: list[int]) -> None:
-    """Free requests a batch reserved and did not run, each with a task of its own again.
-
-    A second task for a request whose first is still waiting is harmless: the later one
-    finds it processed.
-    """
+    """Free those of ``request_ids`` still pending, and give each a task unless one is waiting."""
     if not request_ids:
         return
-    from capdesk.intake.tasks import process_inbound
+    from capdesk.intake.tasks import process_inbound, waiting
 
+    pending = InboundRequest.objects.filter(pk__in=request_ids, state=InboundRequest.State.PENDING)
+    left = list(pending.values_list("pk", flat=True))
+    if not left:  # the usual end of a batch: one read
+        return
     with transaction.atomic():
-        left = list(
-            InboundRequest.objects.filter(pk__in=request_ids, state=InboundRequest.State.PENDING).values_list(
-                "pk", flat=True
-            )
-        )
-        InboundRequest.objects.filter(pk__in=left).update(preparing_until=None)
-        for pk in left:
+        pending.filter(preparing_until__isnull=False).update(preparing_until=None)
+        for pk in set(left) - waiting(left):
             process_inbound.enqueue(pk)
 
 
@@ -199,15 +195,17 @@ def _reserve(request_id: int, along: list[int]) -> set[int]:
     worker already has ``request_id``: it writes that one, and none of ours may be left
     reserved by a batch that will not run.
     """
+    pending = InboundRequest.objects.filter(state=InboundRequest.State.PENDING).filter(_not_preparing())
     with transaction.atomic():
-        free = set(
-            InboundRequest.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=[request_id, *along], state=InboundRequest.State.PENDING)
-            .filter(_not_preparing())
-            .values_list("pk", flat=True)
-        )
-        if request_id not in free:
+        # Our own row waits for whoever holds it (another worker reserving, for a moment):
+        # skipping it would end our task with the request reserved by nobody. Nothing else
+        # is held while waiting, so this cannot deadlock.
+        if not list(pending.select_for_update().filter(pk=request_id).values_list("pk", flat=True)):
             return set()
+        free = {request_id}
+        free.update(
+            pending.select_for_update(skip_locked=True).filter(pk__in=along).values_list("pk", flat=True)
+        )
         InboundRequest.objects.filter(pk__in=free).update(preparing_until=timezone.now() + PREPARING_FOR)
     return free
 

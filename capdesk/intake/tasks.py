@@ -28,6 +28,18 @@ def process_inbound(request_id: int) -> list[int]:
     return done
 
 
+def waiting(request_ids: Sequence[int]) -> set[int]:
+    """Those of ``request_ids`` whose task is waiting for a worker (not yet claimed)."""
+    if not isinstance(process_inbound.get_backend(), DatabaseBackend):
+        return set()
+    ready = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        task_path=process_inbound.module_path,
+        args_kwargs__args__0__in=list(request_ids),
+    )
+    return {task.args_kwargs["args"][0] for task in ready.only("args_kwargs")}
+
+
 def settle_tasks_taken_along(request_ids: Sequence[int]) -> int:
     """Record, for the not yet started tasks of requests another task processed, what they would return.
 

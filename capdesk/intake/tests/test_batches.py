@@ -3,12 +3,13 @@ transaction with a savepoint per request, each request still processed exactly o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -260,3 +261,51 @@ def test_it_reserves_nothing_when_another_worker_took_its_own_request_meanwhile(
     assert not InboundRequest.objects.filter(
         pk__in=[r.pk for r in along], preparing_until__isnull=False
     ).exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SKIP LOCKED: SQLite runs one reserving transaction at a time"
+)
+def test_it_waits_for_its_own_request_that_another_reserving_worker_holds_for_a_moment(
+    transactional_db: None, test_channel: list[bool]
+) -> None:
+    # Another worker's reservation holds our own row while it decides (and then reserves
+    # nothing): skipping the row would end our task with the request reserved by nobody.
+    own, *along = (actions.receive(channel="test", raw=raw).request for raw in (b"1", b"2", b"3"))
+    held, release = threading.Event(), threading.Event()
+
+    def another_worker_reserving() -> None:
+        try:
+            with transaction.atomic():
+                list(InboundRequest.objects.select_for_update(skip_locked=True).filter(pk=own.pk))
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=another_worker_reserving)
+    other.start()
+    try:
+        assert held.wait(10)
+        threading.Timer(0.5, release.set).start()
+        done = actions.process_batch(own.pk, with_pending=10)
+    finally:
+        release.set()
+        other.join(10)
+    assert done == [own.pk, *(r.pk for r in along)]
+
+
+@pytest.mark.parametrize("own_task", ["ended", "waiting"])
+def test_it_leaves_a_failed_request_taken_along_with_exactly_one_task_to_retry_it(
+    db: None, test_channel: list[bool], own_task: str
+) -> None:
+    first = actions.receive(channel="test", raw=b"fine").request
+    broken = actions.receive(channel="test", raw=b"boom").request
+    if own_task == "ended":
+        # Its own task ran while the batch was being prepared, and found it reserved.
+        _task_of(broken).delete()
+    assert actions.process_batch(first.pk, with_pending=10) == [first.pk, broken.pk]
+    broken.refresh_from_db()
+    assert broken.state == InboundRequest.State.PENDING and broken.attempts == 1
+    ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=process_inbound.module_path)
+    assert [t.args_kwargs["args"] for t in ready if t.args_kwargs["args"] != [first.pk]] == [[broken.pk]]
