@@ -85,6 +85,12 @@ def _load_what_tasks_use() -> None:
     from capdesk.policy.loader import get_policy
 
     started = time.monotonic()
-    get_policy()
-    labels()
+    try:
+        get_policy()
+        labels()
+    except Exception:
+        # Only intake needs them, and quarantines what it cannot decide: the worker's other
+        # tasks (mail out, webhooks, SLA jobs) must run whatever is wrong with the model.
+        logger.exception("worker.load_failed")
+        return
     logger.info("worker.loaded", extra={"seconds": round(time.monotonic() - started, 2)})
