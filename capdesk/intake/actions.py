@@ -75,12 +75,12 @@ def receive(
     return Receipt(request, duplicate=False)
 
 
-def process(request_id: int, *, with_pending: int = 0) -> bool:
+def process(request_id: int, *, with_pending: int = 0, take_over: bool = False) -> bool:
     """Do the work for one stored request, once. Returns whether this call processed it."""
-    return request_id in process_batch(request_id, with_pending=with_pending)
+    return request_id in process_batch(request_id, with_pending=with_pending, take_over=take_over)
 
 
-def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
+def process_batch(request_id: int, *, with_pending: int = 0, take_over: bool = False) -> list[int]:
     """Do the work for one stored request, once, and for up to ``with_pending`` others.
 
     Returns the ids of the requests this call processed (ran, whatever the outcome), in
@@ -98,11 +98,16 @@ def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
     into the same two phases: one classifier call and one commit for all of them. Each
     runs in its own savepoint, so one that fails leaves the others' work intact. A batch
     is reserved before it is prepared, so a second worker takes the next requests along,
-    not the same ones.
+    not the same ones. A request another worker reserved is left to it, with a task to
+    run when the reservation lapses (in case that worker died); ``take_over`` (the
+    stalled-request sweep) does not wait for that.
     """
     pending = InboundRequest.State.PENDING
     batch = list(InboundRequest.objects.filter(pk=request_id, state=pending))
-    if not batch or _preparing_elsewhere(batch[0]):
+    if not batch:
+        return []
+    if _preparing_elsewhere(batch[0]) and not take_over:
+        _run_when_free(request_id)
         return []
     if with_pending:
         along = list(
@@ -114,7 +119,8 @@ def process_batch(request_id: int, *, with_pending: int = 0) -> list[int]:
         if along:
             # Only now is there a batch that another worker could also be taking along.
             reserved = _reserve(request_id, [r.pk for r in along])
-            if not reserved:
+            if not reserved:  # another worker reserved our own request meanwhile
+                _run_when_free(request_id)
                 return []
             batch += [r for r in along if r.pk in reserved]
     batch.sort(key=_arrival)
@@ -170,13 +176,31 @@ def _hand_back(request_ids: list[int]) -> None:
 
 
 # How long a batch's requests stay reserved for the worker preparing them: far longer than
-# a batch takes (well under a second), short enough that a dead worker's requests are
-# soon free for the stalled-request sweep.
-PREPARING_FOR = timedelta(seconds=60)
+# preparing a batch takes (well under a second), short enough that the tasks waiting for
+# a dead worker's requests (_run_when_free) take them up soon.
+PREPARING_FOR = timedelta(seconds=30)
 
 
 def _not_preparing() -> Q:
     return Q(preparing_until__isnull=True) | Q(preparing_until__lt=timezone.now())
+
+
+def _run_when_free(request_id: int) -> None:
+    """A task for a request another worker reserved, to run when the reservation lapses.
+
+    That worker writes it and, when it does, records this task as done with the others
+    its batch took along (``tasks.settle_tasks_taken_along``); if it died, this task
+    runs the request half a minute later instead of leaving it to the stalled sweep.
+    """
+    from capdesk.intake.tasks import process_inbound
+
+    until = (
+        InboundRequest.objects.filter(pk=request_id, state=InboundRequest.State.PENDING)
+        .values_list("preparing_until", flat=True)
+        .first()
+    )
+    if until is not None:
+        process_inbound.using(run_after=until).enqueue(request_id)
 
 
 def _preparing_elsewhere(request: InboundRequest) -> bool:
@@ -313,5 +337,7 @@ def retry_stalled(older_than: timedelta = timedelta(minutes=2), limit: int = 500
         .values_list("pk", flat=True)[:limit]
     )
     for pk in stalled:
-        process(pk)
+        # Reserved by a worker that has not written it since: it died. Exactly once still
+        # holds if it did not; the write phase re-checks the row under its lock.
+        process(pk, take_over=True)
     return len(stalled)

@@ -201,6 +201,21 @@ def test_it_leaves_its_own_request_to_the_worker_that_reserved_it(
     assert set(InboundRequest.objects.values_list("state", flat=True)) == {InboundRequest.State.PENDING}
     # Nor are the others reserved by a batch that does not run: nobody would write them.
     assert not InboundRequest.objects.exclude(pk=own.pk).filter(preparing_until__isnull=False).exists()
+    # In case the worker that reserved it died: a task runs it when the reservation lapses.
+    own.refresh_from_db()
+    assert own.preparing_until is not None
+    waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY, args_kwargs__args=[own.pk])
+    assert waiting.filter(run_after=own.preparing_until).count() == 1
+
+
+def test_the_stalled_sweep_takes_over_a_request_whose_worker_died_holding_it(
+    db: None, test_channel: list[bool]
+) -> None:
+    request = actions.receive(channel="test", raw=b"1").request
+    _reserved_elsewhere(request)
+    assert actions.retry_stalled(older_than=timedelta(0)) == 1
+    request.refresh_from_db()
+    assert request.state == InboundRequest.State.PROCESSED and request.preparing_until is None
 
 
 def test_it_takes_along_a_request_whose_reservation_lapsed(db: None, test_channel: list[bool]) -> None:
