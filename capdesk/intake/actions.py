@@ -128,10 +128,9 @@ def process_batch(request_id: int, *, with_pending: int = 0, take_over: bool = F
     try:
         done = _prepare_and_write(request_id, batch)
     finally:
-        # Taken along and still pending (not run: our own request was gone at the write, or
-        # preparing failed; or run and failed): their own tasks may have ended seeing the
-        # reservation, so each without one waiting gets a new one.
-        _hand_back([r.pk for r in batch if r.pk != request_id])
+        from capdesk.intake.tasks import reconcile_taken_along
+
+        reconcile_taken_along([r.pk for r in batch if r.pk != request_id])
     return done
 
 
@@ -159,22 +158,6 @@ def _prepare_and_write(request_id: int, batch: list[InboundRequest]) -> list[int
     return [request.pk for request in done]
 
 
-def _hand_back(request_ids: list[int]) -> None:
-    """Free those of ``request_ids`` still pending, and give each a task unless one is waiting."""
-    if not request_ids:
-        return
-    from capdesk.intake.tasks import process_inbound, waiting
-
-    pending = InboundRequest.objects.filter(pk__in=request_ids, state=InboundRequest.State.PENDING)
-    left = list(pending.values_list("pk", flat=True))
-    if not left:  # the usual end of a batch: one read
-        return
-    with transaction.atomic():
-        pending.filter(preparing_until__isnull=False).update(preparing_until=None)
-        for pk in set(left) - waiting(left):
-            process_inbound.enqueue(pk)
-
-
 # How long a batch's requests stay reserved for the worker preparing them: far longer than
 # preparing a batch takes (well under a second), short enough that the tasks waiting for
 # a dead worker's requests (_run_when_free) take them up soon.
@@ -189,7 +172,7 @@ def _run_when_free(request_id: int) -> None:
     """A task for a request another worker reserved, to run when the reservation lapses.
 
     That worker writes it and, when it does, records this task as done with the others
-    its batch took along (``tasks.settle_tasks_taken_along``); if it died, this task
+    its batch took along (``tasks.reconcile_taken_along``); if it died, this task
     runs the request half a minute later instead of leaving it to the stalled sweep.
     """
     from capdesk.intake.tasks import process_inbound
