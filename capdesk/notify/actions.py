@@ -43,8 +43,7 @@ def queue_email(
     if automatic and not automatic_reply_allowed(to):
         logger.info("notify.auto_reply_suppressed", extra={"kind": kind, "ticket_id": ticket_id})
         return None
-    # A caller that records the email elsewhere too (a ticket message) gives the Message-ID.
-    all_headers = {"Message-ID": new_message_id()}
+    all_headers = {"Message-ID": make_msgid(domain=settings.CAPDESK_SUPPORT_ADDRESS.rpartition("@")[2])}
     all_headers.update(headers or {})
     email = OutboundEmail.objects.create(
         to=to,
@@ -61,11 +60,6 @@ def queue_email(
         sent[to] = sent.get(to, 0) + 1
     transaction.on_commit(lambda: _delivery_committed(email.pk))
     return email
-
-
-def new_message_id() -> str:
-    """A Message-ID for mail the desk sends, in the support address's domain."""
-    return make_msgid(domain=settings.CAPDESK_SUPPORT_ADDRESS.rpartition("@")[2])
 
 
 # The emails committed inside ``deliveries_batched``, per thread; None outside one.
@@ -118,29 +112,30 @@ def expect_automatic_replies(addresses: Iterable[str]) -> None:
 
     For a caller about to answer several of them in the current transaction: each
     ``queue_email(automatic=True)`` then counts on what was read instead of counting the
-    outbox again. A reply queued in a part later rolled back stays counted, so the limit
-    errs on the side of sending less.
+    outbox again. The counts are kept with the transaction's list of on-commit callbacks,
+    which a savepoint rollback replaces: after one, the outbox is counted again.
     """
-    sent = _auto_replies_sent.get()
-    wanted = {a for a in addresses if a not in sent}
-    if not wanted:
-        return
-    window_start = timezone.now() - AUTO_REPLY_WINDOW
-    counted = (
-        OutboundEmail.objects.filter(to__in=wanted, automatic=True, created_at__gte=window_start)
-        .values_list("to")
-        .annotate(n=Count("pk"))
-    )
-    sent.update(dict.fromkeys(wanted, 0))
-    sent.update(dict(counted))
+    _replies_sent(addresses)
 
 
 def automatic_reply_allowed(to: str) -> bool:
+    return _replies_sent([to])[to] < settings.CAPDESK_AUTO_REPLIES_PER_DAY
+
+
+def _replies_sent(addresses: Iterable[str]) -> dict[str, int]:
+    """The automatic replies sent to each address in the window, read for those not yet known."""
     sent = _auto_replies_sent.get()
-    if to not in sent:
+    wanted = {a for a in addresses if a not in sent}
+    if wanted:
         window_start = timezone.now() - AUTO_REPLY_WINDOW
-        sent[to] = OutboundEmail.objects.filter(to=to, automatic=True, created_at__gte=window_start).count()
-    return sent[to] < settings.CAPDESK_AUTO_REPLIES_PER_DAY
+        counted = (
+            OutboundEmail.objects.filter(to__in=wanted, automatic=True, created_at__gte=window_start)
+            .values_list("to")
+            .annotate(n=Count("pk"))
+        )
+        sent.update(dict.fromkeys(wanted, 0))
+        sent.update(dict(counted))
+    return sent
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from capdesk.core.per_transaction import PerTransaction
-from capdesk.notify.actions import new_message_id, queue_email
+from capdesk.notify.actions import queue_email
 from capdesk.policy import replies
 from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Decision as PolicyDecision
@@ -51,13 +51,12 @@ def queue_for(slug: str) -> Queue:
     found = _queues_found.get()
     if slug in found:
         return found[slug]
-    queue, created = Queue.objects.get_or_create(
+    # A savepoint rolled back after a queue was created here also drops what is kept
+    # (core.per_transaction), so a queue that no longer exists is never handed out.
+    found[slug], _ = Queue.objects.get_or_create(
         slug=slug, defaults={"name": get_policy().queues.get(slug, slug)}
     )
-    # One created here is not kept: a savepoint rolled back after it would take it away.
-    if not created:
-        found[slug] = queue
-    return queue
+    return found[slug]
 
 
 def _queue_named(ticket: Ticket, slug: str) -> Queue:
@@ -167,15 +166,11 @@ def _standard_reply(
             body_text=body,
             kind=f"reply.{decision.reply}",
             ticket_id=ticket.pk,
-            headers={
-                # The message below records the same id, so a bounce or an answer finds it.
-                "Message-ID": new_message_id(),
-                # RFC 3834: an automatic answer says so, so autoresponders do not answer it back.
-                "Auto-Submitted": "auto-replied",
-                **threading_headers(ticket, customer_message_ids),
-            },
+            # RFC 3834: an automatic answer says so, so autoresponders do not answer it back.
+            headers={"Auto-Submitted": "auto-replied", **threading_headers(ticket, customer_message_ids)},
             automatic=True,
         )
+    # The message records the Message-ID its email went out with, so a bounce or an answer finds it.
     add_system_message(
         ticket, body, public=True, message_id=email.headers["Message-ID"] if email is not None else ""
     )

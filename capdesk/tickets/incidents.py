@@ -10,7 +10,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from capdesk.notify.actions import new_message_id, queue_email
+from capdesk.notify.actions import queue_email
 from capdesk.tickets.actions import add_system_message
 from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
 from capdesk.tickets.reply_address import threading_headers
@@ -78,11 +78,7 @@ def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **
                 body_text=body,
                 kind="incident_resolved",
                 ticket_id=ticket.pk,
-                headers={
-                    "Message-ID": new_message_id(),
-                    "Auto-Submitted": "auto-generated",
-                    **threading_headers(ticket),
-                },
+                headers={"Auto-Submitted": "auto-generated", **threading_headers(ticket)},
             )
         add_system_message(ticket, body, public=True, message_id=email.headers["Message-ID"] if email else "")
         status_from = ticket.status
