@@ -14,7 +14,7 @@ from pytest_django.live_server_helper import LiveServer
 from capdesk.directory.models import Person
 from capdesk.portal.actions import user_for_person
 from capdesk.testing.factories import PersonFactory, ProjectFactory, bind
-from capdesk.tickets import actions as ticket_actions
+from capdesk.testing.requests import open_for
 from capdesk.tickets.models import Ticket
 
 pytestmark = pytest.mark.browser
@@ -52,15 +52,8 @@ def _long_ticket(cast) -> tuple[Ticket, Person]:
     project = ProjectFactory.create(app_id=LONG_APP_ID, organization=cast.org)
     bind(person, "app_developer", project=project)
     body = f"After upgrading, see {LONG_WORD}\n\nSnippet:\n```\n{LONG_CODE}\n```"
-    ticket = ticket_actions.open_ticket(
-        subject="Update not applied on iOS after download of the production bundle for Indonesia",
-        body=body,
-        channel="portal",
-        requester=person,
-        requester_email=LONG_EMAIL,
-        project=project,
-    )
-    return ticket, person
+    subject = "Update not applied on iOS after download of the production bundle for Indonesia"
+    return open_for(person, subject, email=LONG_EMAIL, project=project, body=body), person
 
 
 def _box(locator: Locator) -> FloatRect:
