@@ -19,9 +19,10 @@ from capdesk.intake.quoting import fold, render_plain_folded
 from capdesk.notify.actions import expect_automatic_replies
 from capdesk.policy.types import Identity, Outcome
 from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets import audit
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.merging import may_reply
-from capdesk.tickets.models import Event, Message, MessageReference, Ticket
+from capdesk.tickets.models import Message, MessageReference, Ticket
 from capdesk.tickets.reply_address import ticket_pks_in
 
 # Any bracketed "PREFIX-1234"; Ticket.pk_from_reference decides which are ours (in any case,
@@ -258,9 +259,9 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
             cites=cited_ids(mail),
         )
         # A reply joins by its From address: agents see whether that address was proven.
-        Event.objects.create(
-            ticket=ticket,
-            kind="sender.identified",
+        audit.record(
+            ticket,
+            "sender.identified",
             data={"verdict": identity, "method": auth.method, "message_id": mail.message_id},
             reason=f"reply from a {identity} sender: {auth.reason}",
         )
@@ -280,9 +281,9 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
         language=decided.language,
         received_at=request.received_at,
     )
-    Event.objects.create(
-        ticket=ticket,
-        kind="sender.identified",
+    audit.record(
+        ticket,
+        "sender.identified",
         data={
             "registered": person is not None,
             "verdict": identity,

@@ -18,6 +18,7 @@ from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import Organization, Person, Project
 from capdesk.notify.actions import queue_email
 from capdesk.sla import actions as sla_actions
+from capdesk.tickets import audit
 from capdesk.tickets.models import (
     Attachment,
     Event,
@@ -52,9 +53,7 @@ def _event(
     reason: str = "",
     **data: object,
 ) -> Event:
-    return Event.objects.create(
-        ticket=ticket, kind=kind, actor_user=user, actor_person=person, reason=reason, data=data
-    )
+    return audit.record(ticket, kind, user=user, person=person, reason=reason, data=data)
 
 
 def add_system_message(ticket: Ticket, body: str, *, public: bool, message_id: str = "") -> Message:
@@ -120,7 +119,7 @@ def default_queue() -> Queue:
     return _default_queue.get()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def open_ticket(
     *,
     subject: str,
@@ -179,7 +178,7 @@ def open_ticket(
     return ticket
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_customer_reply(
     ticket: Ticket,
     *,

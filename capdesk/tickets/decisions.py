@@ -20,6 +20,7 @@ from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Decision as PolicyDecision
 from capdesk.policy.types import Outcome
 from capdesk.sla import actions as sla_actions
+from capdesk.tickets import audit
 from capdesk.tickets.actions import add_system_message, ticket_arrived
 from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import Decision, Event, Queue, Status, Ticket
@@ -66,7 +67,7 @@ def _queue_named(ticket: Ticket, slug: str) -> Queue:
     return queue_for(slug)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def apply_decision(
     ticket: Ticket,
     decision: PolicyDecision,
@@ -113,10 +114,10 @@ def apply_decision(
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["outcome", "scope", "severity", "queue", "language", "status", "updated_at"])
     sla_actions.on_decision_applied(ticket, previous_status=status_from)
-    Event.objects.create(
-        ticket=ticket,
-        kind="decision.overridden" if agent else "decision.made",
-        actor_user=agent,
+    audit.record(
+        ticket,
+        "decision.overridden" if agent else "decision.made",
+        user=agent,
         reason=reason,
         data={
             "outcome": decision.outcome,

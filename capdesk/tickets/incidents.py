@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from capdesk.notify.actions import queue_email
+from capdesk.tickets import audit
 from capdesk.tickets.actions import add_system_message
 from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
 from capdesk.tickets.reply_address import threading_headers
@@ -23,12 +24,7 @@ def link_incident(ticket: Ticket, public_id: str, *, agent: User | None = None) 
     previous = ticket.incident
     ticket.incident = public_id
     ticket.save(update_fields=["incident"])
-    Event.objects.create(
-        ticket=ticket,
-        kind="incident.linked",
-        actor_user=agent,
-        data={"incident": public_id, "previous": previous},
-    )
+    audit.record(ticket, "incident.linked", user=agent, data={"incident": public_id, "previous": previous})
 
 
 @transaction.atomic
