@@ -76,6 +76,38 @@ def receive(
     return Receipt(request, duplicate=False)
 
 
+def quarantine_unstored(channel: str, raw: bytes, reason: str) -> Receipt:
+    """Keep bytes that ``receive`` failed on, quarantined with why, for an admin; a repeat is counted.
+
+    Bad input loses nothing: a channel that cannot store a message (an unknown bug in
+    ``receive``) still keeps it, keyed by its content, and takes it off the server only
+    after this commits. Nothing is enqueued: an admin releases it once the cause is fixed.
+    """
+    if channel not in channels.registered():
+        raise ValueError(f"no channel named {channel!r}")
+    key = content_key(raw)
+    try:
+        with transaction.atomic():
+            request = InboundRequest.objects.create(
+                channel=channel,
+                idempotency_key=key,
+                raw=raw,
+                state=InboundRequest.State.QUARANTINED,
+                reason=reason[:2000],
+                processed_at=timezone.now(),
+            )
+    except IntegrityError:
+        with transaction.atomic():
+            InboundRequest.objects.filter(channel=channel, idempotency_key=key).update(
+                duplicates=F("duplicates") + 1
+            )
+            request = InboundRequest.objects.get(channel=channel, idempotency_key=key)
+        logger.info("intake.duplicate", extra={"channel": channel, "request_id": request.pk})
+        return Receipt(request, duplicate=True)
+    logger.warning("intake.quarantined", extra={"request_id": request.pk, "channel": channel})
+    return Receipt(request, duplicate=False)
+
+
 def process(request_id: int, *, with_pending: int = 0, take_over: bool = False) -> bool:
     """Do the work for one stored request, once. Returns whether this call processed it."""
     return request_id in process_batch(request_id, with_pending=with_pending, take_over=take_over)
