@@ -5,6 +5,10 @@ crash or a dropped connection between the two leaves it unmarked: the next poll
 fetches it again and ``receive`` recognises the repeat by its Message-ID (or bytes)
 and only counts it. Nothing is lost, nothing is stored twice.
 
+A message ``receive`` fails on for any other reason than a lost link or database is
+quarantined with that reason instead (``_keep``), so one bad message never stops the
+poller nor blocks the mailbox.
+
 Fetching uses BODY.PEEK[], which does not set \\Seen (RFC 3501 6.4.5): reading alone
 never hides a message from the next poll.
 """
@@ -91,7 +95,7 @@ class ImapPoller:
                 client.shutdown()
 
     def poll_once(self) -> int:
-        """Store every unseen message in the folder; returns how many were stored (repeats included)."""
+        """Store every unseen message in the folder; returns how many were stored (repeats and quarantined included)."""
         if self.client is None:
             self.connect()
         criteria = ["ALL"] if self.mailbox.done_folder else ["UNSEEN"]
@@ -103,10 +107,38 @@ class ImapPoller:
                 raw = data.get(b"BODY[]")
                 if not isinstance(raw, bytes):
                     continue
-                self._store(raw)
-                self._done(uid)
-                handled += 1
+                if self._keep(uid, raw):
+                    self._done(uid)
+                    handled += 1
         return handled
+
+    def _keep(self, uid: int, raw: bytes) -> bool:
+        """Store the message, or else quarantine its bytes; whether either committed.
+
+        A message that ``receive`` cannot store for a reason other than a lost link or
+        database (an unknown bug) must neither stop the poller nor block the mailbox
+        behind it: it is kept as a quarantined request, with the error as its reason, for
+        an admin to see (nothing is lost). If even that fails, it stays unmarked on the
+        server and the next poll tries it again; the messages after it go on.
+        """
+        try:
+            self._store(raw)
+            return True
+        except RECOVERABLE:
+            raise  # ``run`` reconnects and starts over; what was not stored stays unmarked
+        except Exception as exc:
+            logger.exception("intake.imap_store_failed", extra={"uid": uid})
+            reason = f"Could not be stored: {type(exc).__name__}: {exc}"
+        try:
+            receipt = actions.quarantine_unstored("email", raw, reason)
+        except Exception:
+            logger.exception("intake.imap_quarantine_failed", extra={"uid": uid})
+            return False
+        logger.warning(
+            "intake.imap_quarantined",
+            extra={"uid": uid, "request_id": receipt.request.pk, "duplicate": receipt.duplicate},
+        )
+        return True
 
     def _store(self, raw: bytes) -> None:
         identity = read_identity(raw)

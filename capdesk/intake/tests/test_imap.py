@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client
 
+from capdesk.intake import actions
 from capdesk.intake.imap import CONNECTION_ERRORS, ImapPoller, Mailbox
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.tests.imap_server import ImapServer
+from capdesk.testing.factories import Personas
 
 
 def mail(n: int) -> bytes:
@@ -148,3 +154,143 @@ def test_the_command_refuses_to_run_without_a_mailbox(db, settings) -> None:
     settings.CAPDESK_IMAP_HOST = ""
     with pytest.raises(CommandError, match="CAPDESK_IMAP_HOST"):
         call_command("imap_poll", once=True)
+
+
+class UnknownBug(Exception):
+    """What a bug nobody has found yet raises: neither a connection nor a database error."""
+
+
+@pytest.fixture
+def receive_fails_on(monkeypatch: pytest.MonkeyPatch) -> Callable[[bytes], None]:
+    """Make ``actions.receive`` raise for one message's bytes; every other is stored for real.
+
+    A patch of our own code, on purpose: no real input makes ``receive`` raise anything but
+    a database error (``read_identity`` reads any bytes, keys and senders are cut to fit,
+    NULs are dropped), so the failure stands for an unknown bug, which the poller must
+    survive without losing the message.
+    """
+
+    def fail_on(bad: bytes) -> None:
+        real = actions.receive
+
+        def receive(**kwargs: Any) -> actions.Receipt:
+            if kwargs["raw"] == bad:
+                raise UnknownBug("the parser tripped on this one")
+            return real(**kwargs)
+
+        monkeypatch.setattr(actions, "receive", receive)
+
+    return fail_on
+
+
+def keys_of(state: InboundRequest.State | None = None) -> list[str]:
+    rows = InboundRequest.objects.all()
+    if state is not None:
+        rows = rows.filter(state=state)
+    return sorted(rows.values_list("idempotency_key", flat=True))
+
+
+def test_it_quarantines_a_message_it_cannot_store_and_goes_on_with_the_rest(
+    transactional_db, server, receive_fails_on, caplog
+) -> None:
+    for n in (1, 2, 3):
+        server.add(mail(n))
+    receive_fails_on(mail(2))
+    server.on_store = rows_now
+    poller = ImapPoller(mailbox_of(server), timeout=5)
+    try:
+        with caplog.at_level(logging.WARNING, logger="capdesk.intake.imap"):
+            assert poller.poll_once() == 3
+        # Each message was marked only after its row, stored or quarantined, was committed.
+        assert server.at_store == [1, 2, 3]
+        assert all("\\Seen" in m.flags for m in server.mails)
+        assert poller.poll_once() == 0
+    finally:
+        poller.close()
+    assert keys_of() == sorted(
+        ["<imap-1@mail.acme.test>", "<imap-3@mail.acme.test>", actions.content_key(mail(2))]
+    )
+    held = InboundRequest.objects.get(state=InboundRequest.State.QUARANTINED)
+    assert (held.channel, held.idempotency_key) == ("email", actions.content_key(mail(2)))
+    assert bytes(held.raw) == mail(2)
+    assert held.reason == "Could not be stored: UnknownBug: the parser tripped on this one"
+    [failed] = [r for r in caplog.records if r.msg == "intake.imap_store_failed"]
+    assert failed.__dict__["uid"] == 2
+    assert failed.exc_info is not None
+    [kept] = [r for r in caplog.records if r.msg == "intake.imap_quarantined"]
+    assert (kept.__dict__["request_id"], kept.__dict__["duplicate"]) == (held.pk, False)
+
+
+def test_it_counts_a_quarantined_message_fetched_again_instead_of_keeping_it_twice(
+    transactional_db, server, receive_fails_on
+) -> None:
+    server.add(mail(1))
+    receive_fails_on(mail(1))
+    poller = ImapPoller(mailbox_of(server), timeout=5)
+    try:
+        assert poller.poll_once() == 1
+        # As if the mark had been lost (a crash between the commit and the STORE).
+        server.mails[0].flags.clear()
+        assert poller.poll_once() == 1
+    finally:
+        poller.close()
+    held = InboundRequest.objects.get()
+    assert (held.state, held.duplicates) == (InboundRequest.State.QUARANTINED, 1)
+    assert "\\Seen" in server.mails[0].flags
+
+
+def test_it_leaves_a_message_unmarked_when_it_can_neither_store_nor_quarantine_it(
+    transactional_db, server, receive_fails_on, monkeypatch, caplog
+) -> None:
+    """Quarantining is made to fail by a patch too: like ``receive``, it fails only by a bug."""
+    for n in (1, 2, 3):
+        server.add(mail(n))
+    receive_fails_on(mail(2))
+    real = actions.quarantine_unstored
+
+    def quarantine_unstored(channel: str, raw: bytes, reason: str) -> actions.Receipt:
+        if raw == mail(2):
+            raise UnknownBug("and so did the quarantine")
+        return real(channel, raw, reason)
+
+    monkeypatch.setattr(actions, "quarantine_unstored", quarantine_unstored)
+    poller = ImapPoller(mailbox_of(server), timeout=5)
+    try:
+        with caplog.at_level(logging.ERROR, logger="capdesk.intake.imap"):
+            assert poller.poll_once() == 2
+        assert ["\\Seen" in m.flags for m in server.mails] == [True, False, True]
+        assert keys_of() == ["<imap-1@mail.acme.test>", "<imap-3@mail.acme.test>"]
+        [failed] = [r for r in caplog.records if r.msg == "intake.imap_quarantine_failed"]
+        assert failed.__dict__["uid"] == 2
+        # The cause fixed, the next poll fetches the message again and stores it.
+        monkeypatch.undo()
+        assert poller.poll_once() == 1
+    finally:
+        poller.close()
+    assert all("\\Seen" in m.flags for m in server.mails)
+    assert keys_of() == [f"<imap-{n}@mail.acme.test>" for n in (1, 2, 3)]
+
+
+def test_an_admin_sees_a_message_the_poller_could_not_store_and_can_process_it_again(
+    client: Client, cast: Personas, run_worker, server, receive_fails_on
+) -> None:
+    server.add(mail(4))
+    receive_fails_on(mail(4))
+    poller = ImapPoller(mailbox_of(server), timeout=5)
+    try:
+        assert poller.poll_once() == 1
+    finally:
+        poller.close()
+    held = InboundRequest.objects.get()
+    assert isinstance(cast.agent, User)
+    client.force_login(cast.agent)
+    page = client.get("/console/quarantine/").content.decode()
+    assert "Could not be stored: UnknownBug: the parser tripped on this one" in page
+    for action in ("raw", "release", "discard"):
+        assert f"/console/quarantine/{held.pk}/{action}/" in page
+    assert client.get(f"/console/quarantine/{held.pk}/raw/").content == mail(4)
+    assert client.post(f"/console/quarantine/{held.pk}/release/").status_code == 302
+    run_worker()
+    held.refresh_from_db()
+    assert held.state == InboundRequest.State.PROCESSED
+    assert held.ticket is not None
