@@ -18,11 +18,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from capdesk.core import appends
 from capdesk.directory.models import Person
 from capdesk.intake import channels
 from capdesk.intake.models import InboundRequest
 from capdesk.notify.actions import deliveries_batched
-from capdesk.tickets import audit
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +172,9 @@ def _prepare_and_write(request_id: int, batch: list[InboundRequest]) -> list[int
     steps = dict(zip([r.pk for r in batch], channels.prepare(batch), strict=True))
     raw = {r.pk: r.raw for r in batch}
     # The batch's standard replies go to the worker as one delivery task, after the commit.
-    # The batch's audit rows are written together, at its end (tickets.audit).
-    with deliveries_batched(), transaction.atomic(), audit.batched():
+    # What the batch only appends (audit rows, decisions, replies and their outbox rows) is
+    # inserted together at its end (core.appends).
+    with deliveries_batched(), transaction.atomic(), appends.batched():
         # Our own request first, waiting for a worker that holds it; then the others only if
         # free (SKIP LOCKED on PostgreSQL), so two batching workers never wait on each other.
         # The stored bytes never change, so they are not read again under the lock.
@@ -265,8 +266,8 @@ def _run(request: InboundRequest, step: channels.Prepared) -> None:
     try:
         if isinstance(step, Exception):
             raise step
-        # A savepoint: a failed handler leaves no half-made ticket, nor its audit rows.
-        with transaction.atomic(), audit.batched():
+        # A savepoint: a failed handler leaves no half-made ticket, nor rows kept to append.
+        with transaction.atomic(), appends.batched():
             ticket = step(request)
     except channels.Unprocessable as exc:
         _quarantine(request, str(exc))

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.notify.models import OutboundEmail
 
@@ -45,15 +46,19 @@ def queue_email(
         return None
     all_headers = {"Message-ID": make_msgid(domain=settings.CAPDESK_SUPPORT_ADDRESS.rpartition("@")[2])}
     all_headers.update(headers or {})
-    email = OutboundEmail.objects.create(
-        to=to,
-        subject=subject[:300],
-        body_text=body_text,
-        body_html=body_html,
-        headers=all_headers,
-        kind=kind,
-        ticket_id=ticket_id,
-        automatic=automatic,
+    # Inserted with the rest of a write batch, if one is open (core.appends): its pk is
+    # set by the commit that hands it to delivery.
+    email = appends.save(
+        OutboundEmail(
+            to=to,
+            subject=subject[:300],
+            body_text=body_text,
+            body_html=body_html,
+            headers=all_headers,
+            kind=kind,
+            ticket_id=ticket_id,
+            automatic=automatic,
+        )
     )
     if automatic:
         sent = _auto_replies_sent.get()
@@ -135,6 +140,10 @@ def _replies_sent(addresses: Iterable[str]) -> dict[str, int]:
         )
         sent.update(dict.fromkeys(wanted, 0))
         sent.update(dict(counted))
+        # Queued in this batch but not inserted yet (core.appends): read again after a savepoint rollback.
+        for email in appends.pending(OutboundEmail):
+            if email.automatic and email.to in wanted:
+                sent[email.to] += 1
     return sent
 
 

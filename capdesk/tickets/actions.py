@@ -14,6 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import Organization, Person, Project
 from capdesk.notify.actions import queue_email
@@ -62,13 +63,16 @@ def add_system_message(ticket: Ticket, body: str, *, public: bool, message_id: s
     ``message_id`` is the Message-ID of the email that carried it to the customer, so an
     answer or a bounce that cites it finds the ticket.
     """
-    return Message.objects.create(
-        ticket=ticket,
-        author_kind=Message.Author.SYSTEM,
-        public=public,
-        body_text=body,
-        body_html=render_plain(body),
-        message_id=message_id,
+    # Appended with the rest of a write batch (core.appends): nothing reads it back by query.
+    return appends.save(
+        Message(
+            ticket=ticket,
+            author_kind=Message.Author.SYSTEM,
+            public=public,
+            body_text=body,
+            body_html=render_plain(body),
+            message_id=message_id,
+        )
     )
 
 

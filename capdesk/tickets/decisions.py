@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.notify.actions import queue_email
 from capdesk.policy import replies
@@ -87,7 +88,7 @@ def apply_decision(
     """
     # Only an agent's decision overrides the one before; the desk's own needs no read of it.
     previous = ticket.decisions.order_by("-created_at", "-id").first() if agent is not None else None
-    record = Decision.objects.create(
+    record = Decision(
         ticket=ticket,
         outcome=decision.outcome,
         scope=decision.scope,
@@ -104,6 +105,7 @@ def apply_decision(
         decided_by=agent,
         reason=reason,
     )
+    appends.save(record)  # with the rest of a write batch, if one is open (core.appends)
     status_from, severity_from = ticket.status, ticket.severity
     ticket.outcome = decision.outcome
     ticket.scope = decision.scope

@@ -3,6 +3,7 @@ or looping, cannot make the desk spray mail, while every request still becomes a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import time_machine
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from capdesk.intake import actions
+from capdesk.intake import actions, channels
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.tasks import process_inbound
 from capdesk.notify.models import OutboundEmail
@@ -64,3 +65,30 @@ def test_it_answers_the_address_again_once_the_day_has_passed(limit_two: None) -
         process_inbound.call(pks[0])
     assert _replies() == 4
     assert InboundRequest.objects.filter(state=InboundRequest.State.PROCESSED).count() == 6
+
+
+@pytest.fixture
+def breaking_channel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A channel named "test" whose write step fails: a request that breaks in the middle of a batch."""
+
+    def prepare(requests: Sequence[InboundRequest]) -> list[channels.Prepared]:
+        return [_broken for _ in requests]
+
+    def _broken(request: InboundRequest) -> Ticket | None:
+        raise RuntimeError("the write step broke")
+
+    monkeypatch.setattr(channels, "_HANDLERS", dict(channels._HANDLERS))
+    channels.register_prepared("test")(prepare)
+
+
+def test_it_still_counts_the_batchs_replies_after_a_request_in_it_failed(
+    limit_two: None, breaking_channel: None
+) -> None:
+    # The failed request's savepoint rollback makes the count read again, while the replies
+    # queued before it are not inserted yet (core.appends): they must still be counted.
+    pks = [_receive(0), _receive(1)]
+    pks.append(actions.receive(channel="test", raw=b"boom").request.pk)
+    pks += [_receive(n) for n in range(2, 5)]
+    assert process_inbound.call(pks[0]) == pks
+    assert Ticket.objects.filter(requester_email=SENDER).count() == 5
+    assert _replies() == 2

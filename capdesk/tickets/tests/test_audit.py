@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 from pytest_django.fixtures import Settings
 
+from capdesk.core import appends
 from capdesk.notify.models import WebhookDelivery
 from capdesk.notify.webhooks import create_endpoint
 from capdesk.testing.factories import Personas
@@ -34,9 +35,9 @@ def test_it_writes_an_event_at_once_outside_a_batch(cast: Personas) -> None:
 
 
 def test_it_writes_a_batchs_events_when_the_outermost_block_ends(cast: Personas) -> None:
-    with transaction.atomic(), audit.batched():
+    with transaction.atomic(), appends.batched():
         ticket = _open(cast)
-        with audit.batched():
+        with appends.batched():
             audit.record(ticket, "note.test", data={"n": 1})
         assert not Event.objects.filter(ticket=ticket).exists(), "written before the batch ended"
     kinds = list(Event.objects.filter(ticket=ticket).values_list("kind", flat=True))
@@ -44,9 +45,9 @@ def test_it_writes_a_batchs_events_when_the_outermost_block_ends(cast: Personas)
 
 
 def test_it_drops_the_events_of_a_block_that_failed_and_keeps_the_others(cast: Personas) -> None:
-    with transaction.atomic(), audit.batched():
+    with transaction.atomic(), appends.batched():
         kept = _open(cast, "kept")
-        with pytest.raises(RuntimeError), transaction.atomic(), audit.batched():
+        with pytest.raises(RuntimeError), transaction.atomic(), appends.batched():
             dropped = _open(cast, "rolled back")
             raise RuntimeError("the handler broke")
     assert list(Event.objects.values_list("ticket_id", "kind")) == [(kept.pk, "ticket.created")]
@@ -60,7 +61,7 @@ def test_it_announces_each_batched_event_with_the_ticket_as_it_was_then(
     # the ticket when the event happened, not when the batch was written.
     settings.CAPDESK_WEBHOOK_ALLOW_LOCAL = True
     create_endpoint(url="https://hooks.example.test/capdesk", events=["ticket.created", "ticket.solved"])
-    with transaction.atomic(), audit.batched():
+    with transaction.atomic(), appends.batched():
         ticket = _open(cast)
         actions.change_status(ticket, "solved", agent=None)
         assert not WebhookDelivery.objects.exists()
