@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
@@ -175,8 +176,28 @@ def _standard_reply(
         )
     # The message records the Message-ID its email went out with, so a bounce or an answer finds it.
     add_system_message(
-        ticket, body, public=True, message_id=email.headers["Message-ID"] if email is not None else ""
+        ticket,
+        _without_secrets(body, extra, language),
+        public=True,
+        message_id=email.headers["Message-ID"] if email is not None else "",
     )
+
+
+# Reply placeholders whose values only the requester's mailbox may read: a sender
+# confirmation link proves control of the registered address, so an agent who could read
+# it on the ticket could confirm for the customer.
+_SECRET_PLACEHOLDERS = ("confirm_url",)
+
+
+def _without_secrets(body: str, context: Mapping[str, str], language: str) -> str:
+    """The reply as the ticket keeps it: each secret link replaced by a note that it was emailed."""
+    for name in _SECRET_PLACEHOLDERS:
+        if context.get(name):
+            with translation.override(language):
+                body = body.replace(
+                    context[name], gettext("[link sent only to the requester's email address]")
+                )
+    return body
 
 
 def _notify_sales(ticket: Ticket) -> None:

@@ -167,6 +167,9 @@ def test_an_unauthenticated_email_is_held_until_the_registered_address_confirms(
     assert "Dewi" not in confirmation.body  # nothing about the account before confirmation (E3)
     link = re.search(r"/confirm/[\w-]+/", str(confirmation.body))
     assert link is not None
+    # Only the mailbox reads the link: an agent who saw it on the ticket could confirm for the customer.
+    kept = ticket.messages.get(author_kind="system").body_text
+    assert "/confirm/" not in kept and "link sent only to the requester's email address" in kept
     assert client.get(link.group(0)).status_code == 200  # a scanner's GET confirms nothing
     assert decision(Ticket.objects.get()).outcome == "verify_sender"
     assert client.post(link.group(0)).status_code == 200
