@@ -196,6 +196,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# The Date header in the desk's time zone (UTC, "+0000"); Django's default writes "-0000",
+# which RFC 5322 (3.3) reserves for "the sender's time zone is unknown".
+EMAIL_USE_LOCALTIME = True
 CAPDESK_SUPPORT_ADDRESS = env_str("CAPDESK_SUPPORT_ADDRESS", "support@capgo.app")
 CAPDESK_SUPPORT_ALIASES = env_list("CAPDESK_SUPPORT_ALIASES", [])
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Capgo Support <{CAPDESK_SUPPORT_ADDRESS}>")
