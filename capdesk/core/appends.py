@@ -8,10 +8,10 @@ when the outermost block ends, still inside the caller's transaction, and ``post
 is sent for each as ``save()`` would. A nested block that raises drops the rows it kept,
 as its savepoint drops the rest of its work.
 
-Only rows nothing later in the batch reads back by query belong here. The desk's replies
-qualify: every email of a batch was received before the batch made them up, so none
-cites one. The outbox's count of automatic replies per address adds ``pending`` when it
-has to read again. Outside a batch, ``save`` inserts at once.
+Only rows nothing later in the batch reads back by query belong here, or whose readers
+also look in ``pending``: intake's threading finds a batch's new messages and their
+citations there, and the outbox's count of automatic replies per address adds the
+pending ones when it has to read again. Outside a batch, ``save`` inserts at once.
 """
 
 from __future__ import annotations
@@ -77,8 +77,9 @@ def batched() -> Iterator[None]:
 
 
 def _insert(rows: list[Model]) -> None:
-    # The rows only refer to rows already inserted (tickets), never to each other, so one
-    # INSERT per model, in the order each model first appeared, is enough.
+    # One INSERT per model, in the order each model first appeared: a row that refers to
+    # another kept row (a cited Message-ID to its message) is always kept after it, so its
+    # model comes later, and bulk_create reads the id the earlier INSERT set.
     by_model: dict[type[Model], list[Model]] = {}
     for row in rows:
         by_model.setdefault(type(row), []).append(row)

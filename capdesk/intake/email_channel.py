@@ -7,6 +7,7 @@ from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from capdesk.core import appends
 from capdesk.directory.models import EmailAddress, Person, Project, normalise_email
 from capdesk.intake.authentication import Authentication, authenticate, identity_for
 from capdesk.intake.bounces import record_bounces
@@ -52,6 +53,10 @@ def find_thread(mail: ParsedMail, *, cited_by_stored: Container[str] | None = No
         candidates.extend(by_pk[pk] for pk in dict.fromkeys(pks) if pk in by_pk)
     cited = mail.in_reply_to + mail.references
     if cited:
+        # Messages this write batch stored are only inserted at its end (core.appends).
+        candidates.extend(
+            m.ticket for m in appends.pending(Message) if m.message_id and m.message_id in cited
+        )
         candidates.extend(
             m.ticket
             for m in Message.objects.filter(message_id__in=cited).select_related(
@@ -65,7 +70,8 @@ def find_thread(mail: ParsedMail, *, cited_by_stored: Container[str] | None = No
     if mail.message_id and (cited_by_stored is None or mail.message_id in cited_by_stored):
         # Arrival order is not sending order: a reply may have come first and cited this
         # message, which then joins the reply's ticket (same requester rule).
-        later = MessageReference.objects.filter(reference=mail.message_id).select_related("message__ticket")
+        later = [r for r in appends.pending(MessageReference) if r.reference == mail.message_id]
+        later += MessageReference.objects.filter(reference=mail.message_id).select_related("message__ticket")
         for citation in later:
             if citation.message.ticket.requester_email.lower() == mail.from_address:
                 return citation.message.ticket.surviving()

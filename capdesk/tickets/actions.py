@@ -104,7 +104,12 @@ def _store_citations(message: Message, cites: Sequence[str]) -> None:
     references = [
         MessageReference(message=message, reference=ref[:998]) for ref in dict.fromkeys(cites) if ref
     ]
-    if references:  # most new requests cite nothing: no bulk_create machinery for an empty list
+    if not references:  # most new requests cite nothing: no bulk_create machinery for an empty list
+        return
+    if message.pk is None:  # appended with its message at the end of the write batch (core.appends)
+        for reference in references:
+            appends.save(reference)
+    else:
         MessageReference.objects.bulk_create(references)
 
 
@@ -164,7 +169,7 @@ def open_ticket(
         created_at=now,
         updated_at=now,
     )
-    message = Message.objects.create(
+    message = Message(
         ticket=ticket,
         author_kind=Message.Author.CUSTOMER,
         author_person=requester,
@@ -175,7 +180,12 @@ def open_ticket(
         message_id=message_id,
         created_at=now,
     )
-    _store_attachments(message, files)
+    if files:  # the attachments' rows need the message's id now
+        message.save(force_insert=True)
+        _store_attachments(message, files)
+    else:
+        # With the rest of a write batch (core.appends); intake finds it there meanwhile.
+        appends.save(message)
     _store_citations(message, cites)
     _event(ticket, "ticket.created", person=requester, channel=channel, severity=severity)
     sla_actions.on_ticket_opened(ticket, received_at=received_at if source_id is not None else None)
