@@ -164,6 +164,9 @@ class Message(models.Model):
     )
     author_email = models.EmailField(blank=True)
     public = models.BooleanField(default=True)
+    # E3: a reply from a registered address that did not prove it came from there waits on the
+    # ticket, not public, until that address confirms it (intake.confirmation); agents see it marked.
+    held = models.BooleanField(default=False)
     body_text = models.TextField(help_text="The body as received (plain text or Markdown)")
     body_html = models.TextField(help_text="The body as rendered for display, sanitised")
     source = models.ForeignKey(
