@@ -3,6 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from capdesk.console import views as console_views
 from capdesk.core import views as core_views
 
 urlpatterns = [
@@ -21,6 +22,8 @@ urlpatterns = [
     # The status page at /status/, plus the root paths DESIGN.md fixes (/api/v2/*.json,
     # /status.json, /history.atom, /history.rss, /maintenance.ics).
     path("", include("capdesk.status.urls")),
+    # Before the admin's own: its sign-in, with the console's failure limits and audit.
+    path("admin/login/", console_views.AdminLoginView.as_view()),
     path("admin/", admin.site.urls),
     # The REST API; after the status include, whose /api/v2/*.json it must not shadow.
     path("api/", include("capdesk.api.urls")),
