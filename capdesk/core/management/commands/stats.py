@@ -7,8 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import Count, Sum
+from django.utils import timezone
 
-from capdesk.intake.models import InboundRequest
+from capdesk.intake.models import InboundRequest, SenderConfirmation
 from capdesk.tickets.models import Message, Ticket
 
 
@@ -23,12 +24,22 @@ def collect() -> dict[str, Any]:
         "messages": Message.objects.count(),
         "quarantined": by_state.get(InboundRequest.State.QUARANTINED, 0),
         "duplicates": requests.aggregate(n=Sum("duplicates"))["n"] or 0,
+        # Processed into no ticket: automatic mail (out-of-office, bounces, lists), by design.
+        "ignored": requests.filter(state=InboundRequest.State.PROCESSED, ticket__isnull=True).count(),
+        # Held mail whose registered sender has a confirmation link that still works (E3).
+        "awaiting_confirmation": SenderConfirmation.objects.filter(
+            confirmed_at__isnull=True, expires_at__gt=timezone.now()
+        ).count(),
         "by_channel": by_channel,
     }
 
 
 class Command(BaseCommand):
-    help = "Counts of accepted, pending, quarantined and duplicate requests, tickets and messages."
+    help = (
+        "Counts of accepted requests (inbound), those not processed yet (pending), quarantined, "
+        "repeats (duplicates), processed into no ticket (ignored: automatic mail), held for the "
+        "sender's confirmation (awaiting_confirmation), tickets and messages."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Machine-readable output (one JSON object).")
@@ -40,6 +51,6 @@ class Command(BaseCommand):
             return
         for key, value in stats.items():
             if key != "by_channel":
-                self.stdout.write(f"{key:12} {value}")
+                self.stdout.write(f"{key:22} {value}")
         for channel, n in sorted(stats["by_channel"].items()):
             self.stdout.write(f"  {channel:10} {n}")

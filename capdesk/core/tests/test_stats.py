@@ -1,0 +1,59 @@
+"""`capdesk stats --json`, the intake counters DESIGN.md promises to other tools."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from capdesk.intake import actions
+from capdesk.testing.factories import Personas
+
+pytestmark = pytest.mark.django_db
+SAMPLES = Path(__file__).parents[2] / "intake" / "tests" / "samples"
+
+
+def _stats() -> dict[str, object]:
+    out = StringIO()
+    call_command("stats", "--json", stdout=out)
+    return json.loads(out.getvalue())  # type: ignore[no-any-return]
+
+
+def _email(name: str, sender: str = "") -> int:
+    raw = (SAMPLES / name).read_bytes()
+    if sender:
+        raw = raw.replace(b"dewi@acme.test", sender.encode())
+    return actions.receive(channel="email", raw=raw).request.pk
+
+
+def test_it_counts_what_became_of_each_email(cast: Personas) -> None:
+    unknown = _email("plain.eml", sender="andi@gmail.test")
+    actions.receive(
+        channel="email",
+        raw=(SAMPLES / "plain.eml").read_bytes().replace(b"dewi@acme.test", b"andi@gmail.test"),
+    )
+    held = _email("plain.eml")  # a registered sender, no DKIM signature: held for confirmation
+    ooo = _email("auto_replied.eml")
+    waiting = _email("plain.eml", sender="budi@gmail.test")
+    before = _stats()
+    assert (before["inbound"], before["pending"], before["duplicates"]) == (4, 4, 1)
+    for pk in (unknown, held, ooo):
+        assert actions.process(pk)
+    stats = _stats()
+    assert stats["pending"] == 1, "budi's email was not processed yet"
+    assert stats["ignored"] == 1, "the out-of-office reply opens no ticket"
+    assert stats["awaiting_confirmation"] == 1
+    assert (stats["tickets"], stats["quarantined"], stats["by_channel"]) == (2, 0, {"email": 4})
+    assert actions.process(waiting)
+    assert _stats()["pending"] == 0
+
+
+def test_it_prints_one_line_a_counter_without_json(cast: Personas) -> None:
+    out = StringIO()
+    call_command("stats", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert [line.split()[0] for line in lines[:3]] == ["inbound", "pending", "tickets"]
+    assert any(line.startswith("awaiting_confirmation") for line in lines)
