@@ -12,17 +12,20 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from capdesk.core import appends
 from capdesk.directory.models import Person
 from capdesk.intake import channels
+from capdesk.intake.mail_parsing import read_identity
 from capdesk.intake.models import InboundRequest
-from capdesk.notify.actions import deliveries_batched
+from capdesk.notify.actions import deliveries_batched, queue_email
 
 logger = logging.getLogger(__name__)
 
@@ -270,7 +273,7 @@ def _run(request: InboundRequest, step: channels.Prepared) -> None:
         with transaction.atomic(), appends.batched():
             ticket = step(request)
     except channels.Unprocessable as exc:
-        _quarantine(request, str(exc))
+        _quarantine(request, str(exc) + (_tell_not_accepted(request, exc) if exc.tell else ""))
         return
     except Exception as exc:
         logger.exception("intake.handler_failed", extra={"request_id": request.pk})
@@ -306,6 +309,39 @@ def _quarantine(request: InboundRequest, reason: str) -> None:
     request.processed_at = timezone.now()
     request.save(update_fields=_PROCESSED_FIELDS)
     logger.warning("intake.quarantined", extra={"request_id": request.pk, "channel": request.channel})
+
+
+def _tell_not_accepted(request: InboundRequest, exc: channels.Unprocessable) -> str:
+    """Tell the sender why their request opened nothing, when they can fix it (a file too large).
+
+    Returns the note the quarantine's reason gets: whether the notice was queued.
+
+    An automatic reply: rate-limited per address and marked Auto-Submitted (RFC 3834), so a
+    forged or looping sender cannot make the desk spray notices.
+    """
+    context = {
+        "reason": str(exc),
+        "max_files": settings.CAPDESK_MAX_ATTACHMENTS,
+        "max_mb": settings.CAPDESK_MAX_ATTACHMENT_BYTES // (1024 * 1024),
+    }
+    with translation.override(exc.language):
+        subject = render_to_string("intake/email/not_accepted_subject.txt", context).strip()
+        body = render_to_string("intake/email/not_accepted.txt", context)
+    headers = {"Auto-Submitted": "auto-replied"}
+    answered = read_identity(bytes(request.raw)).message_id if request.channel == "email" else ""
+    if answered:  # the notice answers the email, so the sender's client shows them together
+        headers.update({"In-Reply-To": answered, "References": answered})
+    email = queue_email(
+        to=exc.tell,
+        subject=subject,
+        body_text=body,
+        kind="intake.not_accepted",
+        headers=headers,
+        automatic=True,
+    )
+    return (
+        "; the sender was told" if email is not None else "; the sender was not told (automatic reply limit)"
+    )
 
 
 @transaction.atomic

@@ -27,7 +27,16 @@ _HANDLERS: dict[str, PrepareMany] = {}
 
 
 class Unprocessable(Exception):
-    """The request can never be processed as it is: quarantine it with this reason."""
+    """The request can never be processed as it is: quarantine it with this reason.
+
+    ``tell`` is the sender's address when they can fix the cause (a file too large) and
+    should hear why nothing happened, in ``language``; empty when nobody is told.
+    """
+
+    def __init__(self, reason: str, *, tell: str = "", language: str = "en") -> None:
+        super().__init__(reason)
+        self.tell = tell
+        self.language = language
 
 
 def register(name: str) -> Callable[[Handler], Handler]:

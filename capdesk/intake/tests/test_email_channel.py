@@ -221,7 +221,7 @@ def test_it_quarantines_a_reply_with_too_many_attachments_at_once(
         "attachment.eml", **{"Subject: Logs attached": f"Subject: Re: [{ticket.reference}] logs"}
     )
     assert request.state == InboundRequest.State.QUARANTINED
-    assert request.reason == "at most 1 attachments per message"
+    assert request.reason == "at most 1 attachments per message; the sender was told"
     assert ticket.messages.filter(author_kind="customer").count() == 1
 
 
