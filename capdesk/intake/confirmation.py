@@ -3,25 +3,35 @@
 The confirmation link goes to the registered address (the From of the held mail,
 which is registered): a forger never reads it. Until it is confirmed the reply
 discloses nothing about the account.
+
+A new request is held as an on-hold ticket and decided again once confirmed; a reply
+onto an existing ticket is held as a message nobody but agents sees, and is published
+on the ticket once confirmed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from capdesk.directory.models import Person
 from capdesk.intake.deciding import decide_request
 from capdesk.intake.models import InboundRequest, SenderConfirmation
+from capdesk.notify.actions import queue_email
 from capdesk.policy.types import Identity
+from capdesk.sla import actions as sla_actions
+from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets import audit
 from capdesk.tickets.decisions import apply_decision
-from capdesk.tickets.models import Event, Ticket
+from capdesk.tickets.models import Event, Message, Status, Ticket
 
 
 def _hash(token: str) -> str:
@@ -67,9 +77,18 @@ def find_pending(token: str) -> SenderConfirmation | None:
     return found
 
 
+@dataclass(frozen=True)
+class Confirmed:
+    """What a confirmation did: the ticket, and whether it published a held reply (else re-decided a request)."""
+
+    ticket: Ticket
+    reply: bool = False
+
+
 @transaction.atomic
-def confirm_sender(token: str) -> Ticket | None:
-    """The sender proved they control the registered address: decide the held request again, as verified."""
+def confirm_sender(token: str) -> Confirmed | None:
+    """The sender proved they control the registered address: publish the held reply, or
+    decide the held request again, as verified. An unknown, used or expired token does nothing."""
     confirmation = (
         SenderConfirmation.objects.select_for_update()
         .select_related("ticket", "person")
@@ -84,14 +103,25 @@ def confirm_sender(token: str) -> Ticket | None:
         return None
     confirmation.confirmed_at = timezone.now()
     confirmation.save(update_fields=["confirmed_at"])
-    ticket = confirmation.ticket
-    first = ticket.messages.order_by("created_at", "id").first()
+    # A held reply is the request's message still marked held; a new request's first message never is.
+    held = (
+        Message.objects.select_for_update()
+        .select_related("ticket")
+        .filter(source_id=confirmation.request_id, held=True)
+        .first()
+    )
+    ticket = held.ticket if held is not None else confirmation.ticket
     Event.objects.create(
         ticket=ticket,
         kind="sender.confirmed",
         actor_person=confirmation.person,
-        data={"identity": Identity.VERIFIED},
+        data={"identity": Identity.VERIFIED, **({"message": held.pk} if held else {})},
     )
+    if held is not None:
+        # The reply was already answered by the thread it joined: no new decision, no standard reply.
+        _publish_held_reply(held)
+        return Confirmed(ticket, reply=True)
+    first = ticket.messages.order_by("created_at", "id").first()
     decided = decide_request(
         channel=ticket.channel,
         identity=Identity.VERIFIED,
@@ -101,4 +131,90 @@ def confirm_sender(token: str) -> Ticket | None:
         body=first.body_text if first else "",
     )
     apply_decision(ticket, decided.decision, identity=decided.identity, language=decided.language)
-    return ticket
+    return Confirmed(ticket)
+
+
+def hold_reply(
+    request: InboundRequest,
+    ticket: Ticket,
+    *,
+    person: Person,
+    author_email: str,
+    subject: str,
+    body: str,
+    body_html: str,
+    files: list[ticket_actions.IncomingFile],
+    message_id: str,
+    cites: Sequence[str],
+) -> Message:
+    """E3 for a reply: keep it on the ticket for agents only, and email the registered address a link.
+
+    Unlike ``record_customer_reply`` it does not reopen the ticket, start an SLA clock or
+    tell webhooks: nobody acts on it until the registered address confirms it.
+    """
+    ticket = ticket.surviving()
+    ticket_actions.check_attachments(files)
+    message = Message.objects.create(
+        ticket=ticket,
+        author_kind=Message.Author.CUSTOMER,
+        author_person=person,
+        author_email=author_email,
+        public=False,
+        held=True,
+        body_text=body,
+        body_html=body_html,
+        source_id=request.pk,
+        message_id=message_id,
+    )
+    # The same storage as a published reply's, so confirming only has to flip the flags.
+    ticket_actions._store_attachments(message, files)
+    ticket_actions._store_citations(message, cites)
+    context = create_confirmation(request, ticket, person, author_email)
+    # In the ticket's language, which the registered customer chose; the email says nothing
+    # about the ticket beyond what the sender wrote (its subject), since the sender may be anyone.
+    with translation.override(ticket.language):
+        email_subject = gettext("Please confirm your message: %(subject)s") % {"subject": subject[:200]}
+        email_body = gettext(
+            "Hello,\n\n"
+            "We received a reply sent in the name of this address, but could not confirm that it "
+            "really came from you (E3). It is held: nobody reads it as yours or acts on it until you "
+            "confirm it was you by opening this link:\n\n"
+            "%(confirm_url)s\n\n"
+            "The link works for %(lifetime)s. If you did not write to us, ignore this message: "
+            "nothing happens, and nothing about your account has been shared.\n\n"
+            "Capgo Support\n"
+        ) % {"confirm_url": context["confirm_url"], "lifetime": context["confirm_minutes"]}
+    # Threaded on the sender's own mail only: the ticket's reference and reply address stay out.
+    threading = {"In-Reply-To": message_id, "References": message_id} if message_id else {}
+    queue_email(
+        to=author_email,
+        subject=" ".join(email_subject.split()),
+        body_text=email_body,
+        kind="sender_confirmation.reply",
+        ticket_id=ticket.pk,
+        headers={"Auto-Submitted": "auto-replied", **threading},
+        automatic=True,
+    )
+    return message
+
+
+def _publish_held_reply(message: Message) -> None:
+    """The confirmed reply joins the conversation as ``record_customer_reply`` would have added it."""
+    ticket = message.ticket.surviving()  # merging moves messages; this only guards a stale row
+    now = timezone.now()
+    # It counts from now, when the desk may act on it: the SLA clock and the thread order follow.
+    message.ticket, message.public, message.held, message.created_at = ticket, True, False, now
+    message.save(update_fields=["ticket", "public", "held", "created_at"])
+    previous = ticket.status
+    # The same rule as record_customer_reply: the customer wrote again, back to the agents.
+    if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.NEW):
+        ticket.status = Status.OPEN
+    ticket.updated_at = now
+    ticket.save(update_fields=["status", "updated_at"])
+    audit.record(
+        ticket,
+        "message.customer",
+        person=message.author_person,
+        data={"message": message.pk, "status_from": previous, "status_to": ticket.status},
+    )
+    sla_actions.on_customer_reply(ticket, message, previous_status=previous)

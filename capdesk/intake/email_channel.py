@@ -12,7 +12,7 @@ from capdesk.directory.models import EmailAddress, Person, Project, normalise_em
 from capdesk.intake.authentication import Authentication, authenticate, identity_for
 from capdesk.intake.bounces import record_bounces
 from capdesk.intake.channels import Prepared, Unprocessable, register_prepared
-from capdesk.intake.confirmation import create_confirmation
+from capdesk.intake.confirmation import create_confirmation, hold_reply
 from capdesk.intake.deciding import Decided, Question, decide_requests, project_named_in
 from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
@@ -250,6 +250,25 @@ def _ignore_automatic(request: InboundRequest, *, read: _Read) -> None:
     request.reason += record_bounces(read.raw).note()
 
 
+def _hold_reply(request: InboundRequest, ticket: Ticket, *, read: _Read, batch: _Batch) -> None:
+    """E3 for a reply: a registered From that did not prove itself may be anyone, so the reply
+    waits for the registered address to confirm it, as a new request does (DESIGN.md)."""
+    assert read.person is not None
+    batch.count_automatic_replies()  # the confirmation email is an automatic reply (rate-limited)
+    hold_reply(
+        request,
+        ticket,
+        person=read.person,
+        author_email=read.mail.from_address,
+        subject=read.mail.subject,
+        body=read.mail.text,
+        body_html=read.html,
+        files=read.mail.files,
+        message_id=read.mail.message_id,
+        cites=cited_ids(read.mail),
+    )
+
+
 def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Batch) -> Ticket:
     """The write phase for one email: thread it or open its ticket, with its decision applied."""
     mail, person, auth, identity = read.mail, read.person, read.auth, read.identity
@@ -258,23 +277,27 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
     request.sender_auth_reason = auth.reason
     ticket = find_thread(mail, cited_by_stored=batch.cited_by_stored)
     if ticket is not None:
-        ticket_actions.record_customer_reply(
-            ticket,
-            body=mail.text,
-            person=person,
-            author_email=mail.from_address,
-            body_html=read.html,
-            files=mail.files,
-            source_id=request.pk,
-            message_id=mail.message_id,
-            cites=cited_ids(mail),
-        )
+        held = identity == Identity.UNVERIFIED and person is not None
+        if held:
+            _hold_reply(request, ticket, read=read, batch=batch)
+        else:
+            ticket_actions.record_customer_reply(
+                ticket,
+                body=mail.text,
+                person=person,
+                author_email=mail.from_address,
+                body_html=read.html,
+                files=mail.files,
+                source_id=request.pk,
+                message_id=mail.message_id,
+                cites=cited_ids(mail),
+            )
         # A reply joins by its From address: agents see whether that address was proven.
         audit.record(
             ticket,
             "sender.identified",
-            data={"verdict": identity, "method": auth.method, "message_id": mail.message_id},
-            reason=f"reply from a {identity} sender: {auth.reason}",
+            data={"verdict": identity, "method": auth.method, "message_id": mail.message_id, "held": held},
+            reason=f"reply from a {identity} sender{', held until confirmed' if held else ''}: {auth.reason}",
         )
         return ticket
     ticket = ticket_actions.open_ticket(

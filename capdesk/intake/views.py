@@ -15,7 +15,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         valid = find_pending(token) is not None
         return render(request, "intake/confirm.html", {"valid": valid}, status=200 if valid else 410)
-    ticket = confirm_sender(token)
-    if ticket is None:
+    confirmed = confirm_sender(token)
+    if confirmed is None:
         return render(request, "intake/confirm.html", {"valid": False}, status=410)
-    return render(request, "intake/confirmed.html", {"ticket": ticket})
+    return render(request, "intake/confirmed.html", {"ticket": confirmed.ticket, "reply": confirmed.reply})
