@@ -30,49 +30,56 @@ M = TypeVar("M", bound=Model)
 
 class _Blocks(threading.local):
     def __init__(self) -> None:
-        # The rows of each open ``batched()`` block, innermost last.
-        self.rows: list[list[Model]] = []
+        # The rows of each open ``batched()`` block, innermost last; None for a block that
+        # inserts at once (``batched(defer=False)``).
+        self.rows: list[list[Model] | None] = []
 
 
 _blocks = _Blocks()
 
 
 def batching() -> bool:
-    return bool(_blocks.rows)
+    return bool(_blocks.rows) and _blocks.rows[-1] is not None
 
 
 def save(row: M) -> M:
     """Insert ``row`` now, or with the rest of the open batch; its pk is set once inserted."""
-    if not _blocks.rows:
+    block = _blocks.rows[-1] if _blocks.rows else None
+    if block is None:
         row.save(force_insert=True)
     else:
-        _blocks.rows[-1].append(row)
+        block.append(row)
     return row
 
 
 def pending(model: type[M]) -> list[M]:
     """The rows of ``model`` kept by the open blocks, not yet inserted."""
-    return [row for block in _blocks.rows for row in block if isinstance(row, model)]
+    return [row for block in _blocks.rows if block for row in block if isinstance(row, model)]
 
 
 @contextmanager
-def batched() -> Iterator[None]:
+def batched(*, defer: bool = True) -> Iterator[None]:
     """Keep the rows saved inside, and insert them when the outermost block ends.
 
     Open it inside the transaction the rows belong to (or a savepoint of it): the rows
-    of a block that raises are dropped with it.
+    of a block that raises are dropped with it. ``defer=False`` makes the block, and
+    every block inside it, insert each row at once: for a caller writing again, one
+    savepoint per part, after the database refused a row of the whole.
     """
     blocks = _blocks.rows
-    blocks.append([])
+    inside_at_once = bool(blocks) and blocks[-1] is None
+    blocks.append([] if defer and not inside_at_once else None)
     try:
         yield
     except BaseException:
         blocks.pop()
         raise
     rows = blocks.pop()
-    if blocks:
+    if not rows:
+        return
+    if blocks and blocks[-1] is not None:
         blocks[-1].extend(rows)
-    elif rows:
+    else:
         _insert(rows)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -162,7 +162,17 @@ def process_batch(request_id: int, *, with_pending: int = 0, take_over: bool = F
     batch.sort(key=_arrival)
     done: list[int] = []
     try:
-        done = _prepare_and_write(request_id, batch)
+        steps = dict(zip([r.pk for r in batch], channels.prepare(batch), strict=True))
+        raw = {r.pk: r.raw for r in batch}
+        try:
+            done = _write(request_id, steps, raw, defer_appends=True)
+        except DatabaseError:
+            # The database refused a row the batch appends at its end (a value too long for
+            # a PostgreSQL column, say): the whole write is rolled back. Write it again with
+            # every row inserted in its own request's savepoint, so only that request fails,
+            # counts an attempt and is quarantined in the end, as it would be on its own.
+            logger.warning("intake.batch_rewritten", extra={"request_id": request_id}, exc_info=True)
+            done = _write(request_id, steps, raw, defer_appends=False)
     finally:
         from capdesk.intake.tasks import reconcile_taken_along
 
@@ -170,14 +180,19 @@ def process_batch(request_id: int, *, with_pending: int = 0, take_over: bool = F
     return done
 
 
-def _prepare_and_write(request_id: int, batch: list[InboundRequest]) -> list[int]:
+def _write(
+    request_id: int,
+    steps: dict[int, channels.Prepared],
+    raw: dict[int, bytes | memoryview],
+    *,
+    defer_appends: bool,
+) -> list[int]:
+    """The write phase of a prepared batch, in one transaction; the ids it processed, in order."""
     pending = InboundRequest.State.PENDING
-    steps = dict(zip([r.pk for r in batch], channels.prepare(batch), strict=True))
-    raw = {r.pk: r.raw for r in batch}
     # The batch's standard replies go to the worker as one delivery task, after the commit.
     # What the batch only appends (audit rows, decisions, replies and their outbox rows) is
-    # inserted together at its end (core.appends).
-    with deliveries_batched(), transaction.atomic(), appends.batched():
+    # inserted together at its end (core.appends), unless ``defer_appends`` is off.
+    with deliveries_batched(), transaction.atomic(), appends.batched(defer=defer_appends):
         # Our own request first, waiting for a worker that holds it; then the others only if
         # free (SKIP LOCKED on PostgreSQL), so two batching workers never wait on each other.
         # The stored bytes never change, so they are not read again under the lock.

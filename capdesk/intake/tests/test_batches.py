@@ -14,12 +14,14 @@ from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from capdesk.core import appends
 from capdesk.intake import actions, channels
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.tasks import process_inbound
 from capdesk.notify.models import OutboundEmail
 from capdesk.testing.factories import Personas
-from capdesk.tickets.models import Ticket
+from capdesk.tickets.actions import default_queue
+from capdesk.tickets.models import Event, Ticket
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -324,3 +326,46 @@ def test_it_leaves_a_failed_request_taken_along_with_exactly_one_task_to_retry_i
     assert broken.state == InboundRequest.State.PENDING and broken.attempts == 1
     ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=process_inbound.module_path)
     assert [t.args_kwargs["args"] for t in ready if t.args_kwargs["args"] != [first.pk]] == [[broken.pk]]
+
+
+@pytest.fixture
+def refused_row_channel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A channel "test" whose write step for ``refused`` appends a row the database refuses.
+
+    A NOT NULL column left empty stands for any value a database rejects only at INSERT
+    (a string too long for a PostgreSQL column): with the batch's rows inserted at its end,
+    the refusal comes after every request's own savepoint was released.
+    """
+
+    def prepare(requests: Sequence[InboundRequest]) -> list[channels.Prepared]:
+        return [_write for _ in requests]
+
+    def _write(request: InboundRequest) -> Ticket | None:
+        ticket = Ticket.objects.create(
+            subject=bytes(request.raw).decode(), requester_email="t@example.test", queue=default_queue()
+        )
+        kind = None if bytes(request.raw) == b"refused" else "test.written"
+        appends.save(Event(ticket=ticket, kind=kind))
+        return ticket
+
+    monkeypatch.setattr(channels, "_HANDLERS", dict(channels._HANDLERS))
+    channels.register_prepared("test")(prepare)
+
+
+def test_it_isolates_a_request_whose_appended_row_the_database_refuses(
+    db: None, refused_row_channel: None
+) -> None:
+    first, refused, last = (
+        actions.receive(channel="test", raw=raw).request for raw in (b"a", b"refused", b"z")
+    )
+    assert actions.process(first.pk, with_pending=10)
+    for request in (first, refused, last):
+        request.refresh_from_db()
+    assert first.state == last.state == InboundRequest.State.PROCESSED
+    assert set(Event.objects.values_list("kind", "ticket__subject")) == {
+        ("test.written", "a"),
+        ("test.written", "z"),
+    }
+    assert refused.state == InboundRequest.State.PENDING
+    assert (refused.attempts, refused.reason.split(":")[0]) == (1, "IntegrityError")
+    assert not Ticket.objects.filter(subject="refused").exists()
