@@ -21,7 +21,7 @@ import nh3
 from capdesk.intake.mime_bytes import multipart_children, split_head
 from capdesk.intake.quoting import fold_forwarded, render_plain_folded, split_html
 from capdesk.tickets.actions import IncomingFile
-from capdesk.tickets.rendering import sanitise
+from capdesk.tickets.rendering import sanitise_email
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 # A message forwarded "as attachment" (RFC 2046 5.2.1; RFC 6532 3.7 for message/global).
@@ -277,7 +277,13 @@ def _collect(part: EmailMessage, raw: bytes | None, into: _Content, depth: int, 
     # desk cannot show inline is still something the customer sent.
     content = part.get_payload(decode=True)
     if isinstance(content, bytes):
-        into.files.append(IncomingFile(_filename(part, ctype), ctype, content))
+        into.files.append(IncomingFile(_filename(part, ctype), ctype, content, _content_id(part)))
+
+
+def _content_id(part: EmailMessage) -> str:
+    """The part's Content-ID without its angle brackets: what the HTML cites as ``cid:`` (RFC 2392)."""
+    value = _header(part, "Content-ID")
+    return value.strip().removeprefix("<").removesuffix(">").strip()[:255]
 
 
 def _forward(part: EmailMessage, raw: bytes | None, filename: str, depth: int) -> Forwarded:
@@ -311,7 +317,7 @@ def _summarise(content: bytes, filename: str, depth: int) -> Forwarded:
 
 def _body(content: _Content) -> tuple[str, str]:
     """(text, safe HTML) of a forwarded message: its own text, then its own forwards' summaries."""
-    own = "\n".join(content.text_parts).strip() or html_to_text(sanitise("\n".join(content.html_parts)))
+    own = "\n".join(content.text_parts).strip() or html_to_text(sanitise_email("\n".join(content.html_parts)))
     text = "\n\n".join([own, *(f.summary() for f in content.forwarded)]).strip()
     html = (render_plain_folded(own) if own else "") + "".join(_render(f) for f in content.forwarded)
     return text, html
@@ -332,8 +338,8 @@ def parse(raw: bytes) -> ParsedMail:
     html = html_quoted = ""
     if content.html_parts:
         visible, quoted = split_html("\n".join(content.html_parts))
-        html = sanitise(visible)
-        html_quoted = sanitise(quoted) if quoted else ""
+        html = sanitise_email(visible)
+        html_quoted = sanitise_email(quoted) if quoted else ""
     text = "\n".join(content.text_parts).strip() or html_to_text(
         f"{html}\n{html_quoted}" if html_quoted else html
     )

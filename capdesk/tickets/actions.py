@@ -43,6 +43,7 @@ class IncomingFile:
     filename: str
     content_type: str
     content: bytes
+    content_id: str = ""  # an email part's Content-ID, which its HTML shows inline as cid:<id>
 
 
 def _event(
@@ -94,6 +95,7 @@ def _store_attachments(message: Message, files: list[IncomingFile]) -> None:
             content_type=f.content_type[:255] or "application/octet-stream",
             size=len(f.content),
             sha256=digest,
+            content_id=f.content_id[:255],
         )
         attachment.file.save(digest, ContentFile(f.content), save=False)
         attachment.save()

@@ -2,6 +2,9 @@
 
 Files came from strangers: they are always sent as a download (never rendered by the
 browser in our origin), as application/octet-stream, with nosniff and a sandboxing CSP.
+The one exception is the type: a file whose first bytes are a PNG, JPEG, GIF or WebP
+image is sent as that image type, so the message body can show it in an ``<img>``
+(an email's inline screenshot, tickets.message_body). Raster images only: no SVG.
 """
 
 from __future__ import annotations
@@ -9,6 +12,23 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 
 from capdesk.tickets.models import Attachment, Ticket
+
+_IMAGE_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def image_type(head: bytes) -> str | None:
+    """The raster image type these first bytes begin, by their signature, whatever the file claimed."""
+    for signature, content_type in _IMAGE_SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 def attachment_response(ticket: Ticket, attachment_id: int, *, internal_allowed: bool) -> FileResponse:
@@ -20,8 +40,10 @@ def attachment_response(ticket: Ticket, attachment_id: int, *, internal_allowed:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404("The file is missing") from None
+    content_type = image_type(handle.read(12)) or "application/octet-stream"
+    handle.seek(0)
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.filename, content_type="application/octet-stream"
+        handle, as_attachment=True, filename=attachment.filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -208,6 +208,8 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
+    # The email part's Content-ID, without <>: the message's HTML shows it inline as cid:<id>.
+    content_id = models.CharField(max_length=255, blank=True, default="")
 
     def __str__(self) -> str:
         return self.filename

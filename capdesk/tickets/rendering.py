@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import re
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -52,7 +54,45 @@ def sanitise(fragment: str) -> str:
     )
 
 
+# nh3 writes every attribute double-quoted with ``"``, ``<`` and ``>`` escaped, so one
+# element is ``<img`` up to the next ``>`` and each attribute is name="value".
+IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+# Marks where an email's remote image was; shown as a translated placeholder
+# (tickets.message_body) and as its alt text or host anywhere else.
+REMOTE_IMAGE_CLASS = "remote-image"
+
+
+def img_attributes(tag: str) -> dict[str, str]:
+    """The unescaped attributes of one ``<img>`` element as nh3 wrote it."""
+    return {name.lower(): html.unescape(value) for name, value in _ATTRIBUTE.findall(tag)}
+
+
+def _drop_remote_image(match: re.Match[str]) -> str:
+    attributes = img_attributes(match.group(0))
+    src = attributes.get("src", "")
+    # "//host/x" is remote too: the page's own scheme. Inline cid: parts stay; a relative
+    # src is left as before (test_email_channel keeps one).
+    if not src.lower().startswith(("http:", "https:", "//")):
+        return match.group(0)
+    what = attributes.get("alt", "").strip() or urlsplit(src).hostname or src[:80]
+    return f'<span class="{REMOTE_IMAGE_CLASS}">{html.escape(what)}</span>'
+
+
+def sanitise_email(fragment: str) -> str:
+    """Sanitise an email's HTML, and drop its remote images: nothing stored can fetch a tracking pixel.
+
+    Each becomes a mark holding its alt text or host, which the message body shows as
+    "[remote image not loaded: ...]" in the reader's language. Inline ``cid:`` images
+    stay: they are the mail's own parts, shown from the desk at display time.
+    """
+    return IMG_TAG.sub(_drop_remote_image, sanitise(fragment))
+
+
 def render_markdown(text: str) -> str:
+    # Agents' and customers' typed Markdown keeps its remote images: an agent's picture
+    # from the docs is meant to reach the customer's mail client. The desk's own pages
+    # still never load them (CSP img-src 'self').
     return sanitise(_MARKDOWN.render(text))
 
 
