@@ -121,6 +121,9 @@ class MessageOut(Schema):
     author_kind: str
     author: str
     public: bool
+    # A reply in a registered customer's name that has not proven its sender yet (E3):
+    # agents see it, the customer does not, and nobody should act on it.
+    held: bool = False
     body_text: str
     body_html: str
     created_at: datetime

@@ -82,6 +82,7 @@ def message_out(message: Message) -> dict[str, Any]:
         "author_kind": message.author_kind,
         "author": author,
         "public": message.public,
+        "held": message.held,
         "body_text": message.body_text,
         "body_html": message.body_html,
         "created_at": message.created_at.isoformat(),

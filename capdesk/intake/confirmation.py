@@ -27,11 +27,9 @@ from capdesk.intake.deciding import decide_request
 from capdesk.intake.models import InboundRequest, SenderConfirmation
 from capdesk.notify.actions import queue_email
 from capdesk.policy.types import Identity
-from capdesk.sla import actions as sla_actions
 from capdesk.tickets import actions as ticket_actions
-from capdesk.tickets import audit
 from capdesk.tickets.decisions import apply_decision
-from capdesk.tickets.models import Event, Message, Status, Ticket
+from capdesk.tickets.models import Event, Message, Ticket
 
 
 def _hash(token: str) -> str:
@@ -119,7 +117,7 @@ def confirm_sender(token: str) -> Confirmed | None:
     )
     if held is not None:
         # The reply was already answered by the thread it joined: no new decision, no standard reply.
-        _publish_held_reply(held)
+        ticket_actions.publish_held_reply(held)
         return Confirmed(ticket, reply=True)
     first = ticket.messages.order_by("created_at", "id").first()
     decided = decide_request(
@@ -152,23 +150,18 @@ def hold_reply(
     Unlike ``record_customer_reply`` it does not reopen the ticket, start an SLA clock or
     tell webhooks: nobody acts on it until the registered address confirms it.
     """
-    ticket = ticket.surviving()
-    ticket_actions.check_attachments(files)
-    message = Message.objects.create(
-        ticket=ticket,
-        author_kind=Message.Author.CUSTOMER,
-        author_person=person,
+    message = ticket_actions.hold_customer_reply(
+        ticket,
+        body=body,
+        person=person,
         author_email=author_email,
-        public=False,
-        held=True,
-        body_text=body,
         body_html=body_html,
+        files=files,
         source_id=request.pk,
         message_id=message_id,
+        cites=cites,
     )
-    # The same storage as a published reply's, so confirming only has to flip the flags.
-    ticket_actions._store_attachments(message, files)
-    ticket_actions._store_citations(message, cites)
+    ticket = message.ticket
     context = create_confirmation(request, ticket, person, author_email)
     # In the ticket's language, which the registered customer chose; the email says nothing
     # about the ticket beyond what the sender wrote (its subject), since the sender may be anyone.
@@ -196,25 +189,3 @@ def hold_reply(
         automatic=True,
     )
     return message
-
-
-def _publish_held_reply(message: Message) -> None:
-    """The confirmed reply joins the conversation as ``record_customer_reply`` would have added it."""
-    ticket = message.ticket.surviving()  # merging moves messages; this only guards a stale row
-    now = timezone.now()
-    # It counts from now, when the desk may act on it: the SLA clock and the thread order follow.
-    message.ticket, message.public, message.held, message.created_at = ticket, True, False, now
-    message.save(update_fields=["ticket", "public", "held", "created_at"])
-    previous = ticket.status
-    # The same rule as record_customer_reply: the customer wrote again, back to the agents.
-    if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.NEW):
-        ticket.status = Status.OPEN
-    ticket.updated_at = now
-    ticket.save(update_fields=["status", "updated_at"])
-    audit.record(
-        ticket,
-        "message.customer",
-        person=message.author_person,
-        data={"message": message.pk, "status_from": previous, "status_to": ticket.status},
-    )
-    sla_actions.on_customer_reply(ticket, message, previous_status=previous)

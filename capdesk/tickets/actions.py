@@ -225,6 +225,12 @@ def record_customer_reply(
     )
     _store_attachments(message, files)
     _store_citations(message, cites)
+    _customer_wrote(ticket, message)
+    return message
+
+
+def _customer_wrote(ticket: Ticket, message: Message) -> None:
+    """A customer's message joined the conversation: back to the agents, on the record, timed."""
     previous = ticket.status
     if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.NEW):
         ticket.status = Status.OPEN
@@ -234,13 +240,60 @@ def record_customer_reply(
     _event(
         ticket,
         "message.customer",
-        person=person,
+        person=message.author_person,
         message=message.pk,
         status_from=previous,
         status_to=ticket.status,
     )
     sla_actions.on_customer_reply(ticket, message, previous_status=previous)
+
+
+@transaction.atomic(savepoint=False)
+def hold_customer_reply(
+    ticket: Ticket,
+    *,
+    body: str,
+    person: Person,
+    author_email: str,
+    body_html: str,
+    files: list[IncomingFile],
+    source_id: int | None,
+    message_id: str,
+    cites: Sequence[str],
+) -> Message:
+    """A reply in a registered customer's name that did not prove itself (E3): kept for agents only.
+
+    Unlike ``record_customer_reply`` it neither reopens the ticket, nor starts a clock, nor
+    tells webhooks: nobody acts on it until ``publish_held_reply``.
+    """
+    ticket = ticket.surviving()
+    check_attachments(files)
+    message = Message.objects.create(
+        ticket=ticket,
+        author_kind=Message.Author.CUSTOMER,
+        author_person=person,
+        author_email=author_email,
+        public=False,
+        held=True,
+        body_text=body,
+        body_html=body_html,
+        source_id=source_id,
+        message_id=message_id,
+    )
+    # Stored as a published reply is, so publishing only has to flip the flags.
+    _store_attachments(message, files)
+    _store_citations(message, cites)
     return message
+
+
+@transaction.atomic
+def publish_held_reply(message: Message) -> None:
+    """The sender confirmed: the held reply joins the conversation as ``record_customer_reply`` adds one."""
+    ticket = message.ticket.surviving()  # merging moves messages; this only guards a stale row
+    # It counts from now, when the desk may act on it: the SLA clock and the thread order follow.
+    message.ticket, message.public, message.held, message.created_at = ticket, True, False, timezone.now()
+    message.save(update_fields=["ticket", "public", "held", "created_at"])
+    _customer_wrote(ticket, message)
 
 
 @transaction.atomic

@@ -42,7 +42,10 @@ def _raised_something_else(ticket: Ticket) -> bool:
     """The customer wrote after the ticket was linked: a person should read it, not the incident's end."""
     linked = ticket.events.filter(kind="incident.linked").order_by("-created_at").first()
     since = linked.created_at if linked else ticket.created_at
-    return ticket.messages.filter(author_kind=Message.Author.CUSTOMER, created_at__gt=since).exists()
+    # A held reply (E3) is not the customer writing until they confirm it.
+    return ticket.messages.filter(
+        author_kind=Message.Author.CUSTOMER, held=False, created_at__gt=since
+    ).exists()
 
 
 def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **kwargs: Any) -> None:

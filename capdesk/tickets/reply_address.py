@@ -84,7 +84,8 @@ def threading_headers(ticket: Ticket, customer_ids: Sequence[str] | None = None)
         ids = [i for i in customer_ids if i]
     else:
         ids = list(
-            Message.objects.filter(ticket=ticket, author_kind=Message.Author.CUSTOMER)
+            # Not a held reply: it may be forged, and the desk's mail must not answer it (E3).
+            Message.objects.filter(ticket=ticket, author_kind=Message.Author.CUSTOMER, held=False)
             .exclude(message_id="")
             .order_by("created_at", "id")
             .values_list("message_id", flat=True)

@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from capdesk.api.actions import create_token
 from capdesk.intake import actions as intake
 from capdesk.intake.models import InboundRequest, SenderConfirmation
 from capdesk.intake.tests.dns_stub import DnsStub
@@ -214,3 +215,43 @@ def test_the_link_and_the_held_marker_read_in_indonesian(cast, stub, ticket, cli
     client.force_login(cast.agent)
     console = client.get(f"/console/tickets/{ticket.reference}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert "ditahan: pengirim belum terverifikasi, menunggu konfirmasi" in console
+
+
+def test_the_desks_mail_does_not_answer_a_held_reply(cast, stub, ticket) -> None:
+    # An agent's email threads on the customer's own mail, never on a reply nobody proved.
+    ticket_actions.record_customer_reply(
+        ticket,
+        body="Here are the logs.",
+        person=cast.developer,
+        author_email="dewi@acme.test",
+        message_id="<own@mail.acme.test>",
+    )
+    deliver(reply(ticket))
+    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Thanks, looking at the logs.")
+    answer = OutboundEmail.objects.filter(ticket=ticket, kind="agent_reply").latest("pk")
+    assert answer.headers["In-Reply-To"] == "<own@mail.acme.test>"
+    assert reply_message_id(ticket) not in str(answer.headers)
+
+
+def test_the_agents_api_marks_a_held_reply(cast, stub, ticket, client) -> None:
+    token = create_token(name="agent", scope="agent", user=cast.agent).plaintext
+    deliver(reply(ticket))
+    response = client.get(
+        f"/api/tickets/{ticket.reference}/messages", headers={"Authorization": f"Bearer {token}"}
+    )
+    items = response.json()["items"]
+    held = [m for m in items if "delete the production channel" in m["body_text"]]
+    assert [(m["held"], m["public"]) for m in held] == [(True, False)]
+    assert not any(m["held"] for m in items if m not in held)
+
+
+def test_a_held_reply_does_not_keep_a_linked_incidents_ticket_open(cast, stub, ticket) -> None:
+    # The incident's end solves the ticket unless the customer wrote since: a reply nobody
+    # proved is not the customer writing.
+    from capdesk.tickets.incidents import link_incident, on_incident_resolved
+
+    link_incident(ticket, "inc-1")
+    deliver(reply(ticket))
+    on_incident_resolved(None, public_id="inc-1", name="Updates delayed", url="https://status.example/inc-1")
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
