@@ -71,9 +71,10 @@ def img_attributes(tag: str) -> dict[str, str]:
 def _drop_remote_image(match: re.Match[str]) -> str:
     attributes = img_attributes(match.group(0))
     src = attributes.get("src", "")
-    # "//host/x" is remote too: the page's own scheme. Inline cid: parts stay; a relative
-    # src is left as before (test_email_channel keeps one).
-    if not src.lower().startswith(("http:", "https:", "//")):
+    # Only the mail's own parts (cid:) stay. Anything else loads from elsewhere: a remote
+    # host (a tracking pixel; "//host/x" too), or, for a relative src, the desk itself,
+    # with the reader's cookies.
+    if src.lower().startswith("cid:"):
         return match.group(0)
     what = attributes.get("alt", "").strip() or urlsplit(src).hostname or src[:80]
     return f'<span class="{REMOTE_IMAGE_CLASS}">{html.escape(what)}</span>'

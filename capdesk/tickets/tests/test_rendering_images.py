@@ -14,8 +14,12 @@ def test_it_turns_an_emails_remote_image_into_a_mark_with_its_alt_text_or_host()
     )
 
 
-def test_it_leaves_an_image_without_a_scheme_or_host_as_it_was() -> None:
-    assert sanitise_email('<img src="x" alt="screenshot">') == '<img src="x" alt="screenshot">'
+def test_it_does_not_load_an_image_with_a_relative_src_from_the_desk_either() -> None:
+    # It would be fetched from the desk itself, with the reader's cookies.
+    assert (
+        sanitise_email('<img src="/console/x" alt="screenshot">')
+        == '<span class="remote-image">screenshot</span>'
+    )
 
 
 def test_it_keeps_an_emails_inline_image_as_the_mail_cites_it() -> None:
