@@ -297,7 +297,7 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
             ticket,
             "sender.identified",
             data={"verdict": identity, "method": auth.method, "message_id": mail.message_id, "held": held},
-            reason=f"reply from a {identity} sender{', held until confirmed' if held else ''}: {auth.reason}",
+            reason=f"reply, {identity} sender{', held until confirmed' if held else ''}: {auth.reason}",
         )
         return ticket
     ticket = ticket_actions.open_ticket(

@@ -255,3 +255,9 @@ def test_a_held_reply_does_not_keep_a_linked_incidents_ticket_open(cast, stub, t
     on_incident_resolved(None, public_id="inc-1", name="Updates delayed", url="https://status.example/inc-1")
     ticket.refresh_from_db()
     assert ticket.status == "solved"
+
+
+def test_the_history_says_why_a_reply_was_held(cast, stub, ticket) -> None:
+    deliver(reply(ticket))
+    event = ticket.events.get(kind="sender.identified")
+    assert event.reason == "reply, unverified sender, held until confirmed: no DKIM signature"
