@@ -68,11 +68,23 @@ def lifetime_text(minutes: int) -> str:
     return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
-def find_pending(token: str) -> SenderConfirmation | None:
-    found = SenderConfirmation.objects.select_related("ticket").filter(token_hash=_hash(token)).first()
-    if found is None or found.confirmed_at is not None or found.expires_at <= timezone.now():
-        return None
-    return found
+@dataclass(frozen=True)
+class Link:
+    """What a confirmation link is now, for the page that opens it."""
+
+    state: str  # "pending", "used", or "expired" (also an unknown token: nothing to tell apart)
+    reply: bool = False  # it confirms a held reply, not a new request
+
+
+def look_up(token: str) -> Link:
+    found = SenderConfirmation.objects.filter(token_hash=_hash(token)).first()
+    if found is None:
+        return Link("expired")
+    if found.confirmed_at is not None:
+        return Link("used")
+    if found.expires_at <= timezone.now():
+        return Link("expired")
+    return Link("pending", reply=Message.objects.filter(source_id=found.request_id, held=True).exists())
 
 
 @dataclass(frozen=True)
