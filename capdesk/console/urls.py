@@ -5,6 +5,7 @@ from capdesk.console import (
     attachment_views,
     audit_views,
     incident_views,
+    intake_views,
     list_views,
     live_views,
     macro_views,
@@ -57,4 +58,6 @@ urlpatterns = [
     path("quarantine/<int:pk>/release/", views.quarantine_release, name="quarantine_release"),
     path("quarantine/<int:pk>/raw/", views.quarantine_raw, name="quarantine_raw"),
     path("quarantine/<int:pk>/discard/", views.quarantine_discard, name="quarantine_discard"),
+    path("intake/", intake_views.intake_log, name="intake_log"),
+    path("intake/<int:pk>/raw/", intake_views.intake_raw, name="intake_raw"),
 ]

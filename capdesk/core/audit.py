@@ -34,6 +34,7 @@ class Action:
     QUARANTINE_RELEASED = "quarantine.released"
     QUARANTINE_DISCARDED = "quarantine.discarded"
     QUARANTINE_DOWNLOADED = "quarantine.downloaded"
+    INTAKE_DOWNLOADED = "intake.downloaded"  # any stored request, from the intake log
     MACRO_SAVED = "console.macro_saved"
     MACRO_DELETED = "console.macro_deleted"
     QUEUE_AUTO_ASSIGN = "console.queue_auto_assign"
