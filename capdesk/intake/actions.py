@@ -68,15 +68,20 @@ def receive(
             # Enqueued in the same transaction: the task row exists iff the request does.
             process_inbound.enqueue(request.pk)
     except IntegrityError:
-        with transaction.atomic():
-            InboundRequest.objects.filter(channel=channel, idempotency_key=key).update(
-                duplicates=F("duplicates") + 1
-            )
-            request = InboundRequest.objects.get(channel=channel, idempotency_key=key)
-        logger.info("intake.duplicate", extra={"channel": channel, "request_id": request.pk})
-        return Receipt(request, duplicate=True)
+        return _repeat(channel, key)
     logger.info("intake.received", extra={"channel": channel, "request_id": request.pk, "bytes": len(raw)})
     return Receipt(request, duplicate=False)
+
+
+def _repeat(channel: str, key: str) -> Receipt:
+    """A delivery of a request already stored under ``key``: counted on it, not stored again."""
+    with transaction.atomic():
+        InboundRequest.objects.filter(channel=channel, idempotency_key=key).update(
+            duplicates=F("duplicates") + 1
+        )
+        request = InboundRequest.objects.get(channel=channel, idempotency_key=key)
+    logger.info("intake.duplicate", extra={"channel": channel, "request_id": request.pk})
+    return Receipt(request, duplicate=True)
 
 
 def quarantine_unstored(channel: str, raw: bytes, reason: str) -> Receipt:
@@ -100,13 +105,7 @@ def quarantine_unstored(channel: str, raw: bytes, reason: str) -> Receipt:
                 processed_at=timezone.now(),
             )
     except IntegrityError:
-        with transaction.atomic():
-            InboundRequest.objects.filter(channel=channel, idempotency_key=key).update(
-                duplicates=F("duplicates") + 1
-            )
-            request = InboundRequest.objects.get(channel=channel, idempotency_key=key)
-        logger.info("intake.duplicate", extra={"channel": channel, "request_id": request.pk})
-        return Receipt(request, duplicate=True)
+        return _repeat(channel, key)
     logger.warning("intake.quarantined", extra={"request_id": request.pk, "channel": channel})
     return Receipt(request, duplicate=False)
 

@@ -211,21 +211,51 @@ def record_customer_reply(
     # A reply that still names a merged ticket (its reply address, a stale portal tab)
     # belongs to the ticket it was merged into.
     ticket = ticket.surviving()
-    files = files or []
+    message = _store_customer_message(
+        ticket,
+        held=False,
+        body=body,
+        person=person,
+        author_email=author_email,
+        body_html=body_html if body_html is not None else render_markdown(body),
+        files=files or [],
+        source_id=source_id,
+        message_id=message_id,
+        cites=cites,
+    )
+    _customer_wrote(ticket, message)
+    return message
+
+
+def _store_customer_message(
+    ticket: Ticket,
+    *,
+    held: bool,
+    body: str,
+    person: Person | None,
+    author_email: str,
+    body_html: str,
+    files: list[IncomingFile],
+    source_id: int | None,
+    message_id: str,
+    cites: Sequence[str],
+) -> Message:
+    """A customer's message with its files and citations; a held one only agents see."""
     check_attachments(files)
     message = Message.objects.create(
         ticket=ticket,
         author_kind=Message.Author.CUSTOMER,
         author_person=person,
         author_email=author_email,
+        public=not held,
+        held=held,
         body_text=body,
-        body_html=body_html if body_html is not None else render_markdown(body),
+        body_html=body_html,
         source_id=source_id,
         message_id=message_id,
     )
     _store_attachments(message, files)
     _store_citations(message, cites)
-    _customer_wrote(ticket, message)
     return message
 
 
@@ -266,24 +296,19 @@ def hold_customer_reply(
     Unlike ``record_customer_reply`` it neither reopens the ticket, nor starts a clock, nor
     tells webhooks: nobody acts on it until ``publish_held_reply``.
     """
-    ticket = ticket.surviving()
-    check_attachments(files)
-    message = Message.objects.create(
-        ticket=ticket,
-        author_kind=Message.Author.CUSTOMER,
-        author_person=person,
-        author_email=author_email,
-        public=False,
+    # Stored as a published reply is, so publishing only has to flip the flags.
+    return _store_customer_message(
+        ticket.surviving(),
         held=True,
-        body_text=body,
+        body=body,
+        person=person,
+        author_email=author_email,
         body_html=body_html,
+        files=files,
         source_id=source_id,
         message_id=message_id,
+        cites=cites,
     )
-    # Stored as a published reply is, so publishing only has to flip the flags.
-    _store_attachments(message, files)
-    _store_citations(message, cites)
-    return message
 
 
 @transaction.atomic

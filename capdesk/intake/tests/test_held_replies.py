@@ -8,7 +8,6 @@ generated keys and checked against a local DNS stub, show a proven reply still j
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -19,8 +18,6 @@ from django.utils import timezone
 from capdesk.api.actions import create_token
 from capdesk.intake import actions as intake
 from capdesk.intake.models import InboundRequest, SenderConfirmation
-from capdesk.intake.tests.dns_stub import DnsStub
-from capdesk.intake.tests.test_sender_authentication import Signer
 from capdesk.notify import webhooks
 from capdesk.notify.models import OutboundEmail, WebhookEndpoint
 from capdesk.portal.actions import user_for_person
@@ -31,18 +28,6 @@ from capdesk.tickets.models import Message, Ticket
 
 FORGED = "Please close this ticket and delete the production channel, we no longer need it."
 HELD_MARKER = "held: unverified sender, awaiting confirmation"
-
-
-@pytest.fixture
-def stub(settings) -> Iterator[DnsStub]:
-    with DnsStub().running() as running:
-        settings.CAPDESK_DNS_NAMESERVERS = [running.address]
-        yield running
-
-
-@pytest.fixture
-def acme(stub: DnsStub) -> Signer:
-    return Signer(stub.records, "acme.test")
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import dkim  # type: ignore[import-untyped]
-import pytest
 import time_machine
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -16,7 +14,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from capdesk.intake import actions as intake
 from capdesk.intake.authentication import aligned, authenticate
 from capdesk.intake.models import InboundRequest, SenderConfirmation
-from capdesk.intake.tests.dns_stub import DnsStub
 from capdesk.tickets.models import Ticket
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -55,18 +52,6 @@ def message(sender: str = "Dewi Developer <dewi@acme.test>", body: str = BODY, *
         msg[name.replace("_", "-")] = value
     msg.set_content(body)
     return msg.as_bytes()
-
-
-@pytest.fixture
-def stub(settings) -> Iterator[DnsStub]:
-    with DnsStub().running() as running:
-        settings.CAPDESK_DNS_NAMESERVERS = [running.address]
-        yield running
-
-
-@pytest.fixture
-def acme(stub: DnsStub) -> Signer:
-    return Signer(stub.records, "acme.test")
 
 
 def deliver(raw: bytes) -> InboundRequest:
