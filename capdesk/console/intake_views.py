@@ -55,10 +55,11 @@ def read_cursor(value: str) -> tuple[datetime, int] | None:
     """``<received_at ISO>_<id>`` of the last row shown; a cursor that does not parse starts over."""
     at, _, pk = value.rpartition("_")
     try:
-        when = datetime.fromisoformat(at)
-        return (when, int(pk)) if when.tzinfo is not None else None
+        when, row = datetime.fromisoformat(at), int(pk)
     except ValueError:
         return None
+    # An id past a 64-bit integer would be refused by the database as an error, not a page.
+    return (when, row) if when.tzinfo is not None and 0 < row < 2**63 else None
 
 
 def write_cursor(row: InboundRequest) -> str:
@@ -118,7 +119,6 @@ def intake_log(request: HttpRequest) -> HttpResponse:
             "query": query,
             "older": older,
             "paged": cursor is not None,
-            "states": InboundRequest.State.choices,
             "channels": sorted(channels.registered()),
             "ignored": IGNORED,
         },
