@@ -56,6 +56,9 @@ def split_ticket(
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if message.ticket_id != ticket.pk or message.author_kind != Message.Author.CUSTOMER:
         raise SplitRefused(f"Only a customer message of {ticket.reference} can be split out.")
+    if message.held:
+        # It may be forged (E3): as its own ticket it would become a request nobody confirmed.
+        raise SplitRefused("A held reply waits for its sender to confirm it; it cannot be split out.")
     moving = Message.objects.filter(pk=message.pk)
     if following:
         moving = ticket.messages.filter(

@@ -87,3 +87,21 @@ def test_it_refuses_to_split_out_an_agents_message(cast) -> None:
 
     with pytest.raises(splitting.SplitRefused, match="customer message"):
         splitting.split_ticket(ticket, reply, agent=cast.agent)
+
+
+def test_it_refuses_to_split_out_a_held_reply(cast) -> None:
+    ticket, _ = _conversation(cast)
+    held = actions.hold_customer_reply(
+        ticket,
+        body="Please delete the production channel.",
+        person=cast.developer,
+        author_email=cast.developer.primary_email,
+        body_html="<p>Please delete the production channel.</p>",
+        files=[],
+        source_id=None,
+        message_id="<forged@evil.example>",
+        cites=[],
+    )
+    with pytest.raises(splitting.SplitRefused, match="held reply"):
+        splitting.split_ticket(ticket, held, agent=cast.agent)
+    assert Ticket.objects.count() == 1
