@@ -253,7 +253,12 @@ WEB_ROWS = [
     R("console/quarantine/<int:pk>/discard/", "POST", "/console/quarantine/{held}/discard/", staff_only(302)),
     # The intake log: admins only, as the audit log (an agent is refused, not sent to sign in)
     R("console/intake/", "GET", "/console/intake/", {**staff_only(200), "agent": 403}),
-    R("console/intake/<int:pk>/raw/", "GET", "/console/intake/{held}/raw/", {**staff_only(200), "agent": 403}),
+    R(
+        "console/intake/<int:pk>/raw/",
+        "GET",
+        "/console/intake/{held}/raw/",
+        {**staff_only(200), "agent": 403},
+    ),
     R("console/views/", "POST", "/console/views/", staff_only(302), {}),
     R("console/views/<int:pk>/delete/", "POST", "/console/views/{nothing}/delete/", staff_only(302)),
     R("console/bulk/", "POST", "/console/bulk/", staff_only(302), {}),

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0009_queue_deadline_index'),
+        ("tickets", "0009_queue_deadline_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='held',
+            model_name="message",
+            name="held",
             field=models.BooleanField(default=False),
         ),
     ]
