@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from capdesk.console.audit_views import admin_required
 from capdesk.core import audit
 from capdesk.intake import channels
+from capdesk.intake import models as intake_models
 from capdesk.intake.models import InboundRequest, SenderDomain
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def filtered(given: Filters) -> QuerySet[InboundRequest]:
     """Each filter is one equality an index leads with (intake.models), so a page reads ~50 rows."""
     rows = InboundRequest.objects.all()
     if given.state == IGNORED:
-        rows = rows.filter(ticket__isnull=True, state=InboundRequest.State.PROCESSED)
+        rows = rows.filter(intake_models.IGNORED)
     elif given.state:
         rows = rows.filter(state=given.state)
     if given.channel:

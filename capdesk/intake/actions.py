@@ -23,7 +23,6 @@ from django.utils import timezone, translation
 from capdesk.core import appends
 from capdesk.directory.models import Person
 from capdesk.intake import channels
-from capdesk.intake.mail_parsing import read_identity
 from capdesk.intake.models import InboundRequest
 from capdesk.notify.actions import deliveries_batched, queue_email
 
@@ -287,7 +286,7 @@ def _run(request: InboundRequest, step: channels.Prepared) -> None:
         with transaction.atomic(), appends.batched():
             ticket = step(request)
     except channels.Unprocessable as exc:
-        _quarantine(request, str(exc) + (_tell_not_accepted(request, exc) if exc.tell else ""))
+        _quarantine(request, str(exc) + (_tell_not_accepted(exc) if exc.tell else ""))
         return
     except Exception as exc:
         logger.exception("intake.handler_failed", extra={"request_id": request.pk})
@@ -325,7 +324,7 @@ def _quarantine(request: InboundRequest, reason: str) -> None:
     logger.warning("intake.quarantined", extra={"request_id": request.pk, "channel": request.channel})
 
 
-def _tell_not_accepted(request: InboundRequest, exc: channels.Unprocessable) -> str:
+def _tell_not_accepted(exc: channels.Unprocessable) -> str:
     """Tell the sender why their request opened nothing, when they can fix it (a file too large).
 
     Returns the note the quarantine's reason gets: whether the notice was queued.
@@ -342,9 +341,8 @@ def _tell_not_accepted(request: InboundRequest, exc: channels.Unprocessable) -> 
         subject = render_to_string("intake/email/not_accepted_subject.txt", context).strip()
         body = render_to_string("intake/email/not_accepted.txt", context)
     headers = {"Auto-Submitted": "auto-replied"}
-    answered = read_identity(bytes(request.raw)).message_id if request.channel == "email" else ""
-    if answered:  # the notice answers the email, so the sender's client shows them together
-        headers.update({"In-Reply-To": answered, "References": answered})
+    if exc.answering:  # the notice answers the email, so the sender's client shows them together
+        headers.update({"In-Reply-To": exc.answering, "References": exc.answering})
     email = queue_email(
         to=exc.tell,
         subject=subject,

@@ -31,11 +31,13 @@ class Unprocessable(Exception):
 
     ``tell`` is the sender's address when they can fix the cause (a file too large) and
     should hear why nothing happened, in ``language``; empty when nobody is told.
+    ``answering`` is the Message-ID of their email, which the notice answers.
     """
 
-    def __init__(self, reason: str, *, tell: str = "", language: str = "en") -> None:
+    def __init__(self, reason: str, *, tell: str = "", answering: str = "", language: str = "en") -> None:
         super().__init__(reason)
         self.tell = tell
+        self.answering = answering
         self.language = language
 
 

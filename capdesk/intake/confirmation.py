@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
@@ -84,7 +85,12 @@ def look_up(token: str) -> Link:
         return Link("used")
     if found.expires_at <= timezone.now():
         return Link("expired")
-    return Link("pending", reply=Message.objects.filter(source_id=found.request_id, held=True).exists())
+    return Link("pending", reply=_held_reply(found).exists())
+
+
+def _held_reply(confirmation: SenderConfirmation) -> QuerySet[Message]:
+    """The reply the confirmation is for, while it is held; empty for a new request, whose first message never is."""
+    return Message.objects.filter(source_id=confirmation.request_id, held=True)
 
 
 @dataclass(frozen=True)
@@ -113,13 +119,7 @@ def confirm_sender(token: str) -> Confirmed | None:
         return None
     confirmation.confirmed_at = timezone.now()
     confirmation.save(update_fields=["confirmed_at"])
-    # A held reply is the request's message still marked held; a new request's first message never is.
-    held = (
-        Message.objects.select_for_update()
-        .select_related("ticket")
-        .filter(source_id=confirmation.request_id, held=True)
-        .first()
-    )
+    held = _held_reply(confirmation).select_for_update().select_related("ticket").first()
     ticket = held.ticket if held is not None else confirmation.ticket
     Event.objects.create(
         ticket=ticket,

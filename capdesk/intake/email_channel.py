@@ -18,7 +18,8 @@ from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automa
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
 from capdesk.notify.actions import expect_automatic_replies
-from capdesk.policy.language import detect_language
+from capdesk.policy.language import reply_language
+from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Identity, Outcome
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import audit
@@ -179,9 +180,9 @@ def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Rea
     except ticket_actions.AttachmentRejected as exc:
         # Retrying cannot make a file smaller: quarantine at once, for a reply as for a new request,
         # and tell the sender, who can send smaller files.
-        language = person.language if person is not None and person.language in ("en", "id") else None
+        language = reply_language(person.language if person else None, mail.text, get_policy().languages)
         raise Unprocessable(
-            str(exc), tell=mail.from_address, language=language or detect_language(mail.text)
+            str(exc), tell=mail.from_address, answering=mail.message_id, language=language
         ) from None
     project = project_named_in(person, f"{mail.subject}\n{mail.text}") if person else None
     return _Read(raw, mail, "", person, auth, identity, html, project)

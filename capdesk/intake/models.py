@@ -91,6 +91,10 @@ class InboundRequest(models.Model):
         return f"{self.channel} request {self.pk} ({self.state})"
 
 
+# Processed into no ticket: automatic mail ignored by design (out-of-office, bounces, lists).
+IGNORED = models.Q(state=InboundRequest.State.PROCESSED, ticket__isnull=True)
+
+
 class SenderConfirmation(models.Model):
     """E3: a held request waits for its registered sender to confirm by a link sent to that address."""
 

@@ -19,6 +19,8 @@ _IMAGE_SIGNATURES = (
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
 )
+# Every type ``image_type`` answers: what an ``<img>`` may show from the download view.
+IMAGE_TYPES = frozenset({content_type for _, content_type in _IMAGE_SIGNATURES} | {"image/webp"})
 
 
 def image_type(head: bytes) -> str | None:

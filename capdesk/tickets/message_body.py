@@ -16,13 +16,11 @@ from urllib.parse import unquote
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from capdesk.tickets.downloads import IMAGE_TYPES
 from capdesk.tickets.models import Attachment, Message
 from capdesk.tickets.rendering import IMG_TAG, REMOTE_IMAGE_CLASS, img_attributes
 
 _REMOTE_MARK = re.compile(rf'<span class="{REMOTE_IMAGE_CLASS}">([^<]*)</span>')
-# What the download view serves with an image type (downloads.image_type): never SVG,
-# which can carry script.
-INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 def shown_body(message: Message, url_for: Callable[[Attachment], str]) -> SafeString:
@@ -61,7 +59,8 @@ def _inline_attachments(message: Message) -> dict[str, Attachment]:
     """The message's image attachments by Content-ID, exact and lower-cased (clients differ in case)."""
     by_id: dict[str, Attachment] = {}
     for attachment in message.attachments.all():  # prefetched by the pages that list messages
-        if attachment.content_id and attachment.content_type.lower() in INLINE_TYPES:
+        # The types the download view serves as images: raster only, never SVG.
+        if attachment.content_id and attachment.content_type.lower() in IMAGE_TYPES:
             by_id.setdefault(attachment.content_id, attachment)
             by_id.setdefault(attachment.content_id.lower(), attachment)
     return by_id

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from capdesk.intake.models import InboundRequest, SenderConfirmation
+from capdesk.intake.models import IGNORED, InboundRequest, SenderConfirmation
 from capdesk.tickets.models import Message, Ticket
 
 
@@ -24,8 +24,7 @@ def collect() -> dict[str, Any]:
         "messages": Message.objects.count(),
         "quarantined": by_state.get(InboundRequest.State.QUARANTINED, 0),
         "duplicates": requests.aggregate(n=Sum("duplicates"))["n"] or 0,
-        # Processed into no ticket: automatic mail (out-of-office, bounces, lists), by design.
-        "ignored": requests.filter(state=InboundRequest.State.PROCESSED, ticket__isnull=True).count(),
+        "ignored": requests.filter(IGNORED).count(),
         # Held mail whose registered sender has a confirmation link that still works (E3).
         "awaiting_confirmation": SenderConfirmation.objects.filter(
             confirmed_at__isnull=True, expires_at__gt=timezone.now()
