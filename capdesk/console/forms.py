@@ -151,3 +151,10 @@ class MacroForm(forms.Form):
                 "shared": instance_values.shared,
             }
         super().__init__(*args, **kwargs)
+
+
+class HeldReplyForm(forms.Form):
+    """Settling a held reply: why (kept in the ticket's History), and which page to go back to."""
+
+    reason = forms.CharField(required=False, max_length=500)
+    back = forms.ChoiceField(choices=[("ticket", "ticket"), ("held", "held")], required=False)

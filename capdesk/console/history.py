@@ -261,6 +261,12 @@ SENTENCES: dict[str, _Sentence] = {
     "incident.resolved": _incident_resolved,
     "retainer.booked": _retainer,
     "sender.confirmed": _fixed(gettext_noop("The sender confirmed their address")),
+    "held_reply.released": _fixed(
+        gettext_noop("A held reply was published as the customer's, without its link")
+    ),
+    "held_reply.discarded": _fixed(
+        gettext_noop("A held reply was discarded; its email stays in the intake log")
+    ),
     "sender.identified": _sender_identified,
     "sla.met": _sla(gettext_noop("SLA met: %(metric)s")),
     "sla.missed": _sla(gettext_noop("SLA missed: %(metric)s")),

@@ -24,7 +24,7 @@ from capdesk.intake.models import InboundRequest
 from capdesk.policy.types import Outcome
 from capdesk.tickets import merging
 from capdesk.tickets.models import Queue, Severity, Status, Ticket
-from capdesk.tickets.scoping import agent_tickets
+from capdesk.tickets.scoping import agent_messages, agent_tickets
 
 # Rows a queue page draws; "more" reads the next ones after the last (filters.Cursor). A
 # help desk's list shows what an agent can take in (Zendesk 30, Frappe Helpdesk 20); 200
@@ -81,6 +81,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "views": filters.VIEWS,
         "view_links": [(key, label, chosen.querystring(view=key)) for key, label in filters.VIEWS.items()],
         "quarantined": InboundRequest.objects.filter(state=InboundRequest.State.QUARANTINED).count(),
+        # Held replies wait for a confirmation that may never come: counted where agents look first.
+        "held_replies": agent_messages(request.user).filter(held=True).count(),
         "saved_views": SavedView.objects.filter(owner=agent),
         # Cached for a few seconds: counting 700,000 open tickets on every view is most of its cost.
         **side_counts.open_counts(),

@@ -4,6 +4,7 @@ from django.urls import path
 from capdesk.console import (
     attachment_views,
     audit_views,
+    held_views,
     incident_views,
     intake_views,
     list_views,
@@ -35,6 +36,17 @@ urlpatterns = [
     path("tickets/<str:reference>/override/", views.ticket_override, name="ticket_override"),
     path("tickets/<str:reference>/merge/", merge_views.ticket_merge, name="ticket_merge"),
     path("tickets/<str:reference>/split/", merge_views.ticket_split, name="ticket_split"),
+    path(
+        "tickets/<str:reference>/held/<int:message_id>/publish/",
+        held_views.held_release,
+        name="held_release",
+    ),
+    path(
+        "tickets/<str:reference>/held/<int:message_id>/discard/",
+        held_views.held_discard,
+        name="held_discard",
+    ),
+    path("held/", held_views.held_list, name="held_replies"),
     path("incidents/", incident_views.incident_list, name="incidents"),
     path("incidents/new/", incident_views.incident_new, name="incident_new"),
     path("incidents/<str:public_id>/", incident_views.incident_detail, name="incident"),

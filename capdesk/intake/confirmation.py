@@ -6,7 +6,9 @@ discloses nothing about the account.
 
 A new request is held as an on-hold ticket and decided again once confirmed; a reply
 onto an existing ticket is held as a message nobody but agents sees, and is published
-on the ticket once confirmed.
+on the ticket once confirmed. An agent may settle a held reply without the link: publish
+it (they reached the customer another way) or discard it (forged, or spam); either way
+the link stops working.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -29,8 +33,9 @@ from capdesk.intake.models import InboundRequest, SenderConfirmation
 from capdesk.notify.actions import queue_email
 from capdesk.policy.types import Identity
 from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets import audit
 from capdesk.tickets.decisions import apply_decision
-from capdesk.tickets.models import Event, Message, Ticket
+from capdesk.tickets.models import Attachment, Event, Message, Ticket
 
 
 def _hash(token: str) -> str:
@@ -201,3 +206,94 @@ def hold_reply(
         automatic=True,
     )
     return message
+
+
+@dataclass(frozen=True)
+class HeldReply:
+    """A held reply as the console lists it: the message, and whether its link still works."""
+
+    message: Message
+    link_expires_at: datetime | None  # None if it has no confirmation row
+
+    @property
+    def link_expired(self) -> bool:
+        return self.link_expires_at is not None and self.link_expires_at <= timezone.now()
+
+
+def held_replies(messages: QuerySet[Message], limit: int) -> list[HeldReply]:
+    """Up to ``limit`` of ``messages``' held replies, oldest first, each with its link's expiry (one query more)."""
+    held = list(messages.filter(held=True).select_related("ticket").order_by("created_at", "pk")[:limit])
+    expiry = dict(
+        SenderConfirmation.objects.filter(request_id__in={m.source_id for m in held if m.source_id})
+        .order_by("created_at")
+        .values_list("request_id", "expires_at")
+    )
+    return [HeldReply(m, expiry.get(m.source_id) if m.source_id else None) for m in held]
+
+
+def _lock_held(ticket: Ticket, message_pk: int) -> Message | None:
+    return Message.objects.select_for_update().filter(pk=message_pk, ticket=ticket, held=True).first()
+
+
+def _settle_link(message: Message, **change: object) -> None:
+    """The held reply's link must not act once an agent settled it: ``confirm_sender`` would
+    otherwise find no held reply and decide the ticket again as a new request."""
+    if message.source_id is not None:
+        SenderConfirmation.objects.filter(request_id=message.source_id, confirmed_at__isnull=True).update(
+            **change
+        )
+
+
+@transaction.atomic
+def release_held_reply(ticket: Ticket, message_pk: int, *, agent: User, reason: str) -> Message | None:
+    """An agent vouches for a held reply (the customer confirmed it another way): publish it as
+    the sender's own confirmation would, and mark its link used. None if it is no longer held."""
+    message = _lock_held(ticket, message_pk)
+    if message is None:
+        return None
+    _settle_link(message, confirmed_at=timezone.now())
+    audit.record(
+        message.ticket,
+        "held_reply.released",
+        user=agent,
+        reason=reason,
+        data={"message": message.pk, "author": message.author_email},
+    )
+    ticket_actions.publish_held_reply(message)
+    return message
+
+
+@transaction.atomic
+def discard_held_reply(ticket: Ticket, message_pk: int, *, agent: User, reason: str) -> bool:
+    """An agent judged a held reply forged or unwanted: it leaves the ticket, and its link stops working.
+
+    The email itself stays whole with its request in the intake log, for the record; the
+    History says who discarded it and why. Returns False if it was no longer held.
+    """
+    message = _lock_held(ticket, message_pk)
+    if message is None:
+        return False
+    _settle_link(message, expires_at=timezone.now())
+    audit.record(
+        message.ticket,
+        "held_reply.discarded",
+        user=agent,
+        reason=reason,
+        data={"author": message.author_email, "message_id": message.message_id, "request": message.source_id},
+    )
+    if message.source_id is not None:
+        request = InboundRequest.objects.select_for_update().get(pk=message.source_id)
+        note = f"held reply discarded by {agent.get_username()}"
+        request.reason = f"{request.reason}; {note}" if request.reason else note
+        request.save(update_fields=["reason"])
+    files = list(message.attachments.values_list("file", flat=True))
+    message.delete()
+    # Files are named by content: another message may hold the same one.
+    orphans = set(files) - set(Attachment.objects.filter(file__in=files).values_list("file", flat=True))
+    transaction.on_commit(lambda: _delete_files(orphans))
+    return True
+
+
+def _delete_files(names: set[str]) -> None:
+    for name in sorted(names):
+        default_storage.delete(name)

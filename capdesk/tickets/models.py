@@ -177,6 +177,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # The console counts and lists held replies on every ticket list: a handful of rows
+            # among millions of messages, found without reading the others.
+            models.Index(fields=["created_at"], condition=models.Q(held=True), name="message_held_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_author_kind_display()} message on {self.ticket.reference}"

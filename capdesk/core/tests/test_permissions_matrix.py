@@ -247,6 +247,22 @@ WEB_ROWS = [
         staff_only(302),
         {},
     ),
+    # Held replies (E3): agents publish or discard a reply nobody proved
+    R("console/held/", "GET", "/console/held/", staff_only(200)),
+    R(
+        "console/tickets/<str:reference>/held/<int:message_id>/publish/",
+        "POST",
+        "/console/tickets/{ticket}/held/{held_reply}/publish/",
+        staff_only(302),
+        {},
+    ),
+    R(
+        "console/tickets/<str:reference>/held/<int:message_id>/discard/",
+        "POST",
+        "/console/tickets/{ticket}/held/{held_reply}/discard/",
+        staff_only(302),
+        {},
+    ),
     R("console/quarantine/", "GET", "/console/quarantine/", staff_only(200)),
     R("console/quarantine/<int:pk>/release/", "POST", "/console/quarantine/{held}/release/", staff_only(302)),
     R("console/quarantine/<int:pk>/raw/", "GET", "/console/quarantine/{held}/raw/", staff_only(200)),
@@ -626,6 +642,18 @@ def world(cast, settings):
         files=[ticket_actions.IncomingFile("device.log", "text/plain", b"[CapacitorUpdater] ok")],
     )
     ticket_actions.reply_as_agent(ticket, agent=cast.agent, body=f"{INTERNAL_MARK} check plan", public=False)
+    # A reply in the developer's name nobody proved (E3): agents only, like an internal note.
+    held_reply = ticket_actions.hold_customer_reply(
+        ticket,
+        body=f"{INTERNAL_MARK} held reply",
+        person=cast.developer,
+        author_email="dewi@acme.test",
+        body_html=f"<p>{INTERNAL_MARK} held reply</p>",
+        files=[],
+        source_id=None,
+        message_id="<held@mail.acme.test>",
+        cites=[],
+    )
     answer = ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Run `npx @capgo/cli bundle list`.")
     other = ticket_actions.open_ticket(
         subject=f"{OTHER_MARK} crash",
@@ -657,11 +685,12 @@ def world(cast, settings):
         "other_ticket": other.reference,
         "magic_token": magic,
         "held": str(held.pk),
+        "held_reply": str(held_reply.pk),
         "nothing": "999999",
         "article": "rollback-guide",
         "draft": "draft-notes",
         "public_message": str(answer.pk),
-        "attachment": str(ticket.messages.get(author_kind="customer").attachments.get().pk),
+        "attachment": str(ticket.messages.get(author_kind="customer", held=False).attachments.get().pk),
         "incident": incident.public_id,
         "developer_id": str(cast.developer.capgo_id),
         "outsider_id": str(cast.outsider.capgo_id),

@@ -11,45 +11,20 @@ import re
 from datetime import timedelta
 from email.message import EmailMessage
 
-import pytest
 import time_machine
 from django.utils import timezone
 
 from capdesk.api.actions import create_token
 from capdesk.intake import actions as intake
 from capdesk.intake.models import InboundRequest, SenderConfirmation
-from capdesk.notify import webhooks
-from capdesk.notify.models import OutboundEmail, WebhookEndpoint
+from capdesk.notify.models import OutboundEmail
 from capdesk.portal.actions import user_for_person
 from capdesk.sla.models import Clock
-from capdesk.testing.requests import file_portal_request
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Message, Ticket
 
 FORGED = "Please close this ticket and delete the production channel, we no longer need it."
 HELD_MARKER = "held: unverified sender, awaiting confirmation"
-
-
-@pytest.fixture
-def hook(settings) -> WebhookEndpoint:
-    # Only queued here (no worker runs): what matters is which deliveries the desk writes.
-    settings.CAPDESK_WEBHOOK_ALLOW_LOCAL = True
-    return webhooks.create_endpoint(url="https://127.0.0.1:9/hook", events=["ticket.updated"])
-
-
-@pytest.fixture
-def ticket(cast) -> Ticket:
-    """Dewi's accepted request, answered by an agent: pending, waiting on the customer."""
-    ticket = file_portal_request(
-        cast.developer,
-        "Live update not applied",
-        "Bundle 1.4.2 is never downloaded on the production channel of com.acme.shop.",
-        project="com.acme.shop",
-    )
-    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Which plugin version do you use?")
-    ticket.refresh_from_db()
-    assert ticket.status == "pending"
-    return ticket
 
 
 def acknowledgement_id(ticket: Ticket) -> str:

@@ -1,0 +1,74 @@
+"""Held replies (E3): replies in a registered customer's name that did not prove their sender.
+
+Nobody acts on them until the registered address confirms by its link; an agent who
+reached the customer another way may publish one, and one that is forged or unwanted
+may be discarded. Thin views over ``intake.confirmation``; the list is the console's
+equivalent of a suspended-mail view, so a held reply whose link expired is not forgotten.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from capdesk.console.forms import HeldReplyForm
+from capdesk.console.views import _agent, agent_required
+from capdesk.intake import confirmation
+from capdesk.tickets.scoping import agent_messages, get_ticket_for_agent
+
+# The list is a work queue, not an archive: this many, oldest first.
+LIST_SIZE = 200
+
+
+@agent_required
+def held_list(request: HttpRequest) -> HttpResponse:
+    """Every held reply on a ticket the agent may see, oldest first, with its link's state."""
+    return render(
+        request,
+        "console/held_replies.html",
+        {"held": confirmation.held_replies(agent_messages(request.user), LIST_SIZE)},
+    )
+
+
+def _back(form: HeldReplyForm, reference: str) -> HttpResponse:
+    if form.is_valid() and form.cleaned_data.get("back") == "held":
+        return redirect("console:held_replies")
+    return redirect("console:ticket", reference=reference)
+
+
+@agent_required
+@require_POST
+def held_release(request: HttpRequest, reference: str, message_id: int) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, reference)
+    form = HeldReplyForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    released = confirmation.release_held_reply(ticket, message_id, agent=_agent(request), reason=reason)
+    if released is None:
+        messages.error(request, _("That reply is no longer held on %(ref)s.") % {"ref": ticket.reference})
+    else:
+        messages.success(
+            request,
+            _("The held reply was published on %(ref)s as the customer's.")
+            % {"ref": released.ticket.reference},
+        )
+    return _back(form, ticket.reference)
+
+
+@agent_required
+@require_POST
+def held_discard(request: HttpRequest, reference: str, message_id: int) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, reference)
+    form = HeldReplyForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if confirmation.discard_held_reply(ticket, message_id, agent=_agent(request), reason=reason):
+        messages.success(
+            request,
+            _("The held reply was discarded from %(ref)s; the email stays in the intake log.")
+            % {"ref": ticket.reference},
+        )
+    else:
+        messages.error(request, _("That reply is no longer held on %(ref)s.") % {"ref": ticket.reference})
+    return _back(form, ticket.reference)

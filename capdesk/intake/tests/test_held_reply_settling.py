@@ -1,0 +1,174 @@
+"""An agent settles a held reply without its link: publish it (the customer confirmed another
+way) or discard it (forged). Either way the link stops working, and the History says who and why."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import time_machine
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from capdesk.intake.models import SenderConfirmation
+from capdesk.intake.tests.test_held_replies import FORGED, confirmation_link, deliver, reply
+from capdesk.notify.models import WebhookDelivery
+from capdesk.portal.actions import user_for_person
+from capdesk.sla.models import Clock
+from capdesk.testing.requests import file_portal_request
+from capdesk.tickets.models import Attachment, Message, Ticket
+
+PUBLISH = "/console/tickets/{ref}/held/{pk}/publish/"
+DISCARD = "/console/tickets/{ref}/held/{pk}/discard/"
+
+
+def held(ticket: Ticket) -> Message:
+    return ticket.messages.get(held=True)
+
+
+def with_file(raw: bytes) -> bytes:
+    from email import message_from_bytes
+    from email.policy import default
+
+    msg = message_from_bytes(raw, policy=default)
+    msg.add_attachment(b"%PDF-1.4 forged invoice", maintype="application", subtype="pdf", filename="i.pdf")
+    return msg.as_bytes()
+
+
+def test_an_agent_publishes_a_held_reply_and_its_link_then_says_it_was_used(
+    cast, stub, ticket, hook, client
+) -> None:
+    deliver(reply(ticket))
+    message = held(ticket)
+    link = confirmation_link(ticket)
+    client.force_login(cast.agent)
+    response = client.post(
+        PUBLISH.format(ref=ticket.reference, pk=message.pk), {"reason": "Dewi confirmed by phone"}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/console/tickets/{ticket.reference}/"
+    message.refresh_from_db()
+    assert message.public and not message.held
+    ticket.refresh_from_db()
+    assert ticket.status == "open"  # the customer wrote: as if they had confirmed it themselves
+    assert Clock.objects.filter(ticket=ticket, metric="next_response", state="running").exists()
+    assert hook.deliveries.filter(event_type="ticket.updated").count() == 1
+    event = ticket.events.get(kind="held_reply.released")
+    assert event.actor_user == cast.agent and event.reason == "Dewi confirmed by phone"
+    page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    assert "published as the customer&#x27;s" in page and "Dewi confirmed by phone" in page
+    # The link must not decide the ticket again as if it were a new request.
+    decisions = ticket.decisions.count()
+    client.logout()
+    again = client.post(link)
+    assert again.status_code == 410 and "Already confirmed" in again.content.decode()
+    assert ticket.decisions.count() == decisions
+    assert ticket.events.filter(kind="message.customer").count() == 1
+    # The customer sees it as theirs.
+    client.force_login(user_for_person(cast.developer))
+    assert FORGED in client.get(f"/portal/requests/{ticket.reference}/").content.decode()
+
+
+def test_an_agent_discards_a_forged_reply_and_the_email_stays_in_the_intake_log(
+    cast, stub, ticket, hook, client, django_capture_on_commit_callbacks
+) -> None:
+    raw = with_file(reply(ticket))
+    request = deliver(raw)
+    message = held(ticket)
+    stored = message.attachments.get().file.name
+    assert default_storage.exists(stored)
+    link = confirmation_link(ticket)
+    client.force_login(cast.agent)
+    with django_capture_on_commit_callbacks(execute=True):  # the file goes once the row is gone for good
+        response = client.post(
+            DISCARD.format(ref=ticket.reference, pk=message.pk), {"reason": "forged: Dewi never wrote this"}
+        )
+    assert response.status_code == 302
+    assert not Message.objects.filter(pk=message.pk).exists()
+    assert not Attachment.objects.exists() and not default_storage.exists(stored)
+    ticket.refresh_from_db()
+    assert ticket.status == "pending"
+    assert not WebhookDelivery.objects.exists()
+    event = ticket.events.get(kind="held_reply.discarded")
+    assert event.actor_user == cast.agent and event.reason == "forged: Dewi never wrote this"
+    assert event.data["author"] == "dewi@acme.test" and event.data["request"] == request.pk
+    # The bytes are kept, and the intake log says what became of them.
+    request.refresh_from_db()
+    assert bytes(request.raw) == raw
+    assert request.reason.endswith(f"held reply discarded by {cast.agent.username}")
+    client.force_login(cast.admin)  # the intake log is for admins
+    log = client.get("/console/intake/").content.decode()
+    assert "held reply discarded by" in log
+    # The link now does nothing.
+    client.logout()
+    assert client.post(link).status_code == 410
+    assert not ticket.messages.filter(body_text__contains="delete the production channel").exists()
+
+
+def test_a_file_another_message_holds_is_kept_when_a_held_reply_is_discarded(
+    cast, stub, ticket, client, django_capture_on_commit_callbacks
+) -> None:
+    deliver(with_file(reply(ticket)))
+    message = held(ticket)
+    kept = message.attachments.get()
+    other = ticket.messages.exclude(pk=message.pk).first()
+    assert other is not None
+    Attachment.objects.create(
+        message=other,
+        file=kept.file.name,
+        filename="i.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256=kept.sha256,
+    )
+    client.force_login(cast.agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(DISCARD.format(ref=ticket.reference, pk=message.pk))
+    assert not Message.objects.filter(pk=message.pk).exists()
+    assert default_storage.exists(kept.file.name)
+
+
+def test_settling_a_reply_that_is_no_longer_held_changes_nothing(cast, stub, ticket, client) -> None:
+    deliver(reply(ticket))
+    message = held(ticket)
+    other = file_portal_request(
+        cast.developer, "Another request", "The rollback channel shows no bundle at all."
+    )
+    client.force_login(cast.agent)
+    # A held message is only reachable through its own ticket.
+    wrong = client.post(PUBLISH.format(ref=other.reference, pk=message.pk), follow=True)
+    assert "no longer held" in wrong.content.decode()
+    assert Message.objects.get(pk=message.pk).held
+    client.post(PUBLISH.format(ref=ticket.reference, pk=message.pk))
+    response = client.post(DISCARD.format(ref=ticket.reference, pk=message.pk), follow=True)
+    assert "no longer held" in response.content.decode()
+    assert Message.objects.filter(pk=message.pk, public=True).exists()
+    assert not ticket.events.filter(kind="held_reply.discarded").exists()
+
+
+def test_the_held_list_shows_each_reply_with_its_links_state(cast, stub, ticket, client, settings) -> None:
+    deliver(reply(ticket))
+    deliver(reply(ticket, body="A second forged reply.", subject="Re: again"))
+    client.force_login(cast.agent)
+    tickets = client.get("/console/").content.decode()
+    assert "2 held replies" in tickets
+    page = client.get("/console/held/").content.decode()
+    assert ticket.reference in page and "dewi@acme.test" in page
+    assert page.count("waiting, until") == 2
+    later = timezone.now() + timedelta(minutes=settings.CAPDESK_CONFIRM_MINUTES + 1)
+    with time_machine.travel(later):
+        page = client.get("/console/held/").content.decode()
+        assert page.count("expired") >= 2
+        # An expired link leaves the reply to an agent: publishing still works.
+        first = ticket.messages.filter(held=True).order_by("pk").first()
+        assert first is not None
+        response = client.post(PUBLISH.format(ref=ticket.reference, pk=first.pk), {"back": "held"})
+        assert response["Location"] == "/console/held/"
+    assert ticket.messages.filter(held=True).count() == 1
+    assert SenderConfirmation.objects.filter(confirmed_at__isnull=False).count() == 1
+    assert "1 held reply" in client.get("/console/").content.decode()
+
+
+def test_the_held_list_and_actions_read_in_indonesian(cast, stub, ticket, client) -> None:
+    deliver(reply(ticket))
+    client.force_login(cast.agent)
+    page = client.get("/console/held/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Balasan ditahan" in page and "Buang" in page
