@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -203,9 +203,14 @@ def _write(
         if others:
             locked += rows.select_for_update(skip_locked=True).filter(pk__in=others, state=pending)
         done = sorted(locked, key=_arrival)
+        # The rows of the requests that ended (processed or quarantined), written together
+        # when the batch's work is done, in the same transaction; at once when writing again.
+        ended: list[InboundRequest] | None = [] if defer_appends else None
         for request in done:
             request.raw = raw[request.pk]
-            _run(request, steps[request.pk])
+            _run(request, steps[request.pk], ended)
+        if ended:
+            _save_ended(ended)
     return [request.pk for request in done]
 
 
@@ -273,8 +278,13 @@ def _arrival(request: InboundRequest) -> tuple[datetime, int]:
     return (request.received_at, request.pk)
 
 
-def _run(request: InboundRequest, step: channels.Prepared) -> None:
-    """The write phase for one locked, pending request."""
+def _run(request: InboundRequest, step: channels.Prepared, ended: list[InboundRequest] | None) -> None:
+    """The write phase for one locked, pending request.
+
+    Its row, once processed or quarantined, is added to ``ended`` for the caller to save
+    with the batch's others (``_save_ended``), or saved at once when ``ended`` is None.
+    A failed attempt that will be retried is saved at once, with only its attempt's fields.
+    """
     request.attempts += 1
     request.last_attempt_at = timezone.now()
     request.reason = ""  # a previous attempt's error; the handler may leave a note of its own
@@ -286,12 +296,14 @@ def _run(request: InboundRequest, step: channels.Prepared) -> None:
         with transaction.atomic(), appends.batched():
             ticket = step(request)
     except channels.Unprocessable as exc:
-        _quarantine(request, str(exc) + (_tell_not_accepted(exc) if exc.tell else ""))
+        _quarantine(request, str(exc) + (_tell_not_accepted(exc) if exc.tell else ""), ended)
         return
     except Exception as exc:
         logger.exception("intake.handler_failed", extra={"request_id": request.pk})
         if request.attempts >= MAX_ATTEMPTS:
-            _quarantine(request, f"failed {request.attempts} times; last error {type(exc).__name__}: {exc}")
+            _quarantine(
+                request, f"failed {request.attempts} times; last error {type(exc).__name__}: {exc}", ended
+            )
         else:
             request.reason = f"{type(exc).__name__}: {exc}"[:2000]
             request.save(update_fields=["attempts", "last_attempt_at", "reason", "preparing_until"])
@@ -299,7 +311,7 @@ def _run(request: InboundRequest, step: channels.Prepared) -> None:
     request.state = InboundRequest.State.PROCESSED
     request.processed_at = timezone.now()
     request.ticket = ticket
-    request.save(update_fields=_PROCESSED_FIELDS)
+    _ended(request, ended)
 
 
 # What processing may change on the row: saving only these never rewrites the stored bytes.
@@ -316,11 +328,45 @@ _PROCESSED_FIELDS = [
 ]
 
 
-def _quarantine(request: InboundRequest, reason: str) -> None:
+def _ended(request: InboundRequest, ended: list[InboundRequest] | None) -> None:
+    if ended is None:
+        request.save(update_fields=_PROCESSED_FIELDS)
+    else:
+        ended.append(request)
+
+
+def _save_ended(requests: list[InboundRequest]) -> None:
+    """``save(update_fields=_PROCESSED_FIELDS)`` for each request, as one statement run for all.
+
+    One UPDATE per request was the largest single statement count of a batch (one per
+    email). ``executemany`` prepares it once; ``bulk_update``'s CASE per field and row
+    cost more to build than the UPDATEs it replaced. No signal listens to these rows.
+    """
+    using = router.db_for_write(InboundRequest)
+    connection = connections[using]
+    meta = InboundRequest._meta
+    fields = [field for field in meta.concrete_fields if field.name in _PROCESSED_FIELDS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - the model's own names
+    params = [
+        [field.get_db_prep_save(getattr(request, field.attname), connection) for field in fields]
+        + [request.pk]
+        for request in requests
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+        # As save(update_fields=...) does: a row that is gone must not pass silently
+        # (it cannot be: the batch holds each row's lock).
+        if cursor.rowcount != len(requests):
+            raise DatabaseError(f"{len(requests) - cursor.rowcount} of the batch's requests were not saved")
+
+
+def _quarantine(request: InboundRequest, reason: str, ended: list[InboundRequest] | None) -> None:
     request.state = InboundRequest.State.QUARANTINED
     request.reason = reason[:2000]
     request.processed_at = timezone.now()
-    request.save(update_fields=_PROCESSED_FIELDS)
+    _ended(request, ended)
     logger.warning("intake.quarantined", extra={"request_id": request.pk, "channel": request.channel})
 
 
