@@ -166,11 +166,70 @@ def _unfolded(value: object) -> str:
 
 
 def _header(msg: EmailMessage, name: str) -> str:
+    lowered = name.lower()
+    if lowered in _PLAIN_KINDS:
+        raw = next((value for key, value in msg.raw_items() if key.lower() == lowered), None)
+        if raw is None:
+            return ""
+        plain = _plain_header(_PLAIN_KINDS[lowered], raw)
+        if plain is not None:
+            return plain
     try:
         value = msg.get(name)
     except Exception:  # a header so broken the email package cannot even fold it
         return ""
     return _printable(str(value)).strip() if value is not None else ""
+
+
+# The headers every message has, read without the email package's header objects when
+# their raw value is plain: a From, To, Message-ID and Subject parsed that way were half
+# of the parse's CPU (BENCHMARKS.md, "Worker CPU, 2026-11-28 (afternoon)"). Plain means
+# printable ASCII without an encoded word (RFC 2047), and for ids and addresses the
+# simple forms of RFC 5322 3.4 and 3.6.4, where what the email package returns is known:
+# the value itself, or for an address list its re-rendering (quotes only where needed).
+# Anything else takes the email package's way. test_mail_parsing_plain checks both agree.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = rf"{_ATOM}(?:\.{_ATOM})*"
+_ADDR_SPEC = rf"{_DOT_ATOM}@{_DOT_ATOM}"
+_PLAIN_TEXT = re.compile(r"[\t\x20-\x7e]*")
+_PLAIN_MESSAGE_ID = re.compile(rf"[ \t]*(<{_DOT_ATOM}@{_DOT_ATOM}>)[ \t]*")
+_PLAIN_ADDRESS_LIST = re.compile(rf"[ \t]*{_ADDR_SPEC}(?:, {_ADDR_SPEC})*[ \t]*")
+# One mailbox with a display name: words of letters and digits, one space apart, in
+# quotes or not; a quoted name may also hold "." "," and "'".
+_WORDS = r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*"
+_PLAIN_NAMED = re.compile(
+    rf"[ \t]*(?:\"(?P<quoted>[A-Za-z0-9.,']+(?: [A-Za-z0-9.,']+)*)\"|(?P<bare>{_WORDS})) "
+    rf"<(?P<address>{_ADDR_SPEC})>[ \t]*"
+)
+_NAME_SPECIALS = frozenset(".,")  # of the characters a plain name may hold, those a rendering quotes
+_PLAIN_KINDS = {
+    **dict.fromkeys(("subject", "in-reply-to", "references"), "text"),
+    "message-id": "message-id",
+    **dict.fromkeys(("from", "to", "cc"), "addresses"),
+}
+
+
+def _plain_header(kind: str, raw: object) -> str | None:
+    """What ``_header`` returns for a plain ``raw`` value, or None when it is not plain."""
+    if not isinstance(raw, str) or not raw.isascii() or "=?" in raw:
+        return None
+    value = raw.replace("\r", "").replace("\n", "")  # the email package unfolds so too
+    if not _PLAIN_TEXT.fullmatch(value):
+        return None
+    if kind == "text":
+        return value.strip()
+    if kind == "message-id":
+        match = _PLAIN_MESSAGE_ID.fullmatch(value)
+        return match.group(1) if match else None
+    if _PLAIN_ADDRESS_LIST.fullmatch(value):
+        return value.strip()
+    named = _PLAIN_NAMED.fullmatch(value)
+    if named is None:
+        return None
+    name = named["quoted"] or named["bare"]
+    if not _NAME_SPECIALS.isdisjoint(name):
+        name = f'"{name}"'
+    return f"{name} <{named['address']}>"
 
 
 def _decode_part(part: EmailMessage) -> str:
