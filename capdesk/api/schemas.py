@@ -106,6 +106,12 @@ class StatusIn(Schema):
     reason: str = Field(default="", max_length=500)
 
 
+class HeldReplyIn(Schema):
+    """Why an agent settles a held reply without its link; kept in the ticket's History."""
+
+    reason: str = Field(default="", max_length=500)
+
+
 # Messages and decisions ----------------------------------------------------------------
 
 

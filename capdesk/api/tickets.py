@@ -1,4 +1,5 @@
-"""Tickets over the API: list, read, file (through intake), reply as an agent, change status.
+"""Tickets over the API: list, read, file (through intake), reply as an agent, change status,
+settle a held reply.
 
 A ticket is filed exactly as the portal files one: ``intake.receive`` stores the raw
 request first (durable), then the same handler and the same policy decision run.
@@ -30,6 +31,7 @@ from capdesk.api.models import Scope
 from capdesk.api.pagination import MAX_LIMIT, paginate
 from capdesk.directory.models import EmailAddress, normalise_email
 from capdesk.intake import actions as intake
+from capdesk.intake import confirmation
 from capdesk.intake.web_channel import encode_payload
 from capdesk.tickets import actions
 from capdesk.tickets.models import Decision, Message, Ticket
@@ -238,6 +240,42 @@ def change_status(request: HttpRequest, reference: str, data: s.StatusIn) -> dic
     with transaction.atomic():
         actions.change_status(ticket, data.status, agent=owner_user(token), reason=data.reason)
     return ticket_out(get_ticket(token, reference))
+
+
+def _not_held(ticket: Ticket) -> ApiError:
+    return ApiError(409, "not_held", f"That message is not a held reply on {ticket.reference}.")
+
+
+@router.post(
+    "/tickets/{reference}/messages/{message_id}/publish",
+    response={200: s.MessageOut, **BODY_ERRORS},
+    summary="Publish a held reply as the customer's (the agent confirmed the sender another way)",
+)
+def publish_held(
+    request: HttpRequest, reference: str, message_id: int, data: s.HeldReplyIn
+) -> dict[str, Any]:
+    """E3: as if the registered address had used its link; the link then reports itself used."""
+    token = require(request, Scope.AGENT)
+    ticket = get_ticket(token, reference)
+    released = confirmation.release_held_reply(
+        ticket, message_id, agent=owner_user(token), reason=data.reason
+    )
+    if released is None:
+        raise _not_held(ticket)
+    return message_out(released)
+
+
+@router.post(
+    "/tickets/{reference}/messages/{message_id}/discard",
+    response={204: None, **BODY_ERRORS},
+    summary="Discard a held reply (forged or unwanted); its email stays in the intake log",
+)
+def discard_held(request: HttpRequest, reference: str, message_id: int, data: s.HeldReplyIn) -> Status[None]:
+    token = require(request, Scope.AGENT)
+    ticket = get_ticket(token, reference)
+    if not confirmation.discard_held_reply(ticket, message_id, agent=owner_user(token), reason=data.reason):
+        raise _not_held(ticket)
+    return Status(204, None)
 
 
 class MessageQuery(Schema):

@@ -437,6 +437,21 @@ API_ROWS = [
         api(customers=403, admin=403, platform=403),
         {"status": "open"},
     ),
+    # Held replies: agent tokens only
+    R(
+        "POST /api/tickets/{reference}/messages/{message_id}/publish",
+        "POST",
+        "/api/tickets/{ticket}/messages/{held_reply}/publish",
+        api(customers=403, agent=200, admin=403, platform=403),
+        {"reason": "confirmed by phone"},
+    ),
+    R(
+        "POST /api/tickets/{reference}/messages/{message_id}/discard",
+        "POST",
+        "/api/tickets/{ticket}/messages/{held_reply}/discard",
+        api(customers=403, agent=204, admin=403, platform=403),
+        {"reason": "forged"},
+    ),
     R(
         "GET /api/tickets/{reference}/messages",
         "GET",

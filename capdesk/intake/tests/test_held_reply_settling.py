@@ -9,6 +9,7 @@ import time_machine
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from capdesk.api.actions import create_token
 from capdesk.intake.models import SenderConfirmation
 from capdesk.intake.tests.test_held_replies import FORGED, confirmation_link, deliver, reply
 from capdesk.notify.models import WebhookDelivery
@@ -172,3 +173,34 @@ def test_the_held_list_and_actions_read_in_indonesian(cast, stub, ticket, client
     client.force_login(cast.agent)
     page = client.get("/console/held/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert "Balasan ditahan" in page and "Buang" in page
+
+
+def test_the_agents_api_publishes_and_discards_held_replies(cast, stub, ticket, client) -> None:
+    token = create_token(name="agent", scope="agent", user=cast.agent).plaintext
+    auth = {"Authorization": f"Bearer {token}"}
+    deliver(reply(ticket))
+    deliver(reply(ticket, body="A second forged reply.", subject="Re: again"))
+    first, second = ticket.messages.filter(held=True).order_by("pk")
+    url = f"/api/tickets/{ticket.reference}/messages/{{pk}}/{{action}}"
+    published = client.post(
+        url.format(pk=first.pk, action="publish"),
+        {"reason": "confirmed by phone"},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert published.status_code == 200
+    assert published.json()["held"] is False and published.json()["public"] is True
+    again = client.post(
+        url.format(pk=first.pk, action="discard"), {}, content_type="application/json", headers=auth
+    )
+    assert again.status_code == 409 and again.json()["error"]["code"] == "not_held"
+    discarded = client.post(
+        url.format(pk=second.pk, action="discard"),
+        {"reason": "forged"},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert discarded.status_code == 204
+    assert not ticket.messages.filter(held=True).exists()
+    assert ticket.events.get(kind="held_reply.discarded").reason == "forged"
+    assert ticket.events.get(kind="held_reply.released").actor_user == cast.agent
