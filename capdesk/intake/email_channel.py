@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from capdesk.core import appends
+from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import EmailAddress, Person, Project, normalise_email
+from capdesk.intake import thread_locks
 from capdesk.intake.authentication import Authentication, authenticate, identity_for
 from capdesk.intake.bounces import record_bounces
 from capdesk.intake.channels import Prepared, Unprocessable, register_prepared
@@ -120,6 +122,13 @@ class _Batch:
         self.cited_by_stored = _CitedByStored(mails)
         self._senders = {m.from_address for m in mails}
         self._replies_counted = False
+        related = [*self._senders, *(m.message_id for m in mails), *(c for m in mails for c in cited_ids(m))]
+        # Once per write transaction (a rolled-back part releases its locks, and takes them again).
+        self._locked = PerTransaction(partial(thread_locks.lock, related))
+
+    def wait_for_related_batches(self) -> None:
+        """Before the first read of the write phase: another worker's batch of related mail commits first."""
+        self._locked.get()
 
     def count_automatic_replies(self) -> None:
         """Before the first standard reply: the replies each sender already got, in one query."""
@@ -239,14 +248,16 @@ def prepare_emails(requests: Sequence[InboundRequest]) -> list[Prepared]:
         if isinstance(r, Exception):
             out.append(r)
         elif r.automatic:
-            out.append(partial(_ignore_automatic, read=r))
+            out.append(partial(_ignore_automatic, read=r, batch=batch))
         else:
             out.append(partial(_write, read=r, decided=decision_of[id(r)], batch=batch))
     return out
 
 
-def _ignore_automatic(request: InboundRequest, *, read: _Read) -> None:
+def _ignore_automatic(request: InboundRequest, *, read: _Read, batch: _Batch) -> None:
     # Out-of-office and bounces never open tickets, and are never answered (RFC 3834).
+    # A bounce writes to the directory: the batch's locks come before any of its writes.
+    batch.wait_for_related_batches()
     request.reason = f"automatic message ignored ({read.automatic})"
     request.reason += record_bounces(read.raw).note()
 
@@ -274,6 +285,7 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
     """The write phase for one email: thread it or open its ticket, with its decision applied."""
     mail, person, auth, identity = read.mail, read.person, read.auth, read.identity
     assert auth is not None  # set for every email that is not automatic
+    batch.wait_for_related_batches()
     request.sender_verdict = identity
     request.sender_auth_reason = auth.reason
     ticket = find_thread(mail, cited_by_stored=batch.cited_by_stored)
