@@ -85,41 +85,80 @@ def filtered(given: Filters) -> QuerySet[InboundRequest]:
     return rows
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of the log, newest first, and the cursors of the pages beside it ("" where there is none)."""
+
+    rows: list[InboundRequest]
+    older: str = ""
+    newer: str = ""
+
+
+def _older_than(rows: QuerySet[InboundRequest], at: datetime, pk: int) -> QuerySet[InboundRequest]:
+    # The redundant ``lte`` gives the database a range to seek in the index.
+    return rows.filter(received_at__lte=at).filter(Q(received_at__lt=at) | Q(pk__lt=pk))
+
+
+def _newer_than(rows: QuerySet[InboundRequest], at: datetime, pk: int) -> QuerySet[InboundRequest]:
+    return rows.filter(received_at__gte=at).filter(Q(received_at__gt=at) | Q(pk__gt=pk))
+
+
 def page_of(
-    rows: QuerySet[InboundRequest], cursor: tuple[datetime, int] | None
-) -> tuple[list[InboundRequest], str]:
-    """One page, newest first, and the cursor of the next (empty on the last)."""
-    if cursor is not None:
-        at, pk = cursor
-        # The redundant ``lte`` gives the database a range to seek in the index.
-        rows = rows.filter(received_at__lte=at).filter(Q(received_at__lt=at) | Q(pk__lt=pk))
-    page = list(
-        rows.select_related("ticket", "authenticated_person")
-        .defer("raw")  # the bytes can be megabytes a row; they are only ever downloaded
-        .order_by("-received_at", "-id")[: PER_PAGE + 1]
+    rows: QuerySet[InboundRequest],
+    before: tuple[datetime, int] | None = None,
+    after: tuple[datetime, int] | None = None,
+) -> Page:
+    """The page older than ``before``, or the one newer than ``after``, or the newest; each reads one index range."""
+    shown = rows.select_related("ticket", "authenticated_person").defer(
+        "raw"  # the bytes can be megabytes a row; they are only ever downloaded
     )
+    if after is not None:
+        # Read upwards from the cursor, then shown newest first like every page.
+        chunk = list(_newer_than(shown, *after).order_by("received_at", "id")[: PER_PAGE + 1])
+        page = chunk[:PER_PAGE][::-1]
+        if not page:  # nothing newer any more (rows discarded since): the newest page
+            return page_of(rows)
+        last = page[-1]
+        older = _older_than(rows, last.received_at, last.pk).exists()
+        return Page(
+            page,
+            older=write_cursor(last) if older else "",
+            newer=write_cursor(page[0]) if len(chunk) > PER_PAGE else "",
+        )
+    if before is not None:
+        shown = _older_than(shown, *before)
+    page = list(shown.order_by("-received_at", "-id")[: PER_PAGE + 1])
     more = len(page) > PER_PAGE
     page = page[:PER_PAGE]
-    return page, write_cursor(page[-1]) if more else ""
+    return Page(
+        page,
+        older=write_cursor(page[-1]) if more else "",
+        # A page reached by "Older" has newer rows: at least those the previous page showed.
+        newer=write_cursor(page[0]) if before is not None and page else "",
+    )
 
 
 @require_GET
 @admin_required
 def intake_log(request: HttpRequest) -> HttpResponse:
     given = read_filters(request.GET.dict())
-    cursor = read_cursor(request.GET.get("before", ""))
-    rows, next_cursor = page_of(filtered(given), cursor)
+    before = read_cursor(request.GET.get("before", ""))
+    after = None if before is not None else read_cursor(request.GET.get("after", ""))
+    page = page_of(filtered(given), before, after)
     query = given.query()
-    older = "&".join(filter(None, [query, urlencode({"before": next_cursor})])) if next_cursor else ""
+
+    def link(key: str, cursor: str) -> str:
+        return "&".join(filter(None, [query, urlencode({key: cursor})])) if cursor else ""
+
     return render(
         request,
         "console/intake_log.html",
         {
-            "rows": rows,
+            "rows": page.rows,
             "given": given,
             "query": query,
-            "older": older,
-            "paged": cursor is not None,
+            "older": link("before", page.older),
+            "newer": link("after", page.newer),
             "channels": sorted(channels.registered()),
             "ignored": IGNORED,
         },
