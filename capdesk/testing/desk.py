@@ -197,6 +197,17 @@ class Desk:
             os.kill(pid, signal.SIGKILL)
         return pid
 
+    def pause_child(self, role: str) -> int | None:
+        """SIGSTOP one child by role, so what it holds can be read before it is killed; None if not running."""
+        pid = self.children().get(role)
+        if pid is not None:
+            os.kill(pid, signal.SIGSTOP)
+        return pid
+
+    def resume_child(self, pid: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+
     def kill_group(self) -> None:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
