@@ -232,7 +232,16 @@ def held_replies(messages: QuerySet[Message], limit: int) -> list[HeldReply]:
 
 
 def _lock_held(ticket: Ticket, message_pk: int) -> Message | None:
-    return Message.objects.select_for_update().filter(pk=message_pk, ticket=ticket, held=True).first()
+    """The held reply, locked; None if it is no longer held on the ticket (or the one it was merged into).
+
+    Locks are taken in ``confirm_sender``'s order, its link's confirmation before the message,
+    so an agent settling a reply while the customer clicks its link waits instead of deadlocking.
+    """
+    held = Message.objects.filter(pk=message_pk, ticket=ticket.surviving(), held=True)
+    source_id = held.values_list("source_id", flat=True).first()
+    if source_id is not None:
+        list(SenderConfirmation.objects.select_for_update().filter(request_id=source_id).values_list("pk"))
+    return held.select_for_update().first()
 
 
 def _settle_link(message: Message, **change: object) -> None:

@@ -16,6 +16,7 @@ from capdesk.notify.models import WebhookDelivery
 from capdesk.portal.actions import user_for_person
 from capdesk.sla.models import Clock
 from capdesk.testing.requests import file_portal_request
+from capdesk.tickets import merging
 from capdesk.tickets.models import Attachment, Message, Ticket
 
 PUBLISH = "/console/tickets/{ref}/held/{pk}/publish/"
@@ -143,6 +144,25 @@ def test_settling_a_reply_that_is_no_longer_held_changes_nothing(cast, stub, tic
     assert "no longer held" in response.content.decode()
     assert Message.objects.filter(pk=message.pk, public=True).exists()
     assert not ticket.events.filter(kind="held_reply.discarded").exists()
+
+
+def test_a_reply_held_on_a_ticket_merged_since_is_settled_from_the_old_ticket_page(
+    cast, stub, ticket, client
+) -> None:
+    deliver(reply(ticket))
+    message = held(ticket)
+    survivor = file_portal_request(
+        cast.developer, "Same problem", "The rollback channel shows no bundle.", project="com.acme.shop"
+    )
+    merging.merge_tickets(ticket, survivor, agent=cast.agent)
+    assert Message.objects.get(pk=message.pk).ticket == survivor
+    client.force_login(cast.agent)
+    # The agent's page was loaded before the merge: its form still names the merged ticket.
+    response = client.post(PUBLISH.format(ref=ticket.reference, pk=message.pk), follow=True)
+    assert "no longer held" not in response.content.decode()
+    message.refresh_from_db()
+    assert message.public and not message.held and message.ticket == survivor
+    assert survivor.events.filter(kind="held_reply.released").exists()
 
 
 def test_the_held_list_shows_each_reply_with_its_links_state(cast, stub, ticket, client, settings) -> None:
