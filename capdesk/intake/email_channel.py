@@ -114,6 +114,9 @@ class _CitedByStored:
             )
         return message_id in self._stored
 
+    def forget(self) -> None:
+        self._stored = None
+
 
 class _Batch:
     """What the write phase of a batch of emails reads once, at its first need, under the write lock."""
@@ -122,9 +125,20 @@ class _Batch:
         self.cited_by_stored = _CitedByStored(mails)
         self._senders = {m.from_address for m in mails}
         self._replies_counted = False
-        related = [*self._senders, *(m.message_id for m in mails), *(c for m in mails for c in cited_ids(m))]
+        self._related = [
+            *self._senders,
+            *(m.message_id for m in mails),
+            *(c for m in mails for c in cited_ids(m)),
+        ]
         # Once per write transaction (a rolled-back part releases its locks, and takes them again).
-        self._locked = PerTransaction(partial(thread_locks.lock, related))
+        self._locked = PerTransaction(self._lock_related)
+
+    def _lock_related(self) -> None:
+        thread_locks.lock(self._related)
+        # What was read before the locks were (re)taken may be stale: another batch may have
+        # committed while a rolled-back part of this one held none.
+        self.cited_by_stored.forget()
+        self._replies_counted = False
 
     def wait_for_related_batches(self) -> None:
         """Before the first read of the write phase: another worker's batch of related mail commits first."""
