@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from capdesk.console.forms import HeldReplyForm
 from capdesk.console.views import _agent, agent_required
 from capdesk.intake import confirmation
+from capdesk.tickets.models import Ticket
 from capdesk.tickets.scoping import agent_messages, get_ticket_for_agent
 
 # The list is a work queue, not an archive: this many, oldest first.
@@ -33,6 +34,13 @@ def held_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _posted(request: HttpRequest, reference: str) -> tuple[Ticket, HeldReplyForm, str]:
+    """The ticket the agent may see (else 404), the posted form and its reason."""
+    ticket = get_ticket_for_agent(request.user, reference)
+    form = HeldReplyForm(request.POST)
+    return ticket, form, form.cleaned_data["reason"] if form.is_valid() else ""
+
+
 def _back(form: HeldReplyForm, reference: str) -> HttpResponse:
     if form.is_valid() and form.cleaned_data.get("back") == "held":
         return redirect("console:held_replies")
@@ -42,9 +50,7 @@ def _back(form: HeldReplyForm, reference: str) -> HttpResponse:
 @agent_required
 @require_POST
 def held_release(request: HttpRequest, reference: str, message_id: int) -> HttpResponse:
-    ticket = get_ticket_for_agent(request.user, reference)
-    form = HeldReplyForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    ticket, form, reason = _posted(request, reference)
     released = confirmation.release_held_reply(ticket, message_id, agent=_agent(request), reason=reason)
     if released is None:
         messages.error(request, _("That reply is no longer held on %(ref)s.") % {"ref": ticket.reference})
@@ -60,9 +66,7 @@ def held_release(request: HttpRequest, reference: str, message_id: int) -> HttpR
 @agent_required
 @require_POST
 def held_discard(request: HttpRequest, reference: str, message_id: int) -> HttpResponse:
-    ticket = get_ticket_for_agent(request.user, reference)
-    form = HeldReplyForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    ticket, form, reason = _posted(request, reference)
     if confirmation.discard_held_reply(ticket, message_id, agent=_agent(request), reason=reason):
         messages.success(
             request,

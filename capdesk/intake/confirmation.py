@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -244,31 +244,34 @@ def _lock_held(ticket: Ticket, message_pk: int) -> Message | None:
     return held.select_for_update().first()
 
 
-def _settle_link(message: Message, **change: object) -> None:
-    """The held reply's link must not act once an agent settled it: ``confirm_sender`` would
-    otherwise find no held reply and decide the ticket again as a new request."""
+def _settle(
+    ticket: Ticket, message_pk: int, *, agent: User, reason: str, kind: str, link: Mapping[str, object]
+) -> Message | None:
+    """Lock the held reply, change its link as ``link`` says and record ``kind`` in the History;
+    None if it is no longer held."""
+    message = _lock_held(ticket, message_pk)
+    if message is None:
+        return None
     if message.source_id is not None:
+        # Its link must not act once an agent settled it: ``confirm_sender`` would otherwise
+        # find no held reply and decide the ticket again as a new request.
         SenderConfirmation.objects.filter(request_id=message.source_id, confirmed_at__isnull=True).update(
-            **change
+            **link
         )
+    # A discarded message's row goes: its Message-ID and request find its email again.
+    data = {"author": message.author_email, "message": message.pk, "message_id": message.message_id}
+    audit.record(message.ticket, kind, user=agent, reason=reason, data={**data, "request": message.source_id})
+    return message
 
 
 @transaction.atomic
 def release_held_reply(ticket: Ticket, message_pk: int, *, agent: User, reason: str) -> Message | None:
     """An agent vouches for a held reply (the customer confirmed it another way): publish it as
     the sender's own confirmation would, and mark its link used. None if it is no longer held."""
-    message = _lock_held(ticket, message_pk)
-    if message is None:
-        return None
-    _settle_link(message, confirmed_at=timezone.now())
-    audit.record(
-        message.ticket,
-        "held_reply.released",
-        user=agent,
-        reason=reason,
-        data={"message": message.pk, "author": message.author_email},
-    )
-    ticket_actions.publish_held_reply(message)
+    link = {"confirmed_at": timezone.now()}
+    message = _settle(ticket, message_pk, agent=agent, reason=reason, kind="held_reply.released", link=link)
+    if message is not None:
+        ticket_actions.publish_held_reply(message)
     return message
 
 
@@ -279,17 +282,10 @@ def discard_held_reply(ticket: Ticket, message_pk: int, *, agent: User, reason: 
     The email itself stays whole with its request in the intake log, for the record; the
     History says who discarded it and why. Returns False if it was no longer held.
     """
-    message = _lock_held(ticket, message_pk)
+    link = {"expires_at": timezone.now()}
+    message = _settle(ticket, message_pk, agent=agent, reason=reason, kind="held_reply.discarded", link=link)
     if message is None:
         return False
-    _settle_link(message, expires_at=timezone.now())
-    audit.record(
-        message.ticket,
-        "held_reply.discarded",
-        user=agent,
-        reason=reason,
-        data={"author": message.author_email, "message_id": message.message_id, "request": message.source_id},
-    )
     if message.source_id is not None:
         request = InboundRequest.objects.select_for_update().get(pk=message.source_id)
         note = f"held reply discarded by {agent.get_username()}"
