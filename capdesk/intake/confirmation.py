@@ -24,8 +24,9 @@ from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import ngettext
 
 from capdesk.directory.models import Person
 from capdesk.intake.deciding import decide_request
@@ -182,18 +183,14 @@ def hold_reply(
     context = create_confirmation(request, ticket, person, author_email)
     # In the ticket's language, which the registered customer chose; the email says nothing
     # about the ticket beyond what the sender wrote (its subject), since the sender may be anyone.
+    mail = {
+        "subject": subject[:200],
+        "confirm_url": context["confirm_url"],
+        "lifetime": context["confirm_minutes"],
+    }
     with translation.override(ticket.language):
-        email_subject = gettext("Please confirm your message: %(subject)s") % {"subject": subject[:200]}
-        email_body = gettext(
-            "Hello,\n\n"
-            "We received a reply sent in the name of this address, but could not confirm that it "
-            "really came from you (E3). It is held: nobody reads it as yours or acts on it until you "
-            "confirm it was you by opening this link:\n\n"
-            "%(confirm_url)s\n\n"
-            "The link works for %(lifetime)s. If you did not write to us, ignore this message: "
-            "nothing happens, and nothing about your account has been shared.\n\n"
-            "Capgo Support\n"
-        ) % {"confirm_url": context["confirm_url"], "lifetime": context["confirm_minutes"]}
+        email_subject = render_to_string("intake/email/held_reply_subject.txt", mail).strip()
+        email_body = render_to_string("intake/email/held_reply.txt", mail)
     # Threaded on the sender's own mail only: the ticket's reference and reply address stay out.
     threading = {"In-Reply-To": message_id, "References": message_id} if message_id else {}
     queue_email(

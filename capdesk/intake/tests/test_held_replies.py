@@ -175,7 +175,8 @@ def test_the_link_and_the_held_marker_read_in_indonesian(cast, stub, ticket, cli
     deliver(reply(ticket))
     email = OutboundEmail.objects.get(kind="sender_confirmation.reply")
     assert email.subject == "Mohon konfirmasi pesan Anda: Re: urgent"
-    assert "Dukungan Capgo" in email.body_text and "jam" in email.body_text
+    assert "Dukungan Capgo" in email.body_text and "Balasan tersebut ditahan" in email.body_text
+    assert "Tautan ini berlaku selama 24 jam" in email.body_text and "/confirm/" in email.body_text
     client.force_login(cast.agent)
     console = client.get(f"/console/tickets/{ticket.reference}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert "ditahan: pengirim belum terverifikasi, menunggu konfirmasi" in console
