@@ -123,11 +123,15 @@ _SQLITE_OPTIONS = {
 }
 
 
+# Django's SQLite backend, waiting for the write lock in finer steps (see its module).
+SQLITE_ENGINE = "capdesk.core.sqlite_backend"
+
+
 def _database() -> dict[str, object]:
     url = env_str("DATABASE_URL", "")
     if not url:
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": SQLITE_ENGINE,
             "NAME": DATA_DIR / "capdesk.sqlite3",
             "OPTIONS": dict(_SQLITE_OPTIONS),
             # Reopening SQLite and re-running its PRAGMAs on every request cost 2-4x in the
@@ -140,6 +144,7 @@ def _database() -> dict[str, object]:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["ENGINE"] = SQLITE_ENGINE
         config["OPTIONS"] = dict(_SQLITE_OPTIONS)
     return config
 

@@ -36,7 +36,7 @@ class Manifest:
 
 def _sqlite_path() -> Path:
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.sqlite3":
+    if db["ENGINE"] != settings.SQLITE_ENGINE:
         raise BackupError("capdesk backup handles the embedded SQLite database; use pg_dump for PostgreSQL")
     return Path(str(db["NAME"]))
 
