@@ -49,7 +49,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from benchkit import ROOT, SHARED, capdesk_env, log, make_corpus, snapshot_head
+from benchkit import ROOT, SHARED, capdesk_env, log, make_corpus, snapshot
 
 PEER_BENCH = SHARED / "peers" / "django_helpdesk" / "bench.sh"
 PEER_PY = SHARED / "peers" / "django_helpdesk" / "peer.py"
@@ -57,7 +57,7 @@ SUPPORT = "support@liveupdate.example"  # == make_corpus.SUPPORT_ADDR
 CAPDESK = [sys.executable, "-m", "capdesk.cli"]
 PROCESS_TIMEOUT = 900.0  # seconds the worker may take after the last 250, whatever N is
 STALL_TIMEOUT = 60.0  # seconds without one request leaving "pending" before we give up waiting
-SRC = ROOT  # the code Capdesk runs from; a snapshot of HEAD unless --working-tree
+SRC = ROOT  # the code Capdesk runs from; a snapshot of --rev (HEAD) unless --working-tree
 
 
 def manifest(corpus: Path, n: int) -> list[dict[str, Any]]:
@@ -680,7 +680,10 @@ def main() -> None:
     parser.add_argument(
         "--working-tree",
         action="store_true",
-        help="run Capdesk from the working tree instead of a snapshot of HEAD",
+        help="run Capdesk from the working tree instead of a snapshot of --rev",
+    )
+    parser.add_argument(
+        "--rev", default="HEAD", help="the git revision Capdesk runs from (a snapshot); default HEAD"
     )
     args = parser.parse_args()
     # A SIGTERM (timeout, Ctrl-C from a wrapper) must still run the finally that stops our servers.
@@ -691,8 +694,8 @@ def main() -> None:
     if args.working_tree:
         revision = "working tree"
     else:
-        SRC, sha = snapshot_head(work)
-        revision = f"HEAD {sha}"
+        SRC, sha = snapshot(work, args.rev)
+        revision = f"{args.rev} {sha}"
     log(f"capdesk from {SRC} ({revision}); work dir {work}")
     print(f"Capdesk code: {revision}")
     # (title, messages, 8-bit corpus, senders in the directory, worker after the last 250, workers)
