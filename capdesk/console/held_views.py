@@ -60,7 +60,7 @@ def held_release(request: HttpRequest, reference: str, message_id: int) -> HttpR
             _("The held reply was published on %(ref)s as the customer's.")
             % {"ref": released.ticket.reference},
         )
-    return _back(form, ticket.reference)
+    return _back(form, ticket.surviving().reference)  # merged since the page was loaded: its survivor
 
 
 @agent_required
@@ -75,4 +75,4 @@ def held_discard(request: HttpRequest, reference: str, message_id: int) -> HttpR
         )
     else:
         messages.error(request, _("That reply is no longer held on %(ref)s.") % {"ref": ticket.reference})
-    return _back(form, ticket.reference)
+    return _back(form, ticket.surviving().reference)  # merged since the page was loaded: its survivor

@@ -160,6 +160,7 @@ def test_a_reply_held_on_a_ticket_merged_since_is_settled_from_the_old_ticket_pa
     # The agent's page was loaded before the merge: its form still names the merged ticket.
     response = client.post(PUBLISH.format(ref=ticket.reference, pk=message.pk), follow=True)
     assert "no longer held" not in response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/console/tickets/{survivor.reference}/"
     message.refresh_from_db()
     assert message.public and not message.held and message.ticket == survivor
     assert survivor.events.filter(kind="held_reply.released").exists()
