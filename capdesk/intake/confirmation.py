@@ -297,5 +297,8 @@ def discard_held_reply(ticket: Ticket, message_pk: int, *, agent: User, reason: 
 
 
 def _delete_files(names: set[str]) -> None:
-    for name in sorted(names):
+    # Checked again after the commit: another worker may have stored a message with the same
+    # file (named by content) since the discard looked. What is left is that moment's width.
+    held = set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+    for name in sorted(names - held):
         default_storage.delete(name)

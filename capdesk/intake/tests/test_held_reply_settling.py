@@ -128,6 +128,27 @@ def test_a_file_another_message_holds_is_kept_when_a_held_reply_is_discarded(
     assert default_storage.exists(kept.file.name)
 
 
+def test_a_file_stored_again_between_the_discard_and_its_commit_is_kept(
+    cast, stub, ticket, client, django_capture_on_commit_callbacks
+) -> None:
+    deliver(with_file(reply(ticket)))
+    message = held(ticket)
+    kept = message.attachments.get()
+    client.force_login(cast.agent)
+    with django_capture_on_commit_callbacks() as after_commit:
+        client.post(DISCARD.format(ref=ticket.reference, pk=message.pk))
+    assert not Attachment.objects.exists()  # the discard saw no other holder of the file
+    # Another worker stores a message with the same bytes before the deletion runs.
+    other = ticket.messages.first()
+    assert other is not None
+    Attachment.objects.create(
+        message=other, file=kept.file.name, filename="i.pdf", content_type="application/pdf", size=1
+    )
+    for callback in after_commit:
+        callback()
+    assert default_storage.exists(kept.file.name)
+
+
 def test_settling_a_reply_that_is_no_longer_held_changes_nothing(cast, stub, ticket, client) -> None:
     deliver(reply(ticket))
     message = held(ticket)
