@@ -228,6 +228,9 @@ CAPDESK_AUTO_REPLIES_PER_DAY = env_int("CAPDESK_AUTO_REPLIES_PER_DAY", 5, minimu
 CAPDESK_STALLED_AFTER_SECONDS = env_int("CAPDESK_STALLED_AFTER_SECONDS", 120, minimum=1)
 # How long the confirmation link for a held (unauthenticated) email works, in minutes.
 CAPDESK_CONFIRM_MINUTES = env_int("CAPDESK_CONFIRM_MINUTES", 60 * 24, minimum=5)
+# Days a held reply nobody confirmed or settled is kept after its link expired; then the
+# scheduler discards it (its email stays in the intake log), as a mail desk's suspended view does.
+CAPDESK_HELD_REPLY_DAYS = env_int("CAPDESK_HELD_REPLY_DAYS", 14, minimum=1)
 CAPDESK_MAGIC_LINK_MINUTES = env_int("CAPDESK_MAGIC_LINK_MINUTES", 15, minimum=1)
 CAPDESK_TICKET_PREFIX = env_str("CAPDESK_TICKET_PREFIX", "CAP")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -239,6 +240,17 @@ def _fixed(sentence: str) -> _Sentence:
     return present
 
 
+def _held_reply_expired(data: dict[str, Any], names: Names) -> str:
+    days = int(data.get("days", settings.CAPDESK_HELD_REPLY_DAYS))
+    return ngettext(
+        "A held reply was discarded: nobody confirmed it in the %(days)d day after its link expired; "
+        "its email stays in the intake log",
+        "A held reply was discarded: nobody confirmed it in the %(days)d days after its link expired; "
+        "its email stays in the intake log",
+        days,
+    ) % {"days": days}
+
+
 # The fixed sentences are marked with gettext_noop, so makemessages finds them, and
 # translated when a line is drawn, in the agent's language.
 SENTENCES: dict[str, _Sentence] = {
@@ -267,6 +279,7 @@ SENTENCES: dict[str, _Sentence] = {
     "held_reply.discarded": _fixed(
         gettext_noop("A held reply was discarded; its email stays in the intake log")
     ),
+    "held_reply.expired": _held_reply_expired,
     "sender.identified": _sender_identified,
     "sla.met": _sla(gettext_noop("SLA met: %(metric)s")),
     "sla.missed": _sla(gettext_noop("SLA missed: %(metric)s")),

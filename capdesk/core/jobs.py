@@ -13,12 +13,18 @@ from django_tasks_db.models import DBTaskResult
 
 from capdesk.core.schedule import every
 from capdesk.intake.actions import retry_stalled
+from capdesk.intake.confirmation import discard_expired_held_replies
 from capdesk.notify.actions import deliver_due
 
 
 @every(30, name="intake.retry_stalled")
 def _retry_stalled() -> int:
     return retry_stalled(older_than=timedelta(seconds=settings.CAPDESK_STALLED_AFTER_SECONDS))
+
+
+@every(3600, name="intake.discard_expired_held_replies")
+def _discard_expired_held_replies() -> int:
+    return discard_expired_held_replies()
 
 
 @every(15, name="notify.deliver_due")

@@ -242,7 +242,14 @@ def _lock_held(ticket: Ticket, message_pk: int) -> Message | None:
 
 
 def _settle(
-    ticket: Ticket, message_pk: int, *, agent: User, reason: str, kind: str, link: Mapping[str, object]
+    ticket: Ticket,
+    message_pk: int,
+    *,
+    agent: User | None,
+    reason: str,
+    kind: str,
+    link: Mapping[str, object],
+    data: Mapping[str, object] | None = None,
 ) -> Message | None:
     """Lock the held reply, change its link as ``link`` says and record ``kind`` in the History;
     None if it is no longer held."""
@@ -256,8 +263,9 @@ def _settle(
             **link
         )
     # A discarded message's row goes: its Message-ID and request find its email again.
-    data = {"author": message.author_email, "message": message.pk, "message_id": message.message_id}
-    audit.record(message.ticket, kind, user=agent, reason=reason, data={**data, "request": message.source_id})
+    facts = {"author": message.author_email, "message": message.pk, "message_id": message.message_id}
+    facts |= {"request": message.source_id, **(data or {})}
+    audit.record(message.ticket, kind, user=agent, reason=reason, data=facts)
     return message
 
 
@@ -273,19 +281,25 @@ def release_held_reply(ticket: Ticket, message_pk: int, *, agent: User, reason: 
 
 
 @transaction.atomic
-def discard_held_reply(ticket: Ticket, message_pk: int, *, agent: User, reason: str) -> bool:
+def discard_held_reply(ticket: Ticket, message_pk: int, *, agent: User | None, reason: str) -> bool:
     """An agent judged a held reply forged or unwanted: it leaves the ticket, and its link stops working.
 
     The email itself stays whole with its request in the intake log, for the record; the
-    History says who discarded it and why. Returns False if it was no longer held.
+    History says who discarded it and why. Returns False if it was no longer held. With no
+    agent, the desk discards one nobody settled in time (``discard_expired_held_replies``).
     """
     link = {"expires_at": timezone.now()}
-    message = _settle(ticket, message_pk, agent=agent, reason=reason, kind="held_reply.discarded", link=link)
+    if agent is not None:
+        kind, data, note = "held_reply.discarded", {}, f"held reply discarded by {agent.get_username()}"
+    else:
+        days = settings.CAPDESK_HELD_REPLY_DAYS
+        kind, data = "held_reply.expired", {"days": days}
+        note = f"held reply discarded: unconfirmed {days} days after its link expired"
+    message = _settle(ticket, message_pk, agent=agent, reason=reason, kind=kind, link=link, data=data)
     if message is None:
         return False
     if message.source_id is not None:
         request = InboundRequest.objects.select_for_update().get(pk=message.source_id)
-        note = f"held reply discarded by {agent.get_username()}"
         request.reason = f"{request.reason}; {note}" if request.reason else note
         request.save(update_fields=["reason"])
     files = list(message.attachments.values_list("file", flat=True))
@@ -294,6 +308,32 @@ def discard_held_reply(ticket: Ticket, message_pk: int, *, agent: User, reason: 
     orphans = set(files) - set(Attachment.objects.filter(file__in=files).values_list("file", flat=True))
     transaction.on_commit(lambda: _delete_files(orphans))
     return True
+
+
+# Held replies discarded per run of the scheduler's job; the next run takes the rest.
+EXPIRY_BATCH = 100
+
+
+def discard_expired_held_replies() -> int:
+    """Discard the held replies nobody confirmed or settled ``CAPDESK_HELD_REPLY_DAYS`` after
+    their link expired; returns how many. Each in its own transaction, as an agent's would be.
+
+    A held reply is out of every customer's sight and acts on nothing, but a held list that
+    only grows hides the new ones; mail desks drop suspended mail after a fortnight too.
+    """
+    kept_since = timezone.now() - timedelta(days=settings.CAPDESK_HELD_REPLY_DAYS)
+    # A link expires CAPDESK_CONFIRM_MINUTES after the reply was held (one without a link is
+    # timed as if it had one); a link that expired less long ago, or still works, keeps it.
+    kept_links = SenderConfirmation.objects.filter(confirmed_at__isnull=True, expires_at__gt=kept_since)
+    stale = (
+        Message.objects.filter(
+            held=True, created_at__lt=kept_since - timedelta(minutes=settings.CAPDESK_CONFIRM_MINUTES)
+        )
+        .exclude(source_id__in=kept_links.values("request_id"))
+        .select_related("ticket")
+        .order_by("created_at", "pk")[:EXPIRY_BATCH]
+    )
+    return sum(discard_held_reply(m.ticket, m.pk, agent=None, reason="") for m in stale)
 
 
 def _delete_files(names: set[str]) -> None:

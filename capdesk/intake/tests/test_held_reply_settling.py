@@ -10,7 +10,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from capdesk.api.actions import create_token
-from capdesk.intake.models import SenderConfirmation
+from capdesk.core.schedule import jobs
+from capdesk.intake import confirmation
+from capdesk.intake.models import InboundRequest, SenderConfirmation
 from capdesk.intake.tests.test_held_replies import FORGED, confirmation_link, deliver, reply
 from capdesk.notify.models import WebhookDelivery
 from capdesk.portal.actions import user_for_person
@@ -208,6 +210,37 @@ def test_the_held_list_shows_each_reply_with_its_links_state(cast, stub, ticket,
     assert ticket.messages.filter(held=True).count() == 1
     assert SenderConfirmation.objects.filter(confirmed_at__isnull=False).count() == 1
     assert "1 held reply" in client.get("/console/").content.decode()
+
+
+def test_the_scheduler_discards_a_held_reply_nobody_settled_after_its_days(
+    cast, stub, ticket, client, settings
+) -> None:
+    settings.CAPDESK_HELD_REPLY_DAYS = 14
+    deliver(reply(ticket))
+    old = held(ticket)
+    link = confirmation_link(ticket)
+    expired = timezone.now() + timedelta(minutes=settings.CAPDESK_CONFIRM_MINUTES)
+    with time_machine.travel(expired + timedelta(days=13)):
+        deliver(reply(ticket, body="A later forged reply.", subject="Re: later"))
+        assert confirmation.discard_expired_held_replies() == 0  # 13 days: kept
+    with time_machine.travel(expired + timedelta(days=14, minutes=1)):
+        (job,) = [j for j in jobs() if j.name == "intake.discard_expired_held_replies"]
+        assert job.run() == 1
+        assert job.run() == 0
+        assert client.post(link).status_code == 410
+    assert not Message.objects.filter(pk=old.pk).exists()
+    assert ticket.messages.get(held=True).body_text.startswith("A later forged reply.")
+    event = ticket.events.get(kind="held_reply.expired")
+    assert event.actor_user is None and event.data["days"] == 14
+    request = InboundRequest.objects.get(pk=event.data["request"])
+    assert request.reason.endswith("held reply discarded: unconfirmed 14 days after its link expired")
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    assert "nobody confirmed it in the 14 days after its link expired" in page
+    indonesian = client.get(
+        f"/console/tickets/{ticket.reference}/", HTTP_ACCEPT_LANGUAGE="id"
+    ).content.decode()
+    assert "tidak ada yang mengonfirmasinya dalam 14 hari" in indonesian
 
 
 def test_the_held_list_and_actions_read_in_indonesian(cast, stub, ticket, client) -> None:
