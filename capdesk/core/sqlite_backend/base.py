@@ -6,8 +6,9 @@ so writers queue for SQLite's one write lock there. SQLite's busy handler sleeps
 worker writes a batch (tens of milliseconds) wakes up to 20 ms after the lock was free,
 and the customer's mail server waits for that 250. Here ``BEGIN IMMEDIATE`` is tried
 without SQLite's wait and retried every 0.2 ms at first, then at most every 2 ms, until
-the same ``timeout`` as before runs out. Statements outside a transaction keep SQLite's
-handler (``busy_timeout``), which is set back after the BEGIN. Only SQLITE_BUSY ("database
+the same ``timeout`` as before runs out. Statements outside a transaction (autocommit
+writes, and reads waiting out a checkpoint) keep SQLite's own handler and its back-off
+(``busy_timeout``), which is set back after the BEGIN. Only SQLITE_BUSY ("database
 is locked") is retried, as SQLite's handler would; a shared cache's table lock is not.
 
 Measured in BENCHMARKS.md ("SQLite's write lock, waited for in finer steps"): with the
@@ -32,7 +33,8 @@ LONGEST_WAIT = 0.002
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         connection = super().get_new_connection(conn_params)
-        self._busy_timeout_ms = int(float(conn_params.get("timeout", 5)) * 1000)
+        # What sqlite3.connect(timeout=...) set: the wait to give back after each BEGIN.
+        self._busy_timeout_ms = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
         return connection
 
     def _start_transaction_under_autocommit(self) -> None:
@@ -41,8 +43,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._start_transaction_under_autocommit()  # type: ignore[misc]
             return
         raw = self.connection
-        raw.execute("PRAGMA busy_timeout = 0")
         try:
+            raw.execute("PRAGMA busy_timeout = 0")
             deadline = monotonic() + self._busy_timeout_ms / 1000
             wait = FIRST_WAIT
             while True:
@@ -55,4 +57,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 sleep(wait)
                 wait = min(wait * 2, LONGEST_WAIT)
         finally:
-            raw.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            try:
+                raw.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            except Exception:
+                # Left without SQLite's wait, every later statement would fail at once on a
+                # lock: the connection is closed, and the next query opens a fresh one.
+                self.close()
+                raise

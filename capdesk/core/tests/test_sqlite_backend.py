@@ -90,17 +90,50 @@ def test_it_waits_for_the_lock_and_takes_it_once_the_other_writer_commits(desk_d
     assert _busy_timeout(wrapper) == 1000
 
 
-def test_it_gives_up_after_the_busy_timeout_as_sqlite_would(desk_db) -> None:
+def test_it_gives_up_after_the_busy_timeout_as_sqlite_would(desk_db, monkeypatch) -> None:
     wrapper, path = desk_db
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        time.sleep(seconds)
+
+    monkeypatch.setattr(backend, "sleep", sleep)
     wrapper.ensure_connection()
     other = _holding(path)
     try:
+        started = time.monotonic()
         with pytest.raises(OperationalError, match="locked"):
             wrapper._start_transaction_under_autocommit()
+        # It retried in its own steps for the whole timeout (1 s), not failing at the first BUSY.
+        assert time.monotonic() - started >= 1 and len(waited) > 100
         assert not wrapper.connection.in_transaction
         assert _busy_timeout(wrapper) == 1000
     finally:
         other.close()
+
+
+def test_a_connection_whose_wait_cannot_be_given_back_is_closed(desk_db, monkeypatch) -> None:
+    wrapper, _ = desk_db
+    wrapper.ensure_connection()
+    raw = wrapper.connection
+
+    class Failing:
+        def execute(self, sql: str):
+            if sql.startswith("PRAGMA busy_timeout = ") and sql != "PRAGMA busy_timeout = 0":
+                raise sqlite3.OperationalError("disk I/O error")
+            return raw.execute(sql)
+
+        def __getattr__(self, name: str):
+            return getattr(raw, name)
+
+    wrapper.connection = Failing()
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        wrapper._start_transaction_under_autocommit()
+    # Not kept without SQLite's busy handler: the next query opens a fresh connection.
+    assert wrapper.connection is None
+    wrapper.ensure_connection()
+    assert _busy_timeout(wrapper) == 1000
 
 
 def test_the_desk_runs_on_it() -> None:
