@@ -198,15 +198,32 @@ class Desk:
         return pid
 
     def pause_child(self, role: str) -> int | None:
-        """SIGSTOP one child by role, so what it holds can be read before it is killed; None if not running."""
+        """SIGSTOP one child by role and wait until it is stopped; None if not running.
+
+        SIGSTOP is delivered asynchronously: the child's state in /proc is read until it
+        says stopped ("T"), so what it holds can be read while it cannot finish.
+        """
         pid = self.children().get(role)
-        if pid is not None:
+        if pid is None:
+            return None
+        try:
             os.kill(pid, signal.SIGSTOP)
-        return pid
+            for _ in range(1000):  # at most about a second
+                if (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] in "Tt":
+                    return pid
+                time.sleep(0.001)
+        except (ProcessLookupError, FileNotFoundError):
+            return None
+        self.resume_child(pid)
+        return None
 
     def resume_child(self, pid: int) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGCONT)
+
+    def kill_pid(self, pid: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
     def kill_group(self) -> None:
         if self.process is not None and self.process.poll() is None:
