@@ -52,27 +52,29 @@ def _back(form: HeldReplyForm, reference: str) -> HttpResponse:
 def held_release(request: HttpRequest, reference: str, message_id: int) -> HttpResponse:
     ticket, form, reason = _posted(request, reference)
     released = confirmation.release_held_reply(ticket, message_id, agent=_agent(request), reason=reason)
+    survivor = ticket.surviving()  # merged since the page was loaded: the ticket it lives on now
     if released is None:
-        messages.error(request, _("That reply is no longer held on %(ref)s.") % {"ref": ticket.reference})
+        messages.error(request, _("That reply is no longer held on %(ref)s.") % {"ref": survivor.reference})
     else:
         messages.success(
             request,
-            _("The held reply was published on %(ref)s as the customer's.")
-            % {"ref": released.ticket.reference},
+            _("The held reply was published on %(ref)s as the customer's.") % {"ref": survivor.reference},
         )
-    return _back(form, ticket.surviving().reference)  # merged since the page was loaded: its survivor
+    return _back(form, survivor.reference)
 
 
 @agent_required
 @require_POST
 def held_discard(request: HttpRequest, reference: str, message_id: int) -> HttpResponse:
     ticket, form, reason = _posted(request, reference)
-    if confirmation.discard_held_reply(ticket, message_id, agent=_agent(request), reason=reason):
+    discarded = confirmation.discard_held_reply(ticket, message_id, agent=_agent(request), reason=reason)
+    survivor = ticket.surviving()  # merged since the page was loaded: the ticket it lives on now
+    if discarded:
         messages.success(
             request,
             _("The held reply was discarded from %(ref)s; the email stays in the intake log.")
-            % {"ref": ticket.reference},
+            % {"ref": survivor.reference},
         )
     else:
-        messages.error(request, _("That reply is no longer held on %(ref)s.") % {"ref": ticket.reference})
-    return _back(form, ticket.surviving().reference)  # merged since the page was loaded: its survivor
+        messages.error(request, _("That reply is no longer held on %(ref)s.") % {"ref": survivor.reference})
+    return _back(form, survivor.reference)

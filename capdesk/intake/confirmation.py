@@ -237,7 +237,12 @@ def _lock_held(ticket: Ticket, message_pk: int) -> Message | None:
     held = Message.objects.filter(pk=message_pk, ticket=ticket.surviving(), held=True)
     source_id = held.values_list("source_id", flat=True).first()
     if source_id is not None:
-        list(SenderConfirmation.objects.select_for_update().filter(request_id=source_id).values_list("pk"))
+        list(
+            SenderConfirmation.objects.select_for_update()
+            .filter(request_id=source_id)
+            .order_by("pk")
+            .values_list("pk")
+        )
     return held.select_for_update().first()
 
 
