@@ -1,7 +1,8 @@
 """The retry loop every outgoing webhook shares: claim a due delivery, then make and settle its attempt.
 
 Two senders use it: the desk's own webhooks (``notify``) and the status page's
-subscriber webhooks (``status``). Their rows differ (an endpoint or a subscriber, a
+subscriber webhooks (``status``); the outbox's email (``notify.actions.deliver``) and
+the SLA chat alerts (``sla.chat``) are claimed the same way. Their rows differ (an endpoint or a subscriber, a
 response excerpt or not) but the life of a delivery is the same: ``queued`` until a 2xx
 (``delivered``) or until it runs out of attempts (``failed``), one logged attempt each
 time. A delivery is claimed by pushing its next attempt into the future before the
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from capdesk.core.outbound import Sent
@@ -48,21 +50,15 @@ def claim(queryset: models.QuerySet[D], pk: int, *, lease: timedelta) -> D | Non
     """Take one queued delivery whose time has come, counting the attempt; None if someone else has it.
 
     The lease (the sender's timeout and a margin) is how long the attempt may take before
-    the retry sweep may try again, should this worker die mid-post.
+    the retry sweep may try again, should this worker die mid-post. One conditional UPDATE
+    takes it: a second worker's waits for the first's, finds the attempt pushed past the
+    lease, and changes nothing.
     """
-    with transaction.atomic():
-        delivery = (
-            queryset.select_for_update(skip_locked=True)
-            .filter(pk=pk, state=QUEUED, next_attempt_at__lte=timezone.now())
-            .first()
-        )
-        if delivery is None:
-            return None
-        row: Retried = delivery  # type: ignore[assignment]
-        row.attempts += 1
-        row.next_attempt_at = timezone.now() + lease
-        row.save(update_fields=["attempts", "next_attempt_at"])
-    return delivery
+    now = timezone.now()
+    taken = queryset.model._default_manager.filter(pk=pk, state=QUEUED, next_attempt_at__lte=now).update(
+        attempts=F("attempts") + 1, next_attempt_at=now + lease
+    )
+    return queryset.filter(pk=pk).first() if taken else None
 
 
 def attempt(

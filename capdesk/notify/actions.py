@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from capdesk.core import appends
+from capdesk.core import appends, deliveries
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.notify.models import OutboundEmail
 
@@ -77,7 +77,7 @@ def deliveries_batched() -> Iterator[None]:
 
     Intake writes up to a batch of tickets in one transaction, most with a standard reply:
     a task per email cost the worker a claim and a result write each (about 2 ms on
-    SQLite). Each email is still delivered in its own transaction, exactly once; one whose
+    SQLite). Each email is still claimed, sent and settled on its own (``deliver``); one whose
     task is lost (a crash before the end of the block) is sent by the ``deliver_due`` sweep.
     """
     if getattr(_batched, "ids", None) is not None:  # nested: the outermost block hands them over
@@ -147,40 +147,56 @@ def _replies_sent(addresses: Iterable[str]) -> dict[str, int]:
     return sent
 
 
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
+BACKOFF_CAP = timedelta(hours=1)
+
+
+def _lease() -> timedelta:
+    """How long a claimed email is its worker's to send before the sweep may try it again.
+
+    Far longer than a send can take: Django's SMTP backend applies ``EMAIL_TIMEOUT`` to
+    each of a session's socket operations (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA).
+    """
+    return timedelta(seconds=10 * settings.EMAIL_TIMEOUT + 60)
 
 
 def deliver(email_id: int) -> bool:
-    """Send one queued email; on failure schedule a retry with backoff. Returns whether it was sent."""
-    with transaction.atomic():
-        email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
-        if email is None or email.state != OutboundEmail.State.QUEUED:
-            return False
-        email.attempts += 1
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[email.to],
-            headers=email.headers,
-        )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        try:
-            message.send()
-        except Exception as exc:  # any transport failure is retried, never lost
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if email.attempts >= MAX_ATTEMPTS:
-                email.state = OutboundEmail.State.FAILED
-            email.next_attempt_at = timezone.now() + _backoff(email.attempts)
-            email.save()
-            logger.warning("notify.send_failed", extra={"email_id": email.pk, "attempts": email.attempts})
-            return False
-        email.state = OutboundEmail.State.SENT
-        email.sent_at = timezone.now()
-        email.save()
-        return True
+    """Send one queued email; on failure schedule a retry with backoff. Returns whether it was sent.
+
+    The email is claimed first, in a short transaction of its own (its attempt counted, its
+    next attempt pushed past the lease), then sent with no transaction open, then settled:
+    no lock is held while a mail server answers. On SQLite a lock held across the send
+    would stop every write of the desk (the SMTP receiver's included) for as long as the
+    server took. Another worker, or the ``deliver_due`` sweep, skips a claimed email; one
+    whose worker died mid-send is tried again when the lease runs out. That is the same
+    at-least-once as a commit lost just after a send, which no outbox can rule out.
+    """
+    email = deliveries.claim(OutboundEmail.objects.all(), email_id, lease=_lease())
+    if email is None:
+        return False
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers=email.headers,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:  # any transport failure is retried, never lost
+        email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if email.attempts >= MAX_ATTEMPTS:
+            email.state = OutboundEmail.State.FAILED
+        email.next_attempt_at = timezone.now() + deliveries.backoff(email.attempts, cap=BACKOFF_CAP)
+        email.save(update_fields=["last_error", "state", "next_attempt_at"])
+        logger.warning("notify.send_failed", extra={"email_id": email.pk, "attempts": email.attempts})
+        return False
+    email.state = OutboundEmail.State.SENT
+    email.sent_at = timezone.now()
+    email.last_error = ""
+    email.save(update_fields=["state", "sent_at", "last_error"])
+    return True
 
 
 def deliver_due(limit: int = 100) -> int:

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from capdesk.core import deliveries
 from capdesk.sla.models import ChatAlert
 
 if TYPE_CHECKING:
@@ -90,25 +91,10 @@ def _post(url: str, body: bytes) -> tuple[int, str]:
         return int(exc.code), exc.headers.get("Retry-After", "") if exc.headers else ""
 
 
-def _claim(alert_id: int) -> ChatAlert | None:
-    """Take one due alert: its next attempt is pushed past the timeout, so no other worker posts it meanwhile."""
-    with transaction.atomic():
-        alert = (
-            ChatAlert.objects.select_for_update(skip_locked=True)
-            .filter(pk=alert_id, state=ChatAlert.State.QUEUED, next_attempt_at__lte=timezone.now())
-            .first()
-        )
-        if alert is None:
-            return None
-        alert.attempts += 1
-        alert.next_attempt_at = timezone.now() + timedelta(seconds=TIMEOUT_SECONDS + 60)
-        alert.save(update_fields=["attempts", "next_attempt_at"])
-    return alert
-
-
 def deliver(alert_id: int) -> bool:
     """One attempt at posting one alert, outside any transaction; on failure a retry with backoff."""
-    alert = _claim(alert_id)
+    # Its next attempt pushed past the timeout, so no other worker posts it meanwhile.
+    alert = deliveries.claim(ChatAlert.objects.all(), alert_id, lease=timedelta(seconds=TIMEOUT_SECONDS + 60))
     if alert is None:
         return False
     url = settings.CAPDESK_SLA_CHAT_WEBHOOK_URL
