@@ -75,6 +75,8 @@ def drain(env: dict[str, str], src: Path, workers: int, logs: Path) -> float:
                             "-m",
                             "capdesk.cli",
                             "db_worker",
+                            "--queue-name",
+                            "*",
                             "--batch",
                             "--interval",
                             "0",

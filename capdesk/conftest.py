@@ -52,7 +52,7 @@ def run_worker(transactional_db: None) -> Callable[[], None]:
     """
 
     def drain() -> None:
-        call_command("db_worker", batch=True, interval=0, no_startup_delay=True, verbosity=0)
+        call_command("db_worker", queue_name="*", batch=True, interval=0, no_startup_delay=True, verbosity=0)
 
     return drain
 

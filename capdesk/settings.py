@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from capdesk.core import queues
 from capdesk.env import env_bool, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -190,7 +191,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Background work: django-tasks with its database backend, so a task is enqueued in
 # the same transaction that stores the request it works on.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Two queues (capdesk/core/queues.py): "default" for intake and the desk's own work,
+# "outbound" for what waits on another server (email, webhooks); `capdesk run` gives
+# each a worker, so a slow mail relay never holds up intake.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": list(queues.ALL)}}
 
 # Email out. The embedded default writes one .eml per message under var/mail/, so a
 # new user can read the magic link without an SMTP server.

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from capdesk.core import queues
 from capdesk.notify import actions
 
 
-@task()
+@task(queue_name=queues.OUTBOUND)
 def deliver_email(email_id: int) -> bool:
     return actions.deliver(email_id)
 
 
-@task()
+@task(queue_name=queues.OUTBOUND)
 def deliver_emails(email_ids: list[int]) -> list[bool]:
     """Several queued emails (``actions.deliveries_batched``), each in its own transaction; one
     that raises leaves the rest to the ``deliver_due`` sweep, like a lost task."""
     return [actions.deliver(email_id) for email_id in email_ids]
 
 
-@task()
+@task(queue_name=queues.OUTBOUND)
 def deliver_webhook_task(delivery_id: int) -> bool:
     from capdesk.notify import webhooks
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django_tasks import task
 
+from capdesk.core import queues
 from capdesk.status import delivery, publish
 
 
@@ -13,7 +14,7 @@ def fan_out_event(event_id: int) -> int:
     return delivery.fan_out(event_id)
 
 
-@task()
+@task(queue_name=queues.OUTBOUND)
 def deliver_webhook(delivery_id: int) -> bool:
     return delivery.deliver_webhook(delivery_id)
 

@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from capdesk.core import queues
+
 SUPPORT = "support@liveupdate.example"
 CAPDESK = [sys.executable, "-m", "capdesk.cli"]
 ROLES = ("worker", "db_worker", "smtpd", "scheduler")
@@ -183,7 +185,11 @@ class Desk:
             if ppid != self.process.pid:
                 continue
             words = [a.decode(errors="replace") for a in argv]
-            role = next((r for r in ROLES if r in words), None)
+            # The outbound queue's worker (capdesk run's "outbound" child) is not intake's worker.
+            outbound = (
+                "--queue-name" in words[:-1] and words[words.index("--queue-name") + 1] == queues.OUTBOUND
+            )
+            role = "outbound" if outbound else next((r for r in ROLES if r in words), None)
             if role is None and any("waitress" in w for w in words):
                 role = "web"
             if role:
@@ -245,7 +251,16 @@ class Desk:
     def drain(self) -> None:
         """Run every sweep once and the worker until no task is left (the desk is stopped first)."""
         self.capdesk("scheduler", "--once")
-        self.capdesk("db_worker", "--batch", "--interval", "0", "--no-startup-delay", "--no-reload")
+        self.capdesk(
+            "db_worker",
+            "--queue-name",
+            "*",
+            "--batch",
+            "--interval",
+            "0",
+            "--no-startup-delay",
+            "--no-reload",
+        )
 
     def in_child(self, *args: str, timeout: float = 300) -> Any:
         """Run this module's entry point (``pending``, ``check FILE``) with the desk's environment."""
@@ -309,17 +324,23 @@ def query(desk: Desk, sql: str) -> list[tuple[Any, ...]]:
         return list(db.execute(sql))
 
 
-def running_task_ids(desk: Desk) -> set[str]:
-    """Ids of task rows a worker has claimed and not finished."""
-    rows = query(desk, "SELECT id FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'")
-    return {str(row[0]) for row in rows}
+def _task_ids(desk: Desk, condition: str, queue: str) -> set[str]:
+    if queue not in queues.ALL:
+        raise ValueError(f"no task queue named {queue!r}")
+    sql = f"SELECT id FROM django_tasks_database_dbtaskresult WHERE {condition} AND queue_name = '{queue}'"  # noqa: S608 (our own words)
+    return {str(row[0]) for row in query(desk, sql)}
 
 
-def started_task_ids(desk: Desk) -> set[str]:
-    """Ids of task rows a worker has claimed, finished or not: a task of a few milliseconds
-    is RUNNING too briefly for a poll to be sure to see it."""
-    rows = query(desk, "SELECT id FROM django_tasks_database_dbtaskresult WHERE started_at IS NOT NULL")
-    return {str(row[0]) for row in rows}
+def running_task_ids(desk: Desk, queue: str = queues.DEFAULT) -> set[str]:
+    """Ids of the task rows of ``queue`` a worker has claimed and not finished (by default
+    intake's: the outbound queue has a worker of its own in `capdesk run`)."""
+    return _task_ids(desk, "status = 'RUNNING'", queue)
+
+
+def started_task_ids(desk: Desk, queue: str = queues.DEFAULT) -> set[str]:
+    """Ids of the task rows of ``queue`` a worker has claimed, finished or not: a task of a
+    few milliseconds is RUNNING too briefly for a poll to be sure to see it."""
+    return _task_ids(desk, "started_at IS NOT NULL", queue)
 
 
 def pending_count(desk: Desk) -> int:

@@ -79,6 +79,8 @@ def start_workers(tmp_path: Path, logs: Sequence[BinaryIO]) -> list[subprocess.P
                 "-m",
                 "capdesk.cli",
                 "db_worker",
+                "--queue-name",
+                "*",
                 "--batch",
                 "--interval",
                 "0",

@@ -1,4 +1,4 @@
-"""`capdesk run`: the embedded desk as one process group (web, worker, SMTP receiver, scheduler).
+"""`capdesk run`: the embedded desk as one process group (web, workers, SMTP receiver, scheduler).
 
 Each part runs as a child process so a crash in one is contained and restarted;
 SIGTERM or Ctrl-C stops all of them together.
@@ -21,6 +21,8 @@ from django.core.management import get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from capdesk.core import queues
 
 logger = logging.getLogger(__name__)
 
@@ -82,13 +84,29 @@ class Command(BaseCommand):
             ),
             Child("scheduler", _capdesk("scheduler")),
         ]
+        # Intake's workers run every queue but the outbound one, which has a worker of its
+        # own: a slow mail relay or webhook receiver never holds up intake (core/queues.py).
         children += [
             Child(
                 f"worker-{i}",
-                _capdesk("worker", "--interval", "0.5", "--worker-id", f"embedded-{os.getpid()}-{i}"),
+                _capdesk(
+                    "worker",
+                    *("--queue-name", "*", "--exclude-queues", queues.OUTBOUND),
+                    *("--interval", "0.5", "--worker-id", f"embedded-{os.getpid()}-{i}"),
+                ),
             )
             for i in range(options["workers"])
         ]
+        children.append(
+            Child(
+                "outbound",
+                _capdesk(
+                    "worker",
+                    *("--queue-name", queues.OUTBOUND),
+                    *("--interval", "0.5", "--worker-id", f"embedded-{os.getpid()}-{queues.OUTBOUND}"),
+                ),
+            )
+        )
         if not options["no_status_serve"]:
             self._publish_status()
             children.append(Child("status", _capdesk("status-serve")))

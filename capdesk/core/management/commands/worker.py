@@ -16,11 +16,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from argparse import ArgumentParser
 from typing import Any
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
+
+from capdesk.core import queues
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,12 @@ class ResilientWorker(Worker):
 class Command(DbWorkerCommand):
     help = "Run the task worker; a locked or restarting database pauses it instead of stopping it."
 
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        super().add_arguments(parser)
+        # Every queue unless told otherwise (db_worker's own default is "default" alone): a
+        # deployment that starts plain workers must not leave the outbound queue unserved.
+        parser.set_defaults(queue_name="*")
+
     def handle(self, *args: Any, **options: Any) -> None:
         self.configure_logging(options["verbosity"])
         queue_names = options["queue_name"].split(",")
@@ -71,7 +80,8 @@ class Command(DbWorkerCommand):
         )
         # No autoreload (db_worker's --reload): a desk's worker runs the code it started with.
         worker.configure_signals()
-        _load_what_tasks_use()
+        if ("*" in queue_names or queues.DEFAULT in queue_names) and queues.DEFAULT not in excluded:
+            _load_what_tasks_use()  # an outbound-only worker never decides a request
         worker.run()
 
 
