@@ -11,7 +11,8 @@ anything. One run does, in this order:
    import is one ``manage.py get_email`` over a local directory); the list and API
    parts are kept tiny (``--peer-t``/``--peer-reqs``/``--peer-creates``) unless asked;
 3. Capdesk: a fresh data dir, ``capdesk migrate``, ``capdesk smtpd`` on a free port of
-   127.0.0.1 and one ``capdesk worker`` (as ``capdesk run`` starts it); every corpus message is delivered over real
+   127.0.0.1 and the workers as ``capdesk run`` starts them (intake's, and the outbound
+   queue's that delivers the replies); every corpus message is delivered over real
    SMTP in file order on one connection, then we wait (bounded) until nothing is pending.
 
 4. the floor, before and after the Capdesk passes: stdlib ``email`` parse plus one bare
@@ -144,7 +145,7 @@ def _metric_lines(text: str) -> dict[str, str]:
 
 
 class Desk:
-    """One fresh Capdesk data dir with ``capdesk smtpd`` and one ``capdesk worker`` running."""
+    """One fresh Capdesk data dir with ``capdesk smtpd`` and ``capdesk run``'s workers running."""
 
     def __init__(self, data_dir: Path, workers: int = 1) -> None:
         self.data_dir = data_dir
@@ -177,9 +178,20 @@ class Desk:
             self.start_worker()
 
     def start_worker(self) -> None:
-        # Several processes as `capdesk run --workers N` starts them: each claims its own tasks.
+        # As `capdesk run --workers N` starts them: N for intake, each claiming its own tasks,
+        # and one for the outbound queue (the replies' delivery; a revision before that queue
+        # has no task on it).
         for i in range(1, self.workers + 1):
-            self._spawn("worker", "--interval", "0.1", "--no-startup-delay", "--worker-id", f"bench-{i}")
+            self._spawn(
+                "worker",
+                *("--queue-name", "*", "--exclude-queues", "outbound"),
+                *("--interval", "0.1", "--no-startup-delay", "--worker-id", f"bench-{i}"),
+            )
+        self._spawn(
+            "worker",
+            *("--queue-name", "outbound"),
+            *("--interval", "0.1", "--no-startup-delay", "--worker-id", "bench-outbound"),
+        )
 
     def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
         logfile = open(self.data_dir / f"{args[0]}-{len(self.children)}.log", "wb")  # noqa: SIM115 (lives as long as the child)
