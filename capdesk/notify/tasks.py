@@ -15,9 +15,10 @@ def deliver_email(email_id: int) -> bool:
 
 @task(queue_name=queues.OUTBOUND)
 def deliver_emails(email_ids: list[int]) -> list[bool]:
-    """Several queued emails (``actions.deliveries_batched``), each in its own transaction; one
-    that raises leaves the rest to the ``deliver_due`` sweep, like a lost task."""
-    return [actions.deliver(email_id) for email_id in email_ids]
+    """Several queued emails (``actions.deliveries_batched``) over one connection, each claimed
+    and settled on its own; one that raises leaves the rest to the ``deliver_due`` sweep,
+    like a lost task."""
+    return actions.deliver_many(email_ids)
 
 
 @task(queue_name=queues.OUTBOUND)

@@ -3,7 +3,7 @@ lock held while a mail server answers.
 
 The transports are real where they can be: Django's locmem backend, a backend of this
 module's that fails or looks at the database mid-send, and Django's SMTP backend against
-a loopback server that never answers.
+loopback servers: one that never answers, and an aiosmtpd relay that counts its sessions.
 """
 
 from __future__ import annotations
@@ -17,22 +17,24 @@ from typing import Any, ClassVar
 
 import pytest
 import time_machine
+from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 
 from capdesk.core import deliveries
 from capdesk.notify import actions
-from capdesk.notify.actions import deliver, deliver_due, queue_email
+from capdesk.notify.actions import deliver, deliver_due, deliver_many, queue_email
 from capdesk.notify.models import OutboundEmail
+from capdesk.testing.desk import free_port
 
 from .conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
 
-def _queue() -> OutboundEmail:
-    email = queue_email(to="dewi@acme.test", subject="Your request", body_text="Thanks.", kind="test")
+def _queue(to: str = "dewi@acme.test") -> OutboundEmail:
+    email = queue_email(to=to, subject="Your request", body_text="Thanks.", kind="test")
     assert email is not None
     return email
 
@@ -172,3 +174,59 @@ def test_a_mail_server_that_never_answers_times_out_and_the_email_waits_for_its_
     email.refresh_from_db()
     assert (email.state, email.attempts) == ("queued", 1)
     assert "timed out" in email.last_error
+
+
+class ScriptedRelay:
+    """A loopback relay that counts its sessions and answers each DATA as scripted (250 when out of script)."""
+
+    def __init__(self) -> None:
+        self.sessions = 0
+        self.received: list[str] = []
+        self.script: list[str] = []
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ):
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        answer = self.script.pop(0) if self.script else "250 Queued"
+        if answer.startswith("250"):
+            self.received.extend(envelope.rcpt_tos)
+        return answer
+
+
+@pytest.fixture
+def relay(settings: Any) -> Iterator[ScriptedRelay]:
+    handler = ScriptedRelay()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 10
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+def test_a_batch_of_emails_goes_over_one_smtp_session(relay: ScriptedRelay) -> None:
+    emails = [_queue(f"user{i}@acme.test") for i in range(3)]
+    assert deliver_many([e.pk for e in emails]) == [True, True, True]
+    assert relay.sessions == 1  # connecting (TCP, EHLO, STARTTLS, AUTH) is paid once
+    assert relay.received == ["user0@acme.test", "user1@acme.test", "user2@acme.test"]
+
+
+def test_a_session_the_relay_closes_mid_batch_is_opened_again_for_the_next_email(
+    relay: ScriptedRelay,
+) -> None:
+    relay.script = ["250 Queued", "421 Service shutting down"]
+    emails = [_queue(f"user{i}@acme.test") for i in range(3)]
+    assert deliver_many([e.pk for e in emails]) == [True, False, True]
+    assert relay.sessions == 2
+    assert relay.received == ["user0@acme.test", "user2@acme.test"]
+    refused = OutboundEmail.objects.get(pk=emails[1].pk)
+    assert (refused.state, refused.attempts) == ("queued", 1)
+    assert "421" in refused.last_error
