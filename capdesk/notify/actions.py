@@ -161,22 +161,43 @@ def _lease() -> timedelta:
     return timedelta(seconds=10 * settings.EMAIL_TIMEOUT + 60)
 
 
-def deliver_many(email_ids: Iterable[int]) -> list[bool]:
+# A delivery task takes up to this many other due emails into its connection. Replies are
+# queued as requests are decided, one task each when intake keeps up; when they come faster
+# than a session per email can send them (a slow relay), the backlog goes out in a few
+# sessions. Their own tasks then find them sent.
+TAKE_ALONG = 50
+
+
+def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]:
     """Send queued emails over one connection to the transport; whether each was sent, in order.
 
     One SMTP session (or, with an API provider's backend, one HTTP session) for all of
     them: to a relay in another region, connecting (TCP, EHLO, STARTTLS, AUTH) costs more
     than the message. Each email is still claimed, sent and settled on its own (``deliver``).
+    ``take_along`` other due emails, oldest first, are sent after these in the same connection.
     """
+    wanted = list(email_ids)
+    others = (
+        [pk for pk in _due(take_along + len(wanted)) if pk not in wanted][:take_along] if take_along else []
+    )
     connection = get_connection()
     with contextlib.suppress(Exception):
         # A relay that refuses the connection: each send below tries again and records why.
         connection.open()
     try:
-        return [deliver(email_id, connection=connection) for email_id in email_ids]
+        return [deliver(email_id, connection=connection) for email_id in [*wanted, *others]][: len(wanted)]
     finally:
         with contextlib.suppress(Exception):
             connection.close()
+
+
+def _due(limit: int) -> list[int]:
+    """Queued emails whose (next) attempt is due, oldest first."""
+    return list(
+        OutboundEmail.objects.filter(state=OutboundEmail.State.QUEUED, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def deliver(email_id: int, *, connection: BaseEmailBackend | None = None) -> bool:
@@ -225,10 +246,6 @@ def deliver(email_id: int, *, connection: BaseEmailBackend | None = None) -> boo
 
 def deliver_due(limit: int = 100) -> int:
     """Scheduler sweep: send queued email whose retry time has come. Returns how many were tried."""
-    due = list(
-        OutboundEmail.objects.filter(state=OutboundEmail.State.QUEUED, next_attempt_at__lte=timezone.now())
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = _due(limit)
     deliver_many(due)
     return len(due)

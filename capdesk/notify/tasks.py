@@ -10,15 +10,16 @@ from capdesk.notify import actions
 
 @task(queue_name=queues.OUTBOUND)
 def deliver_email(email_id: int) -> bool:
-    return actions.deliver(email_id)
+    """One queued email, and others that are due in the same connection (``TAKE_ALONG``)."""
+    return actions.deliver_many([email_id], take_along=actions.TAKE_ALONG)[0]
 
 
 @task(queue_name=queues.OUTBOUND)
 def deliver_emails(email_ids: list[int]) -> list[bool]:
-    """Several queued emails (``actions.deliveries_batched``) over one connection, each claimed
-    and settled on its own; one that raises leaves the rest to the ``deliver_due`` sweep,
-    like a lost task."""
-    return actions.deliver_many(email_ids)
+    """Several queued emails (``actions.deliveries_batched``) and others that are due, over one
+    connection, each claimed and settled on its own; one that raises leaves the rest to the
+    ``deliver_due`` sweep, like a lost task."""
+    return actions.deliver_many(email_ids, take_along=actions.TAKE_ALONG)
 
 
 @task(queue_name=queues.OUTBOUND)

@@ -20,9 +20,11 @@ import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
+from django_tasks_db.models import DBTaskResult
 
-from capdesk.core import deliveries
+from capdesk.core import deliveries, queues
 from capdesk.notify import actions
 from capdesk.notify.actions import deliver, deliver_due, deliver_many, queue_email
 from capdesk.notify.models import OutboundEmail
@@ -230,3 +232,23 @@ def test_a_session_the_relay_closes_mid_batch_is_opened_again_for_the_next_email
     refused = OutboundEmail.objects.get(pk=emails[1].pk)
     assert (refused.state, refused.attempts) == ("queued", 1)
     assert "421" in refused.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_task_takes_the_other_due_emails_along_into_its_session(relay: ScriptedRelay) -> None:
+    # Three replies queued one by one, as intake decides requests that come one at a time:
+    # a task each. The first task sends all three in one session; the others find them sent.
+    for i in range(3):
+        with transaction.atomic():
+            _queue(f"user{i}@acme.test")
+    assert DBTaskResult.objects.filter(task_path="capdesk.notify.tasks.deliver_email").count() == 3
+    call_command(
+        "worker", queue_name=queues.OUTBOUND, batch=True, interval=0, no_startup_delay=True, verbosity=0
+    )
+    assert relay.sessions == 1
+    assert relay.received == ["user0@acme.test", "user1@acme.test", "user2@acme.test"]
+    assert sorted(bool(v) for v in DBTaskResult.objects.values_list("return_value", flat=True)) == [
+        False,
+        False,
+        True,
+    ]
