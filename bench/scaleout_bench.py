@@ -37,6 +37,7 @@ from typing import Any
 
 from benchkit import ROOT, capdesk_env, log, make_corpus, snapshot_head
 
+from capdesk.testing.desk import BATCH_WORKER, CAPDESK
 from capdesk.testing.postgres import ThrowawayPostgres
 
 DRAIN_TIMEOUT = 3600.0  # seconds a drain may take, whatever N is
@@ -70,21 +71,7 @@ def drain(env: dict[str, str], src: Path, workers: int, logs: Path) -> float:
             with open(logs / f"worker-{workers}-{i}.log", "wb") as logfile:
                 children.append(
                     subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "capdesk.cli",
-                            "db_worker",
-                            "--queue-name",
-                            "*",
-                            "--batch",
-                            "--interval",
-                            "0",
-                            "--no-startup-delay",
-                            "--no-reload",
-                            "--worker-id",
-                            f"scaleout-{workers}-{i}",
-                        ],
+                        [*CAPDESK, *BATCH_WORKER, "--worker-id", f"scaleout-{workers}-{i}"],
                         env=env,
                         cwd=src,
                         stdout=logfile,

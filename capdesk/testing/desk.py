@@ -38,6 +38,17 @@ from capdesk.core import queues
 SUPPORT = "support@liveupdate.example"
 CAPDESK = [sys.executable, "-m", "capdesk.cli"]
 ROLES = ("worker", "db_worker", "smtpd", "scheduler")
+# A worker that runs every queue until no task is ready, then exits (tests and benches draining).
+BATCH_WORKER = (
+    "db_worker",
+    "--queue-name",
+    "*",
+    "--batch",
+    "--interval",
+    "0",
+    "--no-startup-delay",
+    "--no-reload",
+)
 
 
 def log(message: str) -> None:
@@ -251,16 +262,7 @@ class Desk:
     def drain(self) -> None:
         """Run every sweep once and the worker until no task is left (the desk is stopped first)."""
         self.capdesk("scheduler", "--once")
-        self.capdesk(
-            "db_worker",
-            "--queue-name",
-            "*",
-            "--batch",
-            "--interval",
-            "0",
-            "--no-startup-delay",
-            "--no-reload",
-        )
+        self.capdesk(*BATCH_WORKER)
 
     def in_child(self, *args: str, timeout: float = 300) -> Any:
         """Run this module's entry point (``pending``, ``check FILE``) with the desk's environment."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -31,6 +30,7 @@ from django_tasks_db.models import DBTaskResult
 
 from capdesk.intake.actions import receive
 from capdesk.intake.models import InboundRequest
+from capdesk.testing.desk import BATCH_WORKER, CAPDESK
 from capdesk.tickets.models import Message, Ticket
 
 BACKLOG = 200
@@ -74,21 +74,7 @@ def start_workers(tmp_path: Path, logs: Sequence[BinaryIO]) -> list[subprocess.P
     )
     return [
         subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [
-                sys.executable,
-                "-m",
-                "capdesk.cli",
-                "db_worker",
-                "--queue-name",
-                "*",
-                "--batch",
-                "--interval",
-                "0",
-                "--no-startup-delay",
-                "--no-reload",
-                "--worker-id",
-                f"scaleout-test-{i}",
-            ],
+            [*CAPDESK, *BATCH_WORKER, "--worker-id", f"scaleout-test-{i}"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,
