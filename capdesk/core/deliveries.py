@@ -1,21 +1,26 @@
-"""The retry loop every outgoing webhook shares: claim a due delivery, then make and settle its attempt.
+"""How every outgoing delivery is tried: claimed, sent with no lock held, then settled.
 
-Two senders use it: the desk's own webhooks (``notify``) and the status page's
-subscriber webhooks (``status``); the outbox's email (``notify.actions.deliver``) and
-the SLA chat alerts (``sla.chat``) are claimed the same way. Their rows differ (an endpoint or a subscriber, a
-response excerpt or not) but the life of a delivery is the same: ``queued`` until a 2xx
-(``delivered``) or until it runs out of attempts (``failed``), one logged attempt each
-time. A delivery is claimed by pushing its next attempt into the future before the
-HTTP call, so two workers never post the same attempt and no row lock is held while
-waiting on someone else's server.
+Four kinds use the claim and the conditional settle: the desk's own webhooks
+(``notify.webhooks``), the status page's subscriber webhooks (``status.delivery``), the
+outbox's email (``notify.actions``) and the SLA chat alerts (``sla.chat``). The two
+webhook kinds also share the attempt loop (``attempt``): ``queued`` until a 2xx
+(``delivered``) or until they run out of attempts (``failed``), one logged attempt each
+time; email and chat alerts end ``sent`` instead.
+
+A delivery is claimed by counting its attempt and pushing its next one past a lease
+before the call, so two workers never make the same attempt and no row lock is held
+while waiting on someone else's server. It is settled only while that claim still
+holds: a worker that outlived its lease (and so may have been overtaken by the sweep)
+does not write over what the later attempt found.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from django.db import models, transaction
 from django.db.models import F
@@ -25,17 +30,23 @@ from capdesk.core.outbound import Sent
 
 QUEUED, DELIVERED, FAILED = "queued", "delivered", "failed"
 
+logger = logging.getLogger(__name__)
 
-class Retried(Protocol):
-    """The fields both delivery models carry."""
 
+class Claimed(Protocol):
+    """What every claimed delivery carries: its row and the attempt it was claimed for."""
+
+    pk: Any
     attempts: int
+
+
+class Retried(Claimed, Protocol):
+    """The fields both webhook delivery models carry."""
+
     state: str
     next_attempt_at: datetime
     delivered_at: datetime | None
     last_error: str
-
-    def save(self, *args: Any, **kwargs: Any) -> None: ...
 
 
 D = TypeVar("D", bound=models.Model)
@@ -55,10 +66,30 @@ def claim(queryset: models.QuerySet[D], pk: int, *, lease: timedelta) -> D | Non
     lease, and changes nothing.
     """
     now = timezone.now()
-    taken = queryset.model._default_manager.filter(pk=pk, state=QUEUED, next_attempt_at__lte=now).update(
+    taken = queryset.filter(pk=pk, state=QUEUED, next_attempt_at__lte=now).update(
         attempts=F("attempts") + 1, next_attempt_at=now + lease
     )
     return queryset.filter(pk=pk).first() if taken else None
+
+
+def save_claimed(delivery: Claimed, fields: Iterable[str]) -> bool:
+    """Write these fields of a claimed delivery, if its claim still holds; whether it did.
+
+    The claim holds while the row is still queued at the attempt this worker counted. It
+    is lost when the lease ran out and the sweep claimed the row again (counting another
+    attempt), or when that later attempt already settled it: the later attempt's outcome
+    stands, and this one is only logged.
+    """
+    model = cast(type[models.Model], type(delivery))
+    saved = model._default_manager.filter(pk=delivery.pk, state=QUEUED, attempts=delivery.attempts).update(
+        **{field: getattr(delivery, field) for field in fields}
+    )
+    if not saved:
+        logger.warning(
+            "deliveries.claim_lost",
+            extra={"model": model._meta.label, "pk": delivery.pk, "attempts": delivery.attempts},
+        )
+    return bool(saved)
 
 
 def attempt(
@@ -70,11 +101,13 @@ def attempt(
     log: Callable[[Sent, int], object],
     max_attempts: int,
     cap: timedelta,
+    also: tuple[str, ...] = (),
 ) -> Sent:
     """Post a claimed delivery (or not, when its target was switched off) and settle what happened.
 
     ``inactive`` is the error recorded instead of posting. ``log(sent, duration_ms)``
-    writes the attempt row, in the transaction that moves the delivery on.
+    writes the attempt row, in the transaction that moves the delivery on; ``also`` names
+    the fields it sets on the delivery itself.
     """
     started = time.monotonic()
     sent = post() if active else Sent(None, "", inactive)
@@ -86,6 +119,7 @@ def attempt(
         max_attempts=max_attempts,
         cap=cap,
         give_up=not active,
+        also=also,
     )
     return sent
 
@@ -98,8 +132,9 @@ def _settle(
     max_attempts: int,
     cap: timedelta,
     give_up: bool,
+    also: tuple[str, ...],
 ) -> None:
-    """Log the attempt and move the delivery on, in one transaction.
+    """Log the attempt and move the delivery on (``save_claimed``), in one transaction.
 
     A failure is retried with backoff until ``max_attempts``; ``give_up`` ends it at once
     (the endpoint or subscriber was switched off).
@@ -115,7 +150,7 @@ def _settle(
             if give_up or delivery.attempts >= max_attempts:
                 delivery.state = FAILED
             delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts, cap=cap)
-        delivery.save()
+        save_claimed(delivery, ("state", "delivered_at", "last_error", "next_attempt_at", *also))
 
 
 def due(queryset: models.QuerySet[D], limit: int) -> list[int]:

@@ -195,6 +195,7 @@ def deliver(delivery_id: int) -> bool:
         log=log,
         max_attempts=MAX_ATTEMPTS,
         cap=BACKOFF_CAP,
+        also=("last_status_code",),
     )
     ok, status_code = sent.ok, sent.status_code
     if not ok:
