@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from capdesk.core.schedule import every
 from capdesk.intake.actions import retry_stalled
 from capdesk.intake.confirmation import discard_expired_held_replies
-from capdesk.notify.actions import deliver_due
+from capdesk.notify.actions import hand_over_due
 
 
 @every(30, name="intake.retry_stalled")
@@ -29,13 +29,16 @@ def _discard_expired_held_replies() -> int:
 
 @every(15, name="notify.deliver_due")
 def _deliver_due() -> int:
-    return deliver_due()
+    return hand_over_due()
 
 
 # A task whose worker was killed mid-run stays RUNNING for ever: django-tasks-db never
 # takes a claimed task back. Its work is safe (the stalled-request and outbox sweeps
 # above re-run what it left undone, and both are idempotent), but the row is a lie and
-# they pile up with every crash. No task of ours runs for anything near this long.
+# they pile up with every crash. No task of ours runs for anything near this long: the
+# longest, an email batch, starts nothing after 4 x EMAIL_TIMEOUT (notify.actions._budget)
+# and its last send is bounded by the email's lease (10 x EMAIL_TIMEOUT + 60 s): 11.5
+# minutes at the default timeout of 30 s.
 ABANDONED_AFTER = timedelta(minutes=30)
 
 

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import smtplib
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import make_msgid
 
+from anymail.exceptions import AnymailRecipientsRefused  # type: ignore[import-untyped]
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from capdesk.core import appends, deliveries
 from capdesk.core.per_transaction import PerTransaction
@@ -161,11 +166,35 @@ def _lease() -> timedelta:
     return timedelta(seconds=10 * settings.EMAIL_TIMEOUT + 60)
 
 
+def _budget() -> float:
+    """Seconds after which a batch starts no further email: what is left is the sweep's.
+
+    With the last email's own worst case (a lease) on top, a task stays well inside
+    ``core.jobs.ABANDONED_AFTER``, and an outbound worker gets back to its queue.
+    """
+    return 4.0 * settings.EMAIL_TIMEOUT
+
+
 # A delivery task takes up to this many other due emails into its connection. Replies are
 # queued as requests are decided, one task each when intake keeps up; when they come faster
 # than a session per email can send them (a slow relay), the backlog goes out in a few
-# sessions. Their own tasks then find them sent.
+# sessions, and the tasks of the emails taken along find nothing left to send.
 TAKE_ALONG = 50
+
+# How long a due email is left to its own task before the sweep takes it: the sweep is
+# for retries and lost tasks, not a second sender racing the first.
+SWEEP_AFTER = timedelta(seconds=30)
+
+
+def _refused_message(exc: Exception) -> bool:
+    """Whether the transport refused this one message and the session is still good for the next.
+
+    Anything else (refused or dropped connection, timeout, 421 "closing", a provider's API
+    error) is taken as the transport failing, for every email after it too.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused | AnymailRecipientsRefused):
+        return True
+    return isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPDataError) and exc.smtp_code != 421
 
 
 def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]:
@@ -173,34 +202,53 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
 
     One SMTP session (or, with an API provider's backend, one HTTP session) for all of
     them: to a relay in another region, connecting (TCP, EHLO, STARTTLS, AUTH) costs more
-    than the message. Each email is still claimed, sent and settled on its own (``deliver``).
-    ``take_along`` other due emails, oldest first, are sent after these in the same connection.
+    than the message. Each email is claimed, sent and settled on its own; the connection is
+    opened for the first one claimed, so a batch whose emails were all sent meanwhile
+    connects to nothing. ``take_along`` other due emails, oldest first, follow these.
+
+    The batch stops at the first failure of the transport (the email that met it is
+    retried with backoff) and starts nothing after ``_budget()``: what is left is not
+    claimed, so a hung relay costs one timeout per batch, not one per email, and the
+    ``deliver_due`` sweep sends the rest later.
     """
     wanted = list(email_ids)
     others = (
         [pk for pk in _due(take_along + len(wanted)) if pk not in wanted][:take_along] if take_along else []
     )
+    stop_after = time.monotonic() + _budget()
+    sent: dict[int, bool] = {}
     connection = get_connection()
-    with contextlib.suppress(Exception):
-        # A relay that refuses the connection: each send below tries again and records why.
-        connection.open()
+    opened = False
     try:
-        return [deliver(email_id, connection=connection) for email_id in [*wanted, *others]][: len(wanted)]
+        for n, email_id in enumerate([*wanted, *others]):
+            if n and time.monotonic() > stop_after:
+                break
+            email = deliveries.claim(OutboundEmail.objects.all(), email_id, lease=_lease())
+            if email is None:
+                continue  # sent, failed, or another worker's
+            try:
+                if not opened:
+                    connection.open()
+                    opened = True
+                _send(email, connection)
+            except Exception as exc:  # any transport failure is retried, never lost
+                _failed(email, exc)
+                sent[email_id] = False
+                if _refused_message(exc):
+                    continue
+                with contextlib.suppress(Exception):
+                    connection.close()  # a half-open connection is never used again
+                break
+            _sent(email)
+            sent[email_id] = True
     finally:
-        with contextlib.suppress(Exception):
-            connection.close()
+        if opened:
+            with contextlib.suppress(Exception):
+                connection.close()
+    return [sent.get(email_id, False) for email_id in wanted]
 
 
-def _due(limit: int) -> list[int]:
-    """Queued emails whose (next) attempt is due, oldest first."""
-    return list(
-        OutboundEmail.objects.filter(state=OutboundEmail.State.QUEUED, next_attempt_at__lte=timezone.now())
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
-def deliver(email_id: int, *, connection: BaseEmailBackend | None = None) -> bool:
+def deliver(email_id: int) -> bool:
     """Send one queued email; on failure schedule a retry with backoff. Returns whether it was sent.
 
     The email is claimed first, in a short transaction of its own (its attempt counted, its
@@ -211,9 +259,21 @@ def deliver(email_id: int, *, connection: BaseEmailBackend | None = None) -> boo
     whose worker died mid-send is tried again when the lease runs out. That is the same
     at-least-once as a commit lost just after a send, which no outbox can rule out.
     """
-    email = deliveries.claim(OutboundEmail.objects.all(), email_id, lease=_lease())
-    if email is None:
-        return False
+    return deliver_many([email_id])[0]
+
+
+def _due(limit: int, *, due_for: timedelta = timedelta(0)) -> list[int]:
+    """Queued emails whose (next) attempt has been due for ``due_for`` at least, oldest first."""
+    return list(
+        OutboundEmail.objects.filter(
+            state=OutboundEmail.State.QUEUED, next_attempt_at__lte=timezone.now() - due_for
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def _send(email: OutboundEmail, connection: BaseEmailBackend) -> None:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
@@ -224,28 +284,62 @@ def deliver(email_id: int, *, connection: BaseEmailBackend | None = None) -> boo
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
-    try:
-        message.send()
-    except Exception as exc:  # any transport failure is retried, never lost
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.close()  # perhaps broken: the next email's send opens a new one
-        email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if email.attempts >= MAX_ATTEMPTS:
-            email.state = OutboundEmail.State.FAILED
-        email.next_attempt_at = timezone.now() + deliveries.backoff(email.attempts, cap=BACKOFF_CAP)
-        email.save(update_fields=["last_error", "state", "next_attempt_at"])
-        logger.warning("notify.send_failed", extra={"email_id": email.pk, "attempts": email.attempts})
-        return False
+    message.send()
+
+
+def _sent(email: OutboundEmail) -> None:
     email.state = OutboundEmail.State.SENT
     email.sent_at = timezone.now()
     email.last_error = ""
-    email.save(update_fields=["state", "sent_at", "last_error"])
-    return True
+    deliveries.save_claimed(email, ("state", "sent_at", "last_error"))
 
 
-def deliver_due(limit: int = 100) -> int:
-    """Scheduler sweep: send queued email whose retry time has come. Returns how many were tried."""
-    due = _due(limit)
+def _failed(email: OutboundEmail, exc: Exception) -> None:
+    email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if email.attempts >= MAX_ATTEMPTS:
+        email.state = OutboundEmail.State.FAILED
+    email.next_attempt_at = timezone.now() + deliveries.backoff(email.attempts, cap=BACKOFF_CAP)
+    deliveries.save_claimed(email, ("last_error", "state", "next_attempt_at"))
+    logger.warning("notify.send_failed", extra={"email_id": email.pk, "attempts": email.attempts})
+
+
+def deliver_due(limit: int = 100, *, due_for: timedelta = timedelta(0)) -> int:
+    """Send queued email whose (retry) time came ``due_for`` ago or more. Returns how many were due.
+
+    The scheduler hands this to the outbound worker (``tasks.deliver_due_emails``) with
+    ``SWEEP_AFTER``: a relay that hangs then holds up no periodic job.
+    """
+    due = _due(limit, due_for=due_for)
     deliver_many(due)
     return len(due)
+
+
+# A sweep task still waiting this long means no worker runs the outbound queue.
+SWEEP_WAITING_TOO_LONG = timedelta(minutes=5)
+
+
+def hand_over_due() -> int:
+    """The scheduler's outbox sweep: one ``deliver_due_emails`` task for the outbound worker; 1 if queued.
+
+    Not while one is still waiting: a stopped outbound worker finds one sweep task, not
+    one per interval, and the scheduler says so in its log.
+    """
+    from capdesk.notify.tasks import deliver_due_emails
+
+    if not _due(1, due_for=SWEEP_AFTER):
+        return 0
+    waiting = (
+        DBTaskResult.objects.filter(task_path=deliver_due_emails.module_path, status=TaskResultStatus.READY)
+        .order_by("enqueued_at")
+        .values_list("enqueued_at", flat=True)
+        .first()
+    )
+    if waiting is None:
+        deliver_due_emails.enqueue()
+        return 1
+    if waiting < timezone.now() - SWEEP_WAITING_TOO_LONG:
+        logger.warning(
+            "notify.outbound_queue_not_served",
+            extra={"waiting_since": waiting.isoformat(), "queue": deliver_due_emails.queue_name},
+        )
+    return 0

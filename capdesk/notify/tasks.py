@@ -17,9 +17,15 @@ def deliver_email(email_id: int) -> bool:
 @task(queue_name=queues.OUTBOUND)
 def deliver_emails(email_ids: list[int]) -> list[bool]:
     """Several queued emails (``actions.deliveries_batched``) and others that are due, over one
-    connection, each claimed and settled on its own; one that raises leaves the rest to the
-    ``deliver_due`` sweep, like a lost task."""
+    connection, each claimed and settled on its own; what a failing transport leaves is the
+    ``deliver_due`` sweep's, like a lost task's."""
     return actions.deliver_many(email_ids, take_along=actions.TAKE_ALONG)
+
+
+@task(queue_name=queues.OUTBOUND)
+def deliver_due_emails() -> int:
+    """The outbox sweep (``actions.hand_over_due``): retries, and emails whose task was lost."""
+    return actions.deliver_due(due_for=actions.SWEEP_AFTER)
 
 
 @task(queue_name=queues.OUTBOUND)

@@ -3,7 +3,8 @@ lock held while a mail server answers.
 
 The transports are real where they can be: Django's locmem backend, a backend of this
 module's that fails or looks at the database mid-send, and Django's SMTP backend against
-loopback servers: one that never answers, and an aiosmtpd relay that counts its sessions.
+loopback servers: one that never answers, a port nobody listens on, and an aiosmtpd relay
+that counts its connections and answers as scripted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, ClassVar
+from unittest import mock
 
 import pytest
 import time_machine
@@ -25,6 +27,7 @@ from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
 from capdesk.core import deliveries, queues
+from capdesk.core.schedule import jobs
 from capdesk.notify import actions
 from capdesk.notify.actions import deliver, deliver_due, deliver_many, queue_email
 from capdesk.notify.models import OutboundEmail
@@ -179,9 +182,13 @@ def test_a_mail_server_that_never_answers_times_out_and_the_email_waits_for_its_
 
 
 class ScriptedRelay:
-    """A loopback relay that counts its sessions and answers each DATA as scripted (250 when out of script)."""
+    """A loopback relay that counts connections and sessions, and answers each DATA as scripted.
+
+    250 when out of script.
+    """
 
     def __init__(self) -> None:
+        self.connections = 0  # TCP connections accepted (a session that never said EHLO too)
         self.sessions = 0
         self.received: list[str] = []
         self.script: list[str] = []
@@ -200,12 +207,21 @@ class ScriptedRelay:
         return answer
 
 
+class CountingController(Controller):
+    """aiosmtpd's controller, counting each connection it builds a server for."""
+
+    def factory(self) -> Any:
+        self.handler.connections += 1
+        return super().factory()
+
+
 @pytest.fixture
 def relay(settings: Any) -> Iterator[ScriptedRelay]:
     handler = ScriptedRelay()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller = CountingController(handler, hostname="127.0.0.1", port=port)
     controller.start()
+    handler.connections = 0  # start() makes one of its own, to see the server answer
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 10
     try:
@@ -214,30 +230,146 @@ def relay(settings: Any) -> Iterator[ScriptedRelay]:
         controller.stop()
 
 
+def _states(emails: list[OutboundEmail]) -> list[tuple[str, int]]:
+    return [
+        (e.state, e.attempts)
+        for e in OutboundEmail.objects.filter(pk__in=[e.pk for e in emails]).order_by("pk")
+    ]
+
+
 def test_a_batch_of_emails_goes_over_one_smtp_session(relay: ScriptedRelay) -> None:
     emails = [_queue(f"user{i}@acme.test") for i in range(3)]
     assert deliver_many([e.pk for e in emails]) == [True, True, True]
-    assert relay.sessions == 1  # connecting (TCP, EHLO, STARTTLS, AUTH) is paid once
+    # Connecting (TCP, EHLO, STARTTLS, AUTH) is paid once.
+    assert (relay.connections, relay.sessions) == (1, 1)
     assert relay.received == ["user0@acme.test", "user1@acme.test", "user2@acme.test"]
 
 
-def test_a_session_the_relay_closes_mid_batch_is_opened_again_for_the_next_email(
-    relay: ScriptedRelay,
-) -> None:
-    relay.script = ["250 Queued", "421 Service shutting down"]
+def test_a_batch_with_nothing_left_to_send_connects_to_nothing(relay: ScriptedRelay) -> None:
+    emails = [_queue(f"user{i}@acme.test") for i in range(2)]
+    assert deliver_many([e.pk for e in emails]) == [True, True]
+    # Their tasks run later, as happens when a first task took them along.
+    assert deliver_many([e.pk for e in emails]) == [False, False]
+    assert relay.connections == 1
+
+
+def test_a_message_the_relay_refuses_costs_the_batch_nothing_but_that_message(relay: ScriptedRelay) -> None:
+    relay.script = ["250 Queued", "554 5.7.1 Message rejected as spam"]
     emails = [_queue(f"user{i}@acme.test") for i in range(3)]
     assert deliver_many([e.pk for e in emails]) == [True, False, True]
-    assert relay.sessions == 2
+    assert relay.connections == 1  # the session stayed good for the next message
     assert relay.received == ["user0@acme.test", "user2@acme.test"]
     refused = OutboundEmail.objects.get(pk=emails[1].pk)
     assert (refused.state, refused.attempts) == ("queued", 1)
-    assert "421" in refused.last_error
+    assert refused.last_error.startswith("SMTPDataError: (554")
+
+
+def test_a_transport_failure_ends_the_batch_and_leaves_the_rest_to_the_sweep(relay: ScriptedRelay) -> None:
+    relay.script = ["250 Queued", "421 Service shutting down"]
+    emails = [_queue(f"user{i}@acme.test") for i in range(3)]
+    assert deliver_many([e.pk for e in emails]) == [True, False, False]
+    # The third was not claimed: no attempt counted, due now, for the sweep.
+    assert _states(emails) == [("sent", 1), ("queued", 1), ("queued", 0)]
+    assert "421" in OutboundEmail.objects.get(pk=emails[1].pk).last_error
+    assert deliver_due() == 1  # the failed one backs off; the untouched one goes
+    assert _states(emails)[2] == ("sent", 1)
+    assert relay.connections == 2
+    assert relay.received == ["user0@acme.test", "user2@acme.test"]
+
+
+def test_a_relay_that_refuses_connections_costs_a_batch_one_attempt(settings: Any) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    emails = [_queue(f"user{i}@acme.test") for i in range(3)]
+    assert deliver_many([e.pk for e in emails]) == [False, False, False]
+    assert _states(emails) == [("queued", 1), ("queued", 0), ("queued", 0)]
+    assert OutboundEmail.objects.get(pk=emails[0].pk).last_error.startswith("ConnectionRefusedError")
+
+
+def test_a_hung_relay_costs_a_batch_one_timeout_not_one_per_email(settings: Any, silent_server: int) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", silent_server, 1
+    emails = [_queue(f"user{i}@acme.test") for i in range(3)]
+    assert deliver_many([e.pk for e in emails]) == [False, False, False]
+    assert _states(emails) == [("queued", 1), ("queued", 0), ("queued", 0)]
+
+
+def test_a_batch_starts_nothing_once_its_time_budget_is_spent(
+    relay: ScriptedRelay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(actions, "_budget", lambda: 0.0)
+    emails = [_queue(f"user{i}@acme.test") for i in range(3)]
+    assert deliver_many([e.pk for e in emails]) == [True, False, False]
+    assert _states(emails) == [("sent", 1), ("queued", 0), ("queued", 0)]
+
+
+class Overtaken(BaseEmailBackend):
+    """A send so slow that its lease runs out and the sweep sends the email meanwhile; then it fails."""
+
+    traveller: ClassVar[Any] = None
+    email_pk: ClassVar[int] = 0
+    sent: ClassVar[list[str]] = []
+
+    def send_messages(self, email_messages: Any) -> int:
+        if Overtaken.traveller is not None:
+            traveller, Overtaken.traveller = Overtaken.traveller, None
+            traveller.shift(actions._lease() + timedelta(seconds=1))
+            assert deliver(Overtaken.email_pk) is True  # the sweep's attempt, which succeeds
+            raise ConnectionResetError(104, "Connection reset by peer")
+        Overtaken.sent.extend(m.to[0] for m in email_messages)
+        return len(email_messages)
+
+
+def test_an_attempt_that_outlived_its_lease_does_not_undo_the_later_one(settings: Any, frozen: Any) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.Overtaken"
+    email = _queue()
+    Overtaken.traveller, Overtaken.email_pk, Overtaken.sent = frozen, email.pk, []
+    assert deliver(email.pk) is False
+    # The first attempt failed after the second had sent it: sent stays sent, not queued again.
+    email.refresh_from_db()
+    assert (email.state, email.attempts, email.last_error) == ("sent", 2, "")
+    assert Overtaken.sent == ["dewi@acme.test"]
+
+
+def _claim_at_once(pk: int, workers: int) -> list[bool]:
+    barrier = threading.Barrier(workers)
+    won: list[bool] = []
+
+    def race() -> None:
+        try:
+            barrier.wait()
+            won.append(deliveries.claim(OutboundEmail.objects.all(), pk, lease=actions._lease()) is not None)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(won)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite runs one write transaction at a time: no race to claim"
+)
+@pytest.mark.django_db(transaction=True)
+def test_of_workers_claiming_one_email_at_once_exactly_one_gets_it() -> None:
+    # Threads have connections of their own: concurrent transactions.
+    for _ in range(5):
+        email = _queue()
+        assert _claim_at_once(email.pk, workers=4) == [False, False, False, True]
+        assert OutboundEmail.objects.get(pk=email.pk).attempts == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_delivery_task_takes_the_other_due_emails_along_into_its_session(relay: ScriptedRelay) -> None:
     # Three replies queued one by one, as intake decides requests that come one at a time:
-    # a task each. The first task sends all three in one session; the others find them sent.
+    # a task each. The first task sends all three in one session; the other two connect to
+    # nothing, finding theirs sent.
     for i in range(3):
         with transaction.atomic():
             _queue(f"user{i}@acme.test")
@@ -245,10 +377,39 @@ def test_a_delivery_task_takes_the_other_due_emails_along_into_its_session(relay
     call_command(
         "worker", queue_name=queues.OUTBOUND, batch=True, interval=0, no_startup_delay=True, verbosity=0
     )
-    assert relay.sessions == 1
+    assert (relay.connections, relay.sessions) == (1, 1)
     assert relay.received == ["user0@acme.test", "user1@acme.test", "user2@acme.test"]
     assert sorted(bool(v) for v in DBTaskResult.objects.values_list("return_value", flat=True)) == [
         False,
         False,
         True,
     ]
+
+
+@pytest.mark.django_db(transaction=True)  # the worker below closes a connection left in a transaction
+def test_the_scheduler_hands_the_outbox_sweep_to_the_outbound_worker_once(
+    frozen: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    (job,) = [j for j in jobs() if j.name == "notify.deliver_due"]
+    sweeps = DBTaskResult.objects.filter(task_path="capdesk.notify.tasks.deliver_due_emails")
+    assert job.run() == 0  # nothing queued
+    with mock.patch.object(actions, "_delivery_committed"):  # its own task was lost
+        email = _queue()
+    assert job.run() == 0  # just due: its own task's, not the sweep's
+    frozen.shift(actions.SWEEP_AFTER)
+    assert job.run() == 1
+    assert len(mail.outbox) == 0  # the scheduler sent nothing itself
+    (sweep,) = sweeps
+    assert sweep.queue_name == queues.OUTBOUND
+    frozen.shift(timedelta(seconds=15))
+    assert job.run() == 0 and sweeps.count() == 1  # one waiting is enough
+    assert "notify.outbound_queue_not_served" not in caplog.text
+    frozen.shift(actions.SWEEP_WAITING_TOO_LONG)
+    assert job.run() == 0 and sweeps.count() == 1
+    assert "notify.outbound_queue_not_served" in caplog.text
+    call_command(
+        "worker", queue_name=queues.OUTBOUND, batch=True, interval=0, no_startup_delay=True, verbosity=0
+    )
+    email.refresh_from_db()
+    assert email.state == "sent" and len(mail.outbox) == 1
+    assert job.run() == 0
