@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from capdesk.core import queues
+from capdesk.core.management.commands.run import worker_children
 from capdesk.notify.actions import queue_email
-from capdesk.notify.tasks import deliver_email, deliver_emails, deliver_webhook_task
+from capdesk.notify.tasks import deliver_due_emails, deliver_email, deliver_emails, deliver_webhook_task
 from capdesk.sla.tasks import deliver_chat_alert
 from capdesk.status.tasks import deliver_webhook, fan_out_event, publish_snapshot
 from capdesk.testing.desk import desk_for_tests, free_port, pending_count, query
@@ -39,6 +40,7 @@ def test_what_waits_on_another_server_is_on_the_outbound_queue() -> None:
     assert {
         deliver_email.queue_name,
         deliver_emails.queue_name,
+        deliver_due_emails.queue_name,
         deliver_webhook_task.queue_name,
         deliver_webhook.queue_name,
         deliver_chat_alert.queue_name,
@@ -46,6 +48,25 @@ def test_what_waits_on_another_server_is_on_the_outbound_queue() -> None:
     assert {process_inbound.queue_name, fan_out_event.queue_name, publish_snapshot.queue_name} == {
         queues.DEFAULT
     }
+
+
+def test_capdesk_run_starts_intakes_workers_and_the_outbound_workers_asked_for() -> None:
+    children = worker_children(2, 3, tag="embedded-7")
+    assert [c.name for c in children] == ["worker-0", "worker-1", "outbound", "outbound-1", "outbound-2"]
+
+    def queue_options(argv: list[str]) -> list[str]:
+        return argv[argv.index("worker") + 1 : argv.index("--interval")]
+
+    assert queue_options(children[0].argv) == ["--queue-name", "*", "--exclude-queues", queues.OUTBOUND]
+    assert {tuple(queue_options(c.argv)) for c in children[2:]} == {("--queue-name", queues.OUTBOUND)}
+    worker_ids = [c.argv[c.argv.index("--worker-id") + 1] for c in children]
+    assert len(set(worker_ids)) == 5 and all(w.startswith("embedded-7-") for w in worker_ids)
+
+
+@pytest.mark.django_db
+def test_capdesk_run_refuses_to_start_without_an_outbound_worker() -> None:
+    with pytest.raises(CommandError, match="at least one worker"):
+        call_command("run", outbound_workers=0)
 
 
 def _work(**options: Any) -> None:

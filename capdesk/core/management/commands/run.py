@@ -47,6 +47,41 @@ def _capdesk(*args: str) -> list[str]:
     return [sys.executable, "-m", "capdesk.cli", *args]
 
 
+def worker_children(workers: int, outbound_workers: int, *, tag: str) -> list[Child]:
+    """Intake's workers, then the outbound queue's; ``tag`` starts their worker ids.
+
+    Intake's workers run every queue but the outbound one, which has workers of its own:
+    a slow mail relay or webhook receiver never holds up intake (core/queues.py). Several
+    outbound workers send at once, each its own emails (each email is claimed).
+    """
+    interval = ("--interval", "0.5")
+    children = [
+        Child(
+            f"worker-{i}",
+            _capdesk(
+                "worker",
+                *("--queue-name", "*", "--exclude-queues", queues.OUTBOUND),
+                *interval,
+                *("--worker-id", f"{tag}-{i}"),
+            ),
+        )
+        for i in range(workers)
+    ]
+    children += [
+        Child(
+            queues.OUTBOUND if i == 0 else f"{queues.OUTBOUND}-{i}",
+            _capdesk(
+                "worker",
+                *("--queue-name", queues.OUTBOUND),
+                *interval,
+                *("--worker-id", f"{tag}-{queues.OUTBOUND}" + (f"-{i}" if i else "")),
+            ),
+        )
+        for i in range(outbound_workers)
+    ]
+    return children
+
+
 class Command(BaseCommand):
     help = "Run the embedded desk: web server, task worker, SMTP receiver and scheduler, stopped together."
 
@@ -54,7 +89,13 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8, help="Web server threads.")
-        parser.add_argument("--workers", type=int, default=1, help="Task worker processes.")
+        parser.add_argument("--workers", type=int, default=1, help="Intake's task worker processes.")
+        parser.add_argument(
+            "--outbound-workers",
+            type=int,
+            default=1,
+            help="Worker processes for the outbound queue (mail and webhooks out): more for a slow relay.",
+        )
         parser.add_argument("--no-smtp", action="store_true", help="Do not start the SMTP receiver.")
         parser.add_argument(
             "--no-status-serve",
@@ -63,6 +104,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["workers"] < 1 or options["outbound_workers"] < 1:
+            raise CommandError("--workers and --outbound-workers need at least one worker each.")
         self._check_migrations()
         if "CAPDESK_BASE_URL" not in os.environ:
             # The links in the mail the children send (magic links, confirmations) point at the
@@ -84,28 +127,8 @@ class Command(BaseCommand):
             ),
             Child("scheduler", _capdesk("scheduler")),
         ]
-        # Intake's workers run every queue but the outbound one, which has a worker of its
-        # own: a slow mail relay or webhook receiver never holds up intake (core/queues.py).
-        children += [
-            Child(
-                f"worker-{i}",
-                _capdesk(
-                    "worker",
-                    *("--queue-name", "*", "--exclude-queues", queues.OUTBOUND),
-                    *("--interval", "0.5", "--worker-id", f"embedded-{os.getpid()}-{i}"),
-                ),
-            )
-            for i in range(options["workers"])
-        ]
-        children.append(
-            Child(
-                "outbound",
-                _capdesk(
-                    "worker",
-                    *("--queue-name", queues.OUTBOUND),
-                    *("--interval", "0.5", "--worker-id", f"embedded-{os.getpid()}-{queues.OUTBOUND}"),
-                ),
-            )
+        children += worker_children(
+            options["workers"], options["outbound_workers"], tag=f"embedded-{os.getpid()}"
         )
         if not options["no_status_serve"]:
             self._publish_status()
