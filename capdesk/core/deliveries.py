@@ -72,18 +72,21 @@ def claim(queryset: models.QuerySet[D], pk: int, *, lease: timedelta) -> D | Non
     return queryset.filter(pk=pk).first() if taken else None
 
 
-def save_claimed(delivery: Claimed, fields: Iterable[str]) -> bool:
+def save_claimed(delivery: Claimed, fields: Iterable[str], *, succeeded: bool) -> bool:
     """Write these fields of a claimed delivery, if its claim still holds; whether it did.
 
-    The claim holds while the row is still queued at the attempt this worker counted. It
-    is lost when the lease ran out and the sweep claimed the row again (counting another
-    attempt), or when that later attempt already settled it: the later attempt's outcome
-    stands, and this one is only logged.
+    A failure's claim holds while the row is still queued at the attempt this worker
+    counted. It is lost when the lease ran out and the sweep claimed the row again
+    (counting another attempt), or when that later attempt already settled it: the later
+    attempt's outcome stands, and this one is only logged. A success is written while the
+    row is still queued, whoever claimed it since: it was delivered, and a later attempt
+    that fails must not send it again (nor call it failed at the last attempt).
     """
     model = cast(type[models.Model], type(delivery))
-    saved = model._default_manager.filter(pk=delivery.pk, state=QUEUED, attempts=delivery.attempts).update(
-        **{field: getattr(delivery, field) for field in fields}
-    )
+    claimed = model._default_manager.filter(pk=delivery.pk, state=QUEUED)
+    if not succeeded:
+        claimed = claimed.filter(attempts=delivery.attempts)
+    saved = claimed.update(**{field: getattr(delivery, field) for field in fields})
     if not saved:
         logger.warning(
             "deliveries.claim_lost",
@@ -150,7 +153,9 @@ def _settle(
             if give_up or delivery.attempts >= max_attempts:
                 delivery.state = FAILED
             delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts, cap=cap)
-        save_claimed(delivery, ("state", "delivered_at", "last_error", "next_attempt_at", *also))
+        save_claimed(
+            delivery, ("state", "delivered_at", "last_error", "next_attempt_at", *also), succeeded=sent.ok
+        )
 
 
 def due(queryset: models.QuerySet[D], limit: int) -> list[int]:

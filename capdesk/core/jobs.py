@@ -36,9 +36,9 @@ def _deliver_due() -> int:
 # takes a claimed task back. Its work is safe (the stalled-request and outbox sweeps
 # above re-run what it left undone, and both are idempotent), but the row is a lie and
 # they pile up with every crash. No task of ours runs for anything near this long: the
-# longest, an email batch, starts nothing after 4 x EMAIL_TIMEOUT (notify.actions._budget)
-# and its last send is bounded by the email's lease (10 x EMAIL_TIMEOUT + 60 s): 11.5
-# minutes at the default timeout of 30 s.
+# longest, an email batch, starts nothing after 4 x EMAIL_TIMEOUT (notify.actions._budget),
+# and its last send is about a dozen socket steps of at most EMAIL_TIMEOUT each: 8 minutes
+# at the default of 30 s, 16 at the largest allowed (60 s).
 ABANDONED_AFTER = timedelta(minutes=30)
 
 

@@ -12,7 +12,12 @@ from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import make_msgid
 
-from anymail.exceptions import AnymailRecipientsRefused  # type: ignore[import-untyped]
+from anymail.exceptions import (  # type: ignore[import-untyped]
+    AnymailAPIError,
+    AnymailInvalidAddress,
+    AnymailRecipientsRefused,
+    AnymailSerializationError,
+)
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
@@ -160,8 +165,11 @@ BACKOFF_CAP = timedelta(hours=1)
 def _lease() -> timedelta:
     """How long a claimed email is its worker's to send before the sweep may try it again.
 
-    Far longer than a send can take: Django's SMTP backend applies ``EMAIL_TIMEOUT`` to
-    each of a session's socket operations (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA).
+    Django's SMTP backend applies ``EMAIL_TIMEOUT`` to each socket operation of a session
+    (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, about a dozen round trips with TLS
+    and AUTH), not to the whole: the lease outlasts a session whose every step is slow,
+    though not one whose every step takes nearly the whole timeout. An email whose send
+    outlives it may be sent twice (at least once, as with a commit lost after a send).
     """
     return timedelta(seconds=10 * settings.EMAIL_TIMEOUT + 60)
 
@@ -169,8 +177,9 @@ def _lease() -> timedelta:
 def _budget() -> float:
     """Seconds after which a batch starts no further email: what is left is the sweep's.
 
-    With the last email's own worst case (a lease) on top, a task stays well inside
-    ``core.jobs.ABANDONED_AFTER``, and an outbound worker gets back to its queue.
+    With the last send on top (about a dozen socket steps of at most ``EMAIL_TIMEOUT``
+    each), a task takes at most about 16 x ``EMAIL_TIMEOUT``: 8 minutes at the default
+    30 s, 16 at the largest (60), inside ``core.jobs.ABANDONED_AFTER``.
     """
     return 4.0 * settings.EMAIL_TIMEOUT
 
@@ -185,16 +194,39 @@ TAKE_ALONG = 50
 # for retries and lost tasks, not a second sender racing the first.
 SWEEP_AFTER = timedelta(seconds=30)
 
+# A provider's API answers that say nothing about one message: the account, the key, the rate.
+_ACCOUNT_STATUSES = frozenset({401, 403, 408, 429})
 
-def _refused_message(exc: Exception) -> bool:
-    """Whether the transport refused this one message and the session is still good for the next.
 
-    Anything else (refused or dropped connection, timeout, 421 "closing", a provider's API
-    error) is taken as the transport failing, for every email after it too.
+def _refused_for_good(exc: Exception) -> bool:
+    """Whether the transport refused this one message permanently (and only this one).
+
+    A 5xx for every recipient (RCPT) or for the content (DATA), or a provider's API
+    refusing the message itself (a bad address, a 4xx about the payload). Such an email
+    fails at once, no retry would fare better, and the batch goes on to the next.
+
+    Everything else is the transport failing, for the emails after it too: a refused or
+    dropped connection, a timeout, a refused sender (every email of the desk has the same
+    one: expired credentials, an unverified sender domain), and a 4xx anywhere, which is
+    how relays throttle a session.
     """
-    if isinstance(exc, smtplib.SMTPRecipientsRefused | AnymailRecipientsRefused):
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return 500 <= exc.smtp_code < 600
+    if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress | AnymailSerializationError):
         return True
-    return isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPDataError) and exc.smtp_code != 421
+    if isinstance(exc, AnymailAPIError):
+        status = getattr(exc, "status_code", None)
+        return status is not None and 400 <= status < 500 and status not in _ACCOUNT_STATUSES
+    return False
+
+
+def _session_closed(connection: BaseEmailBackend) -> bool:
+    """Whether an SMTP backend's session was closed under it (smtplib does on a 421 or a lost socket)."""
+    smtp = getattr(connection, "connection", None)
+    return isinstance(smtp, smtplib.SMTP) and smtp.sock is None
 
 
 def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]:
@@ -202,13 +234,14 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
 
     One SMTP session (or, with an API provider's backend, one HTTP session) for all of
     them: to a relay in another region, connecting (TCP, EHLO, STARTTLS, AUTH) costs more
-    than the message. Each email is claimed, sent and settled on its own; the connection is
-    opened for the first one claimed, so a batch whose emails were all sent meanwhile
-    connects to nothing. ``take_along`` other due emails, oldest first, follow these.
+    than the message. Each email is claimed, built and sent, and settled on its own; the
+    connection is opened for the first one built, so a batch whose emails were all sent
+    meanwhile connects to nothing. ``take_along`` other due emails, oldest first, follow.
 
-    The batch stops at the first failure of the transport (the email that met it is
-    retried with backoff) and starts nothing after ``_budget()``: what is left is not
-    claimed, so a hung relay costs one timeout per batch, not one per email, and the
+    An email that cannot be built, or that the transport refuses for good, fails alone
+    (``_refused_for_good``). The batch stops at any other failure (that email is retried
+    with backoff) and starts nothing after ``_budget()``: what is left is not claimed,
+    so a hung relay costs one timeout per batch, not one per email, and the
     ``deliver_due`` sweep sends the rest later.
     """
     wanted = list(email_ids)
@@ -226,18 +259,27 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
             email = deliveries.claim(OutboundEmail.objects.all(), email_id, lease=_lease())
             if email is None:
                 continue  # sent, failed, or another worker's
+            sent[email_id] = False
+            try:
+                message = _message(email, connection)
+            except Exception as exc:  # a header that cannot be written: it never will be
+                _failed(email, exc, for_good=True)
+                continue
             try:
                 if not opened:
                     connection.open()
                     opened = True
-                _send(email, connection)
+                message.send()
             except Exception as exc:  # any transport failure is retried, never lost
-                _failed(email, exc)
-                sent[email_id] = False
-                if _refused_message(exc):
+                for_good = _refused_for_good(exc)
+                _failed(email, exc, for_good=for_good)
+                if for_good and not _session_closed(connection):
                     continue
                 with contextlib.suppress(Exception):
                     connection.close()  # a half-open connection is never used again
+                opened = False
+                if for_good:
+                    continue  # the relay hung up after refusing it: the next email connects again
                 break
             _sent(email)
             sent[email_id] = True
@@ -273,7 +315,8 @@ def _due(limit: int, *, due_for: timedelta = timedelta(0)) -> list[int]:
     )
 
 
-def _send(email: OutboundEmail, connection: BaseEmailBackend) -> None:
+def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMultiAlternatives:
+    """The email as Django sends it, its MIME built now: what cannot be built fails before connecting."""
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
@@ -284,23 +327,28 @@ def _send(email: OutboundEmail, connection: BaseEmailBackend) -> None:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
-    message.send()
+    message.message()
+    return message
 
 
 def _sent(email: OutboundEmail) -> None:
     email.state = OutboundEmail.State.SENT
     email.sent_at = timezone.now()
     email.last_error = ""
-    deliveries.save_claimed(email, ("state", "sent_at", "last_error"))
+    deliveries.save_claimed(email, ("state", "sent_at", "last_error"), succeeded=True)
 
 
-def _failed(email: OutboundEmail, exc: Exception) -> None:
+def _failed(email: OutboundEmail, exc: Exception, *, for_good: bool) -> None:
+    """Record a failed attempt: retried with backoff, unless ``for_good`` or it was the last."""
     email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    if email.attempts >= MAX_ATTEMPTS:
+    if for_good or email.attempts >= MAX_ATTEMPTS:
         email.state = OutboundEmail.State.FAILED
     email.next_attempt_at = timezone.now() + deliveries.backoff(email.attempts, cap=BACKOFF_CAP)
-    deliveries.save_claimed(email, ("last_error", "state", "next_attempt_at"))
-    logger.warning("notify.send_failed", extra={"email_id": email.pk, "attempts": email.attempts})
+    deliveries.save_claimed(email, ("last_error", "state", "next_attempt_at"), succeeded=False)
+    logger.warning(
+        "notify.send_failed",
+        extra={"email_id": email.pk, "attempts": email.attempts, "for_good": for_good},
+    )
 
 
 def deliver_due(limit: int = 100, *, due_for: timedelta = timedelta(0)) -> int:
@@ -314,15 +362,16 @@ def deliver_due(limit: int = 100, *, due_for: timedelta = timedelta(0)) -> int:
     return len(due)
 
 
-# A sweep task still waiting this long means no worker runs the outbound queue.
+# A sweep task still waiting this long: no worker takes tasks from the outbound queue.
 SWEEP_WAITING_TOO_LONG = timedelta(minutes=5)
+SWEEP_PRIORITY = 10
 
 
 def hand_over_due() -> int:
     """The scheduler's outbox sweep: one ``deliver_due_emails`` task for the outbound worker; 1 if queued.
 
     Not while one is still waiting: a stopped outbound worker finds one sweep task, not
-    one per interval, and the scheduler says so in its log.
+    one per interval, and the scheduler says so in its log (``notify.outbox_sweep_waiting``).
     """
     from capdesk.notify.tasks import deliver_due_emails
 
@@ -335,11 +384,14 @@ def hand_over_due() -> int:
         .first()
     )
     if waiting is None:
-        deliver_due_emails.enqueue()
+        # Ahead of the queue's other tasks: behind a backlog of deliveries, each waiting on
+        # a slow relay, the retries would wait too.
+        deliver_due_emails.using(priority=SWEEP_PRIORITY).enqueue()
         return 1
     if waiting < timezone.now() - SWEEP_WAITING_TOO_LONG:
+        # No outbound worker is running, or every one is busy (a hung relay, a backlog).
         logger.warning(
-            "notify.outbound_queue_not_served",
+            "notify.outbox_sweep_waiting",
             extra={"waiting_since": waiting.isoformat(), "queue": deliver_due_emails.queue_name},
         )
     return 0

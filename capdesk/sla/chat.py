@@ -118,7 +118,7 @@ def deliver(alert_id: int) -> bool:
         logger.warning(
             "sla.chat_failed", extra={"alert": alert.pk, "attempts": alert.attempts, "status_code": status}
         )
-    deliveries.save_claimed(alert, ("state", "sent_at", "last_error", "next_attempt_at"))
+    deliveries.save_claimed(alert, ("state", "sent_at", "last_error", "next_attempt_at"), succeeded=ok)
     return ok
 
 

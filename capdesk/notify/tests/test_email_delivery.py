@@ -20,6 +20,7 @@ from unittest import mock
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import MISSING
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
@@ -182,16 +183,21 @@ def test_a_mail_server_that_never_answers_times_out_and_the_email_waits_for_its_
 
 
 class ScriptedRelay:
-    """A loopback relay that counts connections and sessions, and answers each DATA as scripted.
+    """A loopback relay that counts connections and sessions, and answers MAIL, RCPT and DATA as scripted.
 
-    250 when out of script.
+    Each command's answers are used in turn, then aiosmtpd's own (250). ``hang_up_on_rset``
+    closes the connection when the client resets a refused transaction.
     """
 
     def __init__(self) -> None:
         self.connections = 0  # TCP connections accepted (a session that never said EHLO too)
         self.sessions = 0
         self.received: list[str] = []
-        self.script: list[str] = []
+        self.answers: dict[str, list[str]] = {"MAIL": [], "RCPT": [], "DATA": []}
+        self.hang_up_on_rset = False
+
+    def _answer(self, command: str) -> Any:
+        return self.answers[command].pop(0) if self.answers[command] else MISSING
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
@@ -200,8 +206,28 @@ class ScriptedRelay:
         session.host_name = hostname
         return responses
 
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> Any:
+        answer = self._answer("MAIL")
+        if answer is MISSING or answer.startswith("250"):
+            envelope.mail_from = address
+            return "250 OK"
+        return answer
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> Any:
+        answer = self._answer("RCPT")
+        if answer is MISSING or answer.startswith("250"):
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+        return answer
+
+    async def handle_RSET(self, server: Any, session: Any, envelope: Any) -> Any:
+        if self.hang_up_on_rset:
+            server.transport.close()
+        return MISSING
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        answer = self.script.pop(0) if self.script else "250 Queued"
+        scripted = self._answer("DATA")
+        answer = "250 Queued" if scripted is MISSING else str(scripted)
         if answer.startswith("250"):
             self.received.extend(envelope.rcpt_tos)
         return answer
@@ -253,28 +279,69 @@ def test_a_batch_with_nothing_left_to_send_connects_to_nothing(relay: ScriptedRe
     assert relay.connections == 1
 
 
-def test_a_message_the_relay_refuses_costs_the_batch_nothing_but_that_message(relay: ScriptedRelay) -> None:
-    relay.script = ["250 Queued", "554 5.7.1 Message rejected as spam"]
+@pytest.mark.parametrize(
+    ("command", "answer", "error"),
+    [
+        ("DATA", "554 5.7.1 Message rejected as spam", "SMTPDataError: (554"),
+        ("RCPT", "550 5.1.1 No such user", "SMTPRecipientsRefused: {'user1@acme.test': (550"),
+    ],
+)
+def test_a_message_refused_for_good_fails_alone_and_the_batch_goes_on(
+    relay: ScriptedRelay, command: str, answer: str, error: str
+) -> None:
+    relay.answers[command] = ["250 OK", answer]
     emails = [_queue(f"user{i}@acme.test") for i in range(3)]
     assert deliver_many([e.pk for e in emails]) == [True, False, True]
     assert relay.connections == 1  # the session stayed good for the next message
     assert relay.received == ["user0@acme.test", "user2@acme.test"]
-    refused = OutboundEmail.objects.get(pk=emails[1].pk)
-    assert (refused.state, refused.attempts) == ("queued", 1)
-    assert refused.last_error.startswith("SMTPDataError: (554")
+    # A 5xx is permanent (RFC 5321, 4.2.1): no retry would fare better.
+    assert _states(emails) == [("sent", 1), ("failed", 1), ("sent", 1)]
+    assert OutboundEmail.objects.get(pk=emails[1].pk).last_error.startswith(error)
 
 
-def test_a_transport_failure_ends_the_batch_and_leaves_the_rest_to_the_sweep(relay: ScriptedRelay) -> None:
-    relay.script = ["250 Queued", "421 Service shutting down"]
+def test_a_relay_that_hangs_up_after_refusing_a_message_is_connected_to_again(relay: ScriptedRelay) -> None:
+    relay.answers["DATA"] = ["250 Queued", "554 5.7.1 Message rejected as spam"]
+    relay.hang_up_on_rset = True
+    emails = [_queue(f"user{i}@acme.test") for i in range(3)]
+    assert deliver_many([e.pk for e in emails]) == [True, False, True]
+    assert _states(emails) == [("sent", 1), ("failed", 1), ("sent", 1)]
+    assert relay.connections == 2
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("DATA", "421 4.3.2 Service shutting down"),
+        ("RCPT", "421 4.3.2 Service shutting down"),
+        ("RCPT", "451 4.7.0 Try again later: too many messages in this session"),
+        ("MAIL", "530 5.7.0 Authentication required"),  # the desk's one sender: every email would meet it
+        ("MAIL", "451 4.7.1 Rate limit exceeded"),
+    ],
+)
+def test_a_transport_failure_ends_the_batch_and_leaves_the_rest_to_the_sweep(
+    relay: ScriptedRelay, command: str, answer: str
+) -> None:
+    relay.answers[command] = ["250 OK", answer]
     emails = [_queue(f"user{i}@acme.test") for i in range(3)]
     assert deliver_many([e.pk for e in emails]) == [True, False, False]
     # The third was not claimed: no attempt counted, due now, for the sweep.
     assert _states(emails) == [("sent", 1), ("queued", 1), ("queued", 0)]
-    assert "421" in OutboundEmail.objects.get(pk=emails[1].pk).last_error
+    assert answer[:3] in OutboundEmail.objects.get(pk=emails[1].pk).last_error
     assert deliver_due() == 1  # the failed one backs off; the untouched one goes
     assert _states(emails)[2] == ("sent", 1)
     assert relay.connections == 2
     assert relay.received == ["user0@acme.test", "user2@acme.test"]
+
+
+def test_an_email_that_cannot_be_built_fails_alone_before_anything_connects(relay: ScriptedRelay) -> None:
+    broken = _queue("user0@acme.test")
+    OutboundEmail.objects.filter(pk=broken.pk).update(subject="Hello\nBcc: everyone@acme.test")
+    fine = _queue("user1@acme.test")
+    assert deliver_many([broken.pk]) == [False]
+    assert relay.connections == 0
+    assert deliver_many([fine.pk]) == [True]
+    assert _states([broken, fine]) == [("failed", 1), ("sent", 1)]
+    assert OutboundEmail.objects.get(pk=broken.pk).last_error.startswith("BadHeaderError")
 
 
 def test_a_relay_that_refuses_connections_costs_a_batch_one_attempt(settings: Any) -> None:
@@ -332,6 +399,33 @@ def test_an_attempt_that_outlived_its_lease_does_not_undo_the_later_one(settings
     email.refresh_from_db()
     assert (email.state, email.attempts, email.last_error) == ("sent", 2, "")
     assert Overtaken.sent == ["dewi@acme.test"]
+
+
+class Late(BaseEmailBackend):
+    """A send that succeeds after its lease ran out and the sweep's worker claimed the email again."""
+
+    traveller: ClassVar[Any] = None
+    email_pk: ClassVar[int] = 0
+    overtaking: ClassVar[OutboundEmail | None] = None
+
+    def send_messages(self, email_messages: Any) -> int:
+        Late.traveller.shift(actions._lease() + timedelta(seconds=1))
+        Late.overtaking = deliveries.claim(OutboundEmail.objects.all(), Late.email_pk, lease=actions._lease())
+        return len(email_messages)
+
+
+def test_a_success_that_outlived_its_lease_stands(settings: Any, frozen: Any) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.Late"
+    email = _queue()
+    Late.traveller, Late.email_pk = frozen, email.pk
+    assert deliver(email.pk) is True
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == ("sent", 2)
+    # The overtaking attempt then fails: the email was delivered, it is not queued again.
+    assert Late.overtaking is not None
+    actions._failed(Late.overtaking, ConnectionResetError(104, "reset"), for_good=False)
+    email.refresh_from_db()
+    assert (email.state, email.last_error) == ("sent", "")
 
 
 def _claim_at_once(pk: int, workers: int) -> list[bool]:
@@ -400,13 +494,13 @@ def test_the_scheduler_hands_the_outbox_sweep_to_the_outbound_worker_once(
     assert job.run() == 1
     assert len(mail.outbox) == 0  # the scheduler sent nothing itself
     (sweep,) = sweeps
-    assert sweep.queue_name == queues.OUTBOUND
+    assert (sweep.queue_name, sweep.priority) == (queues.OUTBOUND, actions.SWEEP_PRIORITY)
     frozen.shift(timedelta(seconds=15))
     assert job.run() == 0 and sweeps.count() == 1  # one waiting is enough
-    assert "notify.outbound_queue_not_served" not in caplog.text
+    assert "notify.outbox_sweep_waiting" not in caplog.text
     frozen.shift(actions.SWEEP_WAITING_TOO_LONG)
     assert job.run() == 0 and sweeps.count() == 1
-    assert "notify.outbound_queue_not_served" in caplog.text
+    assert "notify.outbox_sweep_waiting" in caplog.text
     call_command(
         "worker", queue_name=queues.OUTBOUND, batch=True, interval=0, no_startup_delay=True, verbosity=0
     )
