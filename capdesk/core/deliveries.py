@@ -12,6 +12,9 @@ before the call, so two workers never make the same attempt and no row lock is h
 while waiting on someone else's server. It is settled only while that claim still
 holds: a worker that outlived its lease (and so may have been overtaken by the sweep)
 does not write over what the later attempt found.
+
+Retries, and deliveries whose task was lost, are swept by a task on the outbound queue
+that the scheduler enqueues (``hand_over``), never by the scheduler itself.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from typing import Any, Protocol, TypeVar, cast
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from capdesk.core.outbound import Sent
 
@@ -158,10 +163,70 @@ def _settle(
         )
 
 
-def due(queryset: models.QuerySet[D], limit: int) -> list[int]:
-    """The ids of queued deliveries whose retry time has come, oldest first."""
+def due(queryset: models.QuerySet[D], limit: int, *, due_for: timedelta = timedelta(0)) -> list[int]:
+    """The ids of queued deliveries whose (retry) time came ``due_for`` ago or more, oldest first."""
     return list(
-        queryset.filter(state=QUEUED, next_attempt_at__lte=timezone.now())
-        .order_by("next_attempt_at")
+        queryset.filter(state=QUEUED, next_attempt_at__lte=timezone.now() - due_for)
+        .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# The sweeps: retries, and deliveries whose task was lost. The scheduler does not make
+# them itself (behind a receiver that hangs, every periodic job would wait); it hands
+# each to a task on the outbound queue (``hand_over``).
+
+# How long a due delivery is left to its own task before the sweep takes it: the sweep
+# is for retries and lost tasks, not a second sender racing the first.
+SWEEP_AFTER = timedelta(seconds=30)
+# Ahead of the queue's other tasks: behind a backlog of deliveries, each waiting on a slow
+# receiver, the retries would wait too.
+SWEEP_PRIORITY = 10
+# A sweep task still waiting this long: no worker is taking tasks from its queue.
+SWEEP_WAITING_TOO_LONG = timedelta(minutes=5)
+# A sweep starts no delivery after this many seconds; the next sweep goes on.
+SWEEP_SECONDS = 120.0
+
+
+def hand_over(sweep: Any, *, due: bool) -> int:
+    """The scheduler's side of a sweep: the ``sweep`` task enqueued, if anything is ``due``; 1 if it was.
+
+    Not while one is still waiting: a stopped worker finds one sweep task, not one per
+    interval, and the scheduler says so in its log (``deliveries.sweep_waiting``).
+    """
+    if not due:
+        return 0
+    waiting = (
+        DBTaskResult.objects.filter(task_path=sweep.module_path, status=TaskResultStatus.READY)
+        .order_by("enqueued_at")
+        .values_list("enqueued_at", flat=True)
+        .first()
+    )
+    if waiting is None:
+        sweep.using(priority=SWEEP_PRIORITY).enqueue()
+        return 1
+    if waiting < timezone.now() - SWEEP_WAITING_TOO_LONG:
+        # No worker serves the queue, or every one is busy (a hung receiver, a backlog).
+        logger.warning(
+            "deliveries.sweep_waiting",
+            extra={
+                "task": sweep.module_path,
+                "queue": sweep.queue_name,
+                "waiting_since": waiting.isoformat(),
+            },
+        )
+    return 0
+
+
+def each_within(
+    ids: Iterable[int], deliver: Callable[[int], object], *, seconds: float = SWEEP_SECONDS
+) -> int:
+    """Deliver these one by one, starting none after ``seconds``; how many were started."""
+    stop_after = time.monotonic() + seconds
+    started = 0
+    for pk in ids:
+        if started and time.monotonic() > stop_after:
+            break
+        deliver(pk)
+        started += 1
+    return started

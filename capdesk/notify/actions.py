@@ -24,8 +24,6 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from capdesk.core import appends, deliveries
 from capdesk.core.per_transaction import PerTransaction
@@ -190,10 +188,6 @@ def _budget() -> float:
 # sessions, and the tasks of the emails taken along find nothing left to send.
 TAKE_ALONG = 50
 
-# How long a due email is left to its own task before the sweep takes it: the sweep is
-# for retries and lost tasks, not a second sender racing the first.
-SWEEP_AFTER = timedelta(seconds=30)
-
 # A provider's API answers that say nothing about one message: the account, the key, the rate.
 _ACCOUNT_STATUSES = frozenset({401, 403, 408, 429})
 
@@ -355,43 +349,15 @@ def deliver_due(limit: int = 100, *, due_for: timedelta = timedelta(0)) -> int:
     """Send queued email whose (retry) time came ``due_for`` ago or more. Returns how many were due.
 
     The scheduler hands this to the outbound worker (``tasks.deliver_due_emails``) with
-    ``SWEEP_AFTER``: a relay that hangs then holds up no periodic job.
+    ``deliveries.SWEEP_AFTER``: a relay that hangs then holds up no periodic job.
     """
     due = _due(limit, due_for=due_for)
     deliver_many(due)
     return len(due)
 
 
-# A sweep task still waiting this long: no worker takes tasks from the outbound queue.
-SWEEP_WAITING_TOO_LONG = timedelta(minutes=5)
-SWEEP_PRIORITY = 10
-
-
 def hand_over_due() -> int:
-    """The scheduler's outbox sweep: one ``deliver_due_emails`` task for the outbound worker; 1 if queued.
-
-    Not while one is still waiting: a stopped outbound worker finds one sweep task, not
-    one per interval, and the scheduler says so in its log (``notify.outbox_sweep_waiting``).
-    """
+    """The scheduler's outbox sweep: one ``deliver_due_emails`` task for the outbound worker; 1 if queued."""
     from capdesk.notify.tasks import deliver_due_emails
 
-    if not _due(1, due_for=SWEEP_AFTER):
-        return 0
-    waiting = (
-        DBTaskResult.objects.filter(task_path=deliver_due_emails.module_path, status=TaskResultStatus.READY)
-        .order_by("enqueued_at")
-        .values_list("enqueued_at", flat=True)
-        .first()
-    )
-    if waiting is None:
-        # Ahead of the queue's other tasks: behind a backlog of deliveries, each waiting on
-        # a slow relay, the retries would wait too.
-        deliver_due_emails.using(priority=SWEEP_PRIORITY).enqueue()
-        return 1
-    if waiting < timezone.now() - SWEEP_WAITING_TOO_LONG:
-        # No outbound worker is running, or every one is busy (a hung relay, a backlog).
-        logger.warning(
-            "notify.outbox_sweep_waiting",
-            extra={"waiting_since": waiting.isoformat(), "queue": deliver_due_emails.queue_name},
-        )
-    return 0
+    return deliveries.hand_over(deliver_due_emails, due=bool(_due(1, due_for=deliveries.SWEEP_AFTER)))

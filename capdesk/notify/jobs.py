@@ -8,4 +8,4 @@ from capdesk.notify import webhooks
 
 @every(15, name="notify.deliver_due_webhooks")
 def _deliver_due_webhooks() -> int:
-    return webhooks.deliver_due()
+    return webhooks.hand_over_due()

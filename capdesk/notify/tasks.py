@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from capdesk.core import queues
+from capdesk.core import deliveries, queues
 from capdesk.notify import actions
 
 
@@ -25,7 +25,15 @@ def deliver_emails(email_ids: list[int]) -> list[bool]:
 @task(queue_name=queues.OUTBOUND)
 def deliver_due_emails() -> int:
     """The outbox sweep (``actions.hand_over_due``): retries, and emails whose task was lost."""
-    return actions.deliver_due(due_for=actions.SWEEP_AFTER)
+    return actions.deliver_due(due_for=deliveries.SWEEP_AFTER)
+
+
+@task(queue_name=queues.OUTBOUND)
+def deliver_due_webhooks() -> int:
+    """The webhook sweep (``webhooks.hand_over_due``): retries, and deliveries whose task was lost."""
+    from capdesk.notify import webhooks
+
+    return webhooks.deliver_due(due_for=deliveries.SWEEP_AFTER)
 
 
 @task(queue_name=queues.OUTBOUND)

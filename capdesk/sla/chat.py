@@ -130,13 +130,14 @@ def _retry_after(value: str) -> timedelta:
         return timedelta(0)
 
 
-def deliver_due(limit: int = 50) -> int:
-    """Scheduler sweep: alerts whose (re)try time has come. Returns how many were tried."""
-    due = list(
-        ChatAlert.objects.filter(state=ChatAlert.State.QUEUED, next_attempt_at__lte=timezone.now())
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for pk in due:
-        deliver(pk)
-    return len(due)
+def deliver_due(limit: int = 50, *, due_for: timedelta = timedelta(0)) -> int:
+    """Alerts whose (re)try time came ``due_for`` ago, or whose task was lost; how many were tried."""
+    return deliveries.each_within(deliveries.due(ChatAlert.objects.all(), limit, due_for=due_for), deliver)
+
+
+def hand_over_due() -> int:
+    """The scheduler's chat sweep: one ``deliver_due_chat_alerts`` task for the outbound worker; 1 if queued."""
+    from capdesk.sla.tasks import deliver_due_chat_alerts
+
+    due = deliveries.due(ChatAlert.objects.all(), 1, due_for=deliveries.SWEEP_AFTER)
+    return deliveries.hand_over(deliver_due_chat_alerts, due=bool(due))

@@ -14,4 +14,4 @@ def _sweep_alerts() -> int:
 
 @every(30, name="sla.deliver_chat")
 def _deliver_chat() -> int:
-    return chat.deliver_due()
+    return chat.hand_over_due()

@@ -153,9 +153,16 @@ def deliver_webhook(delivery_id: int) -> bool:
     return ok
 
 
-def deliver_due(limit: int = 100) -> int:
-    """Scheduler sweep: webhook deliveries whose retry time has come. Returns how many were tried."""
-    due = deliveries.due(WebhookDelivery.objects.all(), limit)
-    for pk in due:
-        deliver_webhook(pk)
-    return len(due)
+def deliver_due(limit: int = 100, *, due_for: timedelta = timedelta(0)) -> int:
+    """Webhook deliveries whose retry time came ``due_for`` ago, or whose task was lost; how many were tried."""
+    return deliveries.each_within(
+        deliveries.due(WebhookDelivery.objects.all(), limit, due_for=due_for), deliver_webhook
+    )
+
+
+def hand_over_due() -> int:
+    """The scheduler's webhook sweep: one ``deliver_due_webhooks`` task for the outbound worker; 1 if queued."""
+    from capdesk.status.tasks import deliver_due_webhooks
+
+    due = deliveries.due(WebhookDelivery.objects.all(), 1, due_for=deliveries.SWEEP_AFTER)
+    return deliveries.hand_over(deliver_due_webhooks, due=bool(due))

@@ -18,7 +18,7 @@ def _fan_out_pending() -> int:
 
 @every(15, name="status.deliver_due_webhooks")
 def _deliver_due_webhooks() -> int:
-    return delivery.deliver_due()
+    return delivery.hand_over_due()
 
 
 @every(5, name="status.run_monitors")

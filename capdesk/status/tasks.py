@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django_tasks import task
 
-from capdesk.core import queues
+from capdesk.core import deliveries, queues
 from capdesk.status import delivery, publish
 
 
@@ -17,6 +17,12 @@ def fan_out_event(event_id: int) -> int:
 @task(queue_name=queues.OUTBOUND)
 def deliver_webhook(delivery_id: int) -> bool:
     return delivery.deliver_webhook(delivery_id)
+
+
+@task(queue_name=queues.OUTBOUND)
+def deliver_due_webhooks() -> int:
+    """The subscribers' webhook sweep (``delivery.hand_over_due``): retries, and deliveries whose task was lost."""
+    return delivery.deliver_due(due_for=deliveries.SWEEP_AFTER)
 
 
 @task()

@@ -27,7 +27,9 @@ from capdesk.core import queues
 from capdesk.core.management.commands.run import worker_children
 from capdesk.notify.actions import queue_email
 from capdesk.notify.tasks import deliver_due_emails, deliver_email, deliver_emails, deliver_webhook_task
-from capdesk.sla.tasks import deliver_chat_alert
+from capdesk.notify.tasks import deliver_due_webhooks as deliver_due_webhooks_notify
+from capdesk.sla.tasks import deliver_chat_alert, deliver_due_chat_alerts
+from capdesk.status.tasks import deliver_due_webhooks as deliver_due_webhooks_status
 from capdesk.status.tasks import deliver_webhook, fan_out_event, publish_snapshot
 from capdesk.testing.desk import desk_for_tests, free_port, pending_count, query
 
@@ -44,6 +46,9 @@ def test_what_waits_on_another_server_is_on_the_outbound_queue() -> None:
         deliver_webhook_task.queue_name,
         deliver_webhook.queue_name,
         deliver_chat_alert.queue_name,
+        deliver_due_webhooks_notify.queue_name,
+        deliver_due_webhooks_status.queue_name,
+        deliver_due_chat_alerts.queue_name,
     } == {queues.OUTBOUND}
     assert {process_inbound.queue_name, fan_out_event.queue_name, publish_snapshot.queue_name} == {
         queues.DEFAULT
@@ -143,7 +148,7 @@ def test_a_hung_mail_relay_does_not_hold_up_intake_in_capdesk_run(
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(relay_port),
-        EMAIL_TIMEOUT="90",  # longer than the relay holds a message: no timeout frees the sender
+        EMAIL_TIMEOUT="60",  # longer than the relay holds a message: no timeout frees the sender
         CAPDESK_SUPPORT_ADDRESS=SUPPORT,
     )
     try:

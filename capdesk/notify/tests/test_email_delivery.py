@@ -490,17 +490,17 @@ def test_the_scheduler_hands_the_outbox_sweep_to_the_outbound_worker_once(
     with mock.patch.object(actions, "_delivery_committed"):  # its own task was lost
         email = _queue()
     assert job.run() == 0  # just due: its own task's, not the sweep's
-    frozen.shift(actions.SWEEP_AFTER)
+    frozen.shift(deliveries.SWEEP_AFTER)
     assert job.run() == 1
     assert len(mail.outbox) == 0  # the scheduler sent nothing itself
     (sweep,) = sweeps
-    assert (sweep.queue_name, sweep.priority) == (queues.OUTBOUND, actions.SWEEP_PRIORITY)
+    assert (sweep.queue_name, sweep.priority) == (queues.OUTBOUND, deliveries.SWEEP_PRIORITY)
     frozen.shift(timedelta(seconds=15))
     assert job.run() == 0 and sweeps.count() == 1  # one waiting is enough
-    assert "notify.outbox_sweep_waiting" not in caplog.text
-    frozen.shift(actions.SWEEP_WAITING_TOO_LONG)
+    assert "deliveries.sweep_waiting" not in caplog.text
+    frozen.shift(deliveries.SWEEP_WAITING_TOO_LONG)
     assert job.run() == 0 and sweeps.count() == 1
-    assert "notify.outbox_sweep_waiting" in caplog.text
+    assert "deliveries.sweep_waiting" in caplog.text
     call_command(
         "worker", queue_name=queues.OUTBOUND, batch=True, interval=0, no_startup_delay=True, verbosity=0
     )

@@ -10,7 +10,9 @@ from django.contrib.auth.models import User
 
 from capdesk.notify import webhooks
 from capdesk.notify.models import WebhookDelivery, WebhookEndpoint
+from capdesk.notify.tasks import deliver_due_webhooks
 from capdesk.status import actions as status_actions
+from capdesk.testing.sweeps import hand_over_checked
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Ticket
 
@@ -82,6 +84,20 @@ def test_it_retries_a_failed_delivery_with_backoff_under_the_same_webhook_id(cas
     delivery.refresh_from_db()
     assert delivery.state == "delivered" and delivery.attempts == 2
     assert [a.status_code for a in delivery.log.all()] == [500, 200]
+
+
+def test_the_scheduler_hands_the_retries_to_the_outbound_worker(cast, hook, frozen):
+    endpoint = _endpoint(hook, ["ticket.created"])
+    hook.script = [500]
+    _open(cast)
+    delivery = endpoint.deliveries.get()
+    assert webhooks.deliver(delivery.pk) is False
+    frozen.shift(timedelta(seconds=30))  # the retry is due
+    hand_over_checked("notify.deliver_due_webhooks", deliver_due_webhooks, frozen)
+    assert len(hook.requests) == 1  # the scheduler posted nothing itself
+    assert deliver_due_webhooks.call() == 1  # what the outbound worker runs
+    delivery.refresh_from_db()
+    assert delivery.state == "delivered" and len(hook.requests) == 2
 
 
 def test_it_gives_up_after_the_last_attempt_and_keeps_the_log(cast, hook, frozen):

@@ -15,8 +15,10 @@ from capdesk.sla import chat
 from capdesk.sla.actions import sweep_alerts
 from capdesk.sla.checks import chat_settings_problems
 from capdesk.sla.models import ChatAlert
+from capdesk.sla.tasks import deliver_due_chat_alerts
 from capdesk.sla.tests.chat_server import chat_hook
 from capdesk.sla.tests.helpers import MONDAY_9_WIB, open_ticket_at, organization, staff_user, utc
+from capdesk.testing.sweeps import hand_over_checked
 from capdesk.tickets.models import Event, Ticket
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -90,6 +92,19 @@ def test_it_retries_a_failing_webhook_with_backoff_until_it_answers() -> None:
         assert deliver_at(june8(3, 3, 30)) == 1
     alert.refresh_from_db()
     assert (alert.state, alert.attempts, len(hook.received)) == ("sent", 3, 3)
+
+
+def test_the_scheduler_hands_the_retries_to_the_outbound_worker() -> None:
+    with chat_hook(answers=[500]) as hook, override_settings(CAPDESK_SLA_CHAT_WEBHOOK_URL=hook.url):
+        urgent_enterprise_ticket()
+        sweep_at(utc(2026, 6, 8, 3, 1))
+        assert deliver_at(utc(2026, 6, 8, 3, 1)) == 1  # 500: again at 03:01:30
+        with time_machine.travel(june8(3, 1, 30), tick=False) as traveller:
+            hand_over_checked("sla.deliver_chat", deliver_due_chat_alerts, traveller)
+            assert len(hook.received) == 1  # the scheduler posted nothing itself
+            assert deliver_due_chat_alerts.call() == 1  # what the outbound worker runs
+    alert = ChatAlert.objects.get()
+    assert (alert.state, len(hook.received)) == ("sent", 2)
 
 
 def test_it_gives_up_after_the_last_attempt() -> None:

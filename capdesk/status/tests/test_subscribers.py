@@ -12,6 +12,8 @@ from capdesk.core.webhook_signatures import verify
 from capdesk.notify.models import OutboundEmail
 from capdesk.status import actions, delivery
 from capdesk.status.models import StatusEvent, Subscriber
+from capdesk.status.tasks import deliver_due_webhooks
+from capdesk.testing.sweeps import hand_over_checked
 
 from .conftest import NOW
 
@@ -185,6 +187,21 @@ def test_a_webhook_subscriber_receives_statuspages_payload_signed_per_standard_w
     sent.refresh_from_db()
     assert sent.state == "delivered"
     assert [(a.status_code, a.error) for a in sent.log.all()] == [(200, "")]
+
+
+def test_the_scheduler_hands_the_webhook_retries_to_the_outbound_worker(client, api, hook, frozen):
+    subscriber = _webhook_subscriber(client, hook.url)
+    hook.script = [500]
+    actions.open_incident(name="Uploads fail", body="x")
+    _fan_out_all()
+    sent = subscriber.deliveries.get()
+    assert delivery.deliver_webhook(sent.pk) is False
+    frozen.shift(timedelta(seconds=30))  # the retry is due
+    hand_over_checked("status.deliver_due_webhooks", deliver_due_webhooks, frozen)
+    assert len(hook.requests) == 1  # the scheduler posted nothing itself
+    assert deliver_due_webhooks.call() == 1  # what the outbound worker runs
+    sent.refresh_from_db()
+    assert sent.state == "delivered" and len(hook.requests) == 2
 
 
 def test_a_failed_webhook_is_retried_with_backoff_under_the_same_id_and_logged(client, api, hook, frozen):
