@@ -218,6 +218,18 @@ def hand_over(sweep: Any, *, due: bool) -> int:
     return 0
 
 
+def sweep_due(
+    queryset: models.QuerySet[D], deliver: Callable[[int], object], *, limit: int, due_for: timedelta
+) -> int:
+    """A sweep task's work: the deliveries due for ``due_for``, within ``SWEEP_SECONDS``; how many were tried."""
+    return each_within(due(queryset, limit, due_for=due_for), deliver)
+
+
+def hand_over_due(queryset: models.QuerySet[D], sweep: Any) -> int:
+    """The scheduler's job for a kind of delivery: ``hand_over`` its sweep if one is due for ``SWEEP_AFTER``."""
+    return hand_over(sweep, due=bool(due(queryset, 1, due_for=SWEEP_AFTER)))
+
+
 def each_within(
     ids: Iterable[int], deliver: Callable[[int], object], *, seconds: float = SWEEP_SECONDS
 ) -> int:

@@ -360,4 +360,4 @@ def hand_over_due() -> int:
     """The scheduler's outbox sweep: one ``deliver_due_emails`` task for the outbound worker; 1 if queued."""
     from capdesk.notify.tasks import deliver_due_emails
 
-    return deliveries.hand_over(deliver_due_emails, due=bool(_due(1, due_for=deliveries.SWEEP_AFTER)))
+    return deliveries.hand_over_due(OutboundEmail.objects.all(), deliver_due_emails)

@@ -212,14 +212,11 @@ def deliver(delivery_id: int) -> bool:
 
 def deliver_due(limit: int = 100, *, due_for: timedelta = timedelta(0)) -> int:
     """Deliveries whose retry time came ``due_for`` ago, or whose task was lost; how many were tried."""
-    return deliveries.each_within(
-        deliveries.due(WebhookDelivery.objects.all(), limit, due_for=due_for), deliver
-    )
+    return deliveries.sweep_due(WebhookDelivery.objects.all(), deliver, limit=limit, due_for=due_for)
 
 
 def hand_over_due() -> int:
     """The scheduler's webhook sweep: one ``deliver_due_webhooks`` task for the outbound worker; 1 if queued."""
     from capdesk.notify.tasks import deliver_due_webhooks
 
-    due = deliveries.due(WebhookDelivery.objects.all(), 1, due_for=deliveries.SWEEP_AFTER)
-    return deliveries.hand_over(deliver_due_webhooks, due=bool(due))
+    return deliveries.hand_over_due(WebhookDelivery.objects.all(), deliver_due_webhooks)

@@ -132,12 +132,11 @@ def _retry_after(value: str) -> timedelta:
 
 def deliver_due(limit: int = 50, *, due_for: timedelta = timedelta(0)) -> int:
     """Alerts whose (re)try time came ``due_for`` ago, or whose task was lost; how many were tried."""
-    return deliveries.each_within(deliveries.due(ChatAlert.objects.all(), limit, due_for=due_for), deliver)
+    return deliveries.sweep_due(ChatAlert.objects.all(), deliver, limit=limit, due_for=due_for)
 
 
 def hand_over_due() -> int:
     """The scheduler's chat sweep: one ``deliver_due_chat_alerts`` task for the outbound worker; 1 if queued."""
     from capdesk.sla.tasks import deliver_due_chat_alerts
 
-    due = deliveries.due(ChatAlert.objects.all(), 1, due_for=deliveries.SWEEP_AFTER)
-    return deliveries.hand_over(deliver_due_chat_alerts, due=bool(due))
+    return deliveries.hand_over_due(ChatAlert.objects.all(), deliver_due_chat_alerts)

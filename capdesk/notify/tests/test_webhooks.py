@@ -93,11 +93,11 @@ def test_the_scheduler_hands_the_retries_to_the_outbound_worker(cast, hook, froz
     delivery = endpoint.deliveries.get()
     assert webhooks.deliver(delivery.pk) is False
     frozen.shift(timedelta(seconds=30))  # the retry is due
-    hand_over_checked("notify.deliver_due_webhooks", deliver_due_webhooks, frozen)
-    assert len(hook.requests) == 1  # the scheduler posted nothing itself
-    assert deliver_due_webhooks.call() == 1  # what the outbound worker runs
+    hand_over_checked(
+        "notify.deliver_due_webhooks", deliver_due_webhooks, frozen, posted=lambda: len(hook.requests)
+    )
     delivery.refresh_from_db()
-    assert delivery.state == "delivered" and len(hook.requests) == 2
+    assert delivery.state == "delivered"
 
 
 def test_it_gives_up_after_the_last_attempt_and_keeps_the_log(cast, hook, frozen):

@@ -197,11 +197,11 @@ def test_the_scheduler_hands_the_webhook_retries_to_the_outbound_worker(client, 
     sent = subscriber.deliveries.get()
     assert delivery.deliver_webhook(sent.pk) is False
     frozen.shift(timedelta(seconds=30))  # the retry is due
-    hand_over_checked("status.deliver_due_webhooks", deliver_due_webhooks, frozen)
-    assert len(hook.requests) == 1  # the scheduler posted nothing itself
-    assert deliver_due_webhooks.call() == 1  # what the outbound worker runs
+    hand_over_checked(
+        "status.deliver_due_webhooks", deliver_due_webhooks, frozen, posted=lambda: len(hook.requests)
+    )
     sent.refresh_from_db()
-    assert sent.state == "delivered" and len(hook.requests) == 2
+    assert sent.state == "delivered"
 
 
 def test_a_failed_webhook_is_retried_with_backoff_under_the_same_id_and_logged(client, api, hook, frozen):
