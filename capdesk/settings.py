@@ -206,9 +206,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Seconds the SMTP backend waits on the mail server for each step of a send (Django's
-# default is to wait for ever); a send that times out is retried with backoff.
-# Seconds for each socket step of a send; at most 60, so that a delivery batch (notify.actions)
-# stays inside the time after which a running task counts as abandoned (core.jobs).
+# default is to wait for ever); a send that times out is retried with backoff. At most 60,
+# so that a delivery batch (notify.actions) stays inside the time after which a running
+# task counts as abandoned (core.jobs).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1, maximum=60)
 # The Date header in the desk's time zone (UTC, "+0000"); Django's default writes "-0000",
 # which RFC 5322 (3.3) reserves for "the sender's time zone is unknown".

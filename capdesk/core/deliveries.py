@@ -9,9 +9,10 @@ time; email and chat alerts end ``sent`` instead.
 
 A delivery is claimed by counting its attempt and pushing its next one past a lease
 before the call, so two workers never make the same attempt and no row lock is held
-while waiting on someone else's server. It is settled only while that claim still
-holds: a worker that outlived its lease (and so may have been overtaken by the sweep)
-does not write over what the later attempt found.
+while waiting on someone else's server. A failure is settled only while that claim
+still holds, a success while the delivery is still queued (``save_claimed``): a worker
+that outlived its lease (and so may have been overtaken by the sweep) does not write a
+failure over what the later attempt found.
 
 Retries, and deliveries whose task was lost, are swept by a task on the outbound queue
 that the scheduler enqueues (``hand_over``), never by the scheduler itself.
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, cast
 
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -85,7 +86,8 @@ def save_claimed(delivery: Claimed, fields: Iterable[str], *, succeeded: bool) -
     (counting another attempt), or when that later attempt already settled it: the later
     attempt's outcome stands, and this one is only logged. A success is written while the
     row is still queued, whoever claimed it since: it was delivered, and a later attempt
-    that fails must not send it again (nor call it failed at the last attempt).
+    that fails afterwards must not queue it again. (A later attempt that failed for the
+    last time before this success landed has already marked it failed: at least once.)
     """
     model = cast(type[models.Model], type(delivery))
     claimed = model._default_manager.filter(pk=delivery.pk, state=QUEUED)
@@ -163,10 +165,19 @@ def _settle(
         )
 
 
+def due_now(*, due_for: timedelta = timedelta(0)) -> Q:
+    """Queued deliveries to try now: retries (and expired claims) whose time has come, and
+    first attempts due for ``due_for`` (left to their own task until then)."""
+    now = timezone.now()
+    return Q(state=QUEUED) & (
+        Q(attempts__gt=0, next_attempt_at__lte=now) | Q(next_attempt_at__lte=now - due_for)
+    )
+
+
 def due(queryset: models.QuerySet[D], limit: int, *, due_for: timedelta = timedelta(0)) -> list[int]:
-    """The ids of queued deliveries whose (retry) time came ``due_for`` ago or more, oldest first."""
+    """The ids of the deliveries to try now (``due_now``), oldest first."""
     return list(
-        queryset.filter(state=QUEUED, next_attempt_at__lte=timezone.now() - due_for)
+        queryset.filter(due_now(due_for=due_for))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
@@ -174,39 +185,44 @@ def due(queryset: models.QuerySet[D], limit: int, *, due_for: timedelta = timede
 
 # The sweeps: retries, and deliveries whose task was lost. The scheduler does not make
 # them itself (behind a receiver that hangs, every periodic job would wait); it hands
-# each to a task on the outbound queue (``hand_over``).
+# each to a task on the outbound queue (``hand_over``). The sweep task queues behind the
+# tasks already there, like any other: ahead of them, sweeps that each wait on a receiver
+# that hangs would keep new deliveries from ever reaching their own task.
 
-# How long a due delivery is left to its own task before the sweep takes it: the sweep
+# How long a first attempt is left to its own task before the sweep takes it: the sweep
 # is for retries and lost tasks, not a second sender racing the first.
 SWEEP_AFTER = timedelta(seconds=30)
-# Ahead of the queue's other tasks: behind a backlog of deliveries, each waiting on a slow
-# receiver, the retries would wait too.
-SWEEP_PRIORITY = 10
-# A sweep task still waiting this long: no worker is taking tasks from its queue.
+# A sweep task still waiting this long: no worker is taking tasks from its queue, or all are busy.
 SWEEP_WAITING_TOO_LONG = timedelta(minutes=5)
 # A sweep starts no delivery after this many seconds; the next sweep goes on.
-SWEEP_SECONDS = 120.0
+SWEEP_SECONDS = 60.0
+# A sweep task running for longer than this is taken for a worker that died (core.jobs
+# fails it later): the next sweep is handed over anyway.
+SWEEP_RUNNING_AT_MOST = timedelta(minutes=10)
 
 
 def hand_over(sweep: Any, *, due: bool) -> int:
     """The scheduler's side of a sweep: the ``sweep`` task enqueued, if anything is ``due``; 1 if it was.
 
-    Not while one is still waiting: a stopped worker finds one sweep task, not one per
-    interval, and the scheduler says so in its log (``deliveries.sweep_waiting``).
+    Not while one is waiting or running: a stopped worker finds one sweep task, not one
+    per interval, and the scheduler says so in its log (``deliveries.sweep_waiting``).
     """
     if not due:
         return 0
+    now = timezone.now()
+    sweeps = DBTaskResult.objects.filter(task_path=sweep.module_path)
+    if sweeps.filter(status=TaskResultStatus.RUNNING, started_at__gte=now - SWEEP_RUNNING_AT_MOST).exists():
+        return 0
     waiting = (
-        DBTaskResult.objects.filter(task_path=sweep.module_path, status=TaskResultStatus.READY)
+        sweeps.filter(status=TaskResultStatus.READY)
         .order_by("enqueued_at")
         .values_list("enqueued_at", flat=True)
         .first()
     )
     if waiting is None:
-        sweep.using(priority=SWEEP_PRIORITY).enqueue()
+        sweep.enqueue()
         return 1
-    if waiting < timezone.now() - SWEEP_WAITING_TOO_LONG:
-        # No worker serves the queue, or every one is busy (a hung receiver, a backlog).
+    if waiting < now - SWEEP_WAITING_TOO_LONG:
         logger.warning(
             "deliveries.sweep_waiting",
             extra={
@@ -218,27 +234,50 @@ def hand_over(sweep: Any, *, due: bool) -> int:
     return 0
 
 
-def sweep_due(
-    queryset: models.QuerySet[D], deliver: Callable[[int], object], *, limit: int, due_for: timedelta
-) -> int:
-    """A sweep task's work: the deliveries due for ``due_for``, within ``SWEEP_SECONDS``; how many were tried."""
-    return each_within(due(queryset, limit, due_for=due_for), deliver)
-
-
 def hand_over_due(queryset: models.QuerySet[D], sweep: Any) -> int:
-    """The scheduler's job for a kind of delivery: ``hand_over`` its sweep if one is due for ``SWEEP_AFTER``."""
-    return hand_over(sweep, due=bool(due(queryset, 1, due_for=SWEEP_AFTER)))
+    """The scheduler's job for a kind of delivery: ``hand_over`` its sweep if one is to be tried now."""
+    return hand_over(sweep, due=queryset.filter(due_now(due_for=SWEEP_AFTER)).exists())
 
 
-def each_within(
-    ids: Iterable[int], deliver: Callable[[int], object], *, seconds: float = SWEEP_SECONDS
+def sweep_due(
+    queryset: models.QuerySet[D],
+    deliver: Callable[[int], bool],
+    *,
+    target: str | None,
+    limit: int,
+    due_for: timedelta,
 ) -> int:
-    """Deliver these one by one, starting none after ``seconds``; how many were started."""
+    """A sweep task's work: the deliveries to try now, oldest first; how many were tried.
+
+    ``target`` names the field that says where a delivery goes (an endpoint, a
+    subscriber); None when they all go to one place.
+    """
+    rows = (
+        queryset.filter(due_now(due_for=due_for))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", target or "pk")[:limit]
+    )
+    return deliver_each([(pk, key if target else None) for pk, key in rows], deliver)
+
+
+def deliver_each(
+    rows: Iterable[tuple[int, object]], deliver: Callable[[int], bool], *, seconds: float = SWEEP_SECONDS
+) -> int:
+    """Deliver each ``(pk, target)`` in turn; how many were tried.
+
+    A target whose delivery fails gets no other in this sweep: they wait for the next one
+    with no attempt counted, so a receiver that hangs costs a sweep one timeout, not one
+    per delivery. Nothing is started after ``seconds``.
+    """
     stop_after = time.monotonic() + seconds
-    started = 0
-    for pk in ids:
-        if started and time.monotonic() > stop_after:
+    failing: set[object] = set()
+    tried = 0
+    for pk, target in rows:
+        if target in failing:
+            continue
+        if tried and time.monotonic() > stop_after:
             break
-        deliver(pk)
-        started += 1
-    return started
+        tried += 1
+        if not deliver(pk):
+            failing.add(target)
+    return tried

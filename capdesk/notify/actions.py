@@ -12,12 +12,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import make_msgid
 
-from anymail.exceptions import (  # type: ignore[import-untyped]
-    AnymailAPIError,
-    AnymailInvalidAddress,
-    AnymailRecipientsRefused,
-    AnymailSerializationError,
-)
+from anymail.exceptions import AnymailRecipientsRefused  # type: ignore[import-untyped]
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
@@ -177,7 +172,8 @@ def _budget() -> float:
 
     With the last send on top (about a dozen socket steps of at most ``EMAIL_TIMEOUT``
     each), a task takes at most about 16 x ``EMAIL_TIMEOUT``: 8 minutes at the default
-    30 s, 16 at the largest (60), inside ``core.jobs.ABANDONED_AFTER``.
+    30 s, 16 at the largest (60), inside ``core.jobs.ABANDONED_AFTER``. (That bound is the
+    SMTP backend's; an anymail backend waits ``ANYMAIL_REQUESTS_TIMEOUT`` per request.)
     """
     return 4.0 * settings.EMAIL_TIMEOUT
 
@@ -188,33 +184,32 @@ def _budget() -> float:
 # sessions, and the tasks of the emails taken along find nothing left to send.
 TAKE_ALONG = 50
 
-# A provider's API answers that say nothing about one message: the account, the key, the rate.
-_ACCOUNT_STATUSES = frozenset({401, 403, 408, 429})
-
 
 def _refused_for_good(exc: Exception) -> bool:
-    """Whether the transport refused this one message permanently (and only this one).
+    """Whether the transport refused this one message's recipient for good (and only it).
 
-    A 5xx for every recipient (RCPT) or for the content (DATA), or a provider's API
-    refusing the message itself (a bad address, a 4xx about the payload). Such an email
-    fails at once, no retry would fare better, and the batch goes on to the next.
+    Only a refusal of the address itself: a 5xx at RCPT whose enhanced code is 5.1.x (no
+    such mailbox, a bad address, RFC 3463) for every recipient, or a provider refusing
+    the recipients (a bad or suppressed address). Such an email fails at once, no retry
+    would fare better, and the batch goes on to the next.
 
-    Everything else is the transport failing, for the emails after it too: a refused or
-    dropped connection, a timeout, a refused sender (every email of the desk has the same
-    one: expired credentials, an unverified sender domain), and a 4xx anywhere, which is
-    how relays throttle a session.
+    Anything else is taken as the transport failing, for the emails after it too, and is
+    retried with backoff: a refused or dropped connection, a timeout, a 4xx anywhere (how
+    relays throttle a session), and a 5xx that may be about the sender or the account
+    rather than this message (every email of the desk has the same sender: "Email address
+    is not verified", "Relay access denied", DMARC, SendAsDenied, a provider's 4xx API
+    error). An operator can fix those; failing every email for good would lose the outbox.
     """
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        return bool(codes) and all(500 <= code < 600 for code in codes)
-    if isinstance(exc, smtplib.SMTPDataError):
-        return 500 <= exc.smtp_code < 600
-    if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress | AnymailSerializationError):
-        return True
-    if isinstance(exc, AnymailAPIError):
-        status = getattr(exc, "status_code", None)
-        return status is not None and 400 <= status < 500 and status not in _ACCOUNT_STATUSES
-    return False
+        refusals = list(exc.recipients.values())
+        return bool(refusals) and all(_bad_address(code, text) for code, text in refusals)
+    return isinstance(exc, AnymailRecipientsRefused)
+
+
+def _bad_address(code: int, text: bytes | str) -> bool:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return 500 <= code < 600 and text.lstrip().startswith("5.1.")
 
 
 def _session_closed(connection: BaseEmailBackend) -> bool:
@@ -232,9 +227,10 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
     connection is opened for the first one built, so a batch whose emails were all sent
     meanwhile connects to nothing. ``take_along`` other due emails, oldest first, follow.
 
-    An email that cannot be built, or that the transport refuses for good, fails alone
-    (``_refused_for_good``). The batch stops at any other failure (that email is retried
-    with backoff) and starts nothing after ``_budget()``: what is left is not claimed,
+    An email that cannot be built is retried with backoff and costs the batch nothing; one
+    whose recipient the transport refuses for good fails alone (``_refused_for_good``).
+    The batch stops at any other failure (that email is retried with backoff) and starts
+    nothing after ``_budget()``: what is left is not claimed,
     so a hung relay costs one timeout per batch, not one per email, and the
     ``deliver_due`` sweep sends the rest later.
     """
@@ -256,8 +252,8 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
             sent[email_id] = False
             try:
                 message = _message(email, connection)
-            except Exception as exc:  # a header that cannot be written: it never will be
-                _failed(email, exc, for_good=True)
+            except Exception as exc:  # a header that cannot be written (this email's, or the sender's)
+                _failed(email, exc, for_good=False)
                 continue
             try:
                 if not opened:
@@ -299,14 +295,8 @@ def deliver(email_id: int) -> bool:
 
 
 def _due(limit: int, *, due_for: timedelta = timedelta(0)) -> list[int]:
-    """Queued emails whose (next) attempt has been due for ``due_for`` at least, oldest first."""
-    return list(
-        OutboundEmail.objects.filter(
-            state=OutboundEmail.State.QUEUED, next_attempt_at__lte=timezone.now() - due_for
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    """Queued emails to send now, oldest first: retries whose time has come, first attempts due for ``due_for``."""
+    return deliveries.due(OutboundEmail.objects.all(), limit, due_for=due_for)
 
 
 def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMultiAlternatives:

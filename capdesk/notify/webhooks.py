@@ -212,7 +212,9 @@ def deliver(delivery_id: int) -> bool:
 
 def deliver_due(limit: int = 100, *, due_for: timedelta = timedelta(0)) -> int:
     """Deliveries whose retry time came ``due_for`` ago, or whose task was lost; how many were tried."""
-    return deliveries.sweep_due(WebhookDelivery.objects.all(), deliver, limit=limit, due_for=due_for)
+    return deliveries.sweep_due(
+        WebhookDelivery.objects.all(), deliver, target="endpoint_id", limit=limit, due_for=due_for
+    )
 
 
 def hand_over_due() -> int:

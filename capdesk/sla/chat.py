@@ -1,7 +1,7 @@
 """SLA warnings and breaches posted to the team's chat (Discord or Slack incoming webhook).
 
 The sweep only writes a ``ChatAlert`` row in its transaction; the worker posts it after
-commit (and the scheduler retries what failed), so a slow or unreachable chat service
+commit (and the outbound queue's sweep retries what failed), so a slow or unreachable chat service
 never holds up the sweep nor its row locks. Bodies follow each service's documented
 incoming-webhook shape: Discord ``{"content": ...}``, Slack ``{"text": ...}``.
 
@@ -132,7 +132,7 @@ def _retry_after(value: str) -> timedelta:
 
 def deliver_due(limit: int = 50, *, due_for: timedelta = timedelta(0)) -> int:
     """Alerts whose (re)try time came ``due_for`` ago, or whose task was lost; how many were tried."""
-    return deliveries.sweep_due(ChatAlert.objects.all(), deliver, limit=limit, due_for=due_for)
+    return deliveries.sweep_due(ChatAlert.objects.all(), deliver, target=None, limit=limit, due_for=due_for)
 
 
 def hand_over_due() -> int:

@@ -155,7 +155,9 @@ def deliver_webhook(delivery_id: int) -> bool:
 
 def deliver_due(limit: int = 100, *, due_for: timedelta = timedelta(0)) -> int:
     """Webhook deliveries whose retry time came ``due_for`` ago, or whose task was lost; how many were tried."""
-    return deliveries.sweep_due(WebhookDelivery.objects.all(), deliver_webhook, limit=limit, due_for=due_for)
+    return deliveries.sweep_due(
+        WebhookDelivery.objects.all(), deliver_webhook, target="subscriber_id", limit=limit, due_for=due_for
+    )
 
 
 def hand_over_due() -> int:

@@ -8,26 +8,24 @@ from typing import Any
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from capdesk.core import deliveries, queues
+from capdesk.core import queues
 from capdesk.core.schedule import jobs
 
 
-def hand_over_checked(job_name: str, task: Any, traveller: Any, *, posted: Callable[[], int]) -> None:
-    """Run the scheduler's job ``job_name`` for one delivery that has just come due, then its sweep.
+def hand_over_checked(job_name: str, task: Any, *, posted: Callable[[], int]) -> None:
+    """Run the scheduler's job ``job_name`` for one retry whose time has just come, then its sweep.
 
-    Nothing is handed over while its own task may still take it (``SWEEP_AFTER``); then
-    one ``task`` is queued on the outbound queue ahead of its backlog, and no second one
-    while it waits. ``posted()`` counts what reached the receiver: the scheduler posted
-    nothing itself, and the sweep, run as the outbound worker runs it, posts the one.
+    One ``task`` is queued on the outbound queue at once (a retry has no task of its own
+    to wait for), and no second one while it waits. ``posted()`` counts what reached the
+    receiver: the scheduler posted nothing itself, and the sweep, run as the outbound
+    worker runs it, posts the one.
     """
-    before = posted()
     (job,) = [j for j in jobs() if j.name == job_name]
     sweeps = DBTaskResult.objects.filter(task_path=task.module_path, status=TaskResultStatus.READY)
-    assert job.run() == 0 and not sweeps.exists()
-    traveller.shift(deliveries.SWEEP_AFTER)
+    before = posted()
     assert job.run() == 1
     (sweep,) = sweeps
-    assert (sweep.queue_name, sweep.priority) == (queues.OUTBOUND, deliveries.SWEEP_PRIORITY)
+    assert sweep.queue_name == queues.OUTBOUND
     assert job.run() == 0 and sweeps.count() == 1
     assert posted() == before
     assert task.call() == 1

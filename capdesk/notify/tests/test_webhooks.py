@@ -93,9 +93,7 @@ def test_the_scheduler_hands_the_retries_to_the_outbound_worker(cast, hook, froz
     delivery = endpoint.deliveries.get()
     assert webhooks.deliver(delivery.pk) is False
     frozen.shift(timedelta(seconds=30))  # the retry is due
-    hand_over_checked(
-        "notify.deliver_due_webhooks", deliver_due_webhooks, frozen, posted=lambda: len(hook.requests)
-    )
+    hand_over_checked("notify.deliver_due_webhooks", deliver_due_webhooks, posted=lambda: len(hook.requests))
     delivery.refresh_from_db()
     assert delivery.state == "delivered"
 

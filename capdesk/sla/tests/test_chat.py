@@ -99,10 +99,8 @@ def test_the_scheduler_hands_the_retries_to_the_outbound_worker() -> None:
         urgent_enterprise_ticket()
         sweep_at(utc(2026, 6, 8, 3, 1))
         assert deliver_at(utc(2026, 6, 8, 3, 1)) == 1  # 500: again at 03:01:30
-        with time_machine.travel(june8(3, 1, 30), tick=False) as traveller:
-            hand_over_checked(
-                "sla.deliver_chat", deliver_due_chat_alerts, traveller, posted=lambda: len(hook.received)
-            )
+        with time_machine.travel(june8(3, 1, 30), tick=False):
+            hand_over_checked("sla.deliver_chat", deliver_due_chat_alerts, posted=lambda: len(hook.received))
     assert ChatAlert.objects.get().state == "sent"
 
 

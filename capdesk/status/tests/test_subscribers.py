@@ -197,9 +197,7 @@ def test_the_scheduler_hands_the_webhook_retries_to_the_outbound_worker(client, 
     sent = subscriber.deliveries.get()
     assert delivery.deliver_webhook(sent.pk) is False
     frozen.shift(timedelta(seconds=30))  # the retry is due
-    hand_over_checked(
-        "status.deliver_due_webhooks", deliver_due_webhooks, frozen, posted=lambda: len(hook.requests)
-    )
+    hand_over_checked("status.deliver_due_webhooks", deliver_due_webhooks, posted=lambda: len(hook.requests))
     sent.refresh_from_db()
     assert sent.state == "delivered"
 
