@@ -169,8 +169,9 @@ def due_now(*, due_for: timedelta = timedelta(0)) -> Q:
     """Queued deliveries to try now: retries (and expired claims) whose time has come, and
     first attempts due for ``due_for`` (left to their own task until then)."""
     now = timezone.now()
-    return Q(state=QUEUED) & (
-        Q(attempts__gt=0, next_attempt_at__lte=now) | Q(next_attempt_at__lte=now - due_for)
+    # The bounds the (state, next_attempt_at) index can use first, then the OR.
+    return Q(state=QUEUED, next_attempt_at__lte=now) & (
+        Q(attempts__gt=0) | Q(next_attempt_at__lte=now - due_for)
     )
 
 
@@ -196,25 +197,21 @@ SWEEP_AFTER = timedelta(seconds=30)
 SWEEP_WAITING_TOO_LONG = timedelta(minutes=5)
 # A sweep starts no delivery after this many seconds; the next sweep goes on.
 SWEEP_SECONDS = 60.0
-# A sweep task running for longer than this is taken for a worker that died (core.jobs
-# fails it later): the next sweep is handed over anyway.
-SWEEP_RUNNING_AT_MOST = timedelta(minutes=10)
 
 
 def hand_over(sweep: Any, *, due: bool) -> int:
     """The scheduler's side of a sweep: the ``sweep`` task enqueued, if anything is ``due``; 1 if it was.
 
-    Not while one is waiting or running: a stopped worker finds one sweep task, not one
-    per interval, and the scheduler says so in its log (``deliveries.sweep_waiting``).
+    Not while one is waiting: a stopped worker finds one sweep task, not one per
+    interval, and the scheduler says so in its log (``deliveries.sweep_waiting``). (One
+    handed over while another runs queues behind it: it finds only what is due by then.
+    Task results pile up, and only waiting ones are indexed: running ones are not looked for.)
     """
     if not due:
         return 0
     now = timezone.now()
-    sweeps = DBTaskResult.objects.filter(task_path=sweep.module_path)
-    if sweeps.filter(status=TaskResultStatus.RUNNING, started_at__gte=now - SWEEP_RUNNING_AT_MOST).exists():
-        return 0
     waiting = (
-        sweeps.filter(status=TaskResultStatus.READY)
+        DBTaskResult.objects.filter(task_path=sweep.module_path, status=TaskResultStatus.READY)
         .order_by("enqueued_at")
         .values_list("enqueued_at", flat=True)
         .first()
@@ -250,27 +247,40 @@ def sweep_due(
     """A sweep task's work: the deliveries to try now, oldest first; how many were tried.
 
     ``target`` names the field that says where a delivery goes (an endpoint, a
-    subscriber); None when they all go to one place.
+    subscriber); None when they all go to one place. A target that fails gets no other
+    delivery in this sweep (``deliver_each``), and its other due deliveries are put back
+    to its retry time, no attempt counted: the next sweeps reach the other targets, and
+    a receiver that hangs costs one timeout per retry, not one per delivery.
     """
     rows = (
         queryset.filter(due_now(due_for=due_for))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", target or "pk")[:limit]
     )
-    return deliver_each([(pk, key if target else None) for pk, key in rows], deliver)
+
+    def target_ok(pk: int) -> bool:
+        # A delivery that ended for good (its endpoint switched off) says nothing of its receiver.
+        return deliver(pk) or not queryset.filter(pk=pk, state=QUEUED).exists()
+
+    tried, failing = deliver_each([(pk, key if target else None) for pk, key in rows], target_ok)
+    for key, failed_pk in failing.items():
+        retry_at = queryset.filter(pk=failed_pk).values_list("next_attempt_at", flat=True).first()
+        behind = queryset.filter(due_now(due_for=due_for)).exclude(pk=failed_pk)
+        if retry_at is not None:
+            (behind.filter(**{target: key}) if target else behind).update(next_attempt_at=retry_at)
+    return tried
 
 
 def deliver_each(
     rows: Iterable[tuple[int, object]], deliver: Callable[[int], bool], *, seconds: float = SWEEP_SECONDS
-) -> int:
-    """Deliver each ``(pk, target)`` in turn; how many were tried.
+) -> tuple[int, dict[object, int]]:
+    """Deliver each ``(pk, target)`` in turn: how many were tried, and each failing target's failed delivery.
 
-    A target whose delivery fails gets no other in this sweep: they wait for the next one
-    with no attempt counted, so a receiver that hangs costs a sweep one timeout, not one
-    per delivery. Nothing is started after ``seconds``.
+    A target whose delivery fails gets no other in this run. Nothing is started after
+    ``seconds``.
     """
     stop_after = time.monotonic() + seconds
-    failing: set[object] = set()
+    failing: dict[object, int] = {}
     tried = 0
     for pk, target in rows:
         if target in failing:
@@ -279,5 +289,5 @@ def deliver_each(
             break
         tried += 1
         if not deliver(pk):
-            failing.add(target)
-    return tried
+            failing[target] = pk
+    return tried, failing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import smtplib
 import threading
 import time
@@ -16,6 +17,7 @@ from anymail.exceptions import AnymailRecipientsRefused  # type: ignore[import-u
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -206,10 +208,17 @@ def _refused_for_good(exc: Exception) -> bool:
     return isinstance(exc, AnymailRecipientsRefused)
 
 
+# RFC 3463's permanent refusals of the destination address: bad mailbox (5.1.1), bad
+# system (5.1.2), bad syntax (5.1.3), moved (5.1.6), no mail accepted (5.1.10, RFC 7505).
+# Not 5.1.0 (unspecified), 5.1.7 and 5.1.8 (the sender's address: Postfix refuses a
+# sender at RCPT by default).
+_BAD_DESTINATION = re.compile(r"5\.1\.(?:1|2|3|6|10)(?![.\d])")
+
+
 def _bad_address(code: int, text: bytes | str) -> bool:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    return 500 <= code < 600 and text.lstrip().startswith("5.1.")
+    return 500 <= code < 600 and _BAD_DESTINATION.match(text.lstrip()) is not None
 
 
 def _session_closed(connection: BaseEmailBackend) -> bool:
@@ -227,7 +236,8 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
     connection is opened for the first one built, so a batch whose emails were all sent
     meanwhile connects to nothing. ``take_along`` other due emails, oldest first, follow.
 
-    An email that cannot be built is retried with backoff and costs the batch nothing; one
+    An email that cannot be built (a header, an address) is retried with backoff and costs
+    the batch nothing; one
     whose recipient the transport refuses for good fails alone (``_refused_for_good``).
     The batch stops at any other failure (that email is retried with backoff) and starts
     nothing after ``_budget()``: what is left is not claimed,
@@ -312,6 +322,8 @@ def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMultiAl
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     message.message()
+    for address in (message.from_email, *message.recipients()):
+        sanitize_address(address, message.encoding or settings.DEFAULT_CHARSET)  # as the SMTP backend will
     return message
 
 

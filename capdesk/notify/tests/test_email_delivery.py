@@ -316,6 +316,9 @@ def test_a_relay_that_hangs_up_after_refusing_a_recipient_is_connected_to_again(
         ("DATA", "550 5.7.26 Unauthenticated email is not accepted (DMARC)"),
         ("RCPT", "554 5.7.1 <user1@acme.test>: Relay access denied"),
         ("RCPT", "550 Requested action not taken"),  # no enhanced code: nothing says it is the address
+        # Postfix refuses the sender at RCPT by default: RFC 3463's codes for the sender's address.
+        ("RCPT", "550 5.1.8 <support@capgo.app>: Sender address rejected: Domain not found"),
+        ("RCPT", "550 5.1.0 <support@capgo.app>: Sender address rejected"),
     ],
 )
 def test_a_transport_failure_ends_the_batch_and_leaves_the_rest_to_the_sweep(
@@ -512,7 +515,7 @@ def test_the_scheduler_hands_the_outbox_sweep_to_the_outbound_worker_once(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_retry_is_handed_over_when_due_and_not_while_a_sweep_runs(settings: Any, frozen: Any) -> None:
+def test_a_retry_is_handed_over_as_soon_as_it_is_due(settings: Any, frozen: Any) -> None:
     (job,) = [j for j in jobs() if j.name == "notify.deliver_due"]
     sweeps = DBTaskResult.objects.filter(task_path="capdesk.notify.tasks.deliver_due_emails")
     settings.EMAIL_BACKEND = f"{__name__}.Failing"
@@ -522,8 +525,4 @@ def test_a_retry_is_handed_over_when_due_and_not_while_a_sweep_runs(settings: An
     frozen.shift(timedelta(seconds=30))
     # A retry has no task of its own to wait for: handed over as soon as it is due.
     assert job.run() == 1
-    # A sweep that is running (the worker took it) is not doubled; one whose worker died is.
-    sweeps.update(status="RUNNING", started_at=NOW + timedelta(seconds=30))
-    assert job.run() == 0
-    frozen.shift(deliveries.SWEEP_RUNNING_AT_MOST + timedelta(seconds=1))
-    assert job.run() == 1 and sweeps.count() == 2
+    assert job.run() == 0 and sweeps.count() == 1  # one waiting is enough

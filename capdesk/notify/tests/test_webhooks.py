@@ -98,6 +98,22 @@ def test_the_scheduler_hands_the_retries_to_the_outbound_worker(cast, hook, froz
     assert delivery.state == "delivered"
 
 
+def test_a_failing_receiver_holds_up_only_its_own_deliveries(cast, hook, frozen):
+    dead = webhooks.create_endpoint(url="http://127.0.0.1:9/nobody-listens", events=["ticket.created"])
+    alive = _endpoint(hook, ["ticket.created"])
+    for _ in range(3):
+        _open(cast)
+    frozen.shift(timedelta(seconds=30))  # their own tasks were lost: due for the sweep
+    # The dead receiver gets one attempt, not three; the live one all of its deliveries.
+    assert webhooks.deliver_due(due_for=timedelta(seconds=30)) == 4
+    assert len(hook.requests) == 3
+    first, *behind = dead.deliveries.order_by("pk")
+    assert first.attempts == 1 and first.last_error
+    # The others wait for its retry, no attempt counted: the next sweeps reach everyone else first.
+    assert [(d.attempts, d.next_attempt_at) for d in behind] == [(0, first.next_attempt_at)] * 2
+    assert set(alive.deliveries.values_list("state", flat=True)) == {"delivered"}
+
+
 def test_it_gives_up_after_the_last_attempt_and_keeps_the_log(cast, hook, frozen):
     endpoint = _endpoint(hook, ["ticket.created"])
     hook.script = [503] * webhooks.MAX_ATTEMPTS
