@@ -175,13 +175,13 @@ def due_now(*, due_for: timedelta = timedelta(0)) -> Q:
     )
 
 
+def _oldest_due(queryset: models.QuerySet[D], due_for: timedelta) -> models.QuerySet[D]:
+    return queryset.filter(due_now(due_for=due_for)).order_by("next_attempt_at", "pk")
+
+
 def due(queryset: models.QuerySet[D], limit: int, *, due_for: timedelta = timedelta(0)) -> list[int]:
     """The ids of the deliveries to try now (``due_now``), oldest first."""
-    return list(
-        queryset.filter(due_now(due_for=due_for))
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    return list(_oldest_due(queryset, due_for).values_list("pk", flat=True)[:limit])
 
 
 # The sweeps: retries, and deliveries whose task was lost. The scheduler does not make
@@ -252,11 +252,7 @@ def sweep_due(
     to its retry time, no attempt counted: the next sweeps reach the other targets, and
     a receiver that hangs costs one timeout per retry, not one per delivery.
     """
-    rows = (
-        queryset.filter(due_now(due_for=due_for))
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", target or "pk")[:limit]
-    )
+    rows = _oldest_due(queryset, due_for).values_list("pk", target or "pk")[:limit]
 
     def target_ok(pk: int) -> bool:
         # A delivery that ended for good (its endpoint switched off) says nothing of its receiver.

@@ -273,14 +273,15 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
             except Exception as exc:  # any transport failure is retried, never lost
                 for_good = _refused_for_good(exc)
                 _failed(email, exc, for_good=for_good)
-                if for_good and not _session_closed(connection):
-                    continue
-                with contextlib.suppress(Exception):
-                    connection.close()  # a half-open connection is never used again
-                opened = False
-                if for_good:
-                    continue  # the relay hung up after refusing it: the next email connects again
-                break
+                if not for_good or _session_closed(connection):
+                    # A half-open connection is never used again; after a refusal the
+                    # relay hung up on, the next email connects again.
+                    with contextlib.suppress(Exception):
+                        connection.close()
+                    opened = False
+                if not for_good:
+                    break
+                continue
             _sent(email)
             sent[email_id] = True
     finally:
