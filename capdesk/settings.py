@@ -240,6 +240,10 @@ CAPDESK_CONFIRM_MINUTES = env_int("CAPDESK_CONFIRM_MINUTES", 60 * 24, minimum=5)
 # Days a held reply nobody confirmed or settled is kept after its link expired; then the
 # scheduler discards it (its email stays in the intake log), as a mail desk's suspended view does.
 CAPDESK_HELD_REPLY_DAYS = env_int("CAPDESK_HELD_REPLY_DAYS", 14, minimum=1)
+# Days the worker's finished task results are kept (a row per email, reply and webhook),
+# then the scheduler deletes them; failed ones, which say why, are kept longer.
+CAPDESK_TASK_RESULT_DAYS = env_int("CAPDESK_TASK_RESULT_DAYS", 14, minimum=1)
+CAPDESK_FAILED_TASK_RESULT_DAYS = env_int("CAPDESK_FAILED_TASK_RESULT_DAYS", 30, minimum=1)
 CAPDESK_MAGIC_LINK_MINUTES = env_int("CAPDESK_MAGIC_LINK_MINUTES", 15, minimum=1)
 CAPDESK_TICKET_PREFIX = env_str("CAPDESK_TICKET_PREFIX", "CAP")
 

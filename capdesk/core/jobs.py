@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, connections
 from django.db.backends.utils import CursorWrapper
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -51,6 +52,41 @@ def _fail_abandoned_tasks() -> int:
         exception_class_path="capdesk.core.jobs.AbandonedTask",
         traceback=f"the worker stopped while running it (still RUNNING after {ABANDONED_AFTER})",
     )
+
+
+# django-tasks-db keeps every task's row once it ends: a row per email received, per reply
+# sent, per webhook. Kept for a while for whoever looks into a failure, then deleted, a
+# bounded number per run in short transactions (the SMTP receiver waits for SQLite's write
+# lock while one is open), oldest first.
+PRUNE_CHUNK = 500
+PRUNE_PER_RUN = 20_000
+
+
+@every(3600, name="tasks.prune_finished")
+def _prune_finished_tasks() -> int:
+    return prune_finished_tasks()
+
+
+def prune_finished_tasks(per_run: int = PRUNE_PER_RUN) -> int:
+    """Delete finished task results older than the settings' days; how many went."""
+    now = timezone.now()
+    old = DBTaskResult.objects.finished().filter(
+        Q(
+            status=TaskResultStatus.SUCCESSFUL,
+            finished_at__lt=now - timedelta(days=settings.CAPDESK_TASK_RESULT_DAYS),
+        )
+        | Q(
+            status=TaskResultStatus.FAILED,
+            finished_at__lt=now - timedelta(days=settings.CAPDESK_FAILED_TASK_RESULT_DAYS),
+        )
+    )
+    deleted = 0
+    while deleted < per_run:
+        chunk = list(old.order_by("pk").values_list("pk", flat=True)[: min(PRUNE_CHUNK, per_run - deleted)])
+        if not chunk:
+            break
+        deleted += DBTaskResult.objects.filter(pk__in=chunk).delete()[0]
+    return deleted
 
 
 # SQLite plans from sqlite_stat1, which only ANALYZE writes and nothing else keeps up

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 import time_machine
@@ -106,3 +107,34 @@ def test_it_analyzes_again_when_the_table_grew_by_a_quarter_or_the_statistics_ar
     assert refresh_planner_statistics() == 1
     with time_machine.travel(timezone.now() + timedelta(minutes=61)):
         assert refresh_planner_statistics() == 1
+
+
+def test_it_prunes_finished_task_results_past_their_days_and_keeps_the_rest(cast, settings):
+    from capdesk.core.jobs import prune_finished_tasks
+
+    settings.CAPDESK_TASK_RESULT_DAYS = 14
+    settings.CAPDESK_FAILED_TASK_RESULT_DAYS = 30
+    for n in range(7):
+        intake.receive(channel="email", raw=f"From: a@b.test\r\nSubject: {n}\r\n\r\nhello\r\n".encode())
+    rows = list(DBTaskResult.objects.order_by("pk"))
+    now = timezone.now()
+
+    def ended(pk: UUID | str, status: TaskResultStatus, days: int) -> None:
+        at = now - timedelta(days=days)
+        DBTaskResult.objects.filter(pk=pk).update(status=status, started_at=at, finished_at=at)
+
+    ended(rows[0].pk, TaskResultStatus.SUCCESSFUL, 15)  # gone
+    ended(rows[1].pk, TaskResultStatus.SUCCESSFUL, 13)  # kept: younger than 14 days
+    ended(rows[2].pk, TaskResultStatus.FAILED, 15)  # kept: a failure is kept 30 days
+    ended(rows[3].pk, TaskResultStatus.FAILED, 31)  # gone
+    DBTaskResult.objects.filter(pk=rows[4].pk).update(
+        status=TaskResultStatus.RUNNING, started_at=now - timedelta(days=40)
+    )  # kept: not finished (the abandoned-task job fails it first)
+    ended(rows[5].pk, TaskResultStatus.SUCCESSFUL, 20)  # gone, on the second run: one per run here
+    # rows[6] is still waiting: kept
+
+    assert prune_finished_tasks(per_run=2) == 2
+    assert prune_finished_tasks(per_run=2) == 1
+    assert prune_finished_tasks() == 0
+    kept = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert kept == {rows[1].pk, rows[2].pk, rows[4].pk, rows[6].pk}
