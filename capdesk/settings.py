@@ -274,6 +274,9 @@ ANYMAIL = {
     "WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET", ""),
     # Mailgun signs each post with HMAC-SHA256 under this key.
     "MAILGUN_WEBHOOK_SIGNING_KEY": env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+    # An API provider's sending backend waits this long per request, as the SMTP backend
+    # waits EMAIL_TIMEOUT per step: the outbox's batch budget (4 x EMAIL_TIMEOUT) holds for both.
+    "REQUESTS_TIMEOUT": EMAIL_TIMEOUT,
 }
 
 # The Capgo dashboard signs the user's identity (JWT) when it sends them to the portal.

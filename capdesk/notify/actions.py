@@ -174,8 +174,8 @@ def _budget() -> float:
 
     With the last send on top (about a dozen socket steps of at most ``EMAIL_TIMEOUT``
     each), a task takes at most about 16 x ``EMAIL_TIMEOUT``: 8 minutes at the default
-    30 s, 16 at the largest (60), inside ``core.jobs.ABANDONED_AFTER``. (That bound is the
-    SMTP backend's; an anymail backend waits ``ANYMAIL_REQUESTS_TIMEOUT`` per request.)
+    30 s, 16 at the largest (60), inside ``core.jobs.ABANDONED_AFTER``. An API provider's
+    anymail backend waits ``EMAIL_TIMEOUT`` per request too (settings: ``REQUESTS_TIMEOUT``).
     """
     return 4.0 * settings.EMAIL_TIMEOUT
 

@@ -9,7 +9,10 @@ that counts its connections and answers as scripted.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -526,3 +529,18 @@ def test_a_retry_is_handed_over_as_soon_as_it_is_due(settings: Any, frozen: Any)
     # A retry has no task of its own to wait for: handed over as soon as it is due.
     assert job.run() == 1
     assert job.run() == 0 and sweeps.count() == 1  # one waiting is enough
+
+
+def test_an_api_providers_backend_waits_as_long_as_the_smtp_backend(tmp_path: Any) -> None:
+    # The batch budget (4 x EMAIL_TIMEOUT) assumes each send waits at most EMAIL_TIMEOUT;
+    # anymail's requests-based backends (Postmark, Mailgun, SendGrid ...) wait their own
+    # REQUESTS_TIMEOUT, 30 s unless set.
+    show = (
+        "import django; django.setup(); from django.core.mail import get_connection; "
+        "print(get_connection('anymail.backends.postmark.EmailBackend', server_token='t').timeout)"
+    )
+    env = os.environ | {"EMAIL_TIMEOUT": "7", "CAPDESK_DATA_DIR": str(tmp_path)}
+    shown = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", show], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert shown.stdout.strip() == "7"
