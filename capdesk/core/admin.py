@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from capdesk.core.models import AuditEntry
+from capdesk.core.models import AuditEntry, Circuit
 
 
 @admin.register(AuditEntry)
@@ -25,6 +25,24 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Circuit)
+class CircuitAdmin(admin.ModelAdmin[Circuit]):
+    """Receivers found failing (core.circuits): the mail relay, webhook endpoints, the chat webhook.
+
+    Deleting one tries its receiver again at once, say once the relay's password is fixed,
+    rather than at its next try (at most five minutes on).
+    """
+
+    list_display = ["name", "failing_since", "failures", "retry_at", "last_error"]
+    search_fields = ["name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -33,6 +33,9 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from capdesk.core.outbound import Sent
+
+if TYPE_CHECKING:
+    from capdesk.core.circuits import Passage
 
 QUEUED, DELIVERED, FAILED = "queued", "delivered", "failed"
 
@@ -111,17 +114,21 @@ def attempt(
     log: Callable[[Sent, int], object],
     max_attempts: int,
     cap: timedelta,
+    passage: Passage,
     also: tuple[str, ...] = (),
 ) -> Sent:
     """Post a claimed delivery (or not, when its target was switched off) and settle what happened.
 
     ``inactive`` is the error recorded instead of posting. ``log(sent, duration_ms)``
     writes the attempt row, in the transaction that moves the delivery on; ``also`` names
-    the fields it sets on the delivery itself.
+    the fields it sets on the delivery itself. ``passage`` (``core.circuits``) learns
+    whether the receiver answered with a 2xx: anything else counts as its failing.
     """
     started = time.monotonic()
     sent = post() if active else Sent(None, "", inactive)
     duration_ms = int((time.monotonic() - started) * 1000)
+    if active:
+        passage.settle(ok=sent.ok, error=sent.error or f"HTTP {sent.status_code}")
     _settle(
         delivery,
         sent,
@@ -262,7 +269,9 @@ def sweep_due(
     for key, failed_pk in failing.items():
         retry_at = queryset.filter(pk=failed_pk).values_list("next_attempt_at", flat=True).first()
         behind = queryset.filter(due_now(due_for=due_for)).exclude(pk=failed_pk)
-        if retry_at is not None:
+        # Not when nothing was claimed (the receiver's circuit is open, core.circuits): due
+        # already, they would be written for nothing on every sweep until it closes.
+        if retry_at is not None and retry_at > timezone.now():
             (behind.filter(**{target: key}) if target else behind).update(next_attempt_at=retry_at)
     return tried
 

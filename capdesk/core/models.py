@@ -75,3 +75,20 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnly("audit entries are never deleted")
+
+
+class Circuit(models.Model):
+    """A receiver the desk sends to (the mail relay, a webhook endpoint) that is failing.
+
+    Its row exists only while it fails: until ``retry_at`` deliveries to it leave their
+    work queued, then one tries it again (``core.circuits``).
+    """
+
+    name = models.CharField(max_length=100, unique=True, help_text="mail, webhook:<id> ...")
+    failures = models.PositiveIntegerField(default=0, help_text="Failed tries in a row")
+    failing_since = models.DateTimeField(default=timezone.now)
+    retry_at = models.DateTimeField(help_text="When the receiver is tried again")
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: failing since {self.failing_since:%Y-%m-%d %H:%M}"

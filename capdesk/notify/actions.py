@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from capdesk.core import appends, deliveries
+from capdesk.core import appends, circuits, deliveries
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.notify.models import OutboundEmail
 
@@ -242,9 +242,13 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
     The batch stops at any other failure (that email is retried with backoff) and starts
     nothing after ``_budget()``: what is left is not claimed,
     so a hung relay costs one timeout per batch, not one per email, and the
-    ``deliver_due`` sweep sends the rest later.
+    ``deliver_due`` sweep sends the rest later. Such a failure also marks the transport
+    failing (``core.circuits``): until its next try, batches claim nothing and connect to nothing.
     """
     wanted = list(email_ids)
+    passage = circuits.enter(circuits.MAIL, lease=_lease())
+    if passage is None:  # the transport is failing: the emails wait, unclaimed, for its next try
+        return [False] * len(wanted)
     others = (
         [pk for pk in _due(take_along + len(wanted)) if pk not in wanted][:take_along] if take_along else []
     )
@@ -273,6 +277,10 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
             except Exception as exc:  # any transport failure is retried, never lost
                 for_good = _refused_for_good(exc)
                 _failed(email, exc, for_good=for_good)
+                if for_good:  # the transport answered: it works, this address does not
+                    passage.worked()
+                else:
+                    passage.failed(f"{type(exc).__name__}: {exc}")
                 if not for_good or _session_closed(connection):
                     # A half-open connection is never used again; after a refusal the
                     # relay hung up on, the next email connects again.
@@ -283,8 +291,10 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
                     break
                 continue
             _sent(email)
+            passage.worked()
             sent[email_id] = True
     finally:
+        passage.close()
         if opened:
             with contextlib.suppress(Exception):
                 connection.close()

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from capdesk.core import deliveries
+from capdesk.core import circuits, deliveries
 from capdesk.core.outbound import Sent, UnsafeTarget, check_target, send_signed
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.core.webhook_signatures import generate_secret
@@ -161,8 +161,20 @@ def body_of(delivery: WebhookDelivery) -> bytes:
 
 
 def deliver(delivery_id: int) -> bool:
-    """One attempt at one delivery; logged, and on failure retried later with backoff."""
+    """One attempt at one delivery; logged, and on failure retried later with backoff.
+
+    Not while its endpoint is failing (``core.circuits``): the delivery then waits, no
+    attempt counted, for the endpoint's next try.
+    """
     lease = timedelta(seconds=settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS + 60)
+    endpoint_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()
+    if endpoint_id is None:
+        return False
+    with circuits.passage(f"webhook:{endpoint_id}", lease=lease) as passage:
+        return passage is not None and _deliver(delivery_id, passage, lease)
+
+
+def _deliver(delivery_id: int, passage: circuits.Passage, lease: timedelta) -> bool:
     delivery = deliveries.claim(WebhookDelivery.objects.select_related("endpoint"), delivery_id, lease=lease)
     if delivery is None:
         return False
@@ -195,6 +207,7 @@ def deliver(delivery_id: int) -> bool:
         log=log,
         max_attempts=MAX_ATTEMPTS,
         cap=BACKOFF_CAP,
+        passage=passage,
         also=("last_status_code",),
     )
     ok, status_code = sent.ok, sent.status_code

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from capdesk.core import deliveries
+from capdesk.core import circuits, deliveries
 from capdesk.sla.models import ChatAlert
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 TIMEOUT_SECONDS = 10
+# The one receiver of every alert (core.circuits).
+CIRCUIT = "chat"
 USER_AGENT = "Capdesk-SLA-Alerts/1"
 DISCORD_LIMIT = 2000  # characters in "content"
 
@@ -92,9 +94,19 @@ def _post(url: str, body: bytes) -> tuple[int, str]:
 
 
 def deliver(alert_id: int) -> bool:
-    """One attempt at posting one alert, outside any transaction; on failure a retry with backoff."""
+    """One attempt at posting one alert, outside any transaction; on failure a retry with backoff.
+
+    Not while the chat webhook is failing (``core.circuits``): the alert then waits, no
+    attempt counted, for the webhook's next try.
+    """
     # Its next attempt pushed past the timeout, so no other worker posts it meanwhile.
-    alert = deliveries.claim(ChatAlert.objects.all(), alert_id, lease=timedelta(seconds=TIMEOUT_SECONDS + 60))
+    lease = timedelta(seconds=TIMEOUT_SECONDS + 60)
+    with circuits.passage(CIRCUIT, lease=lease) as passage:
+        return passage is not None and _deliver(alert_id, passage, lease)
+
+
+def _deliver(alert_id: int, passage: circuits.Passage, lease: timedelta) -> bool:
+    alert = deliveries.claim(ChatAlert.objects.all(), alert_id, lease=lease)
     if alert is None:
         return False
     url = settings.CAPDESK_SLA_CHAT_WEBHOOK_URL
@@ -107,6 +119,8 @@ def deliver(alert_id: int) -> bool:
         except (OSError, ValueError) as exc:  # refused, reset, timed out, TLS, bad URL
             error = f"{type(exc).__name__}: {exc}"
     ok = 200 <= status < 300
+    if url:  # a 429's Retry-After holds for every alert, not only this one
+        passage.settle(ok=ok, error=error or f"HTTP {status}", wait=_retry_after(retry_after))
     now = timezone.now()
     if ok:
         alert.state, alert.sent_at, alert.last_error = ChatAlert.State.SENT, now, ""

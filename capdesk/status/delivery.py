@@ -20,7 +20,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from capdesk.core import deliveries
+from capdesk.core import circuits, deliveries
 from capdesk.core.outbound import send_signed
 from capdesk.notify.actions import queue_email
 from capdesk.status import config
@@ -118,8 +118,22 @@ def webhook_body(delivery: WebhookDelivery) -> bytes:
 
 
 def deliver_webhook(delivery_id: int) -> bool:
-    """One attempt at one delivery; logged, and on failure retried later with backoff."""
+    """One attempt at one delivery; logged, and on failure retried later with backoff.
+
+    Not while the subscriber's endpoint is failing (``core.circuits``): the delivery then
+    waits, no attempt counted, for the endpoint's next try.
+    """
     lease = timedelta(seconds=settings.CAPDESK_STATUS_WEBHOOK_TIMEOUT_SECONDS + 60)
+    subscriber_id = (
+        WebhookDelivery.objects.filter(pk=delivery_id).values_list("subscriber_id", flat=True).first()
+    )
+    if subscriber_id is None:
+        return False
+    with circuits.passage(f"status-webhook:{subscriber_id}", lease=lease) as passage:
+        return passage is not None and _deliver_webhook(delivery_id, passage, lease)
+
+
+def _deliver_webhook(delivery_id: int, passage: circuits.Passage, lease: timedelta) -> bool:
     queryset = WebhookDelivery.objects.select_related("event", "subscriber")
     delivery = deliveries.claim(queryset, delivery_id, lease=lease)
     if delivery is None:
@@ -143,6 +157,7 @@ def deliver_webhook(delivery_id: int) -> bool:
         ),
         max_attempts=MAX_ATTEMPTS,
         cap=BACKOFF_CAP,
+        passage=passage,
     )
     ok, status_code = sent.ok, sent.status_code
     if not ok:

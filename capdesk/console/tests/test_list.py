@@ -135,7 +135,7 @@ def test_it_lists_tickets_in_as_many_queries_for_fifteen_tickets_as_for_two(clie
     for n in range(13):
         _open(cast, f"Ticket more {n}", project=cast.other_project, requester=cast.outsider)
     assert _queries(client, params) == few
-    assert few <= 16  # 16 since the held replies are counted beside the quarantined requests
+    assert few <= 17  # 16 since held replies are counted beside quarantined requests; 17: the mail circuit
 
 
 def test_it_filters_by_an_organization_or_project_typed_by_name_without_listing_every_customer(client, cast):

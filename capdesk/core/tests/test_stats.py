@@ -57,3 +57,26 @@ def test_it_prints_one_line_a_counter_without_json(cast: Personas) -> None:
     lines = out.getvalue().splitlines()
     assert [line.split()[0] for line in lines[:3]] == ["inbound", "pending", "tickets"]
     assert any(line.startswith("awaiting_confirmation") for line in lines)
+
+
+def test_it_says_how_the_outbox_and_the_mail_relay_are_doing(cast: Personas) -> None:
+    from capdesk.core import circuits
+    from capdesk.notify.actions import queue_email
+
+    for to in ("a@acme.test", "b@acme.test"):
+        queue_email(to=to, subject="Hello", body_text="Hi", kind="test")
+    outgoing = _stats()["outgoing_mail"]
+    assert outgoing == {
+        "queued": 2,
+        "failed": 0,
+        "relay": "ok",
+        "relay_failing_since": None,
+        "relay_retry_at": None,
+        "relay_last_error": "",
+    }
+    circuits.Passage(circuits.MAIL).failed("ConnectionRefusedError: [Errno 111] Connection refused")
+    outgoing = _stats()["outgoing_mail"]
+    assert isinstance(outgoing, dict)
+    assert (outgoing["relay"], outgoing["queued"]) == ("failing", 2)
+    assert outgoing["relay_last_error"] == "ConnectionRefusedError: [Errno 111] Connection refused"
+    assert outgoing["relay_retry_at"] > outgoing["relay_failing_since"]

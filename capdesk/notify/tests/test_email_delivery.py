@@ -28,14 +28,18 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from capdesk.core import deliveries, queues
+from capdesk.core import circuits, deliveries, queues
+from capdesk.core.models import Circuit
 from capdesk.core.schedule import jobs
 from capdesk.notify import actions
 from capdesk.notify.actions import deliver, deliver_due, deliver_many, queue_email
 from capdesk.notify.models import OutboundEmail
+from capdesk.portal.actions import user_for_person
 from capdesk.testing.desk import free_port
+from capdesk.testing.races import at_once
 
 from .conftest import NOW
 
@@ -333,10 +337,15 @@ def test_a_transport_failure_ends_the_batch_and_leaves_the_rest_to_the_sweep(
     # The third was not claimed: no attempt counted, due now, for the sweep.
     assert _states(emails) == [("sent", 1), ("queued", 1), ("queued", 0)]
     assert answer[:3] in OutboundEmail.objects.get(pk=emails[1].pk).last_error
-    assert deliver_due() == 1  # the failed one backs off; the untouched one goes
-    assert _states(emails)[2] == ("sent", 1)
+    # The transport is marked failing: until its next try, the sweep claims and tries nothing.
+    assert deliver_due() == 1  # the failed one backs off; the untouched one waits for the relay
+    assert _states(emails)[2] == ("queued", 0)
+    assert relay.connections == 1
+    with time_machine.travel(timezone.now() + timedelta(seconds=31)):
+        assert deliver_due() == 2  # the retry and the untouched one, in one session
+    assert _states(emails) == [("sent", 1), ("sent", 2), ("sent", 1)]
     assert relay.connections == 2
-    assert relay.received == ["user0@acme.test", "user2@acme.test"]
+    assert relay.received == ["user0@acme.test", "user2@acme.test", "user1@acme.test"]
 
 
 def test_an_email_that_cannot_be_built_is_retried_and_costs_the_batch_nothing(relay: ScriptedRelay) -> None:
@@ -437,22 +446,12 @@ def test_a_success_that_outlived_its_lease_stands(settings: Any, frozen: Any) ->
 
 
 def _claim_at_once(pk: int, workers: int) -> list[bool]:
-    barrier = threading.Barrier(workers)
-    won: list[bool] = []
-
-    def race() -> None:
-        try:
-            barrier.wait()
-            won.append(deliveries.claim(OutboundEmail.objects.all(), pk, lease=actions._lease()) is not None)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=race) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return sorted(won)
+    return sorted(
+        at_once(
+            lambda: deliveries.claim(OutboundEmail.objects.all(), pk, lease=actions._lease()) is not None,
+            workers,
+        )
+    )
 
 
 @pytest.mark.skipif(
@@ -529,6 +528,121 @@ def test_a_retry_is_handed_over_as_soon_as_it_is_due(settings: Any, frozen: Any)
     # A retry has no task of its own to wait for: handed over as soon as it is due.
     assert job.run() == 1
     assert job.run() == 0 and sweeps.count() == 1  # one waiting is enough
+
+
+# A failing relay (core.circuits): after a transport failure, nothing is tried until its next try.
+
+
+def _mail_circuit() -> Circuit | None:
+    return circuits.open_circuit(circuits.MAIL)
+
+
+def _mail_failing(error: str = "TimeoutError: timed out") -> None:
+    circuits.Passage(circuits.MAIL).failed(error)
+
+
+def test_while_the_relay_is_failing_deliveries_claim_nothing_until_one_batch_tries_it_again(
+    relay: ScriptedRelay, frozen: time_machine.Traveller
+) -> None:
+    relay.answers["MAIL"] = ["451 4.3.0 Mail server temporarily unavailable"]
+    first = _queue("user0@acme.test")
+    assert deliver(first.pk) is False
+    failing = _mail_circuit()
+    assert failing is not None
+    assert (failing.failures, failing.failing_since, failing.retry_at) == (
+        1,
+        NOW,
+        NOW + timedelta(seconds=30),
+    )
+    assert failing.last_error.startswith("SMTPSenderRefused: (451")
+
+    # A reply queued meanwhile: its task neither connects nor counts an attempt.
+    second = _queue("user1@acme.test")
+    frozen.shift(timedelta(seconds=29))
+    assert deliver(second.pk) is False
+    assert deliver_due() == 1  # due (a first attempt) but left to the relay's next try
+    assert relay.connections == 1
+    assert _states([first, second]) == [("queued", 1), ("queued", 0)]
+
+    # The next try: the relay answers again; the batch sends, takes the retry along, and closes the circuit.
+    frozen.shift(timedelta(seconds=2))
+    assert deliver_many([second.pk], take_along=actions.TAKE_ALONG) == [True]
+    assert _states([first, second]) == [("sent", 2), ("sent", 1)]
+    assert relay.connections == 2
+    assert _mail_circuit() is None
+
+
+def test_a_relay_that_refuses_connections_is_tried_less_and_less_often(
+    settings: Any, frozen: time_machine.Traveller
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        free_port(),
+        5,
+    )  # nobody listens
+    waits: list[float] = []
+    for _ in range(6):
+        _queue()
+        deliver_due()
+        failing = _mail_circuit()
+        assert failing is not None
+        waits.append((failing.retry_at - timezone.now()).total_seconds())
+        frozen.move_to(failing.retry_at)
+    assert waits == [30, 60, 120, 240, 300, 300]
+    failing = _mail_circuit()
+    assert failing is not None and failing.failing_since == NOW
+    assert failing.last_error.startswith("ConnectionRefusedError")
+
+
+def test_a_refused_address_is_no_failure_of_the_relay(
+    relay: ScriptedRelay, frozen: time_machine.Traveller
+) -> None:
+    relay.answers["RCPT"] = ["550 5.1.1 No such user"]
+    assert deliver(_queue("nobody@acme.test").pk) is False
+    assert _mail_circuit() is None
+    # While the relay is failing, an answer about an address proves it answers again.
+    _mail_failing()
+    frozen.shift(timedelta(seconds=30))
+    relay.answers["RCPT"] = ["550 5.1.1 No such user"]
+    assert deliver(_queue("nobody2@acme.test").pk) is False
+    assert _mail_circuit() is None
+
+
+def test_a_try_of_the_relay_with_nothing_left_to_send_hands_the_try_on(
+    relay: ScriptedRelay, frozen: time_machine.Traveller
+) -> None:
+    email = _queue()
+    assert deliver(email.pk) is True
+    _mail_failing()
+    frozen.shift(timedelta(seconds=30))
+    assert deliver(email.pk) is False  # its task, late: nothing to send, so nothing tried
+    assert relay.connections == 1
+    later = _queue("user1@acme.test")
+    assert deliver(later.pk) is True  # tries at once, rather than waiting out the first one's lease
+    assert _mail_circuit() is None
+
+
+def test_staff_see_that_outgoing_mail_is_failing_and_admins_see_why(
+    client: Any, cast: Any, frozen: time_machine.Traveller
+) -> None:
+    _queue()
+    _queue("user1@acme.test")
+    _mail_failing("SMTPAuthenticationError: (535, b'5.7.8 Authentication credentials invalid')")
+    client.force_login(cast.agent)
+    page = client.get("/console/").content.decode()
+    assert "Outgoing mail is failing since 2026-03-17 12:00: 2 emails are waiting" in page
+    assert "(next try 12:00)" in page
+    assert "Authentication credentials invalid" not in page  # the reason is an admin's
+    client.force_login(cast.admin)
+    assert "5.7.8 Authentication credentials invalid" in client.get("/console/").content.decode()
+    # Customers never see it.
+    client.force_login(user_for_person(cast.developer))
+    assert "Outgoing mail" not in client.get("/portal/").content.decode()
+    # And it is gone once mail works again.
+    client.force_login(cast.agent)
+    circuits.Passage(circuits.MAIL, trying_until=NOW).worked()
+    assert "Outgoing mail" not in client.get("/console/").content.decode()
 
 
 def test_an_api_providers_backend_waits_as_long_as_the_smtp_backend(tmp_path: Any) -> None:

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
+from capdesk.core import circuits
 from capdesk.notify import webhooks
 from capdesk.notify.models import WebhookDelivery, WebhookEndpoint
 from capdesk.notify.tasks import deliver_due_webhooks
@@ -112,6 +114,34 @@ def test_a_failing_receiver_holds_up_only_its_own_deliveries(cast, hook, frozen)
     # The others wait for its retry, no attempt counted: the next sweeps reach everyone else first.
     assert [(d.attempts, d.next_attempt_at) for d in behind] == [(0, first.next_attempt_at)] * 2
     assert set(alive.deliveries.values_list("state", flat=True)) == {"delivered"}
+
+
+def test_a_failing_endpoints_new_deliveries_wait_for_its_next_try_and_others_go(cast, hook, frozen, settings):
+    settings.CAPDESK_WEBHOOK_TIMEOUT_SECONDS = 1
+    dead = webhooks.create_endpoint(url="http://127.0.0.1:9/nobody-listens", events=["ticket.created"])
+    alive = _endpoint(hook, ["ticket.created"])
+    _open(cast)
+    first = dead.deliveries.get()
+    assert webhooks.deliver(first.pk) is False
+    circuit = circuits.open_circuit(f"webhook:{dead.pk}")
+    assert circuit is not None and circuit.retry_at == timezone.now() + timedelta(seconds=30)
+    # Events keep coming: each delivery task to the failing endpoint returns at once, no
+    # attempt counted, while the live endpoint gets every one of its own.
+    for _ in range(3):
+        _open(cast)
+    for delivery in [*dead.deliveries.exclude(pk=first.pk), *alive.deliveries.all()]:
+        webhooks.deliver(delivery.pk)
+    assert list(dead.deliveries.order_by("pk").values_list("attempts", flat=True)) == [1, 0, 0, 0]
+    assert set(alive.deliveries.values_list("state", flat=True)) == {"delivered"}
+    assert len(hook.requests) == 4
+    # The endpoint is fixed; at its next try the first delivery that comes goes, and closes the circuit.
+    dead.url = hook.url
+    dead.save()
+    hook.secret = dead.secret
+    frozen.shift(timedelta(seconds=30))
+    assert webhooks.deliver_due(due_for=timedelta(seconds=30)) == 4
+    assert set(dead.deliveries.values_list("state", flat=True)) == {"delivered"}
+    assert circuits.open_circuit(f"webhook:{dead.pk}") is None
 
 
 def test_it_gives_up_after_the_last_attempt_and_keeps_the_log(cast, hook, frozen):

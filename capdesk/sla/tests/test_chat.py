@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 
+from capdesk.core import circuits
 from capdesk.notify.models import OutboundEmail
 from capdesk.sla import chat
 from capdesk.sla.actions import sweep_alerts
@@ -89,6 +90,8 @@ def test_it_retries_a_failing_webhook_with_backoff_until_it_answers() -> None:
         assert deliver_at(june8(3, 1, 30)) == 1  # 429 with Retry-After: 120
         alert.refresh_from_db()
         assert alert.next_attempt_at == june8(3, 3, 30)
+        circuit = circuits.open_circuit(chat.CIRCUIT)  # the Retry-After holds for every alert
+        assert circuit is not None and circuit.retry_at == june8(3, 3, 30)
         assert deliver_at(june8(3, 3, 30)) == 1
     alert.refresh_from_db()
     assert (alert.state, alert.attempts, len(hook.received)) == ("sent", 3, 3)
@@ -109,12 +112,32 @@ def test_it_gives_up_after_the_last_attempt() -> None:
         urgent_enterprise_ticket()
         sweep_at(utc(2026, 6, 8, 3, 1))
         alert = ChatAlert.objects.get()
-        for _ in range(chat.MAX_ATTEMPTS):
+        for n in range(chat.MAX_ATTEMPTS):
             ChatAlert.objects.filter(pk=alert.pk).update(next_attempt_at=utc(2026, 6, 8))
-            deliver_at(utc(2026, 6, 8, 4))
+            # Past the failing webhook's wait before its next try (core.circuits: at most 5 minutes).
+            deliver_at(utc(2026, 6, 8, 4) + timedelta(minutes=6 * n))
     alert.refresh_from_db()
     assert (alert.state, alert.attempts) == ("failed", chat.MAX_ATTEMPTS)
     assert alert.last_error.startswith("URLError")
+
+
+def test_while_the_chat_webhook_fails_alerts_wait_for_its_next_try_with_no_attempt_counted() -> None:
+    with override_settings(CAPDESK_SLA_CHAT_WEBHOOK_URL="http://127.0.0.1:9/nobody-listens"):
+        urgent_enterprise_ticket()
+        sweep_at(utc(2026, 6, 8, 2, 45))  # a warning
+        sweep_at(utc(2026, 6, 8, 3, 1))  # and the breach
+        warning, breach = ChatAlert.objects.order_by("pk")
+        with time_machine.travel(utc(2026, 6, 8, 3, 2), tick=False):
+            assert chat.deliver(warning.pk) is False
+            assert chat.deliver(breach.pk) is False  # its own task: nothing tried
+    breach.refresh_from_db()
+    assert (breach.state, breach.attempts) == ("queued", 0)
+    with chat_hook() as hook, override_settings(CAPDESK_SLA_CHAT_WEBHOOK_URL=hook.url):
+        deliver_at(june8(3, 2, 29))  # the webhook's next try is at 03:02:30
+        assert hook.received == []
+        deliver_at(utc(2026, 6, 8, 3, 3))
+        assert len(hook.received) == 2
+    assert set(ChatAlert.objects.values_list("state", flat=True)) == {"sent"}
 
 
 def test_it_never_calls_the_webhook_inside_the_sweep() -> None:

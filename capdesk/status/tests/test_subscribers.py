@@ -222,6 +222,23 @@ def test_a_failed_webhook_is_retried_with_backoff_under_the_same_id_and_logged(c
     assert len(hook.requests) == 3  # the redirect was not followed
 
 
+def test_a_hanging_endpoint_costs_one_timeout_not_one_per_update(client, api, hook, frozen):
+    subscriber = _webhook_subscriber(client, hook.url)
+    hook.script = ["hang"]
+    incident = actions.open_incident(name="Uploads fail", body="x")
+    actions.post_incident_update(incident, status="identified", body="A bad deploy")
+    actions.post_incident_update(incident, status="monitoring", body="Rolled back")
+    _fan_out_all()
+    first, *later = subscriber.deliveries.order_by("pk")
+    assert delivery.deliver_webhook(first.pk) is False
+    assert [delivery.deliver_webhook(d.pk) for d in later] == [False, False]
+    assert len(hook.requests) == 1  # the later updates' tasks wait for the endpoint's next try
+    assert list(subscriber.deliveries.order_by("pk").values_list("attempts", flat=True)) == [1, 0, 0]
+    frozen.shift(timedelta(seconds=31))
+    assert delivery.deliver_due(due_for=timedelta(seconds=30)) == 3
+    assert set(subscriber.deliveries.values_list("state", flat=True)) == {"delivered"}
+
+
 def test_a_hanging_endpoint_times_out_and_is_logged(client, api, hook):
     subscriber = _webhook_subscriber(client, hook.url)
     hook.script = ["hang"]

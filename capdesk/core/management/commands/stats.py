@@ -9,7 +9,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from capdesk.core import circuits
 from capdesk.intake.models import IGNORED, InboundRequest, SenderConfirmation
+from capdesk.notify.models import OutboundEmail
 from capdesk.tickets.models import Message, Ticket
 
 
@@ -30,6 +32,23 @@ def collect() -> dict[str, Any]:
             confirmed_at__isnull=True, expires_at__gt=timezone.now()
         ).count(),
         "by_channel": by_channel,
+        "outgoing_mail": _outgoing_mail(),
+    }
+
+
+def _outgoing_mail() -> dict[str, Any]:
+    """The outbox: waiting and failed emails, and whether the mail relay is failing (``core.circuits``)."""
+    by_state = dict(OutboundEmail.objects.values_list("state").annotate(n=Count("id")).order_by())
+    failing = circuits.open_circuit(circuits.MAIL)
+    return {
+        "queued": by_state.get(OutboundEmail.State.QUEUED, 0),
+        "failed": by_state.get(OutboundEmail.State.FAILED, 0),
+        "relay": "failing" if failing else "ok",
+        "relay_failing_since": failing.failing_since.isoformat()
+        if failing and failing.failing_since
+        else None,
+        "relay_retry_at": failing.retry_at.isoformat() if failing and failing.retry_at else None,
+        "relay_last_error": failing.last_error if failing else "",
     }
 
 
@@ -37,7 +56,8 @@ class Command(BaseCommand):
     help = (
         "Counts of accepted requests (inbound), those not processed yet (pending), quarantined, "
         "repeats (duplicates), processed into no ticket (ignored: automatic mail), held for the "
-        "sender's confirmation (awaiting_confirmation), tickets and messages."
+        "sender's confirmation (awaiting_confirmation), tickets and messages; and the outbox "
+        "(outgoing_mail: queued and failed emails, whether the mail relay is failing)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -49,7 +69,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(stats, sort_keys=True))
             return
         for key, value in stats.items():
-            if key != "by_channel":
+            if key not in ("by_channel", "outgoing_mail"):
                 self.stdout.write(f"{key:22} {value}")
         for channel, n in sorted(stats["by_channel"].items()):
             self.stdout.write(f"  {channel:10} {n}")
+        self.stdout.write("outgoing mail")
+        for key, value in stats["outgoing_mail"].items():
+            self.stdout.write(f"  {key:20} {value}")
