@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +15,7 @@ from django.utils.text import slugify
 
 from capdesk.knowledge.frontmatter import FrontMatterError, as_list, as_text, parse
 from capdesk.knowledge.models import Article, ArticleStatus, Kind
+from capdesk.knowledge.translations import is_other_language, save_translation
 from capdesk.tickets.models import Message
 from capdesk.tickets.rendering import render_markdown
 
@@ -41,14 +44,49 @@ def _unique_slug(base: str, *, exclude_pk: int | None = None) -> str:
     return slug
 
 
+class NoOriginal(FrontMatterError):
+    """A translation whose article is not there (yet: it may come later in the folder)."""
+
+
+def _translation_of(path: Path, meta: dict[str, str | list[str]]) -> tuple[str, str] | None:
+    """``(language, article slug)`` when the file translates an article, else None.
+
+    A translation says its language in its front matter (``lang: id``) or in its name
+    (``rollback-a-channel.id.md``), and names its article by ``translation_of:``, or by
+    its own name without the language.
+    """
+    base, dot, suffix = path.stem.rpartition(".")
+    named = suffix.lower() if dot and is_other_language(suffix.lower()) else ""
+    language = as_text(meta.get("lang") or meta.get("language")).strip().lower() or named
+    if not language or language == settings.LANGUAGE_CODE:
+        return None
+    if not is_other_language(language):
+        raise FrontMatterError(f"articles are not translated into {language!r}")
+    slug = slugify(as_text(meta.get("translation_of")) or (base if named == language else path.stem))[:120]
+    return language, slug
+
+
 @transaction.atomic
 def import_file(path: Path, root: Path) -> bool:
-    """Create or update the article in ``path``; True when it was new. Raises FrontMatterError."""
+    """Create or update the article (or translation) in ``path``; True when it was new. Raises FrontMatterError."""
     document = parse(path.read_text(encoding="utf-8"))
     meta = document.meta
     title = as_text(meta.get("title")).strip()
     if not title:
         raise FrontMatterError("front matter has no title")
+    target = _translation_of(path, meta)
+    if target is not None:
+        language, slug = target
+        article = Article.objects.filter(slug=slug).first()
+        if article is None:
+            raise NoOriginal(f"no article {slug!r} to translate")
+        return save_translation(
+            article,
+            language=language,
+            title=title,
+            body=document.body,
+            source_path=str(path.relative_to(root)),
+        )
     slug = slugify(as_text(meta.get("slug")) or path.stem)[:120]
     if not slug:
         raise FrontMatterError("no usable slug (set 'slug:' or rename the file)")
@@ -79,9 +117,20 @@ def import_folder(folder: Path, progress: Progress | None = None) -> ImportRepor
     """Import every ``*.md`` under ``folder`` (sorted, so runs are repeatable); a bad file is reported, not fatal."""
     files = sorted(p for p in folder.rglob("*.md") if p.is_file())
     report = ImportReport()
-    for index, path in enumerate(files, start=1):
+    # A translation may come before its article ("a.id.md" sorts before "a.md"): it is
+    # tried once more after every other file.
+    queue, deferred, done = deque(files), set[Path](), 0
+    while queue:
+        path = queue.popleft()
         try:
             created = import_file(path, folder)
+        except NoOriginal as exc:
+            if path not in deferred:
+                deferred.add(path)
+                queue.append(path)
+                continue
+            report.failed.append((path, str(exc)))
+            outcome = f"failed: {exc}"
         except (FrontMatterError, UnicodeDecodeError) as exc:
             report.failed.append((path, str(exc)))
             outcome = f"failed: {exc}"
@@ -91,8 +140,9 @@ def import_folder(folder: Path, progress: Progress | None = None) -> ImportRepor
             else:
                 report.updated += 1
             outcome = "created" if created else "updated"
+        done += 1
         if progress is not None:
-            progress(index, len(files), path, outcome)
+            progress(done, len(files), path, outcome)
     return report
 
 

@@ -52,3 +52,47 @@ class Article(models.Model):
     @property
     def published(self) -> bool:
         return self.status == ArticleStatus.PUBLISHED
+
+    # What a reader sees: the translation in their language when there is one
+    # (``knowledge.translations.localize``), else the article as written.
+    _shown: ArticleTranslation | None = None
+
+    @property
+    def shown_title(self) -> str:
+        return self._shown.title if self._shown is not None else self.title
+
+    @property
+    def shown_body_html(self) -> str:
+        return self._shown.body_html if self._shown is not None else self.body_html
+
+    @property
+    def shown_language(self) -> str:
+        return self._shown.language if self._shown is not None else settings.LANGUAGE_CODE
+
+
+class ArticleTranslation(models.Model):
+    """An article in another of the desk's languages than the one it is written in (English).
+
+    Readers in that language see it in place of the article; its kind, product area,
+    tags and status are the article's. It is outdated when the article changed after it.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=200)
+    body_md = models.TextField()
+    body_html = models.TextField()
+    source_path = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "language"], name="one_translation_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+    @property
+    def outdated(self) -> bool:
+        return self.article.updated_at > self.updated_at

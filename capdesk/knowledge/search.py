@@ -6,9 +6,11 @@ import re
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from capdesk.knowledge.models import Article, ArticleStatus
+from capdesk.knowledge.models import Article, ArticleStatus, ArticleTranslation
+from capdesk.knowledge.translations import is_other_language, localize
 
 # Common words in English and Indonesian that match everything and mean nothing here.
 STOP_WORDS = frozenset(
@@ -91,14 +93,28 @@ def terms(query: str) -> list[str]:
 
 
 def score(article: Article, words: list[str]) -> int:
-    """Title and tags weigh more than the body; each word counts once per field."""
-    title, keywords, body = article.title.lower(), article.keywords, article.body_md.lower()
-    return sum(3 * (w in title) + 2 * (w in keywords) + (w in body) for w in words)
+    """Title and tags weigh more than the body; each word counts once per field.
+
+    A translated article (``translations.localize``) scores by whichever reads better:
+    a reader may search in English or in their own language.
+    """
+
+    def of(title: str, body: str) -> int:
+        title, body = title.lower(), body.lower()
+        return sum(3 * (w in title) + 2 * (w in article.keywords) + (w in body) for w in words)
+
+    shown = article._shown
+    return max(of(article.title, article.body_md), of(shown.title, shown.body_md) if shown else 0)
 
 
 def search_articles(
-    query: str, *, visible: QuerySet[Article] | None = None, limit: int = 20
+    query: str,
+    *,
+    visible: QuerySet[Article] | None = None,
+    limit: int = 20,
+    language: str = settings.LANGUAGE_CODE,
 ) -> list[Article]:
+    """Articles for ``query``, best first, shown in ``language`` where translated."""
     words = terms(query)
     if not words:
         return []
@@ -106,6 +122,12 @@ def search_articles(
     match = reduce(
         or_, (Q(title__icontains=w) | Q(keywords__icontains=w) | Q(body_md__icontains=w) for w in words)
     )
+    if is_other_language(language):
+        translated = ArticleTranslation.objects.filter(language=language).filter(
+            reduce(or_, (Q(title__icontains=w) | Q(body_md__icontains=w) for w in words))
+        )
+        match |= Q(pk__in=translated.values("article_id"))
     candidates = list(pool.filter(match)[:CANDIDATES])
-    ranked = sorted(candidates, key=lambda a: (-score(a, words), a.title))
+    localize(candidates, language)
+    ranked = sorted(candidates, key=lambda a: (-score(a, words), a.shown_title))
     return ranked[:limit]

@@ -9,4 +9,5 @@ urlpatterns = [
     path("draft/<int:pk>/", views.draft_from_message, name="draft_from_message"),
     path("<slug:slug>/", views.article, name="article"),
     path("<slug:slug>/edit/", views.edit, name="edit"),
+    path("<slug:slug>/translations/<str:language>/", views.translate, name="translate"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -17,6 +18,13 @@ from capdesk.knowledge import actions
 from capdesk.knowledge.frontmatter import as_list
 from capdesk.knowledge.models import Article, ArticleStatus, Kind
 from capdesk.knowledge.search import search_articles
+from capdesk.knowledge.translations import (
+    is_other_language,
+    localize,
+    other_languages,
+    reader_language,
+    save_translation,
+)
 from capdesk.portal.views import current_person
 from capdesk.tickets.models import Message
 from capdesk.tickets.scoping import agent_tickets, is_agent
@@ -41,28 +49,51 @@ def index(request: HttpRequest) -> HttpResponse:
         if is_agent(request.user)
         else Article.objects.filter(status=ArticleStatus.PUBLISHED)
     )
+    language = reader_language()
     if query:
-        results = search_articles(query, visible=visible, limit=50)
+        results = search_articles(query, visible=visible, limit=50, language=language)
     else:
         results = list(visible.order_by("product_area", "title")[:300])
+        localize(results, language)
     return render(request, "knowledge/index.html", {**_page(request), "query": query, "results": results})
 
 
 def article(request: HttpRequest, slug: str) -> HttpResponse:
     item = get_object_or_404(Article, slug=slug)
-    if not item.published and not is_agent(request.user):
+    agent = is_agent(request.user)
+    if not item.published and not agent:
         raise Http404("No such article")
-    return render(request, "knowledge/article.html", {**_page(request), "article": item})
+    # ?lang= reads it in another of the desk's languages (the translation links below).
+    asked = request.GET.get("lang", "")
+    language = asked if asked in dict(settings.LANGUAGES) else reader_language()
+    localize([item], language)
+    context = {
+        **_page(request),
+        "article": item,
+        # The reader's language has no translation of it: they read it as written, told so.
+        "untranslated": is_other_language(language) and item.shown_language != language,
+        "language": language,
+        "translations": _translations(item) if agent else [],
+    }
+    return render(request, "knowledge/article.html", context)
+
+
+def _translations(item: Article) -> list[dict[str, object]]:
+    """For agents: each language the article may be translated into, with its translation if any."""
+    existing = {t.language: t for t in item.translations.all()}
+    return [
+        {"code": code, "name": name, "translation": existing.get(code)} for code, name in other_languages()
+    ]
 
 
 def suggest(request: HttpRequest) -> JsonResponse:
     """Published articles for what a customer is typing (subject and body), for the new-request form."""
-    found = search_articles(request.GET.get("q", "")[:2000], limit=SUGGESTIONS)
+    found = search_articles(request.GET.get("q", "")[:2000], limit=SUGGESTIONS, language=reader_language())
     return JsonResponse(
         {
             "articles": [
                 {
-                    "title": a.title,
+                    "title": a.shown_title,
                     "url": reverse("knowledge:article", args=[a.slug]),
                     "kind": a.kind,
                     "product_area": a.product_area,
@@ -128,3 +159,33 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Article saved."))
         return redirect("knowledge:article", slug=item.slug)
     return render(request, "knowledge/edit.html", {"article": item, "form": form})
+
+
+class TranslationForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    body = forms.CharField(label=gettext_lazy("Text (Markdown)"), widget=forms.Textarea(attrs={"rows": 14}))
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def translate(request: HttpRequest, slug: str, language: str) -> HttpResponse:
+    """Write or revise an article's translation, beside the article as written."""
+    item = get_object_or_404(Article, slug=slug)
+    if not is_other_language(language):
+        raise Http404("Articles are not translated into that language")
+    existing = item.translations.filter(language=language).first()
+    initial = {"title": existing.title, "body": existing.body_md} if existing else {}
+    form = TranslationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        save_translation(
+            item, language=language, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
+        )
+        messages.success(request, _("Translation saved."))
+        return redirect(f"{reverse('knowledge:article', args=[item.slug])}?lang={language}")
+    context = {
+        "article": item,
+        "form": form,
+        "language_name": dict(other_languages())[language],
+        "translation": existing,
+    }
+    return render(request, "knowledge/translate.html", context)

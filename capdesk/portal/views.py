@@ -27,6 +27,7 @@ from capdesk.directory.queries import developer_projects_for, organizations_for,
 from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_file, encode_payload
 from capdesk.knowledge.search import search_articles
+from capdesk.knowledge.translations import reader_language
 from capdesk.policy.loader import get_policy
 from capdesk.portal import actions
 from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, PremiumForm, ReplyForm, SignInForm
@@ -191,7 +192,11 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
             "entitlements": entitlements,
             "severity_help": SEVERITY_HELP,
             "kb_query": kb_query,
-            "suggestions": search_articles(kb_query or typed, limit=5) if (kb_query or typed) else [],
+            "suggestions": (
+                search_articles(kb_query or typed, limit=5, language=reader_language())
+                if (kb_query or typed)
+                else []
+            ),
             # M2: a customer hit by an outage sees it before writing a ticket about it.
             "incidents": open_incidents(),
         },

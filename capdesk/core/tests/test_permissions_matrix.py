@@ -338,6 +338,12 @@ WEB_ROWS = [
     R("kb/suggest.json", "GET", "/kb/suggest.json?q=rollback", everyone(200)),
     R("kb/<slug:slug>/", "GET", "/kb/no-such-article/", everyone(404)),
     R("kb/<slug:slug>/edit/", "GET", "/kb/no-such-article/edit/", staff_only(404)),
+    R(
+        "kb/<slug:slug>/translations/<str:language>/",
+        "GET",
+        "/kb/no-such-article/translations/id/",
+        staff_only(404),
+    ),
     R("kb/draft/<int:pk>/", "POST", "/kb/draft/{nothing}/", staff_only(404)),
     # SLA reports: staff only
     R("console/sla/report/", "GET", "/console/sla/report/", staff_only(200)),
@@ -348,6 +354,25 @@ WEB_ROWS = [
     R("kb/<slug:slug>/", "GET", "/kb/{article}/", everyone(200)),
     R("kb/<slug:slug>/", "GET", "/kb/{draft}/", {**everyone(404), "agent": 200, "admin": 200}),
     R("kb/<slug:slug>/edit/", "GET", "/kb/{article}/edit/", staff_only(200)),
+    R(
+        "kb/<slug:slug>/translations/<str:language>/",
+        "GET",
+        "/kb/{article}/translations/id/",
+        staff_only(200),
+    ),
+    R(
+        "kb/<slug:slug>/translations/<str:language>/",
+        "GET",
+        "/kb/{article}/translations/fr/",
+        staff_only(404),
+    ),
+    R(
+        "kb/<slug:slug>/translations/<str:language>/",
+        "POST",
+        "/kb/{article}/translations/id/",
+        staff_only(302),
+        {"title": "Judul", "body": "Isi"},
+    ),
     R("kb/draft/<int:pk>/", "POST", "/kb/draft/{public_message}/", staff_only(302)),
     # Signed webhooks (secrets configured by the world fixture): unsigned posts are refused,
     # whoever's session comes with them. Confirmation links: a forged token is refused.

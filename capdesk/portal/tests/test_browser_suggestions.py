@@ -40,3 +40,25 @@ def test_a_customer_sees_matching_articles_while_typing_a_request_on_a_phone(
     expect(suggestion).to_have_text("An update installs, then rolls back on the next start")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=shots / "phone-portal-new-request.png", full_page=True)
+
+
+def test_an_indonesian_customer_is_suggested_the_translation_and_reads_it_on_a_phone(
+    browser_page: Page, cast, live_server, tmp_path: Path
+) -> None:
+    page = browser_page
+    shots = Path(os.environ.get("CAPDESK_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    load_demo()
+    _signed_in(page, cast.developer, live_server)
+    page.set_extra_http_headers({"Accept-Language": "id"})
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/portal/requests/new/")
+    page.fill("#id_subject", "Rilis bermasalah")
+    page.locator("#id_body").press_sequentially("bagaimana mengembalikan channel ke bundle lama", delay=5)
+    suggestion = page.locator("#kb-suggestions a").first
+    expect(suggestion).to_have_text("Mengembalikan channel ke bundle sebelumnya")
+    page.goto(suggestion.get_attribute("href") or "")
+    expect(page.locator("article.kb-article h1")).to_have_text("Mengembalikan channel ke bundle sebelumnya")
+    assert page.locator("article.kb-article").get_attribute("lang") == "id"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=shots / "phone-kb-article-id.png", full_page=True)
