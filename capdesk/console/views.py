@@ -25,6 +25,7 @@ from capdesk.console.forms import AgentReplyForm, OverrideForm, SeverityForm, St
 from capdesk.core import audit
 from capdesk.intake import actions as intake_actions
 from capdesk.intake.models import InboundRequest
+from capdesk.notify.models import OutboundEmail
 from capdesk.policy.loader import get_policy
 from capdesk.tickets import actions, decisions
 from capdesk.tickets.models import Ticket
@@ -154,6 +155,10 @@ def _ticket_page(
             "present": console_actions.touch_presence(ticket, agent, replying=False),
             "others": others,
             "decisions": _decisions_with_clauses(ticket),
+            # Emails of this ticket the requester's server refused for good (intake.bounces).
+            "bounced": OutboundEmail.objects.filter(ticket=ticket, bounced_at__isnull=False).order_by(
+                "-bounced_at"
+            )[:3],
             "override_form": OverrideForm(),
             "facts_error": facts_error,
         },

@@ -2,7 +2,9 @@
 
 A DSN is never a request: it opens no ticket and is never answered (RFC 3834). What
 it says is kept: a recipient whose delivery *failed permanently* (Action: failed,
-Status 5.x.x, RFC 3463) gets ``EmailAddress.bounced_at``. A delay or a temporary
+Status 5.x.x, RFC 3463) gets ``EmailAddress.bounced_at``, and the email that failed
+``OutboundEmail.bounced_at`` with the report's status and diagnostic, which the agents
+on its ticket see. A delay or a temporary
 failure (4.x.x) records nothing, since the next attempt may well succeed.
 
 Anyone can write a DSN, so one counts only when it cites a message the desk sent
@@ -44,6 +46,7 @@ class Failure:
     recipient: str
     action: str
     status: str
+    diagnostic: str = ""  # the receiving server's words, "smtp; 550 5.1.1 No such user"
 
     @property
     def permanent(self) -> bool:
@@ -139,6 +142,7 @@ def read_report(raw: bytes) -> Report:
                         recipient=_address(recipient),
                         action=str(block.get("Action", "")).strip().lower(),
                         status=str(block.get("Status", "")).strip(),
+                        diagnostic=" ".join(str(block.get("Diagnostic-Code", "")).split())[:250],
                     )
                 )
         return Report(failures, _cited(msg))
@@ -195,9 +199,12 @@ def record_bounces(raw: bytes, *, when: datetime | None = None) -> Outcome:
                 extra={"domain": _domain(failure.recipient), "status": failure.status, "why": why},
             )
             continue
-        outcome.marked += EmailAddress.objects.filter(email__iexact=failure.recipient).update(
-            bounced_at=when or timezone.now()
-        )
+        at = when or timezone.now()
+        outcome.marked += EmailAddress.objects.filter(email__iexact=failure.recipient).update(bounced_at=at)
+        # The email itself, so the agents on its ticket see that it never arrived.
+        OutboundEmail.objects.filter(
+            **{"headers__Message-ID__in": report.cited}, to__iexact=failure.recipient
+        ).update(bounced_at=at, bounce=f"{failure.status} {failure.diagnostic}".strip()[:300])
         logger.info(
             "intake.bounce_recorded",
             extra={"domain": _domain(failure.recipient), "status": failure.status},

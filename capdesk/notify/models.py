@@ -34,6 +34,9 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A delivery status notification said it could not be delivered, for good (intake.bounces).
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce = models.CharField(max_length=300, blank=True, help_text="The report's status and diagnostic")
 
     class Meta:
         ordering = ["-created_at"]

@@ -97,3 +97,48 @@ def test_it_parses_the_recipient_lines_and_skips_the_per_message_block() -> None
 
 def test_it_finds_no_report_in_an_ordinary_message() -> None:
     assert parse_dsn((SAMPLES / "plain.eml").read_bytes()) == []
+
+
+def _with_diagnostic(raw: bytes, diagnostic: str) -> bytes:
+    return raw.replace(b"Status: 5.1.1\n", f"Status: 5.1.1\nDiagnostic-Code: smtp; {diagnostic}\n".encode())
+
+
+def test_the_agents_on_a_ticket_see_that_a_reply_bounced_and_the_customer_does_not(client, cast) -> None:
+    from capdesk.notify.models import OutboundEmail
+    from capdesk.portal.actions import user_for_person
+    from capdesk.tickets import actions as tickets
+
+    ticket = tickets.open_ticket(
+        subject="Bundle stuck",
+        body="Help",
+        channel="portal",
+        requester=cast.developer,
+        requester_email="dewi@acme.test",
+        project=cast.project,
+    )
+    tickets.reply_as_agent(ticket, agent=cast.agent, body="Try channel set.")
+    email = OutboundEmail.objects.get(ticket=ticket, kind="agent_reply")
+    other = OutboundEmail.objects.exclude(pk=email.pk).filter(ticket=ticket).first()
+    report = dsn(("dewi@acme.test", "failed", "5.1.1"), cites=email.headers["Message-ID"])
+    with time_machine.travel(NOW, tick=False):
+        deliver(_with_diagnostic(report, "550 5.1.1 <dewi@acme.test>: Recipient address rejected"))
+    email.refresh_from_db()
+    assert email.bounced_at == NOW
+    assert email.bounce == "5.1.1 smtp; 550 5.1.1 <dewi@acme.test>: Recipient address rejected"
+    if other is not None:  # only the email the report cites
+        other.refresh_from_db()
+        assert other.bounced_at is None
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    assert "sent to dewi@acme.test on" in page and "was not delivered" in page
+    assert "Recipient address rejected" in page
+    client.force_login(user_for_person(cast.developer))
+    assert "was not delivered" not in client.get(f"/portal/requests/{ticket.reference}/").content.decode()
+
+
+def test_a_bounce_naming_another_recipient_marks_no_email(db) -> None:
+    from capdesk.notify.models import OutboundEmail
+
+    sent("dewi@acme.test", "<ours-1@capgo.app>")
+    deliver(dsn(("someone-else@acme.test", "failed", "5.1.1")))
+    assert not OutboundEmail.objects.filter(bounced_at__isnull=False).exists()
