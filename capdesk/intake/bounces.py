@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from capdesk.directory.models import EmailAddress
 from capdesk.notify.models import OutboundEmail
+from capdesk.notify.signals import email_bounced
 
 logger = logging.getLogger(__name__)
 
@@ -201,10 +202,14 @@ def record_bounces(raw: bytes, *, when: datetime | None = None) -> Outcome:
             continue
         at = when or timezone.now()
         outcome.marked += EmailAddress.objects.filter(email__iexact=failure.recipient).update(bounced_at=at)
-        # The email itself, so the agents on its ticket see that it never arrived.
-        OutboundEmail.objects.filter(
+        # The email itself, so the agents on its ticket see that it never arrived, and the
+        # apps that sent it can stop (the status page unsubscribes the address).
+        bounced = OutboundEmail.objects.filter(
             **{"headers__Message-ID__in": report.cited}, to__iexact=failure.recipient
-        ).update(bounced_at=at, bounce=f"{failure.status} {failure.diagnostic}".strip()[:300])
+        )
+        kinds = set(bounced.values_list("kind", flat=True))
+        bounced.update(bounced_at=at, bounce=f"{failure.status} {failure.diagnostic}".strip()[:300])
+        email_bounced.send(OutboundEmail, address=failure.recipient, kinds=kinds, at=at)
         logger.info(
             "intake.bounce_recorded",
             extra={"domain": _domain(failure.recipient), "status": failure.status},

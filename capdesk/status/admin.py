@@ -214,8 +214,8 @@ class MaintenanceAdmin(_History):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["public_id", "kind", "email", "endpoint", "confirmed_at", "unsubscribed_at"]
-    list_filter = ["kind"]
+    list_display = ["public_id", "kind", "email", "endpoint", "confirmed_at", "unsubscribed_at", "bounced_at"]
+    list_filter = ["kind", ("bounced_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "endpoint"]
     readonly_fields = [
         "public_id",
@@ -225,6 +225,7 @@ class SubscriberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "created_at",
         "confirmed_at",
         "unsubscribed_at",
+        "bounced_at",
     ]
     exclude = ["secret"]
     actions = ["unsubscribe_selected"]

@@ -13,3 +13,8 @@ class StatusConfig(AppConfig):
 
         # M2: requests about an ongoing incident are referred to the status page.
         register_incident_source(ongoing_incidents)
+
+        from capdesk.notify.signals import email_bounced
+        from capdesk.status.subscriber_actions import unsubscribe_bounced
+
+        email_bounced.connect(unsubscribe_bounced, dispatch_uid="status.unsubscribe_bounced")

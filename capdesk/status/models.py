@@ -246,6 +246,8 @@ class Subscriber(models.Model):
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # Unsubscribed because an update to the address bounced for good (its mailbox is gone).
+    bounced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

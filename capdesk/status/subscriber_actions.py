@@ -9,7 +9,7 @@ unsubscribe link never does (RFC 8058 asks that it keep working).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -150,3 +150,16 @@ def unsubscribe(subscriber: Subscriber) -> Subscriber:
     )
     subscriber.refresh_from_db()
     return subscriber
+
+
+def unsubscribe_bounced(
+    sender: object, *, address: str, kinds: set[str], at: datetime, **kwargs: object
+) -> int:
+    """An update to an email subscriber bounced for good: stop mailing that address, as
+    Statuspage does, rather than keep sending into a dead mailbox (which hurts the
+    delivery of all the desk's mail). Subscribing again starts afresh. (notify.signals)"""
+    if "status_update" not in kinds:
+        return 0
+    return Subscriber.objects.filter(
+        kind=Subscriber.Kind.EMAIL, email__iexact=address, unsubscribed_at__isnull=True
+    ).update(unsubscribed_at=at, bounced_at=at)

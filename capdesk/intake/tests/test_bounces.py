@@ -12,6 +12,7 @@ from capdesk.intake import actions as intake
 from capdesk.intake.bounces import parse_dsn
 from capdesk.intake.models import InboundRequest
 from capdesk.notify.actions import queue_email
+from capdesk.testing.bounces import dsn
 from capdesk.testing.factories import PersonFactory
 from capdesk.tickets.models import Ticket
 
@@ -28,22 +29,6 @@ def sent(to: str, message_id: str) -> None:
         kind="agent_reply",
         headers={"Message-ID": message_id},
     )
-
-
-def dsn(*recipients: tuple[str, str, str], cites: str = "<ours-1@capgo.app>") -> bytes:
-    blocks = "\n".join(
-        f"Final-Recipient: rfc822; {address}\nAction: {action}\nStatus: {status}\n"
-        for address, action, status in recipients
-    )
-    return (
-        "From: Mail Delivery System <MAILER-DAEMON@mx.acme.test>\nTo: support@capgo.app\n"
-        f"Subject: Delivery Status Notification\nMessage-ID: <dsn-2@mx.acme.test>\nIn-Reply-To: {cites}\n"
-        "MIME-Version: 1.0\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
-        "--B\nContent-Type: text/plain\n\nSee below.\n\n"
-        f"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.acme.test\n\n{blocks}\n"
-        "--B--\n"
-    ).encode()
 
 
 def deliver(raw: bytes) -> InboundRequest:

@@ -282,3 +282,38 @@ def test_the_worker_tells_subscribers_end_to_end(client, run_worker, frozen):
     assert message.to == ["dewi@kopinusantara.id"]
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert f"/status/incidents/{incident.public_id}" in message.body
+
+
+def test_an_email_subscriber_whose_update_bounces_for_good_is_told_no_more(client, api, frozen):
+    from capdesk.intake import actions as intake
+    from capdesk.testing.bounces import dsn
+
+    bouncing = _confirmed(client)
+    frozen.shift(timedelta(seconds=1))  # for _link to pick the second confirmation
+    other = _confirmed(client, "ops@globex.example")
+    actions.open_incident(name="Uploads fail", body="x")
+    _fan_out_all()
+    update = OutboundEmail.objects.get(kind="status_update", to="dewi@kopinusantara.id")
+    # A bounce that names another address, or a temporary failure, changes nothing.
+    for report in (
+        dsn(("someone@kopinusantara.id", "failed", "5.1.1"), cites=update.headers["Message-ID"]),
+        dsn(("dewi@kopinusantara.id", "delayed", "4.2.2"), cites=update.headers["Message-ID"]),
+    ):
+        intake.process(intake.receive(channel="email", raw=report).request.pk)
+        bouncing.refresh_from_db()
+        assert bouncing.is_active
+    report = dsn(("dewi@kopinusantara.id", "failed", "5.1.1"), cites=update.headers["Message-ID"])
+    intake.process(intake.receive(channel="email", raw=report).request.pk)
+    bouncing.refresh_from_db()
+    assert not bouncing.is_active and bouncing.bounced_at == bouncing.unsubscribed_at == NOW + timedelta(
+        seconds=1
+    )
+    actions.open_incident(name="Builds slow", body="y")
+    assert _fan_out_all() == 1  # the other subscriber only
+    assert OutboundEmail.objects.filter(kind="status_update", to="dewi@kopinusantara.id").count() == 1
+    assert OutboundEmail.objects.filter(kind="status_update", to="ops@globex.example").count() == 2
+    other.refresh_from_db()
+    assert other.is_active
+    # Subscribing again starts afresh, with a new confirmation.
+    _subscribe(client)
+    assert Subscriber.objects.filter(email="dewi@kopinusantara.id", unsubscribed_at__isnull=True).count() == 1
