@@ -24,15 +24,21 @@ def _signed_in(page: Page, person, live_server) -> None:
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
+def _on_a_phone(page: Page, person, live_server, tmp_path: Path) -> Path:
+    """The demo articles loaded, ``person`` signed in on a phone's screen; where screenshots go."""
+    shots = Path(os.environ.get("CAPDESK_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    load_demo()
+    _signed_in(page, person, live_server)
+    page.set_viewport_size({"width": 390, "height": 844})
+    return shots
+
+
 def test_a_customer_sees_matching_articles_while_typing_a_request_on_a_phone(
     browser_page: Page, cast, live_server, tmp_path: Path
 ) -> None:
     page = browser_page
-    shots = Path(os.environ.get("CAPDESK_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-    load_demo()
-    _signed_in(page, cast.developer, live_server)
-    page.set_viewport_size({"width": 390, "height": 844})
+    shots = _on_a_phone(page, cast.developer, live_server, tmp_path)
     page.goto("/portal/requests/new/")
     page.fill("#id_subject", "Update rolls back")
     page.locator("#id_body").press_sequentially("after the update the app keeps rolling back", delay=5)
@@ -46,12 +52,8 @@ def test_an_indonesian_customer_is_suggested_the_translation_and_reads_it_on_a_p
     browser_page: Page, cast, live_server, tmp_path: Path
 ) -> None:
     page = browser_page
-    shots = Path(os.environ.get("CAPDESK_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
-    load_demo()
-    _signed_in(page, cast.developer, live_server)
+    shots = _on_a_phone(page, cast.developer, live_server, tmp_path)
     page.set_extra_http_headers({"Accept-Language": "id"})
-    page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/portal/requests/new/")
     page.fill("#id_subject", "Rilis bermasalah")
     page.locator("#id_body").press_sequentially("bagaimana mengembalikan channel ke bundle lama", delay=5)

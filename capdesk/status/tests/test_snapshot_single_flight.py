@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from django.db import connections
 
 from capdesk.status import actions, snapshot
+from capdesk.testing.races import at_once
 
 READERS = 8
 
@@ -17,26 +16,13 @@ READERS = 8
 def test_it_builds_a_document_once_when_many_readers_miss_it_together():
     actions.touch_page()
     builds: list[int] = []
-    start = threading.Barrier(READERS)
-    bodies: list[bytes] = []
 
     def build() -> bytes:
         builds.append(1)
         time.sleep(0.2)  # a page render takes tens of milliseconds: long enough for all to miss
         return b"page v1"
 
-    def reader() -> None:
-        try:
-            start.wait(timeout=30)
-            bodies.append(snapshot.rendered("single-flight", build).body)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=reader) for _ in range(READERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    bodies = at_once(lambda: snapshot.rendered("single-flight", build).body, READERS, timeout=60)
     assert bodies == [b"page v1"] * READERS
     assert len(builds) == 1
 
