@@ -52,7 +52,7 @@ class Passage:
         """The receiver failed: open its circuit, or keep it open for longer (at least ``wait``:
         a receiver's Retry-After)."""
         self.settled = True
-        _record_failure(self.name, error, wait)
+        _record_failure(self.name, error, wait, holding=self.trying_until)
 
     def worked(self) -> None:
         """The receiver answered: an open circuit closes."""
@@ -98,15 +98,24 @@ def passage(name: str, *, lease: timedelta) -> Iterator[Passage | None]:
             way.close()
 
 
-def _record_failure(name: str, error: str, wait: timedelta) -> None:
+def _record_failure(name: str, error: str, wait: timedelta, *, holding: datetime | None) -> None:
+    """Count a failure and set the next try: ``wait`` or the backoff, whichever is longer.
+
+    Only the try itself (``holding`` its lease) moves the next try sooner; any other
+    failure (a delivery that started before the circuit opened, a try that outlived its
+    lease) never shortens it, so a try in flight keeps its lease and a Retry-After holds.
+    """
     now, error = timezone.now(), error[:2000]
-    for _ in range(2):  # the second time: another worker opened (or closed) it meanwhile
+    for _ in range(3):  # again when another worker opened (or closed) it meanwhile
         try:
             with transaction.atomic():
                 # The increment takes the row's write lock first: two failing workers count two.
                 if Circuit.objects.filter(name=name).update(failures=F("failures") + 1, last_error=error):
                     circuit = Circuit.objects.get(name=name)
-                    circuit.retry_at = now + max(wait, backoff(circuit.failures, cap=BACKOFF_CAP))
+                    retry_at = now + max(wait, backoff(circuit.failures, cap=BACKOFF_CAP))
+                    circuit.retry_at = (
+                        retry_at if circuit.retry_at == holding else max(circuit.retry_at, retry_at)
+                    )
                     circuit.save(update_fields=["retry_at"])
                 else:
                     circuit = Circuit.objects.create(
@@ -119,7 +128,8 @@ def _record_failure(name: str, error: str, wait: timedelta) -> None:
             break
         except (IntegrityError, Circuit.DoesNotExist):
             continue
-    else:
+    else:  # never seen: three interleavings in a row with other workers
+        logger.warning("circuits.failure_not_recorded", extra={"circuit": name, "error": error[:200]})
         return
     logger.warning(
         "circuits.open",
@@ -132,6 +142,16 @@ def _record_failure(name: str, error: str, wait: timedelta) -> None:
     )
 
 
+def retry_at(name: str) -> datetime | None:
+    """When the receiver's open circuit lets a delivery try it again; None when it is closed."""
+    return Circuit.objects.filter(name=name).values_list("retry_at", flat=True).first()
+
+
 def open_circuit(name: str) -> Circuit | None:
     """The receiver's circuit while it is open (the receiver failing); None while it works."""
     return Circuit.objects.filter(name=name).first()
+
+
+def forget(name: str) -> None:
+    """The receiver is gone (its endpoint deleted): its circuit with it."""
+    Circuit.objects.filter(name=name).delete()

@@ -250,14 +250,18 @@ def sweep_due(
     target: str | None,
     limit: int,
     due_for: timedelta,
+    held_until: Callable[[object], datetime | None],
 ) -> int:
     """A sweep task's work: the deliveries to try now, oldest first; how many were tried.
 
     ``target`` names the field that says where a delivery goes (an endpoint, a
     subscriber); None when they all go to one place. A target that fails gets no other
-    delivery in this sweep (``deliver_each``), and its other due deliveries are put back
-    to its retry time, no attempt counted: the next sweeps reach the other targets, and
-    a receiver that hangs costs one timeout per retry, not one per delivery.
+    delivery in this sweep (``deliver_each``), and its due deliveries are put back to
+    its next try, no attempt counted: the failed delivery's retry, or, when nothing was
+    even tried, the time ``held_until(target)`` gives (its open circuit's, core.circuits).
+    So the next sweeps reach the other targets (a dead endpoint's backlog, oldest first,
+    would otherwise fill every sweep's ``limit``), and a receiver that hangs costs one
+    timeout per retry, not one per delivery.
     """
     rows = _oldest_due(queryset, due_for).values_list("pk", target or "pk")[:limit]
 
@@ -266,13 +270,16 @@ def sweep_due(
         return deliver(pk) or not queryset.filter(pk=pk, state=QUEUED).exists()
 
     tried, failing = deliver_each([(pk, key if target else None) for pk, key in rows], target_ok)
+    now = timezone.now()
     for key, failed_pk in failing.items():
-        retry_at = queryset.filter(pk=failed_pk).values_list("next_attempt_at", flat=True).first()
-        behind = queryset.filter(due_now(due_for=due_for)).exclude(pk=failed_pk)
-        # Not when nothing was claimed (the receiver's circuit is open, core.circuits): due
-        # already, they would be written for nothing on every sweep until it closes.
-        if retry_at is not None and retry_at > timezone.now():
-            (behind.filter(**{target: key}) if target else behind).update(next_attempt_at=retry_at)
+        retries = [
+            queryset.filter(pk=failed_pk).values_list("next_attempt_at", flat=True).first(),
+            held_until(key),
+        ]
+        retry_at = max((at for at in retries if at is not None), default=None)
+        if retry_at is not None and retry_at > now:
+            waiting = queryset.filter(due_now(due_for=due_for))
+            (waiting.filter(**{target: key}) if target else waiting).update(next_attempt_at=retry_at)
     return tried
 
 

@@ -57,7 +57,8 @@ def _fail_abandoned_tasks() -> int:
 # django-tasks-db keeps every task's row once it ends: a row per email received, per reply
 # sent, per webhook. Kept for a while for whoever looks into a failure, then deleted, a
 # bounded number per run in short transactions (the SMTP receiver waits for SQLite's write
-# lock while one is open), oldest first.
+# lock while one is open), in chunks by primary key (a random UUID: any order will do, and
+# the key's index keeps each chunk's read short).
 PRUNE_CHUNK = 500
 PRUNE_PER_RUN = 20_000
 

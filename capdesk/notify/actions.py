@@ -246,9 +246,15 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
     failing (``core.circuits``): until its next try, batches claim nothing and connect to nothing.
     """
     wanted = list(email_ids)
-    passage = circuits.enter(circuits.MAIL, lease=_lease())
-    if passage is None:  # the transport is failing: the emails wait, unclaimed, for its next try
-        return [False] * len(wanted)
+    with circuits.passage(circuits.MAIL, lease=_lease()) as passage:
+        if passage is None:  # the transport is failing: the emails wait, unclaimed, for its next try
+            return [False] * len(wanted)
+        sent = _send_batch(wanted, take_along, passage)
+    return [sent.get(email_id, False) for email_id in wanted]
+
+
+def _send_batch(wanted: list[int], take_along: int, passage: circuits.Passage) -> dict[int, bool]:
+    """``deliver_many``'s session: whether each email it claimed was sent, by id."""
     others = (
         [pk for pk in _due(take_along + len(wanted)) if pk not in wanted][:take_along] if take_along else []
     )
@@ -294,11 +300,10 @@ def deliver_many(email_ids: Iterable[int], *, take_along: int = 0) -> list[bool]
             passage.worked()
             sent[email_id] = True
     finally:
-        passage.close()
         if opened:
             with contextlib.suppress(Exception):
                 connection.close()
-    return [sent.get(email_id, False) for email_id in wanted]
+    return sent
 
 
 def deliver(email_id: int) -> bool:

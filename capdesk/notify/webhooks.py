@@ -118,6 +118,13 @@ post_save.connect(_forget_endpoints, sender=WebhookEndpoint, dispatch_uid="notif
 post_delete.connect(_forget_endpoints, sender=WebhookEndpoint, dispatch_uid="notify.webhooks.forget_delete")
 
 
+def _close_circuit(sender: object, instance: WebhookEndpoint, **kwargs: object) -> None:
+    circuits.forget(circuit(instance.pk))
+
+
+post_delete.connect(_close_circuit, sender=WebhookEndpoint, dispatch_uid="notify.webhooks.close_circuit")
+
+
 def active_endpoints() -> list[WebhookEndpoint]:
     """The endpoints that are switched on, read at most once per transaction."""
     return _endpoints.get()
@@ -170,7 +177,7 @@ def deliver(delivery_id: int) -> bool:
     endpoint_id = WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()
     if endpoint_id is None:
         return False
-    with circuits.passage(f"webhook:{endpoint_id}", lease=lease) as passage:
+    with circuits.passage(circuit(endpoint_id), lease=lease) as passage:
         return passage is not None and _deliver(delivery_id, passage, lease)
 
 
@@ -226,8 +233,18 @@ def _deliver(delivery_id: int, passage: circuits.Passage, lease: timedelta) -> b
 def deliver_due(limit: int = 100, *, due_for: timedelta = timedelta(0)) -> int:
     """Deliveries whose retry time came ``due_for`` ago, or whose task was lost; how many were tried."""
     return deliveries.sweep_due(
-        WebhookDelivery.objects.all(), deliver, target="endpoint_id", limit=limit, due_for=due_for
+        WebhookDelivery.objects.all(),
+        deliver,
+        target="endpoint_id",
+        limit=limit,
+        due_for=due_for,
+        held_until=lambda endpoint_id: circuits.retry_at(circuit(endpoint_id)),
     )
+
+
+def circuit(endpoint_id: object) -> str:
+    """The name of an endpoint's circuit (core.circuits)."""
+    return f"webhook:{endpoint_id}"
 
 
 def hand_over_due() -> int:

@@ -146,7 +146,14 @@ def _retry_after(value: str) -> timedelta:
 
 def deliver_due(limit: int = 50, *, due_for: timedelta = timedelta(0)) -> int:
     """Alerts whose (re)try time came ``due_for`` ago, or whose task was lost; how many were tried."""
-    return deliveries.sweep_due(ChatAlert.objects.all(), deliver, target=None, limit=limit, due_for=due_for)
+    return deliveries.sweep_due(
+        ChatAlert.objects.all(),
+        deliver,
+        target=None,
+        limit=limit,
+        due_for=due_for,
+        held_until=lambda _: circuits.retry_at(CIRCUIT),
+    )
 
 
 def hand_over_due() -> int:

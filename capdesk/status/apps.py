@@ -18,3 +18,10 @@ class StatusConfig(AppConfig):
         from capdesk.status.subscriber_actions import unsubscribe_bounced
 
         email_bounced.connect(unsubscribe_bounced, dispatch_uid="status.unsubscribe_bounced")
+
+        from django.db.models.signals import post_delete
+
+        from capdesk.status.delivery import forget_circuit
+        from capdesk.status.models import Subscriber
+
+        post_delete.connect(forget_circuit, sender=Subscriber, dispatch_uid="status.forget_circuit")

@@ -129,7 +129,7 @@ def deliver_webhook(delivery_id: int) -> bool:
     )
     if subscriber_id is None:
         return False
-    with circuits.passage(f"status-webhook:{subscriber_id}", lease=lease) as passage:
+    with circuits.passage(circuit(subscriber_id), lease=lease) as passage:
         return passage is not None and _deliver_webhook(delivery_id, passage, lease)
 
 
@@ -171,8 +171,23 @@ def _deliver_webhook(delivery_id: int, passage: circuits.Passage, lease: timedel
 def deliver_due(limit: int = 100, *, due_for: timedelta = timedelta(0)) -> int:
     """Webhook deliveries whose retry time came ``due_for`` ago, or whose task was lost; how many were tried."""
     return deliveries.sweep_due(
-        WebhookDelivery.objects.all(), deliver_webhook, target="subscriber_id", limit=limit, due_for=due_for
+        WebhookDelivery.objects.all(),
+        deliver_webhook,
+        target="subscriber_id",
+        limit=limit,
+        due_for=due_for,
+        held_until=lambda subscriber_id: circuits.retry_at(circuit(subscriber_id)),
     )
+
+
+def circuit(subscriber_id: object) -> str:
+    """The name of a webhook subscriber's circuit (core.circuits)."""
+    return f"status-webhook:{subscriber_id}"
+
+
+def forget_circuit(sender: object, instance: Subscriber, **kwargs: object) -> None:
+    """A deleted subscriber's circuit goes with it (post_delete)."""
+    circuits.forget(circuit(instance.pk))
 
 
 def hand_over_due() -> int:

@@ -76,6 +76,28 @@ def test_a_try_whose_worker_died_is_taken_over_when_its_lease_ran_out(frozen: ti
     assert circuits.enter("chat", lease=LEASE) is not None
 
 
+def test_a_late_failure_from_outside_the_try_does_not_cut_the_tries_lease_short(
+    frozen: time_machine.Traveller,
+) -> None:
+    started_before = circuits.enter("webhook:1", lease=LEASE)  # the circuit is closed yet
+    circuits.Passage("webhook:1").failed("HTTP 503")  # another delivery: it opens
+    frozen.shift(timedelta(seconds=30))
+    trying = circuits.enter("webhook:1", lease=LEASE)
+    assert trying is not None
+    assert started_before is not None
+    started_before.failed("HTTP 503")  # a minute's backoff, but the try holds two
+    assert circuits.retry_at("webhook:1") == trying.trying_until
+    assert circuits.enter("webhook:1", lease=LEASE) is None
+    trying.failed("HTTP 503")  # the try's own failure sets the next try
+    assert circuits.retry_at("webhook:1") == timezone.now() + timedelta(minutes=2)
+
+
+def test_a_retry_after_is_not_shortened_by_a_later_failure(frozen: time_machine.Traveller) -> None:
+    circuits.Passage("chat").failed("HTTP 429", wait=timedelta(minutes=10))
+    circuits.Passage("chat").failed("URLError: timed out")
+    assert circuits.retry_at("chat") == NOW + timedelta(minutes=10)
+
+
 def test_a_try_that_reached_nothing_hands_the_next_try_on(frozen: time_machine.Traveller) -> None:
     circuits.Passage("mail").failed("TimeoutError: timed out")
     frozen.shift(timedelta(seconds=30))

@@ -22,9 +22,11 @@ def mail_relay_notice(context: template.Context) -> dict[str, Any]:
     failing = circuits.open_circuit(circuits.MAIL)
     if failing is None:
         return {"failing": None}
-    user = context["request"].user
+    waiting = OutboundEmail.objects.filter(state=OutboundEmail.State.QUEUED).count()
+    # Nothing waits: the circuit stays open until the next email tries the relay, but no
+    # customer is kept waiting meanwhile.
     return {
-        "failing": failing,
-        "waiting": OutboundEmail.objects.filter(state=OutboundEmail.State.QUEUED).count(),
-        "show_error": user.is_superuser,
+        "failing": failing if waiting else None,
+        "waiting": waiting,
+        "show_error": context["request"].user.is_superuser,
     }

@@ -623,6 +623,20 @@ def test_a_try_of_the_relay_with_nothing_left_to_send_hands_the_try_on(
     assert _mail_circuit() is None
 
 
+def test_a_try_of_the_relay_that_breaks_before_sending_hands_the_try_on(
+    settings: Any, frozen: time_machine.Traveller
+) -> None:
+    email = _queue()
+    _mail_failing()
+    frozen.shift(timedelta(seconds=30))
+    settings.EMAIL_BACKEND = "capdesk.no_such.Backend"  # an operator's typo
+    with pytest.raises(ImportError):
+        deliver(email.pk)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert deliver(email.pk) is True  # at once, not after the broken try's lease
+    assert _mail_circuit() is None
+
+
 def test_staff_see_that_outgoing_mail_is_failing_and_admins_see_why(
     client: Any, cast: Any, frozen: time_machine.Traveller
 ) -> None:
@@ -639,8 +653,13 @@ def test_staff_see_that_outgoing_mail_is_failing_and_admins_see_why(
     # Customers never see it.
     client.force_login(user_for_person(cast.developer))
     assert "Outgoing mail" not in client.get("/portal/").content.decode()
-    # And it is gone once mail works again.
+    # Nothing waits any more (both failed for good, say): no customer is kept waiting.
     client.force_login(cast.agent)
+    OutboundEmail.objects.update(state=OutboundEmail.State.FAILED)
+    assert "Outgoing mail" not in client.get("/console/").content.decode()
+    # And it is gone once mail works again.
+    _queue("user2@acme.test")
+    assert "Outgoing mail is failing" in client.get("/console/").content.decode()
     circuits.Passage(circuits.MAIL, trying_until=NOW).worked()
     assert "Outgoing mail" not in client.get("/console/").content.decode()
 

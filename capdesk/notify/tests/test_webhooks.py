@@ -144,6 +144,28 @@ def test_a_failing_endpoints_new_deliveries_wait_for_its_next_try_and_others_go(
     assert circuits.open_circuit(f"webhook:{dead.pk}") is None
 
 
+def test_a_dead_endpoints_backlog_does_not_keep_the_sweep_from_the_others(cast, hook, frozen):
+    dead = webhooks.create_endpoint(url="http://127.0.0.1:9/nobody-listens", events=["ticket.created"])
+    for _ in range(6):
+        _open(cast)
+    for _ in range(4):  # it has been failing a while: its next try is 4 minutes away
+        circuits.Passage(webhooks.circuit(dead.pk)).failed("URLError: connection refused")
+    alive = _endpoint(hook, ["ticket.created"])
+    frozen.shift(timedelta(seconds=1))
+    _open(cast)
+    frozen.shift(timedelta(seconds=30))  # every task was lost: all seven are the sweep's
+    # The dead endpoint's six come first and fill a sweep of five; the first is not even
+    # tried (its circuit is open), and all six are put back to the endpoint's next try.
+    assert webhooks.deliver_due(limit=5, due_for=timedelta(seconds=30)) == 1
+    next_try = circuits.retry_at(webhooks.circuit(dead.pk))
+    assert set(dead.deliveries.values_list("attempts", "next_attempt_at")) == {(0, next_try)}
+    assert webhooks.deliver_due(limit=5, due_for=timedelta(seconds=30)) == 1
+    assert alive.deliveries.get().state == "delivered" and len(hook.requests) == 1
+    # An endpoint deleted takes its circuit with it.
+    dead.delete()
+    assert circuits.open_circuit(webhooks.circuit(dead.pk)) is None
+
+
 def test_it_gives_up_after_the_last_attempt_and_keeps_the_log(cast, hook, frozen):
     endpoint = _endpoint(hook, ["ticket.created"])
     hook.script = [503] * webhooks.MAX_ATTEMPTS
