@@ -61,11 +61,18 @@ class Passage:
             if Circuit.objects.filter(name=self.name).delete()[0]:
                 logger.info("circuits.closed", extra={"circuit": self.name})
 
-    def settle(self, *, ok: bool, error: str, wait: timedelta = timedelta(0)) -> None:
-        if ok:
-            self.worked()
-        else:
+    def settle(self, *, status: int | None, error: str, wait: timedelta = timedelta(0)) -> None:
+        """An HTTP delivery's outcome (``status``: None or 0 when nothing answered).
+
+        The receiver fails when it does not answer, or answers that it cannot take
+        anything now (5xx, 408, 429). Any other answer (2xx, a redirect, a 4xx about this
+        one delivery, such as a payload it refuses) says it is up: its other deliveries
+        should not wait for this one.
+        """
+        if not status or status >= 500 or status in (408, 429):
             self.failed(error, wait=wait)
+        else:
+            self.worked()
 
     def close(self) -> None:
         """A try that reached nothing (nothing was left to send) hands the next try to the next delivery."""

@@ -122,13 +122,13 @@ def attempt(
     ``inactive`` is the error recorded instead of posting. ``log(sent, duration_ms)``
     writes the attempt row, in the transaction that moves the delivery on; ``also`` names
     the fields it sets on the delivery itself. ``passage`` (``core.circuits``) learns
-    whether the receiver answered with a 2xx: anything else counts as its failing.
+    whether the receiver answered (``Passage.settle``).
     """
     started = time.monotonic()
     sent = post() if active else Sent(None, "", inactive)
     duration_ms = int((time.monotonic() - started) * 1000)
     if active:
-        passage.settle(ok=sent.ok, error=sent.error or f"HTTP {sent.status_code}")
+        passage.settle(status=sent.status_code, error=sent.error or f"HTTP {sent.status_code}")
     _settle(
         delivery,
         sent,

@@ -120,7 +120,7 @@ def _deliver(alert_id: int, passage: circuits.Passage, lease: timedelta) -> bool
             error = f"{type(exc).__name__}: {exc}"
     ok = 200 <= status < 300
     if url:  # a 429's Retry-After holds for every alert, not only this one
-        passage.settle(ok=ok, error=error or f"HTTP {status}", wait=_retry_after(retry_after))
+        passage.settle(status=status, error=error or f"HTTP {status}", wait=_retry_after(retry_after))
     now = timezone.now()
     if ok:
         alert.state, alert.sent_at, alert.last_error = ChatAlert.State.SENT, now, ""

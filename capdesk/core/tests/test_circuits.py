@@ -133,3 +133,19 @@ def test_of_workers_reaching_an_open_circuit_at_once_one_tries_and_every_failure
     at_once(lambda: circuits.Passage("chat").failed("HTTP 503"), workers=4)
     circuit = circuits.open_circuit("chat")
     assert circuit is not None and circuit.failures == 4
+
+
+@pytest.mark.parametrize(
+    ("status", "opens"),
+    [(status, True) for status in (None, 0, 500, 503, 408, 429)]
+    + [(status, False) for status in (200, 204, 302, 400, 404, 410, 422)],
+)
+def test_a_receiver_fails_when_it_does_not_answer_or_cannot_take_anything_now(
+    status: int | None, opens: bool, frozen: time_machine.Traveller
+) -> None:
+    circuits.Passage("webhook:1").failed("URLError: timed out")
+    frozen.shift(timedelta(seconds=30))
+    trying = circuits.enter("webhook:1", lease=LEASE)
+    assert trying is not None
+    trying.settle(status=status, error=f"HTTP {status}")
+    assert (circuits.open_circuit("webhook:1") is not None) is opens

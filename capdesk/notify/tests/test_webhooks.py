@@ -144,6 +144,21 @@ def test_a_failing_endpoints_new_deliveries_wait_for_its_next_try_and_others_go(
     assert circuits.open_circuit(f"webhook:{dead.pk}") is None
 
 
+def test_an_endpoint_that_refuses_one_event_still_gets_the_others_at_once(cast, hook, frozen):
+    endpoint = _endpoint(hook, ["ticket.created"])
+    hook.script = [400]  # it refuses this payload; it is up
+    _open(cast)
+    _open(cast)
+    refused, other = endpoint.deliveries.order_by("pk")
+    assert webhooks.deliver(refused.pk) is False
+    assert circuits.open_circuit(webhooks.circuit(endpoint.pk)) is None
+    assert webhooks.deliver(other.pk) is True  # not held back for the other's retry
+    hook.script = [503]  # now it cannot take anything
+    _open(cast)
+    assert webhooks.deliver(endpoint.deliveries.latest("pk").pk) is False
+    assert circuits.open_circuit(webhooks.circuit(endpoint.pk)) is not None
+
+
 def test_a_dead_endpoints_backlog_does_not_keep_the_sweep_from_the_others(cast, hook, frozen):
     dead = webhooks.create_endpoint(url="http://127.0.0.1:9/nobody-listens", events=["ticket.created"])
     for _ in range(6):
