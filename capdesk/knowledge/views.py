@@ -174,6 +174,11 @@ def translate(request: HttpRequest, slug: str, language: str) -> HttpResponse:
     if not is_other_language(language):
         raise Http404("Articles are not translated into that language")
     existing = item.translations.filter(language=language).first()
+    if request.method == "POST" and request.POST.get("delete") == "1":
+        if existing is not None:
+            existing.delete()  # its readers read the article as written again
+            messages.success(request, _("Translation deleted."))
+        return redirect("knowledge:article", slug=item.slug)
     initial = {"title": existing.title, "body": existing.body_md} if existing else {}
     form = TranslationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

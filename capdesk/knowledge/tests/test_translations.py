@@ -120,6 +120,10 @@ def test_an_agent_translates_an_article_and_sees_when_the_translation_is_outdate
         "Outdated: the article changed after this translation"
         in client.get("/kb/encryption-keys/").content.decode()
     )
+    # Deleted: its readers read the article as written again.
+    client.post("/kb/encryption-keys/translations/id/", {"delete": "1"})
+    assert not ArticleTranslation.objects.filter(article__slug="encryption-keys").exists()
+    assert 'id="kb-untranslated"' in client.get("/kb/encryption-keys/", **ID).content.decode()
     # Only the desk's other languages.
     assert client.get("/kb/encryption-keys/translations/fr/").status_code == 404
     assert client.get("/kb/encryption-keys/translations/en/").status_code == 404
@@ -132,6 +136,8 @@ def test_only_agents_translate_articles(client, cast, demo, who):
     response = client.post("/kb/encryption-keys/translations/id/", {"title": "X", "body": "Y"})
     assert response.status_code == 302 and response["Location"].startswith("/console/login/")
     assert not ArticleTranslation.objects.filter(article__slug="encryption-keys").exists()
+    client.post("/kb/rollback-a-channel/translations/id/", {"delete": "1"})
+    assert ArticleTranslation.objects.filter(article__slug="rollback-a-channel").exists()
     assert "kb-translations" not in client.get("/kb/encryption-keys/").content.decode()
 
 
