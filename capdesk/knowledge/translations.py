@@ -29,11 +29,12 @@ def is_other_language(code: str) -> bool:
 
 def reader_language() -> str:
     """The request's language (LocaleMiddleware), as one of the desk's language codes."""
-    current = (translation.get_language() or settings.LANGUAGE_CODE).lower()
-    for code, _name in settings.LANGUAGES:
-        if current == code or current.startswith(code + "-"):
-            return code
-    return settings.LANGUAGE_CODE
+    try:
+        return translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        )
+    except LookupError:  # a language the desk does not speak
+        return settings.LANGUAGE_CODE
 
 
 def localize(articles: Iterable[Article], language: str) -> None:

@@ -72,7 +72,6 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         "article": item,
         # The reader's language has no translation of it: they read it as written, told so.
         "untranslated": is_other_language(language) and item.shown_language != language,
-        "language": language,
         "translations": _translations(item) if agent else [],
     }
     return render(request, "knowledge/article.html", context)

@@ -44,10 +44,8 @@ def _outgoing_mail() -> dict[str, Any]:
         "queued": by_state.get(OutboundEmail.State.QUEUED, 0),
         "failed": by_state.get(OutboundEmail.State.FAILED, 0),
         "relay": "failing" if failing else "ok",
-        "relay_failing_since": failing.failing_since.isoformat()
-        if failing and failing.failing_since
-        else None,
-        "relay_retry_at": failing.retry_at.isoformat() if failing and failing.retry_at else None,
+        "relay_failing_since": failing.failing_since.isoformat() if failing else None,
+        "relay_retry_at": failing.retry_at.isoformat() if failing else None,
         "relay_last_error": failing.last_error if failing else "",
     }
 
