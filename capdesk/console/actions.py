@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from capdesk.console import assignees
 from capdesk.console.models import Away, Macro, Presence, QueueRotation, SavedView
+from capdesk.notify import suppressions
 from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets import audit
 from capdesk.tickets.models import Event, Queue, Status, Ticket
 
 # A presence row older than this means the agent has left (closed the tab, lost the network);
@@ -70,6 +72,20 @@ def assign_ticket(ticket: Ticket, assignee: User | None, *, agent: User) -> bool
         return False
     ticket_actions.assign(locked, assignee, agent=agent)
     return True
+
+
+@transaction.atomic
+def email_again(ticket: Ticket, *, agent: User) -> bool:
+    """Take the requester's address off the suppression list; whether it was on it.
+
+    For an agent who learnt the mailbox works again (the customer said so on the phone,
+    or fixed a full mailbox): the ticket's replies are emailed from now on. The History
+    says who did it; replies not emailed meanwhile are not sent after the fact.
+    """
+    lifted = suppressions.lift(ticket.requester_email, why="an agent on the ticket page")
+    if lifted:
+        audit.record(ticket, "email.unsuppressed", user=agent, data={"address": ticket.requester_email})
+    return lifted
 
 
 @transaction.atomic

@@ -273,6 +273,7 @@ SENTENCES: dict[str, _Sentence] = {
     "incident.resolved": _incident_resolved,
     "retainer.booked": _retainer,
     "sender.confirmed": _fixed(gettext_noop("The sender confirmed their address")),
+    "email.unsuppressed": _fixed(gettext_noop("The requester's address was taken off the suppression list")),
     "held_reply.released": _fixed(
         gettext_noop("A held reply was published as the customer's, without its link")
     ),

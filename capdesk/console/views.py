@@ -25,6 +25,7 @@ from capdesk.console.forms import AgentReplyForm, OverrideForm, SeverityForm, St
 from capdesk.core import audit
 from capdesk.intake import actions as intake_actions
 from capdesk.intake.models import InboundRequest
+from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail
 from capdesk.policy.loader import get_policy
 from capdesk.tickets import actions, decisions
@@ -159,6 +160,8 @@ def _ticket_page(
             "bounced": OutboundEmail.objects.filter(ticket=ticket, bounced_at__isnull=False).order_by(
                 "-bounced_at"
             )[:3],
+            # The requester's address on the suppression list: the replies are not emailed.
+            "suppressed": suppressions.among([ticket.requester_email]).get(ticket.requester_email.lower()),
             "override_form": OverrideForm(),
             "facts_error": facts_error,
         },
@@ -265,6 +268,18 @@ def ticket_severity(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("Changing the severity needs a reason."))
     if partials.is_htmx(request):
         return partials.facts(request, ticket)
+    return redirect("console:ticket", reference=ticket.reference)
+
+
+@agent_required
+@require_POST
+def ticket_email_again(request: HttpRequest, reference: str) -> HttpResponse:
+    """Lift the suppression of the requester's address: the ticket's replies are emailed again."""
+    ticket = get_ticket_for_agent(request.user, reference)
+    if console_actions.email_again(ticket, agent=_agent(request)):
+        messages.success(
+            request, _("Replies to this ticket are emailed to %(to)s again.") % {"to": ticket.requester_email}
+        )
     return redirect("console:ticket", reference=ticket.reference)
 
 

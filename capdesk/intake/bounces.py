@@ -4,7 +4,8 @@ A DSN is never a request: it opens no ticket and is never answered (RFC 3834). W
 it says is kept: a recipient whose delivery *failed permanently* (Action: failed,
 Status 5.x.x, RFC 3463) gets ``EmailAddress.bounced_at``, and the email that failed
 ``OutboundEmail.bounced_at`` with the report's status and diagnostic, which the agents
-on its ticket see. A delay or a temporary
+on its ticket see, and the address goes on the suppression list (``notify.suppressions``):
+the desk sends it nothing more until it is shown to work again. A delay or a temporary
 failure (4.x.x) records nothing, since the next attempt may well succeed.
 
 Anyone can write a DSN, so one counts only when it cites a message the desk sent
@@ -27,8 +28,8 @@ from email.parser import BytesParser, HeaderParser
 from django.utils import timezone
 
 from capdesk.directory.models import EmailAddress
+from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail
-from capdesk.notify.signals import email_bounced
 
 logger = logging.getLogger(__name__)
 
@@ -202,14 +203,17 @@ def record_bounces(raw: bytes, *, when: datetime | None = None) -> Outcome:
             continue
         at = when or timezone.now()
         outcome.marked += EmailAddress.objects.filter(email__iexact=failure.recipient).update(bounced_at=at)
-        # The email itself, so the agents on its ticket see that it never arrived, and the
-        # apps that sent it can stop (the status page unsubscribes the address).
-        bounced = OutboundEmail.objects.filter(
-            **{"headers__Message-ID__in": report.cited}, to__iexact=failure.recipient
+        # The email itself, so the agents on its ticket see that it never arrived, the apps
+        # that sent it can stop (the status page unsubscribes the address), and no more
+        # mail goes to it until it is shown to work again.
+        suppressions.record_bounce(
+            failure.recipient,
+            OutboundEmail.objects.filter(
+                **{"headers__Message-ID__in": report.cited}, to__iexact=failure.recipient
+            ),
+            said=f"{failure.status} {failure.diagnostic}",
+            at=at,
         )
-        kinds = set(bounced.values_list("kind", flat=True))
-        bounced.update(bounced_at=at, bounce=f"{failure.status} {failure.diagnostic}".strip()[:300])
-        email_bounced.send(OutboundEmail, address=failure.recipient, kinds=kinds, at=at)
         logger.info(
             "intake.bounce_recorded",
             extra={"domain": _domain(failure.recipient), "status": failure.status},

@@ -19,6 +19,7 @@ from capdesk.intake.deciding import Decided, Question, decide_requests, project_
 from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
+from capdesk.notify import suppressions
 from capdesk.notify.actions import expect_automatic_replies
 from capdesk.policy.language import reply_language
 from capdesk.policy.loader import get_policy
@@ -121,8 +122,10 @@ class _CitedByStored:
 class _Batch:
     """What the write phase of a batch of emails reads once, at its first need, under the write lock."""
 
-    def __init__(self, mails: Sequence[ParsedMail]) -> None:
+    def __init__(self, mails: Sequence[ParsedMail], *, suppressed: Container[str] = ()) -> None:
         self.cited_by_stored = _CitedByStored(mails)
+        # Authenticated senders the desk stopped mailing (read in the prepare phase).
+        self.suppressed = suppressed
         self._senders = {m.from_address for m in mails}
         self._replies_counted = False
         self._related = [
@@ -256,7 +259,12 @@ def prepare_emails(requests: Sequence[InboundRequest]) -> list[Prepared]:
         ]
     )
     decision_of = {id(r): d for r, d in zip(people, decided, strict=True)}
-    batch = _Batch([r.mail for r in people])
+    # Mail that proves it comes from an address the desk stopped mailing (a bounce, a
+    # complaint) shows the address at work again: its suppression is lifted as it is written.
+    suppressed = suppressions.among(
+        r.mail.from_address for r in people if r.auth is not None and r.auth.authenticated
+    )
+    batch = _Batch([r.mail for r in people], suppressed=suppressed)
     out: list[Prepared] = []
     for r in reads:
         if isinstance(r, Exception):
@@ -302,6 +310,8 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
     batch.wait_for_related_batches()
     request.sender_verdict = identity
     request.sender_auth_reason = auth.reason
+    if auth.authenticated and mail.from_address.lower() in batch.suppressed:
+        suppressions.lift(mail.from_address, why="authenticated mail from the address")
     ticket = find_thread(mail, cited_by_stored=batch.cited_by_stored)
     if ticket is not None:
         held = identity == Identity.UNVERIFIED and person is not None

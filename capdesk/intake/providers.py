@@ -18,14 +18,27 @@ from __future__ import annotations
 import base64
 import logging
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 from anymail.signals import inbound  # type: ignore[import-untyped]
-from anymail.webhooks.amazon_ses import AmazonSESInboundWebhookView  # type: ignore[import-untyped]
+from anymail.webhooks.amazon_ses import (  # type: ignore[import-untyped]
+    AmazonSESInboundWebhookView,
+    AmazonSESTrackingWebhookView,
+)
 from anymail.webhooks.base import AnymailBaseWebhookView  # type: ignore[import-untyped]
-from anymail.webhooks.mailgun import MailgunInboundWebhookView  # type: ignore[import-untyped]
-from anymail.webhooks.postmark import PostmarkInboundWebhookView  # type: ignore[import-untyped]
-from anymail.webhooks.sendgrid import SendGridInboundWebhookView  # type: ignore[import-untyped]
+from anymail.webhooks.mailgun import (  # type: ignore[import-untyped]
+    MailgunInboundWebhookView,
+    MailgunTrackingWebhookView,
+)
+from anymail.webhooks.postmark import (  # type: ignore[import-untyped]
+    PostmarkInboundWebhookView,
+    PostmarkTrackingWebhookView,
+)
+from anymail.webhooks.sendgrid import (  # type: ignore[import-untyped]
+    SendGridInboundWebhookView,
+    SendGridTrackingWebhookView,
+)
 from django.conf import settings
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse
@@ -37,8 +50,8 @@ from capdesk.intake.mail_parsing import read_identity
 logger = logging.getLogger(__name__)
 
 
-class AmazonSESInbound(AmazonSESInboundWebhookView):  # type: ignore[misc]
-    """SES receipt rules with the SNS action: the message travels inside the notification.
+class _WithoutBoto3:
+    """Amazon SES over SNS: the message, or the tracking event, travels inside the notification.
 
     Anymail needs boto3 only for the S3 action and to confirm SNS subscriptions; the desk
     does neither (the subscription URL is logged for an admin to open once).
@@ -59,8 +72,16 @@ class AmazonSESInbound(AmazonSESInboundWebhookView):  # type: ignore[misc]
         )
 
 
-class SendGridInbound(SendGridInboundWebhookView):  # type: ignore[misc]
-    """SendGrid's Inbound Parse; anymail warns on every request that it no longer tests SendGrid."""
+class AmazonSESInbound(_WithoutBoto3, AmazonSESInboundWebhookView):  # type: ignore[misc]
+    """SES receipt rules with the SNS action."""
+
+
+class AmazonSESTracking(_WithoutBoto3, AmazonSESTrackingWebhookView):  # type: ignore[misc]
+    """SES bounce and complaint notifications through SNS."""
+
+
+class _Quiet:
+    """SendGrid's views; anymail warns on every request that it no longer tests SendGrid."""
 
     def __init__(self, **kwargs: Any) -> None:
         with warnings.catch_warnings():
@@ -68,26 +89,56 @@ class SendGridInbound(SendGridInboundWebhookView):  # type: ignore[misc]
             super().__init__(**kwargs)
 
 
-# provider slug in the URL -> (anymail view, the ANYMAIL setting that must be set to switch it on)
-PROVIDERS: dict[str, tuple[type[Any], str]] = {
-    "postmark": (PostmarkInboundWebhookView, "WEBHOOK_SECRET"),
-    "mailgun": (MailgunInboundWebhookView, "MAILGUN_WEBHOOK_SIGNING_KEY"),
-    "amazon_ses": (AmazonSESInbound, "WEBHOOK_SECRET"),
-    "sendgrid": (SendGridInbound, "WEBHOOK_SECRET"),
+class SendGridInbound(_Quiet, SendGridInboundWebhookView):  # type: ignore[misc]
+    """SendGrid's Inbound Parse."""
+
+
+class SendGridTracking(_Quiet, SendGridTrackingWebhookView):  # type: ignore[misc]
+    """SendGrid's Event Webhook."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One provider's two webhooks, and the ANYMAIL setting that must be set to switch them on."""
+
+    inbound: type[Any]
+    tracking: type[Any]
+    secret: str
+
+
+PROVIDERS: dict[str, Provider] = {
+    "postmark": Provider(PostmarkInboundWebhookView, PostmarkTrackingWebhookView, "WEBHOOK_SECRET"),
+    "mailgun": Provider(MailgunInboundWebhookView, MailgunTrackingWebhookView, "MAILGUN_WEBHOOK_SIGNING_KEY"),
+    "amazon_ses": Provider(AmazonSESInbound, AmazonSESTracking, "WEBHOOK_SECRET"),
+    "sendgrid": Provider(SendGridInbound, SendGridTracking, "WEBHOOK_SECRET"),
 }
-_VIEWS = {slug: view.as_view() for slug, (view, _) in PROVIDERS.items()}
+_INBOUND = {slug: provider.inbound.as_view() for slug, provider in PROVIDERS.items()}
+_TRACKING = {slug: provider.tracking.as_view() for slug, provider in PROVIDERS.items()}
+
+
+def _switched_on(provider: str) -> None:
+    """404 unless the provider's secret is set.
+
+    Without it anymail would accept unsigned posts (with a warning): anyone could then
+    write mail "from" any address into the desk, or have any address suppressed.
+    """
+    if provider not in PROVIDERS or not settings.ANYMAIL.get(PROVIDERS[provider].secret):
+        raise Http404("no such provider webhook")
 
 
 @csrf_exempt
 def inbound_webhook(request: HttpRequest, provider: str) -> HttpResponse:
-    """Hand the post to anymail's view for ``provider``; 404 when that provider is not configured.
+    """Hand an inbound post to anymail's view for ``provider``: the message reaches ``store_inbound``."""
+    _switched_on(provider)
+    response: HttpResponse = _INBOUND[provider](request)
+    return response
 
-    Without its secret anymail would accept unsigned posts (with a warning): anyone could
-    then write mail "from" any address into the desk.
-    """
-    if provider not in PROVIDERS or not settings.ANYMAIL.get(PROVIDERS[provider][1]):
-        raise Http404("no such provider webhook")
-    response: HttpResponse = _VIEWS[provider](request)
+
+@csrf_exempt
+def tracking_webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    """Hand a tracking post (bounces, complaints) to anymail's view: its events reach ``notify.tracking``."""
+    _switched_on(provider)
+    response: HttpResponse = _TRACKING[provider](request)
     return response
 
 

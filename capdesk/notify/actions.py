@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from capdesk.core import appends, circuits, deliveries
 from capdesk.core.per_transaction import PerTransaction
-from capdesk.notify.models import OutboundEmail
+from capdesk.notify import suppressions
+from capdesk.notify.models import OutboundEmail, Suppression
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +271,10 @@ def _send_batch(wanted: list[int], take_along: int, passage: circuits.Passage) -
             if email is None:
                 continue  # sent, failed, or another worker's
             sent[email_id] = False
+            held = suppressions.holding(email)
+            if held is not None:  # the address bounced or complained: not sent, and no connection for it
+                _suppressed(email, held)
+                continue
             try:
                 message = _message(email, connection)
             except Exception as exc:  # a header that cannot be written (this email's, or the sender's)
@@ -284,6 +289,9 @@ def _send_batch(wanted: list[int], take_along: int, passage: circuits.Passage) -
                 for_good = _refused_for_good(exc)
                 _failed(email, exc, for_good=for_good)
                 if for_good:  # the transport answered: it works, this address does not
+                    suppressions.suppress(
+                        email.to, reason=Suppression.Reason.REFUSED, detail=_first_line(exc), email=email
+                    )
                     passage.worked()
                 else:
                     passage.failed(f"{type(exc).__name__}: {exc}")
@@ -296,7 +304,7 @@ def _send_batch(wanted: list[int], take_along: int, passage: circuits.Passage) -
                 if not for_good:
                     break
                 continue
-            _sent(email)
+            _sent(email, message)
             passage.worked()
             sent[email_id] = True
     finally:
@@ -343,11 +351,31 @@ def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMultiAl
     return message
 
 
-def _sent(email: OutboundEmail) -> None:
+def _sent(email: OutboundEmail, message: EmailMultiAlternatives) -> None:
     email.state = OutboundEmail.State.SENT
     email.sent_at = timezone.now()
     email.last_error = ""
-    deliveries.save_claimed(email, ("state", "sent_at", "last_error"), succeeded=True)
+    # An API provider's id for it (anymail), which its tracking webhooks name; SMTP has none.
+    provider_id = getattr(getattr(message, "anymail_status", None), "message_id", None)
+    email.provider_id = provider_id[:200] if isinstance(provider_id, str) else ""
+    deliveries.save_claimed(email, ("state", "sent_at", "last_error", "provider_id"), succeeded=True)
+
+
+def _suppressed(email: OutboundEmail, held: Suppression) -> None:
+    """Settle an email to a suppressed address: never sent, and never retried."""
+    email.state = OutboundEmail.State.SUPPRESSED
+    email.last_error = f"Not sent: {held.address} is on the suppression list ({held.get_reason_display()})."
+    deliveries.save_claimed(email, ("state", "last_error"), succeeded=False)
+    logger.info("notify.send_suppressed", extra={"email_id": email.pk, "reason": held.reason})
+
+
+def _first_line(exc: Exception) -> str:
+    """What the transport said, on one line, for the suppression list."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        for code, text in exc.recipients.values():
+            said = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+            return " ".join(f"{code} {said}".split())[:300]
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
 
 
 def _failed(email: OutboundEmail, exc: Exception, *, for_good: bool) -> None:

@@ -1,4 +1,4 @@
-"""Outgoing webhooks in the admin: endpoints (through the actions) and the delivery log with re-send."""
+"""Outgoing mail and webhooks in the admin: the suppression list, endpoints, and the delivery log with re-send."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.urls import URLPattern, path
 
 from capdesk.core.admin import AttemptLogInline
 from capdesk.notify import webhooks
-from capdesk.notify.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from capdesk.notify.models import Suppression, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 class EndpointForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -142,3 +142,26 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             webhooks.resend(delivery)
             count += 1
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The addresses the desk does not email (notify.suppressions). Deleting one lifts it."""
+
+    list_display = ["address", "reason", "detail", "created_at"]
+    list_filter = ["reason"]
+    search_fields = ["address"]
+    fields = ["address", "reason", "detail", "email", "created_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # An entry is added by hand (reason "manual"), or read; what a report said stays as it said.
+        return (
+            ["email", "created_at"] if obj is None else ["address", "reason", "detail", "email", "created_at"]
+        )
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"reason": Suppression.Reason.MANUAL}
+
+    def save_model(self, request: HttpRequest, obj: Suppression, form: Any, change: bool) -> None:
+        obj.address = obj.address.strip().lower()
+        super().save_model(request, obj, form, change)

@@ -15,6 +15,8 @@ class OutboundEmail(models.Model):
         QUEUED = "queued", "Queued"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # Not sent: its address is on the suppression list (notify.suppressions).
+        SUPPRESSED = "suppressed", "Suppressed"
 
     to = models.EmailField()
     subject = models.CharField(max_length=300)
@@ -37,6 +39,9 @@ class OutboundEmail(models.Model):
     # A delivery status notification said it could not be delivered, for good (intake.bounces).
     bounced_at = models.DateTimeField(null=True, blank=True)
     bounce = models.CharField(max_length=300, blank=True, help_text="The report's status and diagnostic")
+    # The id an API provider's backend gave the email when it took it (anymail's
+    # ``anymail_status.message_id``): its tracking webhooks name the email by it.
+    provider_id = models.CharField(max_length=200, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -47,6 +52,31 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} email ({self.state})"
+
+
+class Suppression(models.Model):
+    """An address the desk no longer emails (notify.suppressions): a row only while it is suppressed."""
+
+    class Reason(models.TextChoices):
+        BOUNCE = "bounce", "Bounced for good"
+        REFUSED = "refused", "Refused by the relay"
+        COMPLAINT = "complaint", "Reported as spam"
+        MANUAL = "manual", "Suppressed by staff"
+
+    address = models.EmailField(unique=True, help_text="Lower-case")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    detail = models.CharField(max_length=300, blank=True, help_text="What the report or relay said")
+    created_at = models.DateTimeField(default=timezone.now)
+    # The email whose failure put the address here, when there was one.
+    email = models.ForeignKey(
+        OutboundEmail, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.reason})"
 
 
 def _webhook_id() -> str:

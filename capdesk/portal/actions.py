@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from capdesk.directory.models import EmailAddress, Language, Person, normalise_email
+from capdesk.notify import suppressions
 from capdesk.notify.actions import queue_email
 from capdesk.portal.models import MagicLink
 
@@ -84,6 +85,8 @@ def redeem_magic_link(token: str) -> MagicLink | None:
         return None
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
+    # The link reached its reader: the mailbox takes mail, whatever bounced before.
+    suppressions.lift(link.email, why="sign-in link used")
     return link
 
 

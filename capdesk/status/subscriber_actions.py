@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 
 from capdesk.core.outbound import UnsafeTarget, check_target
 from capdesk.core.webhook_signatures import generate_secret
+from capdesk.notify import suppressions
 from capdesk.notify.actions import queue_email
 from capdesk.status import config
 from capdesk.status.models import Component, Subscriber
@@ -139,6 +140,8 @@ def confirm_subscriber(subscriber: Subscriber) -> Subscriber:
     """The address's owner said yes; from now on it is told. Confirming twice changes nothing."""
     Subscriber.objects.filter(pk=subscriber.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
     subscriber.refresh_from_db()
+    if subscriber.email:  # the confirmation link reached its reader: the mailbox takes mail
+        suppressions.lift(subscriber.email, why="status subscription confirmed")
     return subscriber
 
 

@@ -217,6 +217,12 @@ WEB_ROWS = [
     ),
     R("console/tickets/<str:reference>/take/", "POST", "/console/tickets/{ticket}/take/", staff_only(302)),
     R(
+        "console/tickets/<str:reference>/email-again/",
+        "POST",
+        "/console/tickets/{ticket}/email-again/",
+        staff_only(302),
+    ),
+    R(
         "console/tickets/<str:reference>/assign/",
         "POST",
         "/console/tickets/{ticket}/assign/",
@@ -378,6 +384,7 @@ WEB_ROWS = [
     # whoever's session comes with them. Confirmation links: a forged token is refused.
     R("hooks/capgo/", "POST", "/hooks/capgo/", everyone(400), {"type": "x"}),
     R("hooks/email/<slug:provider>/", "POST", "/hooks/email/postmark/", everyone(400), {}),
+    R("hooks/email/<slug:provider>/tracking/", "POST", "/hooks/email/postmark/tracking/", everyone(400), {}),
     R("confirm/<str:token>/", "GET", "/confirm/forged-token/", everyone(410)),
     # The public status page (M1, M2): the same for everyone
     R("status/", "GET", "/status/", everyone(200)),

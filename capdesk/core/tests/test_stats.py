@@ -69,6 +69,8 @@ def test_it_says_how_the_outbox_and_the_mail_relay_are_doing(cast: Personas) -> 
     assert outgoing == {
         "queued": 2,
         "failed": 0,
+        "suppressed": 0,
+        "suppressed_addresses": 0,
         "relay": "ok",
         "relay_failing_since": None,
         "relay_retry_at": None,

@@ -127,3 +127,33 @@ def test_a_bounce_naming_another_recipient_marks_no_email(db) -> None:
     sent("dewi@acme.test", "<ours-1@capgo.app>")
     deliver(dsn(("someone-else@acme.test", "failed", "5.1.1")))
     assert not OutboundEmail.objects.filter(bounced_at__isnull=False).exists()
+
+
+def test_a_genuine_bounce_suppresses_the_address_and_a_forged_one_does_not(db) -> None:
+    from capdesk.notify.models import Suppression
+
+    sent("gone@acme.test", "<ours-9@capgo.app>")
+    deliver(dsn(("gone@acme.test", "failed", "5.1.1"), cites="<not-ours@capgo.app>"))
+    assert not Suppression.objects.exists()
+    deliver(dsn(("gone@acme.test", "failed", "5.1.1"), cites="<ours-9@capgo.app>"))
+    suppression = Suppression.objects.get()
+    assert (suppression.address, suppression.reason) == ("gone@acme.test", "bounce")
+    assert suppression.detail.startswith("5.1.1")
+
+
+def test_authenticated_mail_from_a_suppressed_address_lifts_it_and_unproven_mail_does_not(cast, acme) -> None:
+    from capdesk.intake.tests.test_sender_authentication import message
+    from capdesk.notify import suppressions
+    from capdesk.notify.models import OutboundEmail, Suppression
+
+    suppressions.suppress("dewi@acme.test", reason=Suppression.Reason.BOUNCE)
+    deliver(message(body="Unsigned: anyone could have written this.\n"))
+    assert Suppression.objects.filter(address="dewi@acme.test").exists()
+    request = deliver(acme.sign(message()))
+    assert request.sender_verdict == "verified"
+    assert not Suppression.objects.exists()
+    # The desk's answer to the signed request goes out.
+    from capdesk.notify.actions import deliver as send
+
+    answer = OutboundEmail.objects.filter(to="dewi@acme.test").order_by("-pk").first()
+    assert answer is not None and send(answer.pk) is True

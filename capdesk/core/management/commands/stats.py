@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from capdesk.core import circuits
 from capdesk.intake.models import IGNORED, InboundRequest, SenderConfirmation
-from capdesk.notify.models import OutboundEmail
+from capdesk.notify.models import OutboundEmail, Suppression
 from capdesk.tickets.models import Message, Ticket
 
 
@@ -43,6 +43,9 @@ def _outgoing_mail() -> dict[str, Any]:
     return {
         "queued": by_state.get(OutboundEmail.State.QUEUED, 0),
         "failed": by_state.get(OutboundEmail.State.FAILED, 0),
+        # Not sent because the address is on the suppression list (notify.suppressions).
+        "suppressed": by_state.get(OutboundEmail.State.SUPPRESSED, 0),
+        "suppressed_addresses": Suppression.objects.count(),
         "relay": "failing" if failing else "ok",
         "relay_failing_since": failing.failing_since.isoformat() if failing else None,
         "relay_retry_at": failing.retry_at.isoformat() if failing else None,
@@ -55,7 +58,7 @@ class Command(BaseCommand):
         "Counts of accepted requests (inbound), those not processed yet (pending), quarantined, "
         "repeats (duplicates), processed into no ticket (ignored: automatic mail), held for the "
         "sender's confirmation (awaiting_confirmation), tickets and messages; and the outbox "
-        "(outgoing_mail: queued and failed emails, whether the mail relay is failing)."
+        "(outgoing_mail: queued, failed and suppressed emails, the addresses not mailed, whether the mail relay is failing)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
