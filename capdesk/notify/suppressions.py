@@ -57,7 +57,9 @@ def suppress(
     except IntegrityError:  # another worker put it there between the read and the insert
         suppression, created = Suppression.objects.get(address=address), False
     if created:
-        logger.info("notify.suppressed", extra={"domain": _domain(address), "reason": reason})
+        logger.info(
+            "notify.suppressed", extra={"domain": _domain(address), "reason": str(suppression.reason)}
+        )
     return suppression
 
 

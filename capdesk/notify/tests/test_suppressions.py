@@ -155,6 +155,7 @@ def test_agents_see_that_replies_are_not_emailed_and_can_email_the_address_again
     page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
     assert "Replies to this ticket are not emailed: dewi@acme.test is on the suppression list" in page
     assert "Mail to it bounced for good." in page and "5.2.1 mailbox disabled" in page
+    assert "The requester still reads the replies in the portal." in page
 
     tickets.reply_as_agent(ticket, agent=cast.agent, body="Try channel set.")
     reply = OutboundEmail.objects.get(ticket=ticket, kind="agent_reply")
@@ -170,6 +171,17 @@ def test_agents_see_that_replies_are_not_emailed_and_can_email_the_address_again
     tickets.reply_as_agent(ticket, agent=cast.agent, body="Did it work?")
     later = OutboundEmail.objects.filter(ticket=ticket, kind="agent_reply").order_by("-pk").first()
     assert later is not None and deliver(later.pk) is True
+
+
+def test_the_portal_is_not_offered_for_a_requester_without_an_account(client: Client, cast) -> None:
+    ticket = tickets.open_ticket(
+        subject="Hello", body="Help", channel="email", requester=None, requester_email="gone@example.test"
+    )
+    suppressions.suppress("gone@example.test", reason=Suppression.Reason.REFUSED)
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    assert "The mail relay refused it as an address that does not exist." in page
+    assert "reads the replies in the portal" not in page
 
 
 def test_the_agents_page_is_in_indonesian_for_an_indonesian_agent(client: Client, cast) -> None:
