@@ -4,8 +4,9 @@ A DSN is never a request: it opens no ticket and is never answered (RFC 3834). W
 it says is kept: a recipient whose delivery *failed permanently* (Action: failed,
 Status 5.x.x, RFC 3463) gets ``EmailAddress.bounced_at``, and the email that failed
 ``OutboundEmail.bounced_at`` with the report's status and diagnostic, which the agents
-on its ticket see, and the address goes on the suppression list (``notify.suppressions``):
-the desk sends it nothing more until it is shown to work again. A delay or a temporary
+on its ticket see; when the status says the address itself is dead (5.1.x, 5.2.1), it goes
+on the suppression list (``notify.suppressions``): the desk sends it nothing more until it
+is shown to work again. A delay or a temporary
 failure (4.x.x) records nothing, since the next attempt may well succeed.
 
 Anyone can write a DSN, so one counts only when it cites a message the desk sent
@@ -213,6 +214,7 @@ def record_bounces(raw: bytes, *, when: datetime | None = None) -> Outcome:
             ),
             said=f"{failure.status} {failure.diagnostic}",
             at=at,
+            dead=suppressions.dead_address(failure.status),
         )
         logger.info(
             "intake.bounce_recorded",

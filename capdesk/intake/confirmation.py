@@ -31,6 +31,7 @@ from django.utils.translation import ngettext
 from capdesk.directory.models import Person
 from capdesk.intake.deciding import decide_request
 from capdesk.intake.models import InboundRequest, SenderConfirmation
+from capdesk.notify import suppressions
 from capdesk.notify.actions import queue_email
 from capdesk.policy.types import Identity
 from capdesk.tickets import actions as ticket_actions
@@ -125,6 +126,8 @@ def confirm_sender(token: str) -> Confirmed | None:
         return None
     confirmation.confirmed_at = timezone.now()
     confirmation.save(update_fields=["confirmed_at"])
+    # The link reached its reader: the mailbox takes mail, whatever bounced before.
+    suppressions.lift(confirmation.email, why="sender confirmation link used")
     held = _held_reply(confirmation).select_for_update().select_related("ticket").first()
     ticket = held.ticket if held is not None else confirmation.ticket
     Event.objects.create(

@@ -144,9 +144,21 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
 
 
+class SuppressionForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Suppression
+        fields = ["address", "reason", "detail"]
+
+    def clean_address(self) -> str:
+        # Before the unique check: the list holds addresses lower-cased.
+        return str(self.cleaned_data["address"]).strip().lower()
+
+
 @admin.register(Suppression)
 class SuppressionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """The addresses the desk does not email (notify.suppressions). Deleting one lifts it."""
+
+    form = SuppressionForm
 
     list_display = ["address", "reason", "detail", "created_at"]
     list_filter = ["reason"]
@@ -161,7 +173,3 @@ class SuppressionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"reason": Suppression.Reason.MANUAL}
-
-    def save_model(self, request: HttpRequest, obj: Suppression, form: Any, change: bool) -> None:
-        obj.address = obj.address.strip().lower()
-        super().save_model(request, obj, form, change)

@@ -5,8 +5,9 @@ bounce and every spam report lowers the sending domain's reputation with the big
 mailbox providers, until Capgo's replies to everyone land in spam. So, like Postmark,
 Amazon SES and SendGrid, the desk keeps a list. An address goes on it when
 
-- a delivery status notification cites an email of ours to it and says it failed for
-  good (``intake.bounces``, reason ``bounce``);
+- a delivery status notification cites an email of ours to it and says the address
+  does not take mail (``intake.bounces``, reason ``bounce``; ``dead_address``: other
+  permanent failures, such as a DMARC or content block, may be the desk's own doing);
 - the relay refused it at RCPT with a permanent "no such address" (5.1.x), or an API
   provider refused the recipient (``notify.actions``, ``refused``);
 - a provider's tracking webhook reports a hard bounce or a spam complaint about an email
@@ -25,6 +26,7 @@ an email from the address that passes sender authentication.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -36,8 +38,23 @@ from capdesk.notify.signals import email_bounced
 
 logger = logging.getLogger(__name__)
 
-# Kinds of email the recipient asked for just now: sent even to a suppressed address.
-ASKED_FOR = frozenset({"magic_link", "status_confirm"})
+# Kinds of email sent even to a suppressed address, because the person asked for them a
+# moment ago or nothing can go on without them: a sign-in link, a status subscription's
+# confirmation, and the link that proves an unauthenticated sender owns the address (a new
+# request or a reply held until it is used; both automatic replies, so rate-limited).
+ASKED_FOR = frozenset({"magic_link", "status_confirm", "reply.verify_sender", "sender_confirmation.reply"})
+
+# What says the address itself is dead, in an enhanced status code (RFC 3463): bad mailbox
+# (5.1.1), bad system (5.1.2), bad syntax (5.1.3), moved (5.1.6), no mail accepted (5.1.10,
+# RFC 7505), mailbox disabled (5.2.1). Other permanent failures (5.7.x policy, DMARC, content,
+# 5.2.2 mailbox full, 5.3.4 too big) may be the desk's own doing or pass: the email records
+# them, but the address stays on.
+_DEAD_ADDRESS = re.compile(r"(?<![\d.])5\.(?:1\.(?:1|2|3|6|10)|2\.1)(?![.\d])")
+
+
+def dead_address(said: str) -> bool:
+    """Whether a server's words (an enhanced status code in them) say the address does not take mail."""
+    return _DEAD_ADDRESS.search(said) is not None
 
 
 def _domain(address: str) -> str:
@@ -63,20 +80,26 @@ def suppress(
     return suppression
 
 
-def record_bounce(address: str, emails: QuerySet[OutboundEmail], *, said: str, at: datetime) -> None:
-    """What a genuine report that our ``emails`` to ``address`` failed for good changes.
+def record_bounce(
+    address: str, emails: QuerySet[OutboundEmail], *, said: str, at: datetime, dead: bool | None = None
+) -> bool:
+    """What a genuine report that our ``emails`` to ``address`` failed for good changes; whether it was dead.
 
-    The emails record when and what was said (their ticket's agents see it), the apps
-    that sent them hear it (``email_bounced``: the status page unsubscribes the address),
-    and the address goes on the list.
+    The emails record when and what was said (their ticket's agents see it). When the
+    address itself is dead (``dead``, or by default ``dead_address(said)``), the apps that
+    sent them hear it (``email_bounced``: the status page unsubscribes it) and it goes on
+    the list; a failure that may be the desk's own (DMARC, a policy block) changes no more.
     """
     address = address.strip().lower()
     said = said.strip()[:300]
+    dead = dead_address(said) if dead is None else dead
     kinds = set(emails.values_list("kind", flat=True))
     first = emails.order_by("pk").first()
     emails.update(bounced_at=at, bounce=said)
-    email_bounced.send(OutboundEmail, address=address, kinds=kinds, at=at)
-    suppress(address, reason=Suppression.Reason.BOUNCE, detail=said, email=first)
+    if dead:
+        email_bounced.send(OutboundEmail, address=address, kinds=kinds, at=at)
+        suppress(address, reason=Suppression.Reason.BOUNCE, detail=said, email=first)
+    return dead
 
 
 def lift(address: str, *, why: str) -> bool:

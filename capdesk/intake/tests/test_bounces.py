@@ -157,3 +157,36 @@ def test_authenticated_mail_from_a_suppressed_address_lifts_it_and_unproven_mail
 
     answer = OutboundEmail.objects.filter(to="dewi@acme.test").order_by("-pk").first()
     assert answer is not None and send(answer.pk) is True
+
+
+def test_a_bounce_that_may_be_the_desks_own_doing_marks_the_email_but_suppresses_nothing(db) -> None:
+    from capdesk.notify.models import OutboundEmail, Suppression
+
+    sent("dewi@acme.test", "<ours-5@capgo.app>")
+    # Rejected under the desk's own DMARC policy (RFC 7372): fixing the DNS must be enough.
+    deliver(dsn(("dewi@acme.test", "failed", "5.7.26"), cites="<ours-5@capgo.app>"))
+    email = OutboundEmail.objects.get()
+    assert email.bounced_at is not None and email.bounce.startswith("5.7.26")
+    assert not Suppression.objects.exists()
+
+
+def test_the_confirmation_of_an_unproven_sender_goes_to_a_suppressed_address_and_using_it_lifts_it(
+    cast,
+) -> None:
+    import re
+
+    from capdesk.intake.confirmation import confirm_sender
+    from capdesk.intake.tests.test_sender_authentication import message
+    from capdesk.notify import suppressions
+    from capdesk.notify.actions import deliver as send
+    from capdesk.notify.models import OutboundEmail, Suppression
+
+    suppressions.suppress("dewi@acme.test", reason=Suppression.Reason.BOUNCE)
+    request = deliver(message())  # unsigned, from a registered address: held until confirmed
+    assert request.sender_verdict == "unverified"
+    confirmation = OutboundEmail.objects.get(to="dewi@acme.test", kind="reply.verify_sender")
+    assert send(confirmation.pk) is True  # nothing can go on without it
+    token = re.search(r"/confirm/([^/\s]+)/", confirmation.body_text)
+    assert token is not None
+    assert confirm_sender(token.group(1)) is not None
+    assert not Suppression.objects.exists()

@@ -327,7 +327,14 @@ def test_tracking_is_switched_off_without_the_providers_secret(client: Client, s
     assert _postmark(client) == 404
 
 
-def _mailgun(client: Client, *, severity: str, key: str = SIGNING_KEY) -> int:
+def _mailgun(
+    client: Client,
+    *,
+    severity: str,
+    key: str = SIGNING_KEY,
+    reason: str = "bounce",
+    said: str = "5.1.1 The email account that you tried to reach does not exist.",
+) -> int:
     # Mailgun's JSON webhooks (documentation.mailgun.com, "Webhooks": event-data "failed").
     timestamp, token = "1795000000", "50f5d1d5a0f2c1e7a4b6f0d3c2b1a09f8e7d6c5b4a39281706"
     signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
@@ -336,14 +343,14 @@ def _mailgun(client: Client, *, severity: str, key: str = SIGNING_KEY) -> int:
         "event-data": {
             "event": "failed",
             "severity": severity,
-            "reason": "bounce",
+            "reason": reason,
             "id": "G9Bn5sl1TC6nu79C8C0bwg",
             "timestamp": 1795000000.0,
             "recipient": "dewi@acme.test",
             "message": {"headers": {"message-id": "ours-7@capgo.app", "to": "dewi@acme.test"}},
             "delivery-status": {
                 "code": 550,
-                "message": "5.1.1 The email account that you tried to reach does not exist.",
+                "message": said,
                 "description": "",
             },
         },
@@ -384,3 +391,142 @@ def test_an_api_providers_id_for_the_email_is_kept_when_it_is_sent(settings) -> 
     assert deliver(email.pk) is True
     email.refresh_from_db()
     assert email.provider_id == str(uuid.uuid5(uuid.NAMESPACE_URL, email.headers["Message-ID"]))
+
+
+def test_a_case_variant_of_a_listed_address_is_refused_by_the_admin_form(client: Client, cast) -> None:
+    suppressions.suppress("ops@acme.test", reason=Suppression.Reason.MANUAL)
+    client.force_login(cast.admin)
+    response = client.post("/admin/notify/suppression/add/", {"address": "Ops@Acme.test", "reason": "manual"})
+    assert response.status_code == 200 and "already exists" in response.content.decode()
+    assert Suppression.objects.count() == 1
+
+
+def test_a_postmark_spam_notification_is_a_filters_verdict_not_a_complaint(
+    client: Client, providers_on
+) -> None:
+    _sent_through_postmark("dewi@acme.test")
+    assert _postmark(client, kind="SpamNotification") == 200
+    assert not Suppression.objects.exists()
+
+
+def test_a_mailgun_drop_for_an_earlier_complaint_suppresses_as_a_complaint(
+    client: Client, providers_on
+) -> None:
+    _queue("dewi@acme.test", headers={"Message-ID": "<ours-7@capgo.app>"})
+    assert _mailgun(client, severity="permanent", reason="suppress-complaint", said="Not delivering") == 200
+    assert Suppression.objects.get().reason == "complaint"
+
+
+def test_a_mailgun_policy_block_marks_the_email_and_leaves_the_address_on(
+    client: Client, providers_on
+) -> None:
+    email = _queue("dewi@acme.test", headers={"Message-ID": "<ours-7@capgo.app>"})
+    said = "5.7.26 Unauthenticated email from capgo.app is not accepted due to domain's DMARC policy"
+    assert _mailgun(client, severity="permanent", said=said) == 200
+    email.refresh_from_db()
+    assert email.bounced_at is not None and "DMARC" in email.bounce
+    assert not Suppression.objects.exists()
+
+
+def _ses(client: Client, bounce_type: str, subtype: str) -> int:
+    # Amazon SES bounce notification through SNS (docs.aws.amazon.com/ses, "notification contents").
+    _queue("dewi@acme.test", headers={"Message-ID": "<ours-9@capgo.app>"})
+    OutboundEmail.objects.filter(to="dewi@acme.test").update(
+        state="sent", provider_id="0100018b-ses-message-id-000000"
+    )
+    message = {
+        "notificationType": "Bounce",
+        "bounce": {
+            "bounceType": bounce_type,
+            "bounceSubType": subtype,
+            "bouncedRecipients": [
+                {
+                    "emailAddress": "dewi@acme.test",
+                    "action": "failed",
+                    "status": "5.1.1",
+                    "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+                }
+            ],
+            "timestamp": "2026-11-29T10:15:00.000Z",
+            "feedbackId": "0100018b-feedback",
+        },
+        "mail": {
+            "timestamp": "2026-11-29T10:14:00.000Z",
+            "source": "support@capgo.app",
+            "messageId": "0100018b-ses-message-id-000000",
+            "destination": ["dewi@acme.test"],
+        },
+    }
+    sns = {
+        "Type": "Notification",
+        "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:capdesk-tracking",
+        "Message": json.dumps(message),
+        "Timestamp": "2026-11-29T10:15:01.000Z",
+        "SignatureVersion": "1",
+        "Signature": "EXAMPLE",
+        "SigningCertURL": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.pem",
+    }
+    response = client.post(
+        "/hooks/email/amazon_ses/tracking/",
+        json.dumps(sns),
+        content_type="text/plain; charset=UTF-8",
+        HTTP_X_AMZ_SNS_MESSAGE_TYPE="Notification",
+        HTTP_X_AMZ_SNS_MESSAGE_ID=sns["MessageId"],
+        HTTP_X_AMZ_SNS_TOPIC_ARN=sns["TopicArn"],
+        HTTP_AUTHORIZATION=_basic(SECRET),
+    )
+    return response.status_code
+
+
+def test_an_amazon_ses_permanent_bounce_suppresses_and_a_transient_one_does_not(
+    client: Client, providers_on
+) -> None:
+    assert _ses(client, "Transient", "MailboxFull") == 200
+    assert not Suppression.objects.exists()
+    assert not OutboundEmail.objects.filter(bounced_at__isnull=False).exists()
+    assert _ses(client, "Permanent", "General") == 200
+    assert Suppression.objects.get().detail == "Amazon SES: smtp; 550 5.1.1 user unknown"
+
+
+def test_an_amazon_ses_content_rejection_leaves_the_address_on(client: Client, providers_on) -> None:
+    assert _ses(client, "Permanent", "UnsupportedAttachment") == 200
+    assert OutboundEmail.objects.filter(bounced_at__isnull=False).exists()
+    assert not Suppression.objects.exists()
+
+
+def _sendgrid(client: Client, event: dict[str, Any]) -> int:
+    # SendGrid's Event Webhook: a JSON array of events (docs.sendgrid.com, "Event Webhook").
+    _queue("dewi@acme.test")
+    OutboundEmail.objects.filter(to="dewi@acme.test").update(state="sent", provider_id="7c2b1a09-sendgrid")
+    base = {
+        "email": "dewi@acme.test",
+        "timestamp": 1795000000,
+        "sg_event_id": "ev-1",
+        "sg_message_id": "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0",
+        "anymail_id": "7c2b1a09-sendgrid",
+    }
+    response = client.post(
+        "/hooks/email/sendgrid/tracking/",
+        json.dumps([{**base, **event}]),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=_basic(SECRET),
+    )
+    return response.status_code
+
+
+def test_a_sendgrid_bounce_for_a_dead_address_suppresses_it_and_a_block_does_not(
+    client: Client, providers_on
+) -> None:
+    assert (
+        _sendgrid(client, {"event": "bounce", "type": "blocked", "status": "5.7.1", "reason": "blocked"})
+        == 200
+    )
+    assert not Suppression.objects.exists()
+    assert (
+        _sendgrid(
+            client, {"event": "bounce", "type": "bounce", "status": "5.1.1", "reason": "550 5.1.1 unknown"}
+        )
+        == 200
+    )
+    assert Suppression.objects.get().address == "dewi@acme.test"
