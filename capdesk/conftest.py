@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.utils import translation
 from playwright.sync_api import Page
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
@@ -25,6 +26,19 @@ def _isolated_files(settings: Settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "files")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CAPDESK_STATUS_PUBLISH_DIR = tmp_path / "status-site"  # the worker publishes the status page
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language, whatever the last request activated.
+
+    LocaleMiddleware activates the request's language in the thread and leaves it there;
+    code called outside a request afterwards (the History's sentences, an email rendered
+    by a task) would speak the previous test's language.
+    """
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

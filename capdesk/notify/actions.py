@@ -32,6 +32,11 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
+def new_message_id() -> str:
+    """A Message-ID for an email of the desk; a caller that records it first passes it to ``queue_email``."""
+    return make_msgid(domain=settings.CAPDESK_SUPPORT_ADDRESS.rpartition("@")[2])
+
+
 def queue_email(
     *,
     to: str,
@@ -52,7 +57,7 @@ def queue_email(
     if automatic and not automatic_reply_allowed(to):
         logger.info("notify.auto_reply_suppressed", extra={"kind": kind, "ticket_id": ticket_id})
         return None
-    all_headers = {"Message-ID": make_msgid(domain=settings.CAPDESK_SUPPORT_ADDRESS.rpartition("@")[2])}
+    all_headers = {"Message-ID": new_message_id()}
     all_headers.update(headers or {})
     # Inserted with the rest of a write batch, if one is open (core.appends): its pk is
     # set by the commit that hands it to delivery.

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import Organization, Person, Project
-from capdesk.notify.actions import queue_email
+from capdesk.notify.actions import new_message_id, queue_email
 from capdesk.sla import actions as sla_actions
 from capdesk.tickets import audit
 from capdesk.tickets.models import (
@@ -334,6 +334,7 @@ def reply_as_agent(
     """An agent answers the customer (public) or leaves a note for colleagues (internal)."""
     files = files or []
     check_attachments(files)
+    emailed = public and bool(ticket.requester_email)
     message = Message.objects.create(
         ticket=ticket,
         author_kind=Message.Author.AGENT,
@@ -341,6 +342,9 @@ def reply_as_agent(
         public=public,
         body_text=body,
         body_html=render_markdown(body),
+        # As a standard reply does: the message records the Message-ID its email goes out
+        # with, so an answer citing it threads here and agents see what became of the email.
+        message_id=new_message_id() if emailed else "",
     )
     _store_attachments(message, files)
     _event(ticket, "message.agent" if public else "message.internal", user=agent, message=message.pk)
@@ -350,7 +354,7 @@ def reply_as_agent(
         change_status(ticket, status, agent=agent)
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
-    if public and ticket.requester_email:
+    if emailed:
         _notify_customer(ticket, "agent_reply", message)
     return message
 
@@ -410,6 +414,7 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message) -> None:
         body = render_to_string(f"tickets/email/{kind}.txt", context)
         # The HTML part shows the reply as agents see it: the sanitised Markdown rendering.
         html = render_to_string(f"tickets/email/{kind}.html", context)
+    own_id = {"Message-ID": message.message_id} if message.message_id else {}
     queue_email(
         to=ticket.requester_email,
         subject=subject,
@@ -417,7 +422,7 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message) -> None:
         body_html=html,
         kind=kind,
         ticket_id=ticket.pk,
-        headers=threading_headers(ticket),
+        headers={**threading_headers(ticket), **own_id},
     )
 
 

@@ -1,0 +1,123 @@
+"""What became of each email of the conversation: shown on the agent's message, never to the customer."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+from django.test import Client
+
+from capdesk.intake import actions as intake
+from capdesk.notify import suppressions
+from capdesk.notify.actions import deliver
+from capdesk.notify.models import OutboundEmail, Suppression
+from capdesk.portal.actions import user_for_person
+from capdesk.tickets import actions as tickets
+from capdesk.tickets.models import Message, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _ticket(cast) -> Ticket:
+    return tickets.open_ticket(
+        subject="Bundle stuck",
+        body="Help",
+        channel="portal",
+        requester=cast.developer,
+        requester_email="dewi@acme.test",
+        project=cast.project,
+    )
+
+
+def _line(client: Client, ticket: Ticket, message: Message) -> str:
+    page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    at = page.find(f'id="delivery-{message.pk}"')
+    return page[page.rfind("<p ", 0, at) : page.find("</p>", at)] if at >= 0 else ""
+
+
+def _reply(ticket: Ticket, cast, body: str = "Try channel set.") -> tuple[Message, OutboundEmail]:
+    message = tickets.reply_as_agent(ticket, agent=cast.agent, body=body)
+    email = OutboundEmail.objects.get(ticket=ticket, **{"headers__Message-ID": message.message_id})
+    return message, email
+
+
+def test_each_replys_email_shows_queued_then_sent(client: Client, cast) -> None:
+    ticket = _ticket(cast)
+    client.force_login(cast.agent)
+    message, email = _reply(ticket, cast)
+    assert "Waiting to be emailed to dewi@acme.test." in _line(client, ticket, message)
+    assert deliver(email.pk)
+    assert "Emailed to dewi@acme.test at " in _line(client, ticket, message)
+
+
+def test_a_bounce_a_suppression_and_a_failure_show_on_their_message(client: Client, cast) -> None:
+    ticket = _ticket(cast)
+    client.force_login(cast.agent)
+    bounced, email = _reply(ticket, cast, "First")
+    deliver(email.pk)
+    suppressions.record_bounce(
+        "dewi@acme.test",
+        OutboundEmail.objects.filter(pk=email.pk),
+        said="5.1.1 no such user",
+        at=email.created_at,
+    )
+    line = _line(client, ticket, bounced)
+    assert "Not delivered to dewi@acme.test:" in line and "5.1.1 no such user" in line and "warn" in line
+
+    held, email = _reply(ticket, cast, "Second")
+    deliver(email.pk)  # the bounce put the address on the list
+    assert "Not emailed: dewi@acme.test is on the suppression list." in _line(client, ticket, held)
+
+    suppressions.lift("dewi@acme.test", why="test")
+    failed, email = _reply(ticket, cast, "Third")
+    OutboundEmail.objects.filter(pk=email.pk).update(state="failed", last_error="SMTPRecipientsRefused: 550")
+    assert "Could not be emailed to dewi@acme.test:" in _line(client, ticket, failed)
+    assert not Suppression.objects.exists()
+
+
+def test_the_standard_reply_shows_its_email_and_the_customers_message_none(client: Client, cast) -> None:
+    raw = (
+        b"From: Omar <omar@unknown.test>\r\nTo: support@capgo.app\r\nSubject: Help\r\n"
+        b"Message-ID: <m1@unknown.test>\r\n\r\nOur bundle does not apply.\r\n"
+    )
+    receipt = intake.receive(channel="email", raw=raw)
+    intake.process(receipt.request.pk)
+    ticket = Ticket.objects.get()
+    client.force_login(cast.agent)
+    system = ticket.messages.get(author_kind=Message.Author.SYSTEM)
+    customer = ticket.messages.get(author_kind=Message.Author.CUSTOMER)
+    assert "Waiting to be emailed to omar@unknown.test." in _line(client, ticket, system)
+    assert _line(client, ticket, customer) == ""
+
+
+def test_the_customer_never_sees_the_delivery_lines(client: Client, cast) -> None:
+    ticket = _ticket(cast)
+    _reply(ticket, cast)
+    client.force_login(user_for_person(cast.developer))
+    page = client.get(f"/portal/requests/{ticket.reference}/").content.decode()
+    assert "Try channel set." in page and "emailed" not in page.lower()
+
+
+def test_an_answer_citing_only_the_agents_email_joins_its_ticket(cast) -> None:
+    ticket = _ticket(cast)
+    _message, email = _reply(ticket, cast)
+    answer = EmailMessage()
+    answer["From"], answer["To"], answer["Subject"] = (
+        "dewi@acme.test",
+        "support@capgo.app",
+        "Re: your question",
+    )
+    answer["Message-ID"], answer["In-Reply-To"] = "<a1@acme.test>", email.headers["Message-ID"]
+    answer.set_content("Version 6.2.1, on iOS.")
+    receipt = intake.receive(channel="email", raw=answer.as_bytes())
+    intake.process(receipt.request.pk)
+    assert Ticket.objects.count() == 1
+    assert ticket.messages.filter(body_text__contains="Version 6.2.1").exists()
+
+
+def test_the_agents_page_is_in_indonesian(client: Client, cast) -> None:
+    ticket = _ticket(cast)
+    _message, _email = _reply(ticket, cast)
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{ticket.reference}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Menunggu dikirim lewat email ke dewi@acme.test." in page
