@@ -47,6 +47,7 @@ def queue_email(
     headers: dict[str, str] | None = None,
     ticket_id: int | None = None,
     automatic: bool = False,
+    attachment_ids: Iterable[int] = (),
 ) -> OutboundEmail | None:
     """Write the email to the outbox; the worker delivers it once the transaction commits.
 
@@ -71,6 +72,7 @@ def queue_email(
             kind=kind,
             ticket_id=ticket_id,
             automatic=automatic,
+            attachment_ids=list(attachment_ids),
         )
     )
     if automatic:
@@ -350,10 +352,35 @@ def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMultiAl
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    for attachment in _files(email):
+        message.attach(*attachment)
     message.message()
     for address in (message.from_email, *message.recipients()):
         sanitize_address(address, message.encoding or settings.DEFAULT_CHARSET)  # as the SMTP backend will
     return message
+
+
+def _files(email: OutboundEmail) -> list[tuple[str, bytes, str]]:
+    """The files the email carries, as (name, content, type), read from storage now.
+
+    A file that cannot be read (deleted since, storage unreachable) is left out rather
+    than holding the email back for good: the email's text lists every file with its link.
+    """
+    if not email.attachment_ids:
+        return []
+    from capdesk.tickets.models import Attachment  # tickets queue email: imported when needed
+
+    files = []
+    for attachment in Attachment.objects.filter(pk__in=email.attachment_ids).order_by("pk"):
+        try:
+            with attachment.file.open("rb") as handle:
+                files.append((attachment.filename, handle.read(), attachment.content_type))
+        except OSError as exc:
+            logger.warning(
+                "notify.attachment_unreadable",
+                extra={"email_id": email.pk, "attachment_id": attachment.pk, "error": type(exc).__name__},
+            )
+    return files
 
 
 def _sent(email: OutboundEmail, message: EmailMultiAlternatives) -> None:

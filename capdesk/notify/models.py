@@ -30,6 +30,8 @@ class OutboundEmail(models.Model):
         max_length=40, help_text="What it is: magic_link, agent_reply, acknowledgement ..."
     )
     automatic = models.BooleanField(default=False, help_text="Sent by the desk on its own (rate-limited)")
+    # Files sent along (tickets.Attachment ids), read from storage when the email is built.
+    attachment_ids = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

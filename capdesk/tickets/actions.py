@@ -86,7 +86,8 @@ def check_attachments(files: list[IncomingFile]) -> None:
             raise AttachmentRejected(f"{f.filename} is larger than {limit_mb} MB")
 
 
-def _store_attachments(message: Message, files: list[IncomingFile]) -> None:
+def _store_attachments(message: Message, files: list[IncomingFile]) -> list[Attachment]:
+    stored = []
     for f in files:
         digest = hashlib.sha256(f.content).hexdigest()
         attachment = Attachment(
@@ -99,6 +100,8 @@ def _store_attachments(message: Message, files: list[IncomingFile]) -> None:
         )
         attachment.file.save(digest, ContentFile(f.content), save=False)
         attachment.save()
+        stored.append(attachment)
+    return stored
 
 
 def _store_citations(message: Message, cites: Sequence[str]) -> None:
@@ -346,7 +349,7 @@ def reply_as_agent(
         # with, so an answer citing it threads here and agents see what became of the email.
         message_id=new_message_id() if emailed else "",
     )
-    _store_attachments(message, files)
+    stored = _store_attachments(message, files)
     _event(ticket, "message.agent" if public else "message.internal", user=agent, message=message.pk)
     sla_actions.on_agent_reply(ticket, message)
     status = new_status or (Status.PENDING if public else None)
@@ -355,7 +358,7 @@ def reply_as_agent(
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
     if emailed:
-        _notify_customer(ticket, "agent_reply", message)
+        _notify_customer(ticket, "agent_reply", message, stored)
     return message
 
 
@@ -401,13 +404,23 @@ def change_severity(ticket: Ticket, severity: str, *, agent: User, reason: str) 
     sla_actions.on_severity_changed(ticket)
 
 
-def _notify_customer(ticket: Ticket, kind: str, message: Message) -> None:
-    """Email the requester about their ticket, in their language, threaded on the ticket reference."""
+def _notify_customer(ticket: Ticket, kind: str, message: Message, files: Sequence[Attachment] = ()) -> None:
+    """Email the requester about their ticket, in their language, threaded on the ticket reference.
+
+    ``files`` (the message's) go along while they add up to ``CAPDESK_EMAIL_ATTACHMENT_BYTES``;
+    the text lists each with its link in the portal either way.
+    """
     language = ticket.language if ticket.language in ("en", "id") else "en"
+    portal_url = f"{settings.BASE_URL}/portal/requests/{ticket.reference}/"
+    attached = sum(f.size for f in files) <= settings.CAPDESK_EMAIL_ATTACHMENT_BYTES
     context = {
         "ticket": ticket,
         "message": message,
-        "portal_url": f"{settings.BASE_URL}/portal/requests/{ticket.reference}/",
+        "portal_url": portal_url,
+        "files": [
+            {"name": f.filename, "size": f.size, "url": f"{portal_url}attachments/{f.pk}/"} for f in files
+        ],
+        "attached": attached,
     }
     with translation.override(language):
         subject = render_to_string(f"tickets/email/{kind}_subject.txt", context).strip()
@@ -423,6 +436,7 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message) -> None:
         kind=kind,
         ticket_id=ticket.pk,
         headers={**threading_headers(ticket), **own_id},
+        attachment_ids=[f.pk for f in files] if attached else (),
     )
 
 
