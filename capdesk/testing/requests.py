@@ -44,7 +44,13 @@ def send_plain_email(sender: str, subject: str, body: str) -> InboundRequest:
 
 
 def open_for(
-    person: Person, subject: str, *, email: str, project: Project | None = None, body: str = "body"
+    person: Person,
+    subject: str,
+    *,
+    email: str,
+    project: Project | None = None,
+    body: str = "body",
+    language: str = "en",
 ) -> Ticket:
     """A portal ticket opened straight through ``open_ticket`` (no policy decision): for list and search tests."""
     return ticket_actions.open_ticket(
@@ -54,4 +60,5 @@ def open_for(
         requester=person,
         requester_email=email,
         project=project,
+        language=language,
     )

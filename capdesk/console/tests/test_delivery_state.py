@@ -12,6 +12,7 @@ from capdesk.notify import suppressions
 from capdesk.notify.actions import deliver
 from capdesk.notify.models import OutboundEmail, Suppression
 from capdesk.portal.actions import user_for_person
+from capdesk.testing.requests import open_for
 from capdesk.tickets import actions as tickets
 from capdesk.tickets.models import Message, Ticket
 
@@ -19,14 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _ticket(cast) -> Ticket:
-    return tickets.open_ticket(
-        subject="Bundle stuck",
-        body="Help",
-        channel="portal",
-        requester=cast.developer,
-        requester_email="dewi@acme.test",
-        project=cast.project,
-    )
+    return open_for(cast.developer, "Bundle stuck", email="dewi@acme.test", project=cast.project, body="Help")
 
 
 def _line(client: Client, ticket: Ticket, message: Message) -> str:

@@ -11,6 +11,7 @@ from django.core import mail
 
 from capdesk.notify.actions import deliver
 from capdesk.notify.models import OutboundEmail
+from capdesk.testing.requests import open_for
 from capdesk.tickets import actions as tickets
 from capdesk.tickets.models import Attachment, Ticket
 
@@ -20,14 +21,8 @@ LOG = b"2026-11-29 10:01:02 [CapacitorUpdater] Bundle 1.4.2 downloaded\n" * 20
 
 
 def _ticket(cast, language: str = "en") -> Ticket:
-    return tickets.open_ticket(
-        subject="Bundle stuck",
-        body="Help",
-        channel="portal",
-        requester=cast.developer,
-        requester_email="dewi@acme.test",
-        project=cast.project,
-        language=language,
+    return open_for(
+        cast.developer, "Bundle stuck", email="dewi@acme.test", project=cast.project, language=language
     )
 
 

@@ -29,6 +29,7 @@ from capdesk.notify.models import OutboundEmail, Suppression
 from capdesk.portal.actions import redeem_magic_link, request_magic_link
 from capdesk.status.models import Subscriber
 from capdesk.status.subscriber_actions import confirm_subscriber, subscribe_email
+from capdesk.testing.requests import open_for
 from capdesk.tickets import actions as tickets
 from capdesk.tickets.models import Ticket
 
@@ -136,14 +137,7 @@ def test_a_relay_refusing_for_now_suppresses_nothing(relay: ScriptedRelay) -> No
 
 
 def _ticket(cast) -> Ticket:
-    return tickets.open_ticket(
-        subject="Bundle stuck",
-        body="Help",
-        channel="portal",
-        requester=cast.developer,
-        requester_email="dewi@acme.test",
-        project=cast.project,
-    )
+    return open_for(cast.developer, "Bundle stuck", email="dewi@acme.test", project=cast.project, body="Help")
 
 
 def test_agents_see_that_replies_are_not_emailed_and_can_email_the_address_again(
@@ -233,6 +227,17 @@ def _basic(credentials: str) -> str:
     return "Basic " + base64.b64encode(credentials.encode()).decode()
 
 
+def _tracking(client: Client, provider: str, payload: object, *, auth: str = SECRET) -> int:
+    """POST a provider's JSON tracking event, with the basic auth the provider is configured with."""
+    response = client.post(
+        f"/hooks/email/{provider}/tracking/",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=_basic(auth),
+    )
+    return response.status_code
+
+
 @pytest.fixture
 def providers_on(settings) -> None:
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY}
@@ -271,13 +276,7 @@ def _postmark(client: Client, *, record: str = "Bounce", kind: str = "HardBounce
     }
     if record == "SpamComplaint":
         payload["Type"] = "SpamComplaint"
-    response = client.post(
-        "/hooks/email/postmark/tracking/",
-        json.dumps(payload),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=_basic(auth),
-    )
-    return response.status_code
+    return _tracking(client, "postmark", payload, auth=auth)
 
 
 def test_a_postmark_hard_bounce_is_recorded_and_suppresses_the_address(
@@ -355,13 +354,7 @@ def _mailgun(
             },
         },
     }
-    response = client.post(
-        "/hooks/email/mailgun/tracking/",
-        json.dumps(payload),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=_basic(SECRET),
-    )
-    return response.status_code
+    return _tracking(client, "mailgun", payload)
 
 
 def test_a_signed_mailgun_permanent_failure_names_the_email_by_its_message_id(
@@ -506,13 +499,7 @@ def _sendgrid(client: Client, event: dict[str, Any]) -> int:
         "sg_message_id": "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0",
         "anymail_id": "7c2b1a09-sendgrid",
     }
-    response = client.post(
-        "/hooks/email/sendgrid/tracking/",
-        json.dumps([{**base, **event}]),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=_basic(SECRET),
-    )
-    return response.status_code
+    return _tracking(client, "sendgrid", [{**base, **event}])
 
 
 def test_a_sendgrid_bounce_for_a_dead_address_suppresses_it_and_a_block_does_not(
