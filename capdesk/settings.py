@@ -230,10 +230,10 @@ CAPDESK_SMTP_TIMEOUT = env_int("CAPDESK_SMTP_TIMEOUT", 300, minimum=1)
 CAPDESK_MAX_MESSAGE_BYTES = env_int("CAPDESK_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
 CAPDESK_MAX_ATTACHMENT_BYTES = env_int("CAPDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1024)
 CAPDESK_MAX_ATTACHMENTS = env_int("CAPDESK_MAX_ATTACHMENTS", 20, minimum=0)
-# An agent's reply emails its files along while they add up to at most this many bytes;
-# above it the email lists them with links to the portal (many mailbox providers refuse
-# messages over 10-25 MB, and base64 adds a third).
-CAPDESK_EMAIL_ATTACHMENT_BYTES = env_int("CAPDESK_EMAIL_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=0)
+# An agent's reply emails its files along while, encoded (base64 adds a third), they add up
+# to at most this many bytes; above it the email lists them with links to the portal.
+# Relays refuse large messages: Postfix's default limit is 10,240,000 bytes, Postmark's 10 MB.
+CAPDESK_EMAIL_ATTACHMENT_BYTES = env_int("CAPDESK_EMAIL_ATTACHMENT_BYTES", 7 * 1024 * 1024, minimum=0)
 # Automatic replies (standard replies, confirmations) per address per 24 hours (RFC 3834 loop guard).
 CAPDESK_AUTO_REPLIES_PER_DAY = env_int("CAPDESK_AUTO_REPLIES_PER_DAY", 5, minimum=1)
 # A pending request untouched this long has lost its task (a worker killed mid-task) and

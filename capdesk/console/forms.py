@@ -49,15 +49,15 @@ class _OwnIds(forms.Form):
 class StatusForm(_OwnIds):
     ids = "status-%s"
 
-    status = forms.ChoiceField(choices=Status.choices)
-    reason = forms.CharField(required=False, max_length=500)
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
 class SeverityForm(_OwnIds):
     ids = "severity-%s"
-    severity = forms.ChoiceField(choices=Severity.choices)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     reason = forms.CharField(
-        max_length=500, help_text=_("Why the severity changes (kept in the audit trail)")
+        label=_("Reason"), max_length=500, help_text=_("Why the severity changes (kept in the audit trail)")
     )
 
 

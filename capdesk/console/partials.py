@@ -7,6 +7,9 @@ templates are in ``templates/console/partials/``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -17,6 +20,7 @@ from capdesk.console import history as history_lines
 from capdesk.console.forms import AssignForm, SeverityForm, StatusForm
 from capdesk.directory.models import RoleBinding
 from capdesk.directory.queries import is_developer_or_higher
+from capdesk.notify.models import OutboundEmail
 from capdesk.tickets.models import Message, Ticket
 
 
@@ -77,12 +81,39 @@ def facts(request: HttpRequest, ticket: Ticket, *, error: str = "") -> HttpRespo
     return render(request, "console/partials/facts_changed.html", context)
 
 
+def with_deliveries(ticket: Ticket, messages: Iterable[Message]) -> list[Message]:
+    """The conversation, each message the desk emailed carrying its email as ``delivery``.
+
+    An agent's or a standard reply records the Message-ID its email went out with; the
+    emails are read in one query and matched by it. They stay on the ticket they were
+    sent from: a merge or a split moves the messages, not the emails, so the tickets
+    merged into this one and the one it was split from are read too.
+    """
+    conversation = list(messages)
+    ours = [m for m in conversation if m.message_id and m.author_kind != Message.Author.CUSTOMER]
+    by_id: dict[str, OutboundEmail] = {}
+    if ours:
+        sent_from = Q(ticket=ticket) | Q(ticket__merged_into=ticket)
+        if ticket.split_from_id is not None:
+            sent_from |= Q(ticket_id=ticket.split_from_id)
+        wanted = {m.message_id for m in ours}
+        for email in OutboundEmail.objects.filter(sent_from).only(
+            "to", "state", "headers", "sent_at", "bounced_at", "bounce", "last_error"
+        ):
+            if email.headers.get("Message-ID") in wanted:
+                by_id[email.headers["Message-ID"]] = email
+    for message in ours:
+        message.delivery = by_id.get(message.message_id)  # type: ignore[attr-defined]
+    return conversation
+
+
 def reply_posted(request: HttpRequest, ticket: Ticket, message: Message, *, flash: str) -> HttpResponse:
     """The new message, appended to the conversation, the side panel (the status moved) and ``flash``."""
-    message = (
+    (message,) = with_deliveries(
+        ticket,
         Message.objects.select_related("author_person", "author_user")
         .prefetch_related("attachments")
-        .get(pk=message.pk)
+        .filter(pk=message.pk),
     )
     context = {**facts_context(_fresh(ticket)), "m": message, "oob": True, "flash": flash}
     return render(request, "console/partials/reply_posted.html", context)

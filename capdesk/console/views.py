@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -30,7 +29,7 @@ from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail
 from capdesk.policy.loader import get_policy
 from capdesk.tickets import actions, decisions
-from capdesk.tickets.models import Message, Ticket
+from capdesk.tickets.models import Ticket
 from capdesk.tickets.scoping import agent_tickets, get_ticket_for_agent, is_agent
 
 logger = logging.getLogger(__name__)
@@ -148,7 +147,7 @@ def _ticket_page(
         "console/ticket_detail.html",
         {
             **partials.facts_context(ticket),
-            "conversation": _with_deliveries(
+            "conversation": partials.with_deliveries(
                 ticket,
                 ticket.messages.select_related("author_person", "author_user").prefetch_related(
                     "attachments"
@@ -171,27 +170,6 @@ def _ticket_page(
         },
         status=status,
     )
-
-
-def _with_deliveries(ticket: Ticket, messages: Iterable[Message]) -> list[Message]:
-    """The conversation, each message that was emailed carrying its email as ``delivery``.
-
-    A message records the Message-ID its email went out with (an agent's reply, a standard
-    reply); the ticket's emails are read in one query and matched by it.
-    """
-    conversation = list(messages)
-    wanted = {m.message_id for m in conversation if m.message_id and m.author_kind != Message.Author.CUSTOMER}
-    emails = (
-        OutboundEmail.objects.filter(ticket=ticket).only(
-            "to", "state", "headers", "sent_at", "bounced_at", "bounce", "last_error"
-        )
-        if wanted
-        else []
-    )
-    by_id = {e.headers.get("Message-ID"): e for e in emails if e.headers.get("Message-ID") in wanted}
-    for message in conversation:
-        message.delivery = by_id.get(message.message_id) if message.message_id else None  # type: ignore[attr-defined]
-    return conversation
 
 
 @agent_required

@@ -229,6 +229,18 @@ def _bad_address(code: int, text: bytes | str) -> bool:
     return 500 <= code < 600 and _BAD_DESTINATION.match(text.lstrip()) is not None
 
 
+def _too_large(exc: Exception) -> bool:
+    """Whether the relay refused the message for its size (552, or 5.3.4, RFC 3463), at MAIL or after DATA."""
+    if not isinstance(exc, smtplib.SMTPResponseException):
+        return False
+    said = (
+        exc.smtp_error.decode("utf-8", "replace")
+        if isinstance(exc.smtp_error, bytes)
+        else str(exc.smtp_error)
+    )
+    return exc.smtp_code == 552 or "5.3.4" in said
+
+
 def _session_closed(connection: BaseEmailBackend) -> bool:
     """Whether an SMTP backend's session was closed under it (smtplib does on a 421 or a lost socket)."""
     smtp = getattr(connection, "connection", None)
@@ -293,11 +305,22 @@ def _send_batch(wanted: list[int], take_along: int, passage: circuits.Passage) -
                     opened = True
                 message.send()
             except Exception as exc:  # any transport failure is retried, never lost
+                if email.attachment_ids and _too_large(exc):
+                    # The relay works; this email is too big for it: it goes again with the
+                    # links its text gives, and no files.
+                    email.attachment_ids = []
+                    _failed(email, exc, for_good=False, fields=("attachment_ids",))
+                    passage.worked()
+                    if _session_closed(connection):
+                        with contextlib.suppress(Exception):
+                            connection.close()
+                        opened = False
+                    continue
                 for_good = _refused_for_good(exc)
                 _failed(email, exc, for_good=for_good)
                 if for_good:  # the transport answered: it works, this address does not
                     suppressions.suppress(
-                        email.to, reason=Suppression.Reason.REFUSED, detail=_first_line(exc), email=email
+                        email.to, reason=Suppression.Reason.REFUSED, detail=_said(exc)[:300], email=email
                     )
                     passage.worked()
                 else:
@@ -360,6 +383,9 @@ def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMultiAl
     return message
 
 
+_MIME_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
+
+
 def _files(email: OutboundEmail) -> list[tuple[str, bytes, str]]:
     """The files the email carries, as (name, content, type), read from storage now.
 
@@ -372,9 +398,11 @@ def _files(email: OutboundEmail) -> list[tuple[str, bytes, str]]:
 
     files = []
     for attachment in Attachment.objects.filter(pk__in=email.attachment_ids).order_by("pk"):
+        # The browser's word for an upload: one that is not type/subtype would stop the email being built.
+        content_type = attachment.content_type if _MIME_TYPE.match(attachment.content_type) else ""
         try:
             with attachment.file.open("rb") as handle:
-                files.append((attachment.filename, handle.read(), attachment.content_type))
+                files.append((attachment.filename, handle.read(), content_type or "application/octet-stream"))
         except OSError as exc:
             logger.warning(
                 "notify.attachment_unreadable",
@@ -401,22 +429,28 @@ def _suppressed(email: OutboundEmail, held: Suppression) -> None:
     logger.info("notify.send_suppressed", extra={"email_id": email.pk, "reason": held.reason})
 
 
-def _first_line(exc: Exception) -> str:
-    """What the transport said, on one line, for the suppression list."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        for code, text in exc.recipients.values():
-            said = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-            return " ".join(f"{code} {said}".split())[:300]
-    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+def _said(exc: Exception) -> str:
+    """What the transport said, on one line: a mail server's code and words, else the error."""
+    code: int | None = None
+    text: bytes | str = ""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        code, text = next(iter(exc.recipients.values()))
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        code, text = exc.smtp_code, exc.smtp_error
+    if code is None:
+        return " ".join(str(exc).split())
+    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return " ".join(f"{code} {words}".split())
 
 
-def _failed(email: OutboundEmail, exc: Exception, *, for_good: bool) -> None:
+def _failed(email: OutboundEmail, exc: Exception, *, for_good: bool, fields: tuple[str, ...] = ()) -> None:
     """Record a failed attempt: retried with backoff, unless ``for_good`` or it was the last."""
-    email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    # Agents read it on the ticket page: the server's code and words, not a Python repr.
+    email.last_error = f"{type(exc).__name__}: {_said(exc)}"[:2000]
     if for_good or email.attempts >= MAX_ATTEMPTS:
         email.state = OutboundEmail.State.FAILED
     email.next_attempt_at = timezone.now() + deliveries.backoff(email.attempts, cap=BACKOFF_CAP)
-    deliveries.save_claimed(email, ("last_error", "state", "next_attempt_at"), succeeded=False)
+    deliveries.save_claimed(email, ("last_error", "state", "next_attempt_at", *fields), succeeded=False)
     logger.warning(
         "notify.send_failed",
         extra={"email_id": email.pk, "attempts": email.attempts, "for_good": for_good},

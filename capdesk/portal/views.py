@@ -333,6 +333,14 @@ def premium(request: HttpRequest, person: Person) -> HttpResponse:
 def request_attachment(
     request: HttpRequest, person: Person, reference: str, attachment_id: int
 ) -> HttpResponseBase:
-    """A file on a public message of a request the customer may see."""
+    """A file on a public message of a request the customer may see.
+
+    A link from an email still works after the request was merged: the messages moved to
+    the surviving request, which is read instead when this customer may see it.
+    """
     ticket = get_ticket_for_customer(person, reference)
+    if ticket.merged_into_id is not None:
+        survivor = ticket.surviving()
+        if customer_tickets(person).filter(pk=survivor.pk).exists():
+            ticket = survivor
     return attachment_response(ticket, attachment_id, internal_allowed=False)

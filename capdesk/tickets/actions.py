@@ -404,21 +404,31 @@ def change_severity(ticket: Ticket, severity: str, *, agent: User, reason: str) 
     sla_actions.on_severity_changed(ticket)
 
 
+def encoded_size(size: int) -> int:
+    """What a file of ``size`` bytes weighs in an email: base64 (4 bytes for 3) in lines of 76 and CRLF."""
+    encoded = 4 * -(-size // 3)
+    return encoded + 2 * -(-encoded // 76)
+
+
 def _notify_customer(ticket: Ticket, kind: str, message: Message, files: Sequence[Attachment] = ()) -> None:
     """Email the requester about their ticket, in their language, threaded on the ticket reference.
 
-    ``files`` (the message's) go along while they add up to ``CAPDESK_EMAIL_ATTACHMENT_BYTES``;
-    the text lists each with its link in the portal either way.
+    ``files`` (the message's) go along while, encoded, they add up to at most
+    ``CAPDESK_EMAIL_ATTACHMENT_BYTES``; the text lists each, with its link in the portal
+    for a requester who can sign in there.
     """
     language = ticket.language if ticket.language in ("en", "id") else "en"
     portal_url = f"{settings.BASE_URL}/portal/requests/{ticket.reference}/"
-    attached = sum(f.size for f in files) <= settings.CAPDESK_EMAIL_ATTACHMENT_BYTES
+    # Only a requester with a Capgo account signs in to the portal (by a magic link).
+    portal = ticket.requester_id is not None
+    attached = sum(encoded_size(f.size) for f in files) <= settings.CAPDESK_EMAIL_ATTACHMENT_BYTES
     context = {
         "ticket": ticket,
         "message": message,
         "portal_url": portal_url,
         "files": [
-            {"name": f.filename, "size": f.size, "url": f"{portal_url}attachments/{f.pk}/"} for f in files
+            {"name": f.filename, "size": f.size, "url": f"{portal_url}attachments/{f.pk}/" if portal else ""}
+            for f in files
         ],
         "attached": attached,
     }

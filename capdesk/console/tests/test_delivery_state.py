@@ -115,3 +115,38 @@ def test_the_agents_page_is_in_indonesian(client: Client, cast) -> None:
     client.force_login(cast.agent)
     page = client.get(f"/console/tickets/{ticket.reference}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert "Menunggu dikirim lewat email ke dewi@acme.test." in page
+
+
+def test_the_delivery_line_follows_a_merged_message(client: Client, cast) -> None:
+    from capdesk.tickets.merging import merge_tickets
+
+    ticket = _ticket(cast)
+    message, email = _reply(ticket, cast)
+    deliver(email.pk)
+    kept = _ticket(cast)
+    merge_tickets(ticket, kept, agent=cast.agent)
+    client.force_login(cast.agent)
+    assert "Emailed to dewi@acme.test at " in _line(client, kept, message)
+
+
+def test_a_customer_message_reusing_our_message_id_shows_no_line(client: Client, cast) -> None:
+    ticket = _ticket(cast)
+    _message, email = _reply(ticket, cast)
+    copy = tickets.record_customer_reply(
+        ticket,
+        body="Quoting you",
+        person=cast.developer,
+        author_email="dewi@acme.test",
+        message_id=email.headers["Message-ID"],
+    )
+    client.force_login(cast.agent)
+    assert _line(client, ticket, copy) == ""
+
+
+def test_a_reply_posted_with_htmx_shows_its_line_at_once(client: Client, cast) -> None:
+    ticket = _ticket(cast)
+    client.force_login(cast.agent)
+    fragment = client.post(
+        f"/console/tickets/{ticket.reference}/reply/", {"body": "On its way."}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Waiting to be emailed to dewi@acme.test." in fragment
