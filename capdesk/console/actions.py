@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from capdesk.console import assignees
 from capdesk.console.models import Away, Macro, Presence, QueueRotation, SavedView
+from capdesk.notify import actions as notify_actions
 from capdesk.notify import suppressions
+from capdesk.notify.models import OutboundEmail
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import audit
 from capdesk.tickets.models import Event, Queue, Status, Ticket
@@ -86,6 +88,15 @@ def email_again(ticket: Ticket, *, agent: User) -> bool:
     if lifted:
         audit.record(ticket, "email.unsuppressed", user=agent, data={"address": ticket.requester_email})
     return lifted
+
+
+@transaction.atomic
+def send_email_again(ticket: Ticket, email: OutboundEmail, *, agent: User) -> bool:
+    """An email of the ticket that did not arrive goes once more; whether it could (the History says who)."""
+    if not notify_actions.send_again(email):
+        return False
+    audit.record(ticket, "email.sent_again", user=agent, data={"email": email.pk, "address": email.to})
+    return True
 
 
 @transaction.atomic

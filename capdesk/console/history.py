@@ -274,6 +274,7 @@ SENTENCES: dict[str, _Sentence] = {
     "retainer.booked": _retainer,
     "sender.confirmed": _fixed(gettext_noop("The sender confirmed their address")),
     "email.unsuppressed": _fixed(gettext_noop("The requester's address was taken off the suppression list")),
+    "email.sent_again": _fixed(gettext_noop("An email that did not arrive was sent again")),
     "held_reply.released": _fixed(
         gettext_noop("A held reply was published as the customer's, without its link")
     ),

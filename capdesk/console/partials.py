@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -81,23 +81,30 @@ def facts(request: HttpRequest, ticket: Ticket, *, error: str = "") -> HttpRespo
     return render(request, "console/partials/facts_changed.html", context)
 
 
+def emails_of(ticket: Ticket) -> QuerySet[OutboundEmail]:
+    """The emails sent about the ticket's messages.
+
+    They stay on the ticket they were sent from: a merge or a split moves the messages,
+    not the emails, so the tickets merged into this one and the one it was split from count.
+    """
+    sent_from = Q(ticket=ticket) | Q(ticket__merged_into=ticket)
+    if ticket.split_from_id is not None:
+        sent_from |= Q(ticket_id=ticket.split_from_id)
+    return OutboundEmail.objects.filter(sent_from)
+
+
 def with_deliveries(ticket: Ticket, messages: Iterable[Message]) -> list[Message]:
     """The conversation, each message the desk emailed carrying its email as ``delivery``.
 
     An agent's or a standard reply records the Message-ID its email went out with; the
-    emails are read in one query and matched by it. They stay on the ticket they were
-    sent from: a merge or a split moves the messages, not the emails, so the tickets
-    merged into this one and the one it was split from are read too.
+    emails (``emails_of``) are read in one query and matched by it.
     """
     conversation = list(messages)
     ours = [m for m in conversation if m.message_id and m.author_kind != Message.Author.CUSTOMER]
     by_id: dict[str, OutboundEmail] = {}
     if ours:
-        sent_from = Q(ticket=ticket) | Q(ticket__merged_into=ticket)
-        if ticket.split_from_id is not None:
-            sent_from |= Q(ticket_id=ticket.split_from_id)
         wanted = {m.message_id for m in ours}
-        for email in OutboundEmail.objects.filter(sent_from).only(
+        for email in emails_of(ticket).only(
             "to", "state", "headers", "sent_at", "bounced_at", "bounce", "last_error"
         ):
             if email.headers.get("Message-ID") in wanted:

@@ -33,6 +33,11 @@ urlpatterns = [
     path("tickets/<str:reference>/severity/", views.ticket_severity, name="ticket_severity"),
     path("tickets/<str:reference>/take/", views.ticket_take, name="ticket_take"),
     path("tickets/<str:reference>/email-again/", views.ticket_email_again, name="ticket_email_again"),
+    path(
+        "tickets/<str:reference>/emails/<int:email_id>/send-again/",
+        views.ticket_send_email_again,
+        name="ticket_send_email_again",
+    ),
     path("tickets/<str:reference>/assign/", views.ticket_assign, name="ticket_assign"),
     path("tickets/<str:reference>/override/", views.ticket_override, name="ticket_override"),
     path("tickets/<str:reference>/merge/", merge_views.ticket_merge, name="ticket_merge"),

@@ -288,6 +288,17 @@ def ticket_email_again(request: HttpRequest, reference: str) -> HttpResponse:
 
 @agent_required
 @require_POST
+def ticket_send_email_again(request: HttpRequest, reference: str, email_id: int) -> HttpResponse:
+    """Send once more an email of the ticket that failed, bounced or was suppressed."""
+    ticket = get_ticket_for_agent(request.user, reference)
+    email = get_object_or_404(partials.emails_of(ticket), pk=email_id)
+    if console_actions.send_email_again(ticket, email, agent=_agent(request)):
+        messages.success(request, _("The email to %(to)s goes out again.") % {"to": email.to})
+    return redirect("console:ticket", reference=ticket.reference)
+
+
+@agent_required
+@require_POST
 def ticket_take(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, reference)
     console_actions.assign_ticket(ticket, _agent(request), agent=_agent(request))

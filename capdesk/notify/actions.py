@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import make_msgid
+from functools import partial
 
 from anymail.exceptions import AnymailRecipientsRefused  # type: ignore[import-untyped]
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import sanitize_address
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from capdesk.core import appends, circuits, deliveries
@@ -342,6 +343,35 @@ def _send_batch(wanted: list[int], take_along: int, passage: circuits.Passage) -
             with contextlib.suppress(Exception):
                 connection.close()
     return sent
+
+
+def send_again(email: OutboundEmail) -> bool:
+    """Queue an email that did not arrive once more, with a fresh budget of tries; whether it could be.
+
+    Only one that failed, was suppressed or bounced: one sent (and not bounced) or still
+    queued is left as it is, so a second click sends nothing twice. It keeps its
+    Message-ID (the same email, at last delivered) and its files.
+    """
+    from capdesk.notify.tasks import deliver_email
+
+    not_arrived = Q(state__in=[OutboundEmail.State.FAILED, OutboundEmail.State.SUPPRESSED]) | Q(
+        bounced_at__isnull=False
+    )
+    queued = (
+        OutboundEmail.objects.filter(not_arrived, pk=email.pk)
+        .exclude(state=OutboundEmail.State.QUEUED)
+        .update(
+            state=OutboundEmail.State.QUEUED,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            last_error="",
+            bounced_at=None,
+            bounce="",
+        )
+    )
+    if queued:
+        transaction.on_commit(partial(deliver_email.enqueue, email.pk))
+    return bool(queued)
 
 
 def deliver(email_id: int) -> bool:

@@ -55,6 +55,13 @@ class OutboundEmail(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} email ({self.state})"
 
+    @property
+    def may_send_again(self) -> bool:
+        """Whether it did not arrive (failed, suppressed, or bounced) and is not queued again (``send_again``)."""
+        if self.state == self.State.QUEUED:
+            return False
+        return self.state in (self.State.FAILED, self.State.SUPPRESSED) or self.bounced_at is not None
+
 
 class Suppression(models.Model):
     """An address the desk no longer emails (notify.suppressions): a row only while it is suppressed."""

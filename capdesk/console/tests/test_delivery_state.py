@@ -150,3 +150,46 @@ def test_a_reply_posted_with_htmx_shows_its_line_at_once(client: Client, cast) -
         f"/console/tickets/{ticket.reference}/reply/", {"body": "On its way."}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "Waiting to be emailed to dewi@acme.test." in fragment
+
+
+def test_an_agent_sends_again_an_email_that_did_not_arrive_once(client: Client, cast) -> None:
+    ticket = _ticket(cast)
+    message, email = _reply(ticket, cast)
+    deliver(email.pk)
+    suppressions.record_bounce(
+        "dewi@acme.test",
+        OutboundEmail.objects.filter(pk=email.pk),
+        said="5.2.2 mailbox full",
+        at=email.created_at,
+    )
+    client.force_login(cast.agent)
+    line = _line(client, ticket, message)
+    assert "Send again" in line  # 5.2.2 is no dead address: nothing suppressed, the button is there
+    url = f"/console/tickets/{ticket.reference}/emails/{email.pk}/send-again/"
+    page = client.post(url, follow=True).content.decode()
+    assert "The email to dewi@acme.test goes out again." in page
+    assert "Waiting to be emailed to dewi@acme.test." in _line(client, ticket, message)
+    client.post(url)  # a second click queues nothing twice
+    assert ticket.events.filter(kind="email.sent_again").count() == 1
+    assert deliver(email.pk) is True
+    email.refresh_from_db()
+    assert (email.state, email.bounced_at, email.attempts) == ("sent", None, 1)
+
+
+def test_no_button_while_the_address_is_suppressed_and_none_for_another_tickets_email(
+    client: Client, cast
+) -> None:
+    ticket = _ticket(cast)
+    message, email = _reply(ticket, cast)
+    suppressions.suppress("dewi@acme.test", reason=Suppression.Reason.BOUNCE)
+    deliver(email.pk)
+    client.force_login(cast.agent)
+    assert "Send again" not in _line(client, ticket, message)
+    other = _ticket(cast)
+    assert client.post(f"/console/tickets/{other.reference}/emails/{email.pk}/send-again/").status_code == 404
+    assert _state_of(email) == "suppressed"
+
+
+def _state_of(email: OutboundEmail) -> str:
+    email.refresh_from_db()
+    return email.state

@@ -217,6 +217,12 @@ WEB_ROWS = [
     ),
     R("console/tickets/<str:reference>/take/", "POST", "/console/tickets/{ticket}/take/", staff_only(302)),
     R(
+        "console/tickets/<str:reference>/emails/<int:email_id>/send-again/",
+        "POST",
+        "/console/tickets/{ticket}/emails/1/send-again/",
+        staff_only(302),
+    ),
+    R(
         "console/tickets/<str:reference>/email-again/",
         "POST",
         "/console/tickets/{ticket}/email-again/",
