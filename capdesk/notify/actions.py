@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import make_msgid
 from functools import partial
+from typing import Any
 
 from anymail.exceptions import AnymailRecipientsRefused  # type: ignore[import-untyped]
 from django.conf import settings
@@ -393,9 +394,24 @@ def _due(limit: int, *, due_for: timedelta = timedelta(0)) -> list[int]:
     return deliveries.due(OutboundEmail.objects.all(), limit, due_for=due_for)
 
 
+class _BuiltOnce(EmailMultiAlternatives):
+    """An email whose MIME is built once: ``_message`` builds it to fail early, the SMTP backend reuses it.
+
+    Django's SMTP backend calls ``message()`` again at send; with files along, that was
+    a second base64 encoding of up to ``CAPDESK_EMAIL_ATTACHMENT_BYTES``.
+    """
+
+    _built: Any = None
+
+    def message(self) -> Any:
+        if self._built is None:
+            self._built = super().message()
+        return self._built
+
+
 def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMultiAlternatives:
     """The email as Django sends it, its MIME built now: what cannot be built fails before connecting."""
-    message = EmailMultiAlternatives(
+    message = _BuiltOnce(
         subject=email.subject,
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,

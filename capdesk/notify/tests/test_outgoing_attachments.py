@@ -167,3 +167,21 @@ def test_a_relay_refusing_the_size_gets_the_email_again_without_its_files(relay:
     OutboundEmail.objects.filter(pk=email.pk).update(next_attempt_at=email.created_at)
     assert deliver(email.pk) is True
     assert relay.received == ["dewi@acme.test"]
+
+
+def test_the_mime_is_built_once_per_send(relay: ScriptedRelay, cast) -> None:  # noqa: F811
+    from unittest import mock
+
+    from django.core.mail import EmailMultiAlternatives
+
+    ticket = _ticket(cast)
+    tickets.reply_as_agent(
+        ticket, agent=cast.agent, body="Log.", files=[tickets.IncomingFile("updater.log", "text/plain", LOG)]
+    )
+    email = OutboundEmail.objects.get(ticket=ticket, kind="agent_reply")
+    with mock.patch.object(
+        EmailMultiAlternatives, "message", autospec=True, side_effect=EmailMultiAlternatives.message
+    ) as built:
+        assert deliver(email.pk) is True
+    assert built.call_count == 1
+    assert relay.received == ["dewi@acme.test"]
