@@ -217,6 +217,10 @@ def _sender_identified(data: dict[str, Any], names: Names) -> str:
     return _("Sender checked: %(verdict)s") % {"verdict": data.get("verdict") or "—"}
 
 
+def _undelivered(data: dict[str, Any], names: Names) -> str:
+    return _("The email to %(address)s did not arrive") % {"address": data.get("address") or "—"}
+
+
 def _sla(sentence: str) -> _Sentence:
     def present(data: dict[str, Any], names: Names) -> str:
         return _(sentence) % {"metric": _metric(data.get("metric"))}
@@ -273,6 +277,7 @@ SENTENCES: dict[str, _Sentence] = {
     "incident.resolved": _incident_resolved,
     "retainer.booked": _retainer,
     "sender.confirmed": _fixed(gettext_noop("The sender confirmed their address")),
+    "email.undelivered": _undelivered,
     "email.unsuppressed": _fixed(gettext_noop("The requester's address was taken off the suppression list")),
     "email.sent_again": _fixed(gettext_noop("An email that did not arrive was sent again")),
     "held_reply.released": _fixed(

@@ -324,6 +324,7 @@ def _send_batch(wanted: list[int], take_along: int, passage: circuits.Passage) -
                     suppressions.suppress(
                         email.to, reason=Suppression.Reason.REFUSED, detail=_said(exc)[:300], email=email
                     )
+                    suppressions.tell_ticket(email, said=_said(exc))
                     passage.worked()
                 else:
                     passage.failed(f"{type(exc).__name__}: {exc}")

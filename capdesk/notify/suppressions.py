@@ -93,13 +93,30 @@ def record_bounce(
     address = address.strip().lower()
     said = said.strip()[:300]
     dead = dead_address(said) if dead is None else dead
-    kinds = set(emails.values_list("kind", flat=True))
-    first = emails.order_by("pk").first()
+    bounced = list(emails.order_by("pk").only("pk", "kind", "ticket_id", "to"))
+    kinds = {email.kind for email in bounced}
+    first = bounced[0] if bounced else None
     emails.update(bounced_at=at, bounce=said)
+    for email in bounced:
+        tell_ticket(email, said=said)
     if dead:
         email_bounced.send(OutboundEmail, address=address, kinds=kinds, at=at)
         suppress(address, reason=Suppression.Reason.BOUNCE, detail=said, email=first)
     return dead
+
+
+def tell_ticket(email: OutboundEmail, *, said: str) -> None:
+    """Add to the History of the email's ticket, if it has one, that the email did not arrive, and what was said."""
+    if email.ticket_id is None:
+        return
+    from capdesk.tickets import audit  # tickets queue email: imported when needed
+    from capdesk.tickets.models import Ticket
+
+    ticket = Ticket.objects.filter(pk=email.ticket_id).first()
+    if ticket is not None:
+        audit.record(
+            ticket, "email.undelivered", reason=said[:300], data={"email": email.pk, "address": email.to}
+        )
 
 
 def lift(address: str, *, why: str) -> bool:

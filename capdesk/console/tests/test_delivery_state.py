@@ -57,6 +57,12 @@ def test_a_bounce_a_suppression_and_a_failure_show_on_their_message(client: Clie
     )
     line = _line(client, ticket, bounced)
     assert "Not delivered to dewi@acme.test:" in line and "5.1.1 no such user" in line and "warn" in line
+    event = ticket.events.get(kind="email.undelivered")
+    assert (event.reason, event.data["email"]) == ("5.1.1 no such user", email.pk)
+    assert (
+        "The email to dewi@acme.test did not arrive"
+        in client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    )
 
     held, email = _reply(ticket, cast, "Second")
     deliver(email.pk)  # the bounce put the address on the list

@@ -112,8 +112,13 @@ def test_a_second_report_keeps_the_first_reason_and_date() -> None:
 
 def test_a_relay_refusing_the_address_for_good_puts_it_on_the_list(relay: ScriptedRelay) -> None:  # noqa: F811
     relay.answers["RCPT"] = ["550 5.1.1 <gone@acme.test>: Recipient address rejected: User unknown"]
-    first = _queue("gone@acme.test")
+    ticket = tickets.open_ticket(
+        subject="Hello", body="Help", channel="email", requester=None, requester_email="gone@acme.test"
+    )
+    first = _queue("gone@acme.test", ticket_id=ticket.pk)
     assert deliver(first.pk) is False
+    told = ticket.events.get(kind="email.undelivered")
+    assert told.reason == "550 5.1.1 <gone@acme.test>: Recipient address rejected: User unknown"
     suppression = Suppression.objects.get()
     assert (suppression.address, suppression.reason, suppression.email_id) == (
         "gone@acme.test",
