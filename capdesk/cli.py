@@ -6,7 +6,12 @@ import os
 import sys
 
 # Command names as DESIGN.md and the issues spell them, for modules Python cannot name so.
-ALIASES = {"imap-poll": "imap_poll", "status-serve": "status_serve", "status-publish": "status_publish"}
+ALIASES = {
+    "imap-poll": "imap_poll",
+    "status-serve": "status_serve",
+    "status-publish": "status_publish",
+    "dkim-keygen": "dkim_keygen",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -230,6 +230,12 @@ CAPDESK_SMTP_TIMEOUT = env_int("CAPDESK_SMTP_TIMEOUT", 300, minimum=1)
 CAPDESK_MAX_MESSAGE_BYTES = env_int("CAPDESK_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
 CAPDESK_MAX_ATTACHMENT_BYTES = env_int("CAPDESK_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024, minimum=1024)
 CAPDESK_MAX_ATTACHMENTS = env_int("CAPDESK_MAX_ATTACHMENTS", 20, minimum=0)
+# DKIM-sign the desk's own mail (notify/dkim_signing.py) for a relay that does not: a
+# selector turns it on; the key is an RSA private key (PEM, "\n" escapes allowed); the
+# domain defaults to the support address's. `capdesk dkim_keygen` makes both.
+CAPDESK_DKIM_SELECTOR = env_str("CAPDESK_DKIM_SELECTOR", "")
+CAPDESK_DKIM_DOMAIN = env_str("CAPDESK_DKIM_DOMAIN", "")
+CAPDESK_DKIM_PRIVATE_KEY = env_str("CAPDESK_DKIM_PRIVATE_KEY", "")
 # An agent's reply emails its files along while, encoded (base64 adds a third), they add up
 # to at most this many bytes; above it the email lists them with links to the portal.
 # Relays refuse large messages: Postfix's default limit is 10,240,000 bytes, Postmark's 10 MB.

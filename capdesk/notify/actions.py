@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from capdesk.core import appends, circuits, deliveries
 from capdesk.core.per_transaction import PerTransaction
-from capdesk.notify import suppressions
+from capdesk.notify import dkim_signing, suppressions
 from capdesk.notify.models import OutboundEmail, Suppression
 
 logger = logging.getLogger(__name__)
@@ -396,7 +396,9 @@ def _due(limit: int, *, due_for: timedelta = timedelta(0)) -> list[int]:
 
 
 class _BuiltOnce(EmailMultiAlternatives):
-    """An email whose MIME is built once: ``_message`` builds it to fail early, the SMTP backend reuses it.
+    """An email whose MIME is built (and DKIM-signed, when configured) once.
+
+    ``_message`` builds it to fail early; the SMTP backend reuses it.
 
     Django's SMTP backend calls ``message()`` again at send; with files along, that was
     a second base64 encoding of up to ``CAPDESK_EMAIL_ATTACHMENT_BYTES``.
@@ -406,7 +408,11 @@ class _BuiltOnce(EmailMultiAlternatives):
 
     def message(self) -> Any:
         if self._built is None:
-            self._built = super().message()
+            built = super().message()
+            signing = dkim_signing.signer()
+            if signing is not None:  # signed over the bytes as they are sent, headers and files included
+                signing.sign(built)
+            self._built = built
         return self._built
 
 

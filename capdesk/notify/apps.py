@@ -8,7 +8,7 @@ class NotifyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from capdesk.notify import jobs, tracking  # noqa: F401  (the webhook sweep, the provider tracking events)
+        from capdesk.notify import checks, jobs, tracking  # noqa: F401  (DKIM key check, webhook sweep, tracking events)
         from capdesk.notify.webhook_events import on_status_event, on_ticket_event
 
         # Outgoing webhooks hear every ticket audit row and status-page event as it is

@@ -1,0 +1,97 @@
+"""DKIM signatures on the desk's own mail (RFC 6376), for a relay that does not sign.
+
+Receivers hold Capgo's mail to DMARC: a reply whose From is support@capgo.app must carry
+a DKIM signature aligned with capgo.app (or pass SPF aligned), or Gmail and Microsoft
+junk or refuse it (5.7.26). An API provider (anymail) signs for the desk; a plain SMTP
+relay often does not. With ``CAPDESK_DKIM_SELECTOR`` and ``CAPDESK_DKIM_PRIVATE_KEY``
+set, every email the outbox builds is signed, relaxed/relaxed, with rsa-sha256, by
+``CAPDESK_DKIM_DOMAIN`` (the support address's domain by default). ``capdesk
+dkim_keygen`` makes a key pair and prints the DNS record to publish.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import dkim  # type: ignore[import-untyped]
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
+
+# The headers signed, when present: what a reader trusts and threads by. Listing each once
+# more than present would also seal it against one being added later (RFC 6376 5.4.2);
+# relays add headers of their own (Received, Return-Path), which are not signed.
+SIGNED_HEADERS = (
+    b"from",
+    b"to",
+    b"cc",
+    b"subject",
+    b"date",
+    b"message-id",
+    b"in-reply-to",
+    b"references",
+    b"reply-to",
+    b"mime-version",
+    b"content-type",
+    b"content-transfer-encoding",
+    b"auto-submitted",
+)
+
+
+class DkimKeyError(ValueError):
+    """The configured private key cannot sign."""
+
+
+@dataclass(frozen=True)
+class Signer:
+    domain: str
+    selector: str
+    private_key: bytes  # PEM
+
+    def header(self, raw: bytes) -> str:
+        """The DKIM-Signature header's value for the message ``raw`` (CRLF line ends), on one line."""
+        present = {name.lower() for name in re.findall(rb"^([!-9;-~]+):", raw.split(b"\r\n\r\n", 1)[0], re.M)}
+        header = dkim.sign(
+            raw,
+            self.selector.encode(),
+            self.domain.encode(),
+            self.private_key,
+            canonicalize=(b"relaxed", b"relaxed"),
+            include_headers=[name for name in SIGNED_HEADERS if name in present],
+        )
+        name, _, value = header.decode("ascii").partition(":")
+        assert name.strip().lower() == "dkim-signature"
+        return " ".join(value.split())
+
+    def sign(self, message: Any) -> None:
+        """Add a DKIM-Signature to the built MIME message (Django's SafeMIME*), over its bytes as they are sent."""
+        message["DKIM-Signature"] = self.header(message.as_bytes(linesep="\r\n"))
+
+
+def load_key(pem: str) -> bytes:
+    """The PEM private key (``\\n`` escapes allowed, as in an environment variable), checked to be RSA."""
+    data = pem.replace("\\n", "\n").strip().encode()
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise DkimKeyError(f"CAPDESK_DKIM_PRIVATE_KEY is not a PEM private key: {exc}") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise DkimKeyError("CAPDESK_DKIM_PRIVATE_KEY must be an RSA key (rsa-sha256)")
+    return data
+
+
+@cache
+def _configured(domain: str, selector: str, pem: str) -> Signer:
+    return Signer(domain, selector, load_key(pem))
+
+
+def signer() -> Signer | None:
+    """The desk's signer, or None when signing is off (no selector set)."""
+    selector = settings.CAPDESK_DKIM_SELECTOR
+    if not selector:
+        return None
+    domain = settings.CAPDESK_DKIM_DOMAIN or settings.CAPDESK_SUPPORT_ADDRESS.rpartition("@")[2]
+    return _configured(domain, selector, settings.CAPDESK_DKIM_PRIVATE_KEY)

@@ -1,0 +1,119 @@
+"""The desk's own mail, DKIM-signed, passes the desk's own aligned-DKIM check after a real SMTP hop.
+
+A key from ``capdesk dkim_keygen``, its record in a DNS stub on loopback (no network),
+an aiosmtpd relay that keeps the bytes it was given, and ``intake.authentication`` as
+the receiving side.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from io import StringIO
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core import checks
+from django.core.management import call_command
+
+from capdesk.intake.authentication import authenticate
+from capdesk.intake.tests.dns_stub import DnsStub
+from capdesk.notify.actions import deliver, queue_email
+from capdesk.notify.dkim_signing import _configured
+from capdesk.testing.desk import free_port
+from capdesk.testing.requests import open_for
+from capdesk.tickets import actions as tickets
+
+pytestmark = pytest.mark.django_db
+
+
+class Keeping:
+    """A relay that keeps what it is given, byte for byte."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(bytes(envelope.original_content))
+        return "250 Queued"
+
+
+@pytest.fixture
+def relay(settings: Any) -> Iterator[Keeping]:
+    handler = Keeping()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 10
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def signing(settings: Any) -> Iterator[DnsStub]:
+    """A key made by the command, configured as the README says, its record published."""
+    out = StringIO()
+    call_command("dkim_keygen", "--selector", "s2026", stdout=out)
+    lines = dict(re.findall(r"^(CAPDESK_DKIM_\w+)=(.*)$", out.getvalue(), re.M))
+    record = re.search(r'^(\S+)\. TXT "(.+)"$', out.getvalue(), re.M)
+    assert record is not None and record.group(1) == "s2026._domainkey.capgo.app"
+    settings.CAPDESK_DKIM_SELECTOR = lines["CAPDESK_DKIM_SELECTOR"]
+    settings.CAPDESK_DKIM_DOMAIN = lines["CAPDESK_DKIM_DOMAIN"]
+    settings.CAPDESK_DKIM_PRIVATE_KEY = lines["CAPDESK_DKIM_PRIVATE_KEY"].strip('"')
+    _configured.cache_clear()
+    with DnsStub().running() as stub:
+        stub.records[record.group(1)] = record.group(2)
+        settings.CAPDESK_DNS_NAMESERVERS = [stub.address]
+        yield stub
+    _configured.cache_clear()
+
+
+def test_a_reply_with_a_file_arrives_signed_and_passes_aligned_dkim(
+    relay: Keeping, signing: DnsStub, cast
+) -> None:
+    ticket = open_for(cast.developer, "Bundle stuck", email="dewi@acme.test", project=cast.project)
+    tickets.reply_as_agent(
+        ticket,
+        agent=cast.agent,
+        body="Here is the fixed config, with ünïcode.",
+        files=[
+            tickets.IncomingFile("capacitor.config.json", "application/json", b'{"appId": "com.acme.shop"}')
+        ],
+    )
+    email = ticket.outbound_emails.get(kind="agent_reply")
+    assert deliver(email.pk) is True
+    (raw,) = relay.received
+    header = re.search(rb"^DKIM-Signature:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", raw, re.M)
+    assert header is not None
+    tags = dict(
+        t.strip().split("=", 1) for t in header.group(1).decode().replace("\r\n", "").split(";") if "=" in t
+    )
+    assert (tags["a"], tags["c"], tags["d"], tags["s"]) == (
+        "rsa-sha256",
+        "relaxed/relaxed",
+        "capgo.app",
+        "s2026",
+    )
+    verdict = authenticate(raw, "support@capgo.app")
+    assert verdict.authenticated, verdict.reason
+    assert verdict.reason == "DKIM pass, d=capgo.app aligned with From"
+    # Changed on the way, it fails: the signature covers the body and the files.
+    tampered = raw.replace(b"fixed config", b"fixed c0nfig")
+    assert not authenticate(tampered, "support@capgo.app").authenticated
+
+
+def test_without_a_selector_nothing_is_signed(relay: Keeping) -> None:
+    email = queue_email(to="dewi@acme.test", subject="Hello", body_text="Hi", kind="test")
+    assert email is not None and deliver(email.pk)
+    assert b"DKIM-Signature" not in relay.received[0]
+
+
+def test_a_key_that_cannot_sign_stops_start_up(settings: Any) -> None:
+    settings.CAPDESK_DKIM_SELECTOR = "s1"
+    settings.CAPDESK_DKIM_PRIVATE_KEY = "not a key"
+    errors = [m for m in checks.run_checks() if m.id == "notify.E001"]
+    assert errors and "not a PEM private key" in errors[0].msg
