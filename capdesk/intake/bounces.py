@@ -9,6 +9,10 @@ on the suppression list (``notify.suppressions``): the desk sends it nothing mor
 is shown to work again. A delay or a temporary
 failure (4.x.x) records nothing, since the next attempt may well succeed.
 
+A feedback report (ARF, RFC 5965) from a mailbox provider's feedback loop, saying the
+recipient marked an email of ours as spam, puts that email's address on the suppression
+list as a complaint.
+
 Anyone can write a DSN, so one counts only when it cites a message the desk sent
 (its Message-ID, from the returned message or headers, or In-Reply-To/References)
 and names as failed the address that message went to. Any other bounce is ignored,
@@ -30,7 +34,7 @@ from django.utils import timezone
 
 from capdesk.directory.models import EmailAddress
 from capdesk.notify import suppressions
-from capdesk.notify.models import OutboundEmail
+from capdesk.notify.models import OutboundEmail, Suppression
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +63,16 @@ class Failure:
 
 @dataclass(frozen=True)
 class Report:
-    """What a DSN says: who failed, and which of our messages it says it is about."""
+    """What a DSN says: who failed, and which of our messages it says it is about.
+
+    A feedback report (ARF, RFC 5965) has no failures but a ``feedback`` type instead:
+    a mailbox provider telling the sender that its user marked the cited message as spam.
+    """
 
     failures: list[Failure]
     cited: list[str]
+    feedback: str = ""  # Feedback-Type: abuse, fraud, virus, other, not-spam ...
+    reporter: str = ""  # the report's User-Agent, for the suppression's detail
 
 
 @dataclass
@@ -72,9 +82,12 @@ class Outcome:
     marked: int = 0
     ignored: list[str] = field(default_factory=list)
 
+    complained: int = 0
+
     def note(self) -> str:
         """The sentence added to the request's reason, for the admins reading it; "" when nothing happened."""
         notes = [f"; permanent failure recorded on {self.marked} address(es)"] if self.marked else []
+        notes += [f"; spam complaint recorded on {self.complained} address(es)"] if self.complained else []
         notes += [f"; unverified bounce ignored ({why})" for why in self.ignored]
         return "".join(notes)
 
@@ -132,6 +145,8 @@ def read_report(raw: bytes) -> Report:
         assert isinstance(msg, EmailMessage)
         if msg.get_content_type() != "multipart/report":
             return Report([], [])
+        if str(msg.get_param("report-type", "")).lower() == "feedback-report":
+            return _feedback(msg)
         failures: list[Failure] = []
         for part in msg.walk():
             if part.get_content_type() not in ("message/delivery-status", "message/global-delivery-status"):
@@ -151,6 +166,21 @@ def read_report(raw: bytes) -> Report:
         return Report(failures, _cited(msg))
     except Exception:  # an unreadable bounce is still only a bounce: nothing to record
         return Report([], [])
+
+
+# Feedback types that say the recipient did not want the message (RFC 5965 7.3).
+COMPLAINTS = frozenset({"abuse", "fraud"})
+
+
+def _feedback(msg: EmailMessage) -> Report:
+    """An ARF report: its Feedback-Type and User-Agent, and the Message-ID of the message it returns."""
+    feedback, reporter = "", ""
+    for part in msg.walk():
+        if part.get_content_type() == "message/feedback-report":
+            for fields in _recipient_blocks(part)[:1]:  # one block of fields (RFC 5965 3.1)
+                feedback = str(fields.get("Feedback-Type", "")).strip().lower()
+                reporter = " ".join(str(fields.get("User-Agent", "")).split())[:100]
+    return Report([], _cited(msg), feedback=feedback, reporter=reporter)
 
 
 def parse_dsn(raw: bytes) -> list[Failure]:
@@ -178,9 +208,39 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "?"
 
 
+def _record_complaint(report: Report) -> Outcome:
+    """Suppress the recipient of each cited email of ours that a feedback report says was reported as spam.
+
+    The reports often redact the recipient's address; the cited Message-ID, which only
+    the recipient's copy carries, names the email and so the address.
+    """
+    outcome = Outcome()
+    if report.feedback not in COMPLAINTS:
+        return outcome
+    emails = list(OutboundEmail.objects.filter(**{"headers__Message-ID__in": report.cited})[:MAX_CITED])
+    if not emails:
+        outcome.ignored.append(f"{report.feedback} report: it cites no message we sent")
+        return outcome
+    for email in emails:
+        suppressions.suppress(
+            email.to,
+            reason=Suppression.Reason.COMPLAINT,
+            detail=f"{report.feedback} report" + (f" ({report.reporter})" if report.reporter else ""),
+            email=email,
+        )
+        outcome.complained += 1
+        logger.info("intake.complaint_recorded", extra={"domain": _domain(email.to), "type": report.feedback})
+    return outcome
+
+
 def record_bounces(raw: bytes, *, when: datetime | None = None) -> Outcome:
-    """Mark each registered address that failed permanently on a message we sent to it."""
+    """Mark each registered address that failed permanently on a message we sent to it.
+
+    A feedback report (ARF) instead suppresses the address that complained.
+    """
     report = read_report(raw)
+    if report.feedback:
+        return _record_complaint(report)
     outcome = Outcome()
     permanent = [failure for failure in report.failures if failure.permanent]
     if not permanent:

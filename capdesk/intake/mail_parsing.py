@@ -42,6 +42,7 @@ _AUTOMATIC_HEADERS = (
     "precedence",
     "list-id",
     "return-path",
+    "content-type",  # multipart/report: a delivery or feedback report
 )
 _READ_HEADERS = frozenset((*RECIPIENT_HEADERS, *_AUTOMATIC_HEADERS))
 # The MIME headers the part walk reads several times per part (get_content_type,
@@ -442,4 +443,7 @@ def is_automatic(mail: ParsedMail) -> str:
     local = mail.from_address.split("@", 1)[0]
     if local in ("mailer-daemon", "postmaster") or h.get("return-path", "") == "<>":
         return "delivery status notification"
+    if h.get("content-type", "").lower().lstrip().startswith("multipart/report"):
+        # A DSN (RFC 3464) or a feedback loop's spam report (RFC 5965) from an address of its own.
+        return "report"
     return ""

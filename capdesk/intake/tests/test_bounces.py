@@ -190,3 +190,28 @@ def test_the_confirmation_of_an_unproven_sender_goes_to_a_suppressed_address_and
     assert token is not None
     assert confirm_sender(token.group(1)) is not None
     assert not Suppression.objects.exists()
+
+
+def test_a_feedback_loops_spam_report_suppresses_the_address_it_redacts_and_opens_no_ticket(db) -> None:
+    from capdesk.notify.models import Suppression
+    from capdesk.testing.bounces import arf
+
+    sent("dewi@acme.test", "<ours-7@capgo.app>")
+    request = deliver(arf("<ours-7@capgo.app>"))
+    assert not Ticket.objects.exists()
+    assert request.reason.startswith("automatic message ignored (report)")
+    assert request.reason.endswith("spam complaint recorded on 1 address(es)")
+    suppression = Suppression.objects.get()
+    assert (suppression.address, suppression.reason) == ("dewi@acme.test", "complaint")
+    assert suppression.detail == "abuse report (ExampleFBL/1.0)"
+
+
+def test_a_report_that_is_no_complaint_or_cites_nothing_of_ours_changes_nothing(db) -> None:
+    from capdesk.notify.models import Suppression
+    from capdesk.testing.bounces import arf
+
+    sent("dewi@acme.test", "<ours-8@capgo.app>")
+    deliver(arf("<ours-8@capgo.app>", feedback_type="not-spam"))
+    request = deliver(arf("<someone-elses@capgo.app>"))
+    assert not Suppression.objects.exists() and not Ticket.objects.exists()
+    assert "unverified bounce ignored (abuse report: it cites no message we sent)" in request.reason
