@@ -71,8 +71,9 @@ class Report:
 
     failures: list[Failure]
     cited: list[str]
-    feedback: str = ""  # Feedback-Type: abuse, fraud, virus, other, not-spam ...
+    feedback: str = ""  # Feedback-Type: abuse, fraud, virus, other, not-spam ...; "unknown" when unreadable
     reporter: str = ""  # the report's User-Agent, for the suppression's detail
+    recipient: str = ""  # Original-Rcpt-To, which loops often redact
 
 
 @dataclass
@@ -173,14 +174,24 @@ COMPLAINTS = frozenset({"abuse", "fraud"})
 
 
 def _feedback(msg: EmailMessage) -> Report:
-    """An ARF report: its Feedback-Type and User-Agent, and the Message-ID of the message it returns."""
-    feedback, reporter = "", ""
+    """An ARF report: its Feedback-Type, User-Agent and recipient, and the Message-ID of the message it returns.
+
+    Only the returned message's own Message-ID counts: the report's In-Reply-To or
+    References are the reporter's to write.
+    """
+    feedback, reporter, recipient = "", "", ""
+    cited: list[str] = []
     for part in msg.walk():
         if part.get_content_type() == "message/feedback-report":
             for fields in _recipient_blocks(part)[:1]:  # one block of fields (RFC 5965 3.1)
                 feedback = str(fields.get("Feedback-Type", "")).strip().lower()
                 reporter = " ".join(str(fields.get("User-Agent", "")).split())[:100]
-    return Report([], _cited(msg), feedback=feedback, reporter=reporter)
+                recipient = _address(str(fields.get("Original-Rcpt-To", "")))
+        elif part is not msg and part.get_content_type() in _RETURNED:
+            returned = _returned_headers(part)
+            if returned is not None:
+                cited += _ids(returned.get("Message-ID"))
+    return Report([], cited[:1], feedback=feedback or "unknown", reporter=reporter, recipient=recipient)
 
 
 def parse_dsn(raw: bytes) -> list[Failure]:
@@ -208,6 +219,12 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "?"
 
 
+def _redacted(address: str) -> bool:
+    """Whether a feedback loop blanked the address's local part ("redacted@", "xxxx@", "@")."""
+    local = address.partition("@")[0]
+    return not local or "redacted" in local or set(local) <= set("x*.-_")
+
+
 def _record_complaint(report: Report) -> Outcome:
     """Suppress the recipient of each cited email of ours that a feedback report says was reported as spam.
 
@@ -216,12 +233,17 @@ def _record_complaint(report: Report) -> Outcome:
     """
     outcome = Outcome()
     if report.feedback not in COMPLAINTS:
+        if report.feedback == "unknown":
+            outcome.ignored.append("feedback report without a readable Feedback-Type")
         return outcome
     emails = list(OutboundEmail.objects.filter(**{"headers__Message-ID__in": report.cited})[:MAX_CITED])
     if not emails:
         outcome.ignored.append(f"{report.feedback} report: it cites no message we sent")
         return outcome
     for email in emails:
+        if report.recipient and not _redacted(report.recipient) and report.recipient != email.to.lower():
+            outcome.ignored.append(f"{report.feedback} report: the message it cites went to another address")
+            continue
         suppressions.suppress(
             email.to,
             reason=Suppression.Reason.COMPLAINT,

@@ -11,8 +11,9 @@ dkim_keygen`` makes a key pair and prints the DNS record to publish.
 
 from __future__ import annotations
 
+import quopri
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -21,9 +22,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 
-# The headers signed, when present: what a reader trusts and threads by. Listing each once
-# more than present would also seal it against one being added later (RFC 6376 5.4.2);
-# relays add headers of their own (Received, Return-Path), which are not signed.
+# The headers signed, when present: what a reader trusts and threads by (SEALED_HEADERS
+# are listed once more, RFC 6376 5.4.2). Relays add headers of their own (Received,
+# Return-Path), which are not signed.
 SIGNED_HEADERS = (
     b"from",
     b"to",
@@ -41,6 +42,19 @@ SIGNED_HEADERS = (
 )
 
 
+SEALED_HEADERS = (
+    b"from",
+    b"to",
+    b"cc",
+    b"subject",
+    b"reply-to",
+    b"date",
+    b"message-id",
+    b"in-reply-to",
+    b"references",
+)
+
+
 class DkimKeyError(ValueError):
     """The configured private key cannot sign."""
 
@@ -49,7 +63,7 @@ class DkimKeyError(ValueError):
 class Signer:
     domain: str
     selector: str
-    private_key: bytes  # PEM
+    private_key: bytes = field(repr=False)  # PEM: a secret, kept out of reprs and tracebacks
 
     def header(self, raw: bytes) -> str:
         """The DKIM-Signature header's value for the message ``raw`` (CRLF line ends), on one line."""
@@ -60,26 +74,51 @@ class Signer:
             self.domain.encode(),
             self.private_key,
             canonicalize=(b"relaxed", b"relaxed"),
-            include_headers=[name for name in SIGNED_HEADERS if name in present],
+            # Each signed header present, then once more each a reader trusts, present or
+            # not: that seals them, so a relay cannot add a second Subject or a Reply-To.
+            include_headers=[name for name in SIGNED_HEADERS if name in present] + list(SEALED_HEADERS),
         )
         name, _, value = header.decode("ascii").partition(":")
         assert name.strip().lower() == "dkim-signature"
         return " ".join(value.split())
 
     def sign(self, message: Any) -> None:
-        """Add a DKIM-Signature to the built MIME message (Django's SafeMIME*), over its bytes as they are sent."""
+        """Add a DKIM-Signature to the built MIME message (Django's SafeMIME*), over its bytes as they are sent.
+
+        Text parts Django leaves as 8bit are made quoted-printable first (RFC 6376 5.3): a
+        relay that downgrades 8bit for a next hop without 8BITMIME (Postfix does) would
+        otherwise change the body under the signature.
+        """
+        seven_bit(message)
         message["DKIM-Signature"] = self.header(message.as_bytes(linesep="\r\n"))
+
+
+def seven_bit(message: Any) -> None:
+    """Re-encode every 8bit leaf part of ``message`` as quoted-printable, in place."""
+    for part in message.walk():
+        if part.is_multipart() or str(part.get("Content-Transfer-Encoding", "")).lower() != "8bit":
+            continue
+        data = part.get_payload(decode=True)
+        del part["Content-Transfer-Encoding"]
+        part.set_payload(quopri.encodestring(data).decode("ascii"))
+        part["Content-Transfer-Encoding"] = "quoted-printable"
 
 
 def load_key(pem: str) -> bytes:
     """The PEM private key (``\\n`` escapes allowed, as in an environment variable), checked to be RSA."""
-    data = pem.replace("\\n", "\n").strip().encode()
+    # dkimpy reads the PEM with LF line ends only: a key saved with CRLF would pass the
+    # check below and then fail every signature.
+    data = pem.replace("\\n", "\n").replace("\r\n", "\n").strip().encode()
     try:
         key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
-        raise DkimKeyError(f"CAPDESK_DKIM_PRIVATE_KEY is not a PEM private key: {exc}") from None
+    except (ValueError, TypeError):
+        raise DkimKeyError("CAPDESK_DKIM_PRIVATE_KEY is not a PEM private key") from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise DkimKeyError("CAPDESK_DKIM_PRIVATE_KEY must be an RSA key (rsa-sha256)")
+    try:  # what the outbox will do with it
+        dkim.sign(b"From: a@example.com\r\n\r\nkey check\r\n", b"check", b"example.com", data)
+    except dkim.DKIMException:
+        raise DkimKeyError("CAPDESK_DKIM_PRIVATE_KEY cannot sign (dkimpy refused it)") from None
     return data
 
 

@@ -114,6 +114,7 @@ def tell_ticket(email: OutboundEmail, *, said: str) -> None:
 
     ticket = Ticket.objects.filter(pk=email.ticket_id).first()
     if ticket is not None:
+        ticket = ticket.surviving()  # merged since: its messages, and their readers, are there
         audit.record(
             ticket, "email.undelivered", reason=said[:300], data={"email": email.pk, "address": email.to}
         )

@@ -215,3 +215,13 @@ def test_a_report_that_is_no_complaint_or_cites_nothing_of_ours_changes_nothing(
     request = deliver(arf("<someone-elses@capgo.app>"))
     assert not Suppression.objects.exists() and not Ticket.objects.exists()
     assert "unverified bounce ignored (abuse report: it cites no message we sent)" in request.reason
+
+
+def test_a_report_naming_another_recipient_in_clear_changes_nothing(db) -> None:
+    from capdesk.notify.models import Suppression
+    from capdesk.testing.bounces import arf
+
+    sent("dewi@acme.test", "<ours-9@capgo.app>")
+    request = deliver(arf("<ours-9@capgo.app>", recipient="rudi@acme.test"))
+    assert not Suppression.objects.exists()
+    assert "the message it cites went to another address" in request.reason

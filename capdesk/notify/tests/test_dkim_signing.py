@@ -59,14 +59,16 @@ def signing(settings: Any) -> Iterator[DnsStub]:
     out = StringIO()
     call_command("dkim_keygen", "--selector", "s2026", stdout=out)
     lines = dict(re.findall(r"^(CAPDESK_DKIM_\w+)=(.*)$", out.getvalue(), re.M))
-    record = re.search(r'^(\S+)\. TXT "(.+)"$', out.getvalue(), re.M)
+    record = re.search(r"^(\S+)\. TXT \( (.+) \)$", out.getvalue(), re.M)
     assert record is not None and record.group(1) == "s2026._domainkey.capgo.app"
+    strings = re.findall(r'"([^"]*)"', record.group(2))
+    assert len(strings) > 1 and all(len(text) <= 255 for text in strings)  # one TXT string holds 255
     settings.CAPDESK_DKIM_SELECTOR = lines["CAPDESK_DKIM_SELECTOR"]
     settings.CAPDESK_DKIM_DOMAIN = lines["CAPDESK_DKIM_DOMAIN"]
     settings.CAPDESK_DKIM_PRIVATE_KEY = lines["CAPDESK_DKIM_PRIVATE_KEY"].strip('"')
     _configured.cache_clear()
     with DnsStub().running() as stub:
-        stub.records[record.group(1)] = record.group(2)
+        stub.records[record.group(1)] = "".join(strings)
         settings.CAPDESK_DNS_NAMESERVERS = [stub.address]
         yield stub
     _configured.cache_clear()
@@ -101,9 +103,15 @@ def test_a_reply_with_a_file_arrives_signed_and_passes_aligned_dkim(
     verdict = authenticate(raw, "support@capgo.app")
     assert verdict.authenticated, verdict.reason
     assert verdict.reason == "DKIM pass, d=capgo.app aligned with From"
-    # Changed on the way, it fails: the signature covers the body and the files.
-    tampered = raw.replace(b"fixed config", b"fixed c0nfig")
-    assert not authenticate(tampered, "support@capgo.app").authenticated
+    # Changed on the way, it fails: the signature covers the body and the files, and seals
+    # the headers a reader trusts against one more being added.
+    tampered = raw.replace(b"Here is the fixed", b"Here is the fixxd")
+    assert tampered != raw and not authenticate(tampered, "support@capgo.app").authenticated
+    redirected = b"Reply-To: thief@evil.test\r\n" + raw
+    assert not authenticate(redirected, "support@capgo.app").authenticated
+    # Text went as quoted-printable: a relay downgrading 8bit would have changed it.
+    assert b"Content-Transfer-Encoding: 8bit" not in raw
+    assert b"Content-Transfer-Encoding: quoted-printable" in raw
 
 
 def test_without_a_selector_nothing_is_signed(relay: Keeping) -> None:
@@ -117,3 +125,20 @@ def test_a_key_that_cannot_sign_stops_start_up(settings: Any) -> None:
     settings.CAPDESK_DKIM_PRIVATE_KEY = "not a key"
     errors = [m for m in checks.run_checks() if m.id == "notify.E001"]
     assert errors and "not a PEM private key" in errors[0].msg
+
+
+def test_a_key_saved_with_windows_line_ends_still_signs(settings: Any) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from capdesk.notify.dkim_signing import load_key
+
+    pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        .decode()
+        .replace("\n", "\r\n")
+    )
+    assert b"\r" not in load_key(pem)

@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--selector", default="capdesk", help="The DKIM selector (default: capdesk).")
-        parser.add_argument("--bits", type=int, default=2048, choices=[1024, 2048, 3072, 4096])
+        parser.add_argument("--bits", type=int, default=2048, choices=[2048, 3072, 4096])
 
     def handle(self, *args: Any, **options: Any) -> None:
         key = rsa.generate_private_key(public_exponent=65537, key_size=options["bits"])
@@ -37,6 +37,8 @@ class Command(BaseCommand):
         self.stdout.write(f"CAPDESK_DKIM_DOMAIN={domain}")
         self.stdout.write(f'CAPDESK_DKIM_PRIVATE_KEY="{escaped}"')
         self.stdout.write("# DNS (publish before turning signing on):")
-        self.stdout.write(
-            f'{selector}._domainkey.{domain}. TXT "v=DKIM1; k=rsa; p={base64.b64encode(public).decode()}"'
-        )
+        record = f"v=DKIM1; k=rsa; p={base64.b64encode(public).decode()}"
+        # One TXT string holds at most 255 characters (RFC 1035 3.3.14); a longer record
+        # is several strings, which resolvers join.
+        strings = " ".join(f'"{record[i : i + 255]}"' for i in range(0, len(record), 255))
+        self.stdout.write(f"{selector}._domainkey.{domain}. TXT ( {strings} )")
