@@ -11,6 +11,7 @@ urlpatterns = [
     path("sso/dashboard/", views.dashboard_sign_in, name="dashboard_sign_in"),
     path("language/", views.set_language, name="language"),
     path("premium/", views.premium, name="premium"),
+    path("email-again/", views.email_again, name="email_again"),
     path("requests/", views.request_list, name="request_list"),
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),

@@ -22,12 +22,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from capdesk.core import audit
-from capdesk.directory.models import Language, Person
+from capdesk.directory.models import EmailAddress, Language, Person
 from capdesk.directory.queries import developer_projects_for, organizations_for, projects_for
 from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_file, encode_payload
 from capdesk.knowledge.search import search_articles
 from capdesk.knowledge.translations import reader_language
+from capdesk.notify import suppressions
+from capdesk.notify.models import Suppression
 from capdesk.policy.loader import get_policy
 from capdesk.portal import actions
 from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, PremiumForm, ReplyForm, SignInForm
@@ -140,7 +142,32 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @customer_required
 def request_list(request: HttpRequest, person: Person) -> HttpResponse:
     tickets = customer_tickets(person).select_related("project").order_by("-updated_at")[:200]
-    return render(request, "portal/request_list.html", {"person": person, "tickets": tickets})
+    context = {"person": person, "tickets": tickets, "suppressed": _suppressed(person)}
+    return render(request, "portal/request_list.html", context)
+
+
+def _suppressed(person: Person) -> list[Suppression]:
+    """The person's registered addresses the desk stopped mailing (notify.suppressions), in one query."""
+    return list(
+        Suppression.objects.filter(address__in=EmailAddress.objects.filter(person=person).values("email"))
+    )
+
+
+@customer_required
+@require_POST
+def email_again(request: HttpRequest, person: Person) -> HttpResponse:
+    """The customer says their mailbox works again: lift the suppression of one of their own addresses.
+
+    Only an address registered on their account: they are signed in as its owner.
+    """
+    address = request.POST.get("address", "").strip().lower()
+    if EmailAddress.objects.filter(person=person, email=address).exists() and suppressions.lift(
+        address, why="its owner, in the portal"
+    ):
+        messages.success(request, _("We email %(to)s again.") % {"to": address})
+    target = request.POST.get("next", "")
+    # Back to the portal page the button was on; never elsewhere (no open redirect).
+    return redirect(target if target.startswith("/portal/") else "portal:requests")
 
 
 @customer_required
@@ -234,6 +261,7 @@ def request_detail(request: HttpRequest, person: Person, reference: str) -> Http
         if customer_tickets(person).filter(pk=survivor.pk).exists():
             return redirect("portal:request_detail", reference=survivor.reference)
     form = ReplyForm(initial={"idempotency_key": uuid.uuid4().hex})
+    suppressed = _suppressed(person)
     conversation = (
         ticket.messages.filter(public=True)
         .select_related("author_person", "author_user")
@@ -248,6 +276,7 @@ def request_detail(request: HttpRequest, person: Person, reference: str) -> Http
             "conversation": conversation,
             "form": form,
             "Author": Message.Author,
+            "suppressed": suppressed,
         },
     )
 

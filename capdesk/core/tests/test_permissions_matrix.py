@@ -166,6 +166,8 @@ WEB_ROWS = [
         {"body": ""},
     ),
     R("portal/premium/", "GET", "/portal/premium/", portal(developer=200, others=200)),
+    # Lifts only an address of the signed-in customer's own (test_suppressions.py).
+    R("portal/email-again/", "POST", "/portal/email-again/", portal(developer=302, others=302), {}),
     R("portal/language/", "POST", "/portal/language/", portal(developer=302, others=302), {"language": "en"}),
     R(
         "portal/sign-in/",

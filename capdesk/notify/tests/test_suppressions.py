@@ -522,3 +522,35 @@ def test_a_sendgrid_bounce_for_a_dead_address_suppresses_it_and_a_block_does_not
         == 200
     )
     assert Suppression.objects.get().address == "dewi@acme.test"
+
+
+def test_a_customer_sees_why_no_email_comes_and_lifts_only_their_own_address(client: Client, cast) -> None:
+    from capdesk.portal.actions import user_for_person
+
+    ticket = _ticket(cast)
+    suppressions.suppress("dewi@acme.test", reason=Suppression.Reason.BOUNCE)
+    suppressions.suppress("rudi@acme.test", reason=Suppression.Reason.BOUNCE)
+    client.force_login(user_for_person(cast.developer))
+    for page in ("/portal/requests/", f"/portal/requests/{ticket.reference}/"):
+        html = client.get(page).content.decode()
+        assert "Our emails to dewi@acme.test do not arrive" in html and "rudi@acme.test" not in html
+    # Another customer's address, even posted by hand, stays on the list.
+    client.post("/portal/email-again/", {"address": "rudi@acme.test"})
+    assert Suppression.objects.filter(address="rudi@acme.test").exists()
+    response = client.post(
+        "/portal/email-again/", {"address": "dewi@acme.test", "next": f"/portal/requests/{ticket.reference}/"}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/portal/requests/{ticket.reference}/"
+    assert not Suppression.objects.filter(address="dewi@acme.test").exists()
+    assert "do not arrive" not in client.get(response["Location"]).content.decode()
+    # Never sent off the portal.
+    assert client.post("/portal/email-again/", {"next": "https://evil.test/"})["Location"] == "/portal/"
+
+
+def test_the_portal_notice_is_in_indonesian(client: Client, cast) -> None:
+    from capdesk.portal.actions import user_for_person
+
+    suppressions.suppress("dewi@acme.test", reason=Suppression.Reason.COMPLAINT)
+    client.force_login(user_for_person(cast.developer))
+    html = client.get("/portal/requests/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "Email kami dilaporkan sebagai spam dari alamat ini." in html
