@@ -221,7 +221,7 @@ WEB_ROWS = [
     R(
         "console/tickets/<str:reference>/emails/<int:email_id>/send-again/",
         "POST",
-        "/console/tickets/{ticket}/emails/1/send-again/",
+        "/console/tickets/{ticket}/emails/{answer_email}/send-again/",
         staff_only(302),
     ),
     R(
@@ -745,6 +745,7 @@ def world(cast, settings):
         "article": "rollback-guide",
         "draft": "draft-notes",
         "public_message": str(answer.pk),
+        "answer_email": str(ticket.outbound_emails.filter(kind="agent_reply").get().pk),
         "attachment": str(ticket.messages.get(author_kind="customer", held=False).attachments.get().pk),
         "incident": incident.public_id,
         "developer_id": str(cast.developer.capgo_id),
