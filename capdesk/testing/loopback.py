@@ -1,4 +1,4 @@
-"""Real HTTP services on 127.0.0.1 for tests: a receiver, a monitored target, a fake third party.
+"""Real services on 127.0.0.1 for tests: HTTP receivers, monitored targets, fake third parties, SMTP relays.
 
 Each test double only writes its request handler; starting the server on a free
 loopback port in a thread, and stopping it cleanly, is done once here.
@@ -10,6 +10,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from capdesk.testing.desk import free_port
 
 
 class QuietHandler(BaseHTTPRequestHandler):
@@ -61,3 +66,18 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         yield server.base_url
     finally:
         server.stop()
+
+
+@contextmanager
+def smtp_relay(
+    settings: Any, handler: object, *, controller: type[Controller] = Controller
+) -> Iterator[Controller]:
+    """An aiosmtpd relay with ``handler`` on a free loopback port, and the desk's SMTP backend pointed at it."""
+    relay = controller(handler, hostname="127.0.0.1", port=free_port())
+    relay.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", relay.port, 10
+    try:
+        yield relay
+    finally:
+        relay.stop()

@@ -35,6 +35,13 @@ def _reply(ticket: Ticket, cast, body: str = "Try channel set.") -> tuple[Messag
     return message, email
 
 
+def _bounced(email: OutboundEmail, said: str) -> None:
+    """A genuine report that ``email`` failed for good, saying ``said``."""
+    suppressions.record_bounce(
+        email.to, OutboundEmail.objects.filter(pk=email.pk), said=said, at=email.created_at
+    )
+
+
 def test_each_replys_email_shows_queued_then_sent(client: Client, cast) -> None:
     ticket = _ticket(cast)
     client.force_login(cast.agent)
@@ -49,12 +56,7 @@ def test_a_bounce_a_suppression_and_a_failure_show_on_their_message(client: Clie
     client.force_login(cast.agent)
     bounced, email = _reply(ticket, cast, "First")
     deliver(email.pk)
-    suppressions.record_bounce(
-        "dewi@acme.test",
-        OutboundEmail.objects.filter(pk=email.pk),
-        said="5.1.1 no such user",
-        at=email.created_at,
-    )
+    _bounced(email, "5.1.1 no such user")
     line = _line(client, ticket, bounced)
     assert "Not delivered to dewi@acme.test:" in line and "5.1.1 no such user" in line and "warn" in line
     event = ticket.events.get(kind="email.undelivered")
@@ -162,12 +164,7 @@ def test_an_agent_sends_again_an_email_that_did_not_arrive_once(client: Client, 
     ticket = _ticket(cast)
     message, email = _reply(ticket, cast)
     deliver(email.pk)
-    suppressions.record_bounce(
-        "dewi@acme.test",
-        OutboundEmail.objects.filter(pk=email.pk),
-        said="5.2.2 mailbox full",
-        at=email.created_at,
-    )
+    _bounced(email, "5.2.2 mailbox full")
     client.force_login(cast.agent)
     line = _line(client, ticket, message)
     assert "Send again" in line  # 5.2.2 is no dead address: nothing suppressed, the button is there

@@ -13,7 +13,6 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import checks
 from django.core.management import call_command
 
@@ -21,7 +20,7 @@ from capdesk.intake.authentication import authenticate
 from capdesk.intake.tests.dns_stub import DnsStub
 from capdesk.notify.actions import deliver, queue_email
 from capdesk.notify.dkim_signing import _configured
-from capdesk.testing.desk import free_port
+from capdesk.testing.loopback import smtp_relay
 from capdesk.testing.requests import open_for
 from capdesk.tickets import actions as tickets
 
@@ -42,15 +41,8 @@ class Keeping:
 @pytest.fixture
 def relay(settings: Any) -> Iterator[Keeping]:
     handler = Keeping()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 10
-    try:
+    with smtp_relay(settings, handler):
         yield handler
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ from capdesk.notify.actions import deliver, deliver_due, deliver_many, queue_ema
 from capdesk.notify.models import OutboundEmail
 from capdesk.portal.actions import user_for_person
 from capdesk.testing.desk import free_port
+from capdesk.testing.loopback import smtp_relay
 from capdesk.testing.races import at_once
 
 from .conftest import NOW
@@ -251,16 +252,9 @@ class CountingController(Controller):
 @pytest.fixture
 def relay(settings: Any) -> Iterator[ScriptedRelay]:
     handler = ScriptedRelay()
-    port = free_port()
-    controller = CountingController(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    handler.connections = 0  # start() makes one of its own, to see the server answer
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 10
-    try:
+    with smtp_relay(settings, handler, controller=CountingController):
+        handler.connections = 0  # start() makes one of its own, to see the server answer
         yield handler
-    finally:
-        controller.stop()
 
 
 def _states(emails: list[OutboundEmail]) -> list[tuple[str, int]]:

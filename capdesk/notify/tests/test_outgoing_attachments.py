@@ -29,13 +29,14 @@ def _ticket(cast, language: str = "en") -> Ticket:
     )
 
 
-def _reply_with_file(ticket: Ticket, cast) -> OutboundEmail:
+def _reply(ticket: Ticket, cast, body: str, name: str, content_type: str, content: bytes) -> None:
     tickets.reply_as_agent(
-        ticket,
-        agent=cast.agent,
-        body="Here is the log from our side.",
-        files=[tickets.IncomingFile("updater.log", "text/plain", LOG)],
+        ticket, agent=cast.agent, body=body, files=[tickets.IncomingFile(name, content_type, content)]
     )
+
+
+def _reply_with_file(ticket: Ticket, cast) -> OutboundEmail:
+    _reply(ticket, cast, "Here is the log from our side.", "updater.log", "text/plain", LOG)
     email = OutboundEmail.objects.get(ticket=ticket, kind="agent_reply")
     assert deliver(email.pk) is True
     return email
@@ -77,12 +78,7 @@ def test_files_over_the_limit_are_links_only(cast, settings) -> None:
 
 def test_a_file_gone_from_storage_does_not_hold_the_reply_back(cast) -> None:
     ticket = _ticket(cast)
-    tickets.reply_as_agent(
-        ticket,
-        agent=cast.agent,
-        body="Log attached.",
-        files=[tickets.IncomingFile("updater.log", "text/plain", LOG)],
-    )
+    _reply(ticket, cast, "Log attached.", "updater.log", "text/plain", LOG)
     attachment = Attachment.objects.get()
     attachment.file.storage.delete(attachment.file.name)
     email = OutboundEmail.objects.get(ticket=ticket, kind="agent_reply")
@@ -120,12 +116,7 @@ def test_a_requester_without_an_account_gets_the_files_and_no_portal_links(cast,
 
 def test_a_content_type_that_is_not_one_goes_as_octet_stream(cast) -> None:
     ticket = _ticket(cast)
-    tickets.reply_as_agent(
-        ticket,
-        agent=cast.agent,
-        body="Log.",
-        files=[tickets.IncomingFile("x.bin", "not a type", b"\x00\x01")],
-    )
+    _reply(ticket, cast, "Log.", "x.bin", "not a type", b"\x00\x01")
     email = OutboundEmail.objects.get(ticket=ticket, kind="agent_reply")
     assert deliver(email.pk) is True
     (part,) = _parts(mail.outbox[0])
