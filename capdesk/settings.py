@@ -232,7 +232,7 @@ CAPDESK_MAX_ATTACHMENT_BYTES = env_int("CAPDESK_MAX_ATTACHMENT_BYTES", 10 * 1024
 CAPDESK_MAX_ATTACHMENTS = env_int("CAPDESK_MAX_ATTACHMENTS", 20, minimum=0)
 # DKIM-sign the desk's own mail (notify/dkim_signing.py) for a relay that does not: a
 # selector turns it on; the key is an RSA private key (PEM, "\n" escapes allowed); the
-# domain defaults to the support address's. `capdesk dkim_keygen` makes both.
+# domain defaults to the support address's. `capdesk dkim-keygen` makes both.
 CAPDESK_DKIM_SELECTOR = env_str("CAPDESK_DKIM_SELECTOR", "")
 CAPDESK_DKIM_DOMAIN = env_str("CAPDESK_DKIM_DOMAIN", "")
 CAPDESK_DKIM_PRIVATE_KEY = env_str("CAPDESK_DKIM_PRIVATE_KEY", "")

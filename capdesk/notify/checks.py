@@ -24,7 +24,7 @@ def check_dkim_key(
         return [
             checks.Error(
                 str(exc),
-                hint="Set CAPDESK_DKIM_PRIVATE_KEY to the PEM from `capdesk dkim_keygen`, or unset CAPDESK_DKIM_SELECTOR.",
+                hint="Set CAPDESK_DKIM_PRIVATE_KEY to the PEM from `capdesk dkim-keygen`, or unset CAPDESK_DKIM_SELECTOR.",
                 id="notify.E001",
             )
         ]

@@ -6,7 +6,7 @@ junk or refuse it (5.7.26). An API provider (anymail) signs for the desk; a plai
 relay often does not. With ``CAPDESK_DKIM_SELECTOR`` and ``CAPDESK_DKIM_PRIVATE_KEY``
 set, every email the outbox builds is signed, relaxed/relaxed, with rsa-sha256, by
 ``CAPDESK_DKIM_DOMAIN`` (the support address's domain by default). ``capdesk
-dkim_keygen`` makes a key pair and prints the DNS record to publish.
+dkim-keygen`` makes a key pair and prints the DNS record to publish.
 """
 
 from __future__ import annotations

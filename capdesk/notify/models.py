@@ -85,7 +85,7 @@ class Suppression(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.address} ({self.reason})"
+        return f"{self.address} ({self.get_reason_display()})"
 
 
 def _webhook_id() -> str:

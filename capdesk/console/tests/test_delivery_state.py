@@ -68,7 +68,7 @@ def test_a_bounce_a_suppression_and_a_failure_show_on_their_message(client: Clie
 
     held, email = _reply(ticket, cast, "Second")
     deliver(email.pk)  # the bounce put the address on the list
-    assert "Not emailed: dewi@acme.test is on the suppression list." in _line(client, ticket, held)
+    assert "Not emailed: dewi@acme.test was on the suppression list." in _line(client, ticket, held)
 
     suppressions.lift("dewi@acme.test", why="test")
     failed, email = _reply(ticket, cast, "Third")

@@ -1,6 +1,6 @@
 """The desk's own mail, DKIM-signed, passes the desk's own aligned-DKIM check after a real SMTP hop.
 
-A key from ``capdesk dkim_keygen``, its record in a DNS stub on loopback (no network),
+A key from ``capdesk dkim-keygen``, its record in a DNS stub on loopback (no network),
 an aiosmtpd relay that keeps the bytes it was given, and ``intake.authentication`` as
 the receiving side.
 """

@@ -553,4 +553,13 @@ def test_the_portal_notice_is_in_indonesian(client: Client, cast) -> None:
     suppressions.suppress("dewi@acme.test", reason=Suppression.Reason.COMPLAINT)
     client.force_login(user_for_person(cast.developer))
     html = client.get("/portal/requests/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
-    assert "Email kami dilaporkan sebagai spam dari alamat ini." in html
+    assert "karena email kami dilaporkan sebagai spam dari alamat itu" in html
+
+
+def test_the_portal_says_staff_stopped_the_mail_when_staff_did(client: Client, cast) -> None:
+    from capdesk.portal.actions import user_for_person
+
+    suppressions.suppress("dewi@acme.test", reason=Suppression.Reason.MANUAL)
+    client.force_login(user_for_person(cast.developer))
+    html = client.get("/portal/requests/").content.decode()
+    assert "Our support team stopped emailing dewi@acme.test" in html and "mail server" not in html
