@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+
 from capdesk.sla.models import Clock
 from capdesk.sla.policies import capgo_sla
 from capdesk.sla.timeline import elapsed, running_spans
@@ -25,22 +27,40 @@ class ClockSummary:
     label: str  # "3 h 20 min left", "paused, 1 h 05 min left", "overdue by 40 min", "met"
 
 
+# In the agent's language, as the console renders them (the policy's own target text,
+# "1 business day", is the policy file's words).
+METRICS = {
+    "first_response": gettext_lazy("first response"),
+    "next_response": gettext_lazy("next response"),
+    "resolution": gettext_lazy("resolution"),
+}
+TIERS = {"contractual": pgettext_lazy("sla", "contractual"), "goal": pgettext_lazy("sla", "goal")}
+STOPPED = {
+    "met": pgettext_lazy("sla", "met"),
+    "missed": pgettext_lazy("sla", "missed"),
+    "cancelled": pgettext_lazy("sla", "cancelled"),
+}
+
+
 def summarize(clock: Clock, now: datetime) -> ClockSummary:
-    metric = clock.metric.replace("_", " ")
-    target = f"{clock.target_text} ({clock.tier})"
+    metric = str(METRICS.get(clock.metric, clock.metric.replace("_", " ")))
+    target = f"{clock.target_text} ({TIERS.get(clock.tier, clock.tier)})"
     if clock.state == Clock.State.STOPPED:
         status = "met" if clock.met else "missed"
-        return ClockSummary(metric, status, target, clock.due_at, None, status)
+        return ClockSummary(metric, status, target, clock.due_at, None, str(STOPPED[status]))
     if clock.state == Clock.State.CANCELLED:
-        return ClockSummary(metric, "cancelled", target, clock.due_at, None, "cancelled")
+        return ClockSummary(metric, "cancelled", target, clock.due_at, None, str(STOPPED["cancelled"]))
     calendar = capgo_sla().calendar_for(business_hours=clock.business_hours, timezone=clock.timezone)
     spans = running_spans(clock.started_at, clock.closed_pauses(), clock.paused_since)
     left = timedelta(seconds=clock.target_seconds) - elapsed(calendar, spans, now)
     if left <= timedelta(0):
-        over = business_duration(-left)
-        return ClockSummary(metric, "breached", target, clock.due_at, left, f"overdue by {over}")
+        label = pgettext("sla", "overdue by %(time)s") % {"time": business_duration(-left)}
+        return ClockSummary(metric, "breached", target, clock.due_at, left, label)
     paused = clock.state == Clock.State.PAUSED
-    label = f"paused, {business_duration(left)} left" if paused else f"{business_duration(left)} left"
+    time = {"time": business_duration(left)}
+    label = (
+        pgettext("sla", "paused, %(time)s left") % time if paused else pgettext("sla", "%(time)s left") % time
+    )
     return ClockSummary(metric, "paused" if paused else "running", target, clock.due_at, left, label)
 
 
@@ -48,4 +68,6 @@ def business_duration(amount: timedelta) -> str:
     """``3 h 05 min``, ``40 min``: whole minutes, rounded down, never negative."""
     minutes = max(0, int(amount.total_seconds() // 60))
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    if hours:
+        return pgettext("sla", "%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    return pgettext("sla", "%(minutes)d min") % {"minutes": minutes}

@@ -183,3 +183,13 @@ def test_the_ticket_shows_its_sla_clock_for_a_team_customer(client, cast, ticket
     page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
     assert "First response" in page
     assert "left" in page and "(goal)" in page
+
+
+def test_the_side_panel_speaks_indonesian_for_the_subscription_and_the_clock(client, cast) -> None:
+    from capdesk.testing.requests import file_portal_request
+
+    ticket = file_portal_request(cast.developer, "Bundle stuck", "It never applies.", project="com.acme.shop")
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{ticket.reference}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert "· Aktif" in page  # the organization's subscription (active in the personas)
+    assert "respons pertama" in page.lower() and " left" not in page

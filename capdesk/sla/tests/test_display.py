@@ -48,3 +48,17 @@ def test_it_writes_durations_in_hours_and_minutes() -> None:
     assert business_duration(timedelta(hours=26, minutes=5, seconds=59)) == "26 h 05 min"
     assert business_duration(timedelta(minutes=7)) == "7 min"
     assert business_duration(timedelta(minutes=-7)) == "0 min"
+
+
+def test_an_indonesian_agent_reads_the_clock_in_indonesian(db: None) -> None:
+    from django.utils import translation
+
+    ticket = open_ticket_at(MONDAY_9_WIB, organization("team"))
+    with translation.override("id"):
+        summary = summarize(only_clock(ticket), utc(2026, 6, 8, 13))
+        assert (summary.metric, summary.label, summary.target) == (
+            "respons pertama",
+            "sisa 3 j 00 mnt",
+            "1 business day (sasaran)",  # the policy file's own words, then the tier
+        )
+        assert business_duration(timedelta(minutes=7)) == "7 mnt"
