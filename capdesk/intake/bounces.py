@@ -32,7 +32,6 @@ from email.parser import BytesParser, HeaderParser
 
 from django.utils import timezone
 
-from capdesk.directory.models import EmailAddress
 from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail, Suppression
 
@@ -285,11 +284,10 @@ def record_bounces(raw: bytes, *, when: datetime | None = None) -> Outcome:
             )
             continue
         at = when or timezone.now()
-        outcome.marked += EmailAddress.objects.filter(email__iexact=failure.recipient).update(bounced_at=at)
-        # The email itself, so the agents on its ticket see that it never arrived, the apps
+        # The address (if registered) and the email, so the agents on its ticket see that it never arrived, the apps
         # that sent it can stop (the status page unsubscribes the address), and no more
         # mail goes to it until it is shown to work again.
-        suppressions.record_bounce(
+        outcome.marked += suppressions.record_bounce(
             failure.recipient,
             OutboundEmail.objects.filter(
                 **{"headers__Message-ID__in": report.cited}, to__iexact=failure.recipient

@@ -21,7 +21,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import sanitize_address
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from capdesk.core import appends, circuits, deliveries
@@ -235,12 +235,7 @@ def _too_large(exc: Exception) -> bool:
     """Whether the relay refused the message for its size (552, or 5.3.4, RFC 3463), at MAIL or after DATA."""
     if not isinstance(exc, smtplib.SMTPResponseException):
         return False
-    said = (
-        exc.smtp_error.decode("utf-8", "replace")
-        if isinstance(exc.smtp_error, bytes)
-        else str(exc.smtp_error)
-    )
-    return exc.smtp_code == 552 or "5.3.4" in said
+    return exc.smtp_code == 552 or "5.3.4" in _said(exc)
 
 
 def _session_closed(connection: BaseEmailBackend) -> bool:
@@ -307,34 +302,32 @@ def _send_batch(wanted: list[int], take_along: int, passage: circuits.Passage) -
                     opened = True
                 message.send()
             except Exception as exc:  # any transport failure is retried, never lost
+                # The transport answered about this email alone (it works): the batch goes on.
+                this_email_only = True
                 if email.attachment_ids and _too_large(exc):
-                    # The relay works; this email is too big for it: it goes again with the
-                    # links its text gives, and no files.
+                    # Too big for the relay: it goes again with the links its text gives, and no files.
                     email.attachment_ids = []
                     _failed(email, exc, for_good=False, fields=("attachment_ids",))
-                    passage.worked()
-                    if _session_closed(connection):
-                        with contextlib.suppress(Exception):
-                            connection.close()
-                        opened = False
-                    continue
-                for_good = _refused_for_good(exc)
-                _failed(email, exc, for_good=for_good)
-                if for_good:  # the transport answered: it works, this address does not
+                elif _refused_for_good(exc):  # this address does not work
+                    _failed(email, exc, for_good=True)
                     suppressions.suppress(
                         email.to, reason=Suppression.Reason.REFUSED, detail=_said(exc)[:300], email=email
                     )
                     suppressions.tell_ticket(email, said=_said(exc))
+                else:
+                    this_email_only = False
+                    _failed(email, exc, for_good=False)
+                if this_email_only:
                     passage.worked()
                 else:
                     passage.failed(f"{type(exc).__name__}: {exc}")
-                if not for_good or _session_closed(connection):
+                if not this_email_only or _session_closed(connection):
                     # A half-open connection is never used again; after a refusal the
                     # relay hung up on, the next email connects again.
                     with contextlib.suppress(Exception):
                         connection.close()
                     opened = False
-                if not for_good:
+                if not this_email_only:
                     break
                 continue
             _sent(email, message)
@@ -356,20 +349,13 @@ def send_again(email: OutboundEmail) -> bool:
     """
     from capdesk.notify.tasks import deliver_email
 
-    not_arrived = Q(state__in=[OutboundEmail.State.FAILED, OutboundEmail.State.SUPPRESSED]) | Q(
-        bounced_at__isnull=False
-    )
-    queued = (
-        OutboundEmail.objects.filter(not_arrived, pk=email.pk)
-        .exclude(state=OutboundEmail.State.QUEUED)
-        .update(
-            state=OutboundEmail.State.QUEUED,
-            attempts=0,
-            next_attempt_at=timezone.now(),
-            last_error="",
-            bounced_at=None,
-            bounce="",
-        )
+    queued = OutboundEmail.objects.filter(OutboundEmail.may_send_again_q(), pk=email.pk).update(
+        state=OutboundEmail.State.QUEUED,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        last_error="",
+        bounced_at=None,
+        bounce="",
     )
     if queued:
         transaction.on_commit(partial(deliver_email.enqueue, email.pk))

@@ -62,6 +62,14 @@ class OutboundEmail(models.Model):
             return False
         return self.state in (self.State.FAILED, self.State.SUPPRESSED) or self.bounced_at is not None
 
+    @classmethod
+    def may_send_again_q(cls) -> models.Q:
+        """``may_send_again`` as a filter, for the conditional UPDATE that queues one again."""
+        not_arrived = models.Q(state__in=[cls.State.FAILED, cls.State.SUPPRESSED]) | models.Q(
+            bounced_at__isnull=False
+        )
+        return not_arrived & ~models.Q(state=cls.State.QUEUED)
+
 
 class Suppression(models.Model):
     """An address the desk no longer emails (notify.suppressions): a row only while it is suppressed."""

@@ -33,6 +33,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from capdesk.directory.models import EmailAddress
 from capdesk.notify.models import OutboundEmail, Suppression
 from capdesk.notify.signals import email_bounced
 
@@ -82,9 +83,10 @@ def suppress(
 
 def record_bounce(
     address: str, emails: QuerySet[OutboundEmail], *, said: str, at: datetime, dead: bool | None = None
-) -> bool:
-    """What a genuine report that our ``emails`` to ``address`` failed for good changes; whether it was dead.
+) -> int:
+    """What a genuine report that our ``emails`` to ``address`` failed for good changes.
 
+    Returns how many registered addresses it marked (``EmailAddress.bounced_at``, 0 or 1).
     The emails record when and what was said (their ticket's agents see it). When the
     address itself is dead (``dead``, or by default ``dead_address(said)``), the apps that
     sent them hear it (``email_bounced``: the status page unsubscribes it) and it goes on
@@ -93,6 +95,7 @@ def record_bounce(
     address = address.strip().lower()
     said = said.strip()[:300]
     dead = dead_address(said) if dead is None else dead
+    marked = EmailAddress.objects.filter(email__iexact=address).update(bounced_at=at)
     bounced = list(emails.order_by("pk").only("pk", "kind", "ticket_id", "to"))
     kinds = {email.kind for email in bounced}
     first = bounced[0] if bounced else None
@@ -102,7 +105,7 @@ def record_bounce(
     if dead:
         email_bounced.send(OutboundEmail, address=address, kinds=kinds, at=at)
         suppress(address, reason=Suppression.Reason.BOUNCE, detail=said, email=first)
-    return dead
+    return marked
 
 
 def tell_ticket(email: OutboundEmail, *, said: str) -> None:

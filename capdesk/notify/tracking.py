@@ -26,7 +26,6 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 
-from capdesk.directory.models import EmailAddress
 from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail, Suppression
 
@@ -120,7 +119,6 @@ def record(sender: type[Any], event: Any, esp_name: str, **kwargs: Any) -> None:
     )
     if verdict.reason == Suppression.Reason.BOUNCE:
         at = event.timestamp or timezone.now()
-        EmailAddress.objects.filter(email__iexact=recipient).update(bounced_at=at)
         emails = OutboundEmail.objects.filter(pk=email.pk)
         suppressions.record_bounce(recipient, emails, said=said, at=at, dead=verdict.dead)
     else:
