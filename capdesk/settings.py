@@ -240,6 +240,8 @@ CAPDESK_DKIM_PRIVATE_KEY = env_str("CAPDESK_DKIM_PRIVATE_KEY", "")
 # to at most this many bytes; above it the email lists them with links to the portal.
 # Relays refuse large messages: Postfix's default limit is 10,240,000 bytes, Postmark's 10 MB.
 CAPDESK_EMAIL_ATTACHMENT_BYTES = env_int("CAPDESK_EMAIL_ATTACHMENT_BYTES", 7 * 1024 * 1024, minimum=0)
+# Addresses copied on one ticket (its CCs, tickets.copies), each emailed every agent reply.
+CAPDESK_MAX_COPIED = env_int("CAPDESK_MAX_COPIED", 20, minimum=0)
 # Automatic replies (standard replies, confirmations) per address per 24 hours (RFC 3834 loop guard).
 CAPDESK_AUTO_REPLIES_PER_DAY = env_int("CAPDESK_AUTO_REPLIES_PER_DAY", 5, minimum=1)
 # A pending request untouched this long has lost its task (a worker killed mid-task) and

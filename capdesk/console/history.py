@@ -221,6 +221,21 @@ def _undelivered(data: dict[str, Any], names: Names) -> str:
     return _("The email to %(address)s did not arrive") % {"address": data.get("address") or "—"}
 
 
+def _copied_added(data: dict[str, Any], names: Names) -> str:
+    emails = data.get("emails") or []
+    values = {"emails": ", ".join(str(e) for e in emails) or "—"}
+    how = data.get("how")
+    if how == "email":
+        return _("Copied on the ticket, from the email's To and Cc: %(emails)s") % values
+    if how == "merge":
+        return _("Copied on the ticket, from the merged ticket: %(emails)s") % values
+    return _("Copied on the ticket: %(emails)s") % values
+
+
+def _copied_removed(data: dict[str, Any], names: Names) -> str:
+    return _("No longer copied on the ticket: %(email)s") % {"email": data.get("email") or "—"}
+
+
 def _sla(sentence: str) -> _Sentence:
     def present(data: dict[str, Any], names: Names) -> str:
         return _(sentence) % {"metric": _metric(data.get("metric"))}
@@ -288,6 +303,8 @@ SENTENCES: dict[str, _Sentence] = {
     ),
     "held_reply.expired": _held_reply_expired,
     "sender.identified": _sender_identified,
+    "copied.added": _copied_added,
+    "copied.removed": _copied_removed,
     "sla.met": _sla(gettext_noop("SLA met: %(metric)s")),
     "sla.missed": _sla(gettext_noop("SLA missed: %(metric)s")),
     "sla.warning": _sla(gettext_noop("SLA warning: %(metric)s is due soon")),

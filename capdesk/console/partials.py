@@ -94,23 +94,26 @@ def emails_of(ticket: Ticket) -> QuerySet[OutboundEmail]:
 
 
 def with_deliveries(ticket: Ticket, messages: Iterable[Message]) -> list[Message]:
-    """The conversation, each message the desk emailed carrying its email as ``delivery``.
+    """The conversation, each message the desk emailed carrying its emails as ``deliveries``.
 
-    An agent's or a standard reply records the Message-ID its email went out with; the
-    emails (``emails_of``) are read in one query and matched by it.
+    An agent's or a standard reply records the Message-ID its email went out with (one
+    email to the requester, and one to each copied address, under that id); the emails
+    (``emails_of``) are read in one query and matched by it, the requester's first.
     """
     conversation = list(messages)
     ours = [m for m in conversation if m.message_id and m.author_kind != Message.Author.CUSTOMER]
-    by_id: dict[str, OutboundEmail] = {}
+    by_id: dict[str, list[OutboundEmail]] = {}
     if ours:
         wanted = {m.message_id for m in ours}
-        for email in emails_of(ticket).only(
-            "to", "state", "headers", "sent_at", "bounced_at", "bounce", "last_error"
+        for email in (
+            emails_of(ticket)
+            .order_by("pk")
+            .only("to", "state", "headers", "sent_at", "bounced_at", "bounce", "last_error")
         ):
             if email.headers.get("Message-ID") in wanted:
-                by_id[email.headers["Message-ID"]] = email
+                by_id.setdefault(email.headers["Message-ID"], []).append(email)
     for message in ours:
-        message.delivery = by_id.get(message.message_id)  # type: ignore[attr-defined]
+        message.deliveries = by_id.get(message.message_id, [])  # type: ignore[attr-defined]
     return conversation
 
 

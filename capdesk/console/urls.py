@@ -4,6 +4,7 @@ from django.urls import path
 from capdesk.console import (
     attachment_views,
     audit_views,
+    copy_views,
     held_views,
     incident_views,
     intake_views,
@@ -38,6 +39,8 @@ urlpatterns = [
         views.ticket_send_email_again,
         name="ticket_send_email_again",
     ),
+    path("tickets/<str:reference>/copied/", copy_views.ticket_copy, name="ticket_copy"),
+    path("tickets/<str:reference>/copied/remove/", copy_views.ticket_uncopy, name="ticket_uncopy"),
     path("tickets/<str:reference>/assign/", views.ticket_assign, name="ticket_assign"),
     path("tickets/<str:reference>/override/", views.ticket_override, name="ticket_override"),
     path("tickets/<str:reference>/merge/", merge_views.ticket_merge, name="ticket_merge"),

@@ -28,7 +28,7 @@ from capdesk.intake.models import InboundRequest
 from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail
 from capdesk.policy.loader import get_policy
-from capdesk.tickets import actions, decisions
+from capdesk.tickets import actions, copies, decisions
 from capdesk.tickets.models import Ticket
 from capdesk.tickets.scoping import agent_tickets, get_ticket_for_agent, is_agent
 
@@ -165,6 +165,8 @@ def _ticket_page(
             )[:3],
             # The requester's address on the suppression list: the replies are not emailed.
             "suppressed": suppressions.among([ticket.requester_email]).get(ticket.requester_email.lower()),
+            # Emailed each public reply too (tickets.copies).
+            "copied": copies.addresses(ticket),
             "override_form": OverrideForm(),
             "facts_error": facts_error,
         },

@@ -25,7 +25,7 @@ from capdesk.policy.language import reply_language
 from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Identity, Outcome
 from capdesk.tickets import actions as ticket_actions
-from capdesk.tickets import audit
+from capdesk.tickets import audit, copies
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.merging import may_reply
 from capdesk.tickets.models import Message, MessageReference, Ticket
@@ -303,6 +303,16 @@ def _hold_reply(request: InboundRequest, ticket: Ticket, *, read: _Read, batch: 
     )
 
 
+def _copy_recipients(ticket: Ticket, read: _Read) -> None:
+    """The other people the email went to (To, Cc) are copied on the ticket, as the sender
+    meant them to follow it; only for a sender who proved the From address, or anyone could
+    have the desk mail its replies to whoever they name (``tickets.copies``)."""
+    assert read.auth is not None
+    if read.auth.authenticated:
+        recipients = copies.recipients_of(read.mail.headers.get(h, "") for h in ("to", "cc"))
+        copies.add(ticket, recipients, how="email", person=read.person, strict=False)
+
+
 def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Batch) -> Ticket:
     """The write phase for one email: thread it or open its ticket, with its decision applied."""
     mail, person, auth, identity = read.mail, read.person, read.auth, read.identity
@@ -329,6 +339,8 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
                 message_id=mail.message_id,
                 cites=cited_ids(mail),
             )
+        if not held:
+            _copy_recipients(ticket, read)
         # A reply joins by its From address: agents see whether that address was proven.
         audit.record(
             ticket,
@@ -364,6 +376,7 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
         },
         reason=f"{identity} sender: {auth.reason}",
     )
+    _copy_recipients(ticket, read)
     batch.count_automatic_replies()
     context: dict[str, str] = {}
     if decided.decision.outcome == Outcome.VERIFY_SENDER and person is not None:

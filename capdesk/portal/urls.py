@@ -1,6 +1,6 @@
 from django.urls import path
 
-from capdesk.portal import views
+from capdesk.portal import copy_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),
     path("requests/<str:reference>/reply/", views.request_reply, name="request_reply"),
+    path("requests/<str:reference>/copied/", copy_views.request_copy, name="request_copy"),
+    path("requests/<str:reference>/copied/remove/", copy_views.request_uncopy, name="request_uncopy"),
     path(
         "requests/<str:reference>/attachments/<int:attachment_id>/",
         views.request_attachment,

@@ -35,9 +35,10 @@ from capdesk.portal import actions
 from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, PremiumForm, ReplyForm, SignInForm
 from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
 from capdesk.status.queries import open_incidents
+from capdesk.tickets import copies
 from capdesk.tickets.downloads import attachment_response
 from capdesk.tickets.models import Message
-from capdesk.tickets.scoping import customer_tickets, get_ticket_for_customer
+from capdesk.tickets.scoping import customer_tickets, get_ticket_for_customer, manages_copies
 
 logger = logging.getLogger(__name__)
 
@@ -277,6 +278,9 @@ def request_detail(request: HttpRequest, person: Person, reference: str) -> Http
             "form": form,
             "Author": Message.Author,
             "suppressed": suppressed,
+            "copied": copies.addresses(ticket),
+            "manages_copies": manages_copies(person, ticket),
+            "own_addresses": set(EmailAddress.objects.filter(person=person).values_list("email", flat=True)),
         },
     )
 

@@ -16,10 +16,10 @@ from django.utils import timezone, translation
 
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
-from capdesk.directory.models import Organization, Person, Project
+from capdesk.directory.models import EmailAddress, Organization, Person, Project
 from capdesk.notify.actions import new_message_id, queue_email
 from capdesk.sla import actions as sla_actions
-from capdesk.tickets import audit
+from capdesk.tickets import audit, copies
 from capdesk.tickets.models import (
     Attachment,
     Event,
@@ -411,43 +411,59 @@ def encoded_size(size: int) -> int:
 
 
 def _notify_customer(ticket: Ticket, kind: str, message: Message, files: Sequence[Attachment] = ()) -> None:
-    """Email the requester about their ticket, in their language, threaded on the ticket reference.
+    """Email the requester, and each address copied on the ticket, about it: in the ticket's
+    language, threaded on the ticket reference.
 
-    ``files`` (the message's) go along while, encoded, they add up to at most
-    ``CAPDESK_EMAIL_ATTACHMENT_BYTES``; the text lists each, with its link in the portal
-    for a requester who can sign in there.
+    Each recipient gets an email of their own, as one email with a Cc would reach them, but
+    with their own suppression, bounce and delivery line; the text names the others. ``files``
+    (the message's) go along while, encoded, they add up to at most
+    ``CAPDESK_EMAIL_ATTACHMENT_BYTES``; the text lists each, with its link in the portal for
+    a recipient who can sign in there.
     """
     language = ticket.language if ticket.language in ("en", "id") else "en"
     portal_url = f"{settings.BASE_URL}/portal/requests/{ticket.reference}/"
-    # Only a requester with a Capgo account signs in to the portal (by a magic link).
-    portal = ticket.requester_id is not None
+    recipients = [ticket.requester_email, *copies.addresses(ticket)]
+    # Only an address of a Capgo account signs in to the portal (by a magic link).
+    registered = set(EmailAddress.objects.filter(email__in=recipients[1:]).values_list("email", flat=True))
+    if ticket.requester_id is not None:
+        registered.add(ticket.requester_email)
     attached = sum(encoded_size(f.size) for f in files) <= settings.CAPDESK_EMAIL_ATTACHMENT_BYTES
-    context = {
-        "ticket": ticket,
-        "message": message,
-        "portal_url": portal_url,
-        "files": [
-            {"name": f.filename, "size": f.size, "url": f"{portal_url}attachments/{f.pk}/" if portal else ""}
-            for f in files
-        ],
-        "attached": attached,
-    }
-    with translation.override(language):
-        subject = render_to_string(f"tickets/email/{kind}_subject.txt", context).strip()
-        body = render_to_string(f"tickets/email/{kind}.txt", context)
-        # The HTML part shows the reply as agents see it: the sanitised Markdown rendering.
-        html = render_to_string(f"tickets/email/{kind}.html", context)
     own_id = {"Message-ID": message.message_id} if message.message_id else {}
-    queue_email(
-        to=ticket.requester_email,
-        subject=subject,
-        body_text=body,
-        body_html=html,
-        kind=kind,
-        ticket_id=ticket.pk,
-        headers={**threading_headers(ticket), **own_id},
-        attachment_ids=[f.pk for f in files] if attached else (),
-    )
+    headers = {**threading_headers(ticket), **own_id}
+    for to in recipients:
+        portal = to in registered
+        context = {
+            "ticket": ticket,
+            "message": message,
+            "portal": portal,
+            "portal_url": portal_url,
+            "files": [
+                {
+                    "name": f.filename,
+                    "size": f.size,
+                    "url": f"{portal_url}attachments/{f.pk}/" if portal else "",
+                }
+                for f in files
+            ],
+            "attached": attached,
+            "copied": to != ticket.requester_email,
+            "also_to": [r for r in recipients if r != to],
+        }
+        with translation.override(language):
+            subject = render_to_string(f"tickets/email/{kind}_subject.txt", context).strip()
+            body = render_to_string(f"tickets/email/{kind}.txt", context)
+            # The HTML part shows the reply as agents see it: the sanitised Markdown rendering.
+            html = render_to_string(f"tickets/email/{kind}.html", context)
+        queue_email(
+            to=to,
+            subject=subject,
+            body_text=body,
+            body_html=html,
+            kind=kind,
+            ticket_id=ticket.pk,
+            headers=headers,
+            attachment_ids=[f.pk for f in files] if attached else (),
+        )
 
 
 # What other apps do when a new ticket has arrived and been decided (the console's automatic

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from capdesk.notify.actions import queue_email
-from capdesk.tickets import actions
+from capdesk.tickets import actions, copies
 from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
 from capdesk.tickets.reply_address import threading_headers
@@ -50,9 +50,12 @@ def check_merge(source: Ticket, target: Ticket) -> None:
 
 
 def may_reply(ticket: Ticket, address: str) -> bool:
-    """Whether mail from ``address`` may join ``ticket``: its requester's, or that of a ticket merged into it."""
+    """Whether mail from ``address`` may join ``ticket``: its requester's, an address copied on
+    it (``copies``), or the requester of a ticket merged into it."""
     address = address.lower()
     if ticket.requester_email.lower() == address:
+        return True
+    if copies.is_copied(ticket, address):
         return True
     return any(e.lower() == address for e in ticket.merged_tickets.values_list("requester_email", flat=True))
 
@@ -71,6 +74,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, agent: User, notify_request
     check_merge(source, target)
     was_open = source.is_open
     moved = Message.objects.filter(ticket=source).update(ticket=target)
+    copies.move(source, target, user=agent)
     if source.incident and not target.incident:
         link_incident(target, source.incident, agent=agent)
     source.merged_into = target

@@ -199,6 +199,27 @@ class MessageReference(models.Model):
         return f"{self.reference} cited by message {self.message_id}"
 
 
+class Copied(models.Model):
+    """Someone copied on a ticket (a CC): emailed the agents' replies, may answer them, sees it in the portal.
+
+    Added from the To and Cc of an authenticated customer's email, by the requester in the
+    portal, or by an agent (``tickets.copies``); a row only while the address is copied.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="copied")
+    email = models.EmailField(help_text="Lower-case")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "email"], name="copied_once_per_ticket")]
+        indexes = [models.Index(fields=["email"])]
+        verbose_name_plural = "copied"
+
+    def __str__(self) -> str:
+        return f"{self.email} copied on {self.ticket_id}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     # Named by content hash, never by the sender's filename: no path tricks, no clashes.
     return f"attachments/{instance.sha256[:2]}/{instance.sha256}"

@@ -6,19 +6,32 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from capdesk.directory.models import Person, RoleBinding
+from capdesk.directory.models import EmailAddress, Person, RoleBinding
 from capdesk.directory.roles import ORG_ROLES_GRANTING_APPS, normalise_role
-from capdesk.tickets.models import Message, Ticket
+from capdesk.tickets.models import Copied, Message, Ticket
 
 
-def customer_tickets(person: Person) -> QuerySet[Ticket]:
-    """A customer sees their own requests, and their organization's when they administer it."""
+def owned_tickets(person: Person) -> QuerySet[Ticket]:
+    """A customer's own requests, and their organization's when they administer it: the
+    tickets they may manage (who is copied on them), not only read."""
     admin_orgs = [
         b.organization_id
         for b in RoleBinding.objects.filter(person=person, project__isnull=True)
         if normalise_role(b.role, on_app=False) in ORG_ROLES_GRANTING_APPS
     ]
     return Ticket.objects.filter(Q(requester=person) | Q(organization_id__in=admin_orgs))
+
+
+def customer_tickets(person: Person) -> QuerySet[Ticket]:
+    """What a customer sees: ``owned_tickets``, and the tickets an address of theirs is copied on."""
+    mine = EmailAddress.objects.filter(person=person).values("email")
+    copied = Copied.objects.filter(email__in=mine).values("ticket_id")
+    return owned_tickets(person) | Ticket.objects.filter(pk__in=copied)
+
+
+def manages_copies(person: Person, ticket: Ticket) -> bool:
+    """Whether ``person`` manages who is copied on ``ticket`` (not only reads it as a copied address)."""
+    return owned_tickets(person).filter(pk=ticket.pk).exists()
 
 
 def get_ticket_for_customer(person: Person, reference: str) -> Ticket:

@@ -165,6 +165,21 @@ WEB_ROWS = [
         portal(developer=302),
         {"body": ""},
     ),
+    # Only who manages the request copies people on it (test_copies.py has the copied persona).
+    R(
+        "portal/requests/<str:reference>/copied/",
+        "POST",
+        "/portal/requests/{ticket}/copied/",
+        portal(developer=302),
+        {"email": ""},
+    ),
+    R(
+        "portal/requests/<str:reference>/copied/remove/",
+        "POST",
+        "/portal/requests/{ticket}/copied/remove/",
+        portal(developer=302),
+        {"email": "nobody@acme.test"},
+    ),
     R("portal/premium/", "GET", "/portal/premium/", portal(developer=200, others=200)),
     # Lifts only an address of the signed-in customer's own (test_suppressions.py).
     R("portal/email-again/", "POST", "/portal/email-again/", portal(developer=302, others=302), {}),
@@ -223,6 +238,20 @@ WEB_ROWS = [
         "POST",
         "/console/tickets/{ticket}/emails/{answer_email}/send-again/",
         staff_only(302),
+    ),
+    R(
+        "console/tickets/<str:reference>/copied/",
+        "POST",
+        "/console/tickets/{ticket}/copied/",
+        staff_only(302),
+        {"email": ""},
+    ),
+    R(
+        "console/tickets/<str:reference>/copied/remove/",
+        "POST",
+        "/console/tickets/{ticket}/copied/remove/",
+        staff_only(302),
+        {"email": "nobody@acme.test"},
     ),
     R(
         "console/tickets/<str:reference>/email-again/",

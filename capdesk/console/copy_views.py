@@ -1,0 +1,45 @@
+"""Agents copy people on a ticket, and stop copying them (``tickets.copies``)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from capdesk.console.views import agent_required
+from capdesk.tickets import copies
+from capdesk.tickets.scoping import get_ticket_for_agent
+
+
+@agent_required
+@require_POST
+def ticket_copy(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, reference)
+    assert isinstance(request.user, User)
+    address = request.POST.get("email", "")[:254]
+    try:
+        added = copies.add(ticket, [address], how="agent", user=request.user)
+    except copies.CopyRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        if added:
+            messages.success(request, _("%(email)s is copied on the ticket.") % {"email": added[0]})
+        else:
+            messages.info(request, _("That address was copied already."))
+    return redirect("console:ticket", reference=ticket.reference)
+
+
+@agent_required
+@require_POST
+def ticket_uncopy(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = get_ticket_for_agent(request.user, reference)
+    assert isinstance(request.user, User)
+    address = request.POST.get("email", "")[:254]
+    if copies.remove(ticket, address, user=request.user):
+        messages.success(
+            request, _("%(email)s is no longer copied on the ticket.") % {"email": address.lower()}
+        )
+    return redirect("console:ticket", reference=ticket.reference)
