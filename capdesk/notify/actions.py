@@ -395,11 +395,17 @@ class _BuiltOnce(EmailMultiAlternatives):
     def message(self) -> Any:
         if self._built is None:
             built = super().message()
-            signing = dkim_signing.signer()
+            # An API provider's backend (anymail) sends its own MIME from the email's parts,
+            # signed with the provider's key; this one is only built to fail early.
+            signing = None if _sent_by_provider(self.connection) else dkim_signing.signer()
             if signing is not None:  # signed over the bytes as they are sent, headers and files included
                 signing.sign(built)
             self._built = built
         return self._built
+
+
+def _sent_by_provider(connection: BaseEmailBackend | None) -> bool:
+    return type(connection).__module__.partition(".")[0] == "anymail"
 
 
 def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMultiAlternatives:
