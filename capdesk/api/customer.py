@@ -102,7 +102,7 @@ def list_mine(
     request: HttpRequest, query: Query[CustomerTicketQuery], identity: str | None = IdentityHeader
 ) -> dict[str, object]:
     customer = customer_for(request, identity)
-    rows = customer_tickets(customer.person).select_related(*_RELATED)
+    rows = customer_tickets(customer.person).select_related(*_RELATED).prefetch_related("copied")
     if query.status:
         rows = rows.filter(status=query.status)
     return paginate(rows, cursor=query.cursor, limit=query.limit, serialize=ticket_out, descending=True)

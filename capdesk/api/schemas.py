@@ -54,6 +54,8 @@ class TicketOut(Schema):
     project: str | None
     requester: uuid.UUID | None
     requester_email: str
+    # Addresses copied on the ticket (CCs): each is emailed the agents' public replies.
+    copied: list[str]
     assignee: str | None
     created_at: datetime
     updated_at: datetime

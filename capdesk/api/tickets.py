@@ -65,6 +65,8 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "project": ticket.project.app_id if ticket.project else None,
         "requester": str(ticket.requester.capgo_id) if ticket.requester else None,
         "requester_email": ticket.requester_email,
+        # Prefetched by the lists; one query for a single ticket.
+        "copied": [c.email for c in ticket.copied.all()],
         "assignee": ticket.assignee.get_username() if ticket.assignee else None,
         "created_at": ticket.created_at.isoformat(),
         "updated_at": ticket.updated_at.isoformat(),
@@ -138,8 +140,10 @@ def _limit(limit: int) -> int:
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[str, object]:
     """Filters combine; the cursor of a page gives the next one. A platform token names the account."""
     token = caller(request)
-    rows = visible_tickets(token, filters.account_id).select_related(
-        "organization", "project", "requester", "queue", "assignee"
+    rows = (
+        visible_tickets(token, filters.account_id)
+        .select_related("organization", "project", "requester", "queue", "assignee")
+        .prefetch_related("copied")
     )
     exact = {
         "status": filters.status,

@@ -164,3 +164,19 @@ def test_an_identity_token_is_used_once(cast, requests, api, dashboard):
     once = identity(cast.developer)
     assert api.get("/customer/tickets", platform, **once).status_code == 200
     assert_error(api.get("/customer/tickets", platform, **once), 401, "invalid_identity")
+
+
+def test_a_reader_copied_on_a_colleagues_request_sees_it_with_who_is_copied(cast, requests, api):
+    """Copying (tickets.copies) opens one request to the copied person, and only that one."""
+    from capdesk.tickets import copies
+
+    mine, _ = requests
+    token = customer_token(cast.reader)
+    copies.add(mine, [cast.reader.primary_email, "kim@acme.test"], how="agent")
+    response = api.get("/customer/tickets", token)
+    assert _references(response) == [mine.reference]
+    assert response.json()["items"][0]["copied"] == [cast.reader.primary_email, "kim@acme.test"]
+    reply = api.post(f"/customer/tickets/{mine.reference}/replies", token, {"body": "Same here"})
+    assert reply.status_code in (201, 202), reply.content
+    copies.remove(mine, cast.reader.primary_email)
+    assert _references(api.get("/customer/tickets", token)) == []
