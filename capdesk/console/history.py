@@ -76,6 +76,11 @@ def _created(data: dict[str, Any], names: Names) -> str:
             "Split out of %(ref)s with %(count)d messages",
             count,
         ) % {"ref": data["split_from"], "count": count}
+    if data.get("follow_up_of") and "channel" in data:
+        return _("Opened through %(channel)s as a follow-up of %(ref)s, which was closed") % {
+            "channel": _choice(Channel, data["channel"]),
+            "ref": data["follow_up_of"],
+        }
     if "channel" in data:
         return _("Opened through %(channel)s, severity %(severity)s") % {
             "channel": _choice(Channel, data["channel"]),
@@ -229,6 +234,8 @@ def _copied_added(data: dict[str, Any], names: Names) -> str:
         return _("Copied on the ticket, from the email's To and Cc: %(emails)s") % values
     if how == "merge":
         return _("Copied on the ticket, from the merged ticket: %(emails)s") % values
+    if how == "follow_up":
+        return _("Copied on the ticket, from the closed ticket it follows up: %(emails)s") % values
     return _("Copied on the ticket: %(emails)s") % values
 
 

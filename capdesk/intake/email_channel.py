@@ -323,6 +323,10 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
     if auth.authenticated and mail.from_address.lower() in batch.suppressed:
         suppressions.lift(mail.from_address, why="authenticated mail from the address")
     ticket = find_thread(mail, cited_by_stored=batch.cited_by_stored)
+    follow_up_of = None
+    if ticket_actions.follows_up(ticket):
+        # An answer to a closed ticket opens a new one, with the decision made for it as a new request.
+        follow_up_of, ticket = ticket, None
     if ticket is not None:
         held = identity == Identity.UNVERIFIED and person is not None
         if held:
@@ -350,7 +354,8 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
         )
         return ticket
     ticket = ticket_actions.open_ticket(
-        subject=mail.subject,
+        # A follow-up keeps the conversation's subject, not "Re: [CAP-1001] ..." with the closed reference.
+        subject=follow_up_of.subject if follow_up_of else mail.subject,
         body=mail.text,
         channel="email",
         requester=person,
@@ -363,6 +368,7 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
         cites=cited_ids(mail),
         language=decided.language,
         received_at=request.received_at,
+        follow_up_of=follow_up_of,
     )
     audit.record(
         ticket,

@@ -79,6 +79,8 @@ def _handle(request: InboundRequest) -> Ticket:
         )
         if ticket is None:
             raise Unprocessable("the reply names a ticket this person cannot see")
+        if ticket_actions.follows_up(ticket.surviving()):
+            return _follow_up(request, person, ticket.surviving(), body, files)
         ticket_actions.record_customer_reply(
             ticket,
             body=body,
@@ -132,6 +134,40 @@ def _handle(request: InboundRequest) -> Ticket:
         identity=Identity.VERIFIED,
         language=str(payload.get("language") or decided.language),
     )
+    return ticket
+
+
+def _follow_up(
+    request: InboundRequest,
+    person: Person,
+    closed: Ticket,
+    body: str,
+    files: list[ticket_actions.IncomingFile],
+) -> Ticket:
+    """A reply to a closed request opens its follow-up, decided afresh as a new request is."""
+    # The closed ticket's project, if the person still belongs to it.
+    project = projects_for(person).filter(pk=closed.project_id or 0).first()
+    decided = decide_request(
+        channel=request.channel,
+        identity=Identity.VERIFIED,
+        person=person,
+        project=project,
+        subject=closed.subject,
+        body=body,
+    )
+    ticket = ticket_actions.open_ticket(
+        subject=closed.subject,
+        body=body,
+        channel=request.channel,
+        requester=person,
+        requester_email=request.claimed_sender,
+        project=project,
+        language=decided.language,
+        files=files,
+        source_id=request.pk,
+        follow_up_of=closed,
+    )
+    apply_decision(ticket, decided.decision, identity=Identity.VERIFIED, language=decided.language)
     return ticket
 
 

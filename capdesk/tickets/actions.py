@@ -152,11 +152,13 @@ def open_ticket(
     message_id: str = "",
     cites: Sequence[str] = (),
     received_at: datetime | None = None,
+    follow_up_of: Ticket | None = None,
 ) -> Ticket:
     """A new request becomes a ticket with its first customer message.
 
     ``received_at`` is when the channel stored the request ``source_id`` names, passed by
-    a caller that has it so the SLA clock need not read it back.
+    a caller that has it so the SLA clock need not read it back. ``follow_up_of`` is the
+    closed ticket the request answered (``follow_up``): who was on it is copied here.
     """
     files = files or []
     check_attachments(files)
@@ -173,6 +175,7 @@ def open_ticket(
         language=language,
         created_at=now,
         updated_at=now,
+        follow_up_of=follow_up_of,
     )
     message = Message(
         ticket=ticket,
@@ -192,9 +195,36 @@ def open_ticket(
         # With the rest of a write batch (core.appends); intake finds it there meanwhile.
         appends.save(message)
     _store_citations(message, cites)
-    _event(ticket, "ticket.created", person=requester, channel=channel, severity=severity)
+    if follow_up_of is None:
+        _event(ticket, "ticket.created", person=requester, channel=channel, severity=severity)
+    else:
+        _event(
+            ticket,
+            "ticket.created",
+            person=requester,
+            channel=channel,
+            severity=severity,
+            follow_up_of=follow_up_of.reference,
+        )
+        # Everyone who followed the closed conversation follows its sequel.
+        copies.add(
+            ticket,
+            [follow_up_of.requester_email, *copies.addresses(follow_up_of)],
+            how="follow_up",
+            strict=False,
+        )
     sla_actions.on_ticket_opened(ticket, received_at=received_at if source_id is not None else None)
     return ticket
+
+
+def follows_up(ticket: Ticket | None) -> bool:
+    """Whether an answer to ``ticket`` opens a follow-up ticket instead of joining it: it is closed.
+
+    As in Zendesk, closed is final (solved reopens): the answer may come months later, under
+    another plan, and is decided afresh. A ticket merged away is closed too; callers pass
+    the surviving one.
+    """
+    return ticket is not None and ticket.status == Status.CLOSED
 
 
 @transaction.atomic(savepoint=False)
@@ -263,9 +293,14 @@ def _store_customer_message(
 
 
 def _customer_wrote(ticket: Ticket, message: Message) -> None:
-    """A customer's message joined the conversation: back to the agents, on the record, timed."""
+    """A customer's message joined the conversation: back to the agents, on the record, timed.
+
+    Intake sends an answer to a closed ticket to a follow-up (``follows_up``); a closed
+    ticket gets here only with a held reply confirmed after an agent closed it, and opens
+    again rather than hide the reply from the queues.
+    """
     previous = ticket.status
-    if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.NEW):
+    if ticket.status in (Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.NEW, Status.CLOSED):
         ticket.status = Status.OPEN
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["status", "updated_at"])

@@ -90,6 +90,11 @@ class Ticket(models.Model):
     split_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="split_tickets"
     )
+    # Set on a ticket a customer opened by answering a closed one (Zendesk's follow-up): a
+    # closed ticket stays as it was closed, and the answer is decided afresh here.
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,0 +1,109 @@
+"""An answer to a closed ticket opens a follow-up (Zendesk's rule): decided afresh, linked, seen.
+
+Before, the answer joined the closed ticket and stayed closed with it: no queue showed it.
+"""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from capdesk.intake.tests.test_copied import deliver, email, opened
+from capdesk.intake.tests.test_sender_authentication import Signer
+from capdesk.portal.actions import user_for_person
+from capdesk.testing.requests import file_portal_request
+from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets import copies
+from capdesk.tickets.models import Decision, Event, Message, Status, Ticket
+from capdesk.tickets.reply_address import reply_address
+
+
+def _closed(ticket: Ticket, cast) -> Ticket:
+    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Fixed in 6.14.3.")
+    ticket_actions.change_status(ticket, Status.CLOSED, agent=cast.agent)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def test_an_email_answer_to_a_closed_ticket_opens_its_follow_up(cast, acme: Signer) -> None:
+    closed = _closed(opened(acme.sign(email(cc="kim@acme.test"))), cast)
+    before = closed.messages.count()
+    request = deliver(
+        acme.sign(
+            email(
+                to=reply_address(closed.pk),
+                subject=f"Re: [{closed.reference}] Live update not applied",
+                body="It is back since this morning's build, same log.",
+            )
+        )
+    )
+    follow_up = request.ticket
+    assert follow_up is not None and follow_up != closed
+    assert follow_up.follow_up_of == closed
+    assert follow_up.subject == closed.subject
+    assert follow_up.status != Status.CLOSED
+    assert follow_up.messages.filter(body_text__startswith="It is back").exists()
+    # Decided afresh, as any new request.
+    assert Decision.objects.filter(ticket=follow_up).exists()
+    # Who followed the closed conversation follows this one.
+    assert copies.addresses(follow_up) == ["kim@acme.test"]
+    created = Event.objects.get(ticket=follow_up, kind="ticket.created")
+    assert created.data["follow_up_of"] == closed.reference
+    # The closed ticket is as it was closed.
+    closed.refresh_from_db()
+    assert closed.status == Status.CLOSED and closed.messages.count() == before
+    # The next answer, to the follow-up's own address, joins the follow-up.
+    again = deliver(acme.sign(email(to=reply_address(follow_up.pk), body="And a screenshot of the log.")))
+    assert again.ticket == follow_up
+
+
+def test_an_unproven_answer_to_a_closed_ticket_is_held_as_a_new_request(cast, stub) -> None:
+    closed = _closed(
+        file_portal_request(cast.developer, "Rollback", "Rollback fails", project="com.acme.shop"), cast
+    )
+    request = deliver(email(to=reply_address(closed.pk), body="Please delete the production channel now."))
+    assert request.ticket is not None and request.ticket.follow_up_of == closed
+    assert request.ticket.outcome == "verify_sender"
+    assert not Message.objects.filter(ticket=closed, body_text__startswith="Please delete").exists()
+
+
+def test_a_portal_reply_to_a_closed_request_opens_its_follow_up(cast, client: Client) -> None:
+    closed = _closed(
+        file_portal_request(cast.developer, "Rollback", "Rollback fails", project="com.acme.shop"), cast
+    )
+    client.force_login(user_for_person(cast.developer))
+    page = client.get(f"/portal/requests/{closed.reference}/").content.decode()
+    assert "This request is closed. A reply opens a new request that follows up on it." in page
+    response = client.post(
+        f"/portal/requests/{closed.reference}/reply/", {"body": "It happens again", "idempotency_key": "f1"}
+    )
+    follow_up = Ticket.objects.get(follow_up_of=closed)
+    assert response["Location"] == f"/portal/requests/{follow_up.reference}/"
+    assert follow_up.project == closed.project and follow_up.requester == cast.developer
+    page = client.get(response["Location"]).content.decode()
+    assert f"This request follows up on {closed.reference}, which was closed." in page
+    closed.refresh_from_db()
+    assert closed.status == Status.CLOSED
+
+
+def test_agents_see_the_link_both_ways(cast, acme: Signer, client: Client) -> None:
+    closed = _closed(opened(acme.sign(email())), cast)
+    follow_up = deliver(acme.sign(email(to=reply_address(closed.pk), body="Back again."))).ticket
+    assert follow_up is not None
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{follow_up.reference}/").content.decode()
+    assert "Follow-up of" in page and closed.reference in page
+    assert f"Opened through Email as a follow-up of {closed.reference}, which was closed" in page
+    page = client.get(f"/console/tickets/{closed.reference}/").content.decode()
+    assert f"{follow_up.reference} follows up on this one" in page
+
+
+def test_a_held_reply_confirmed_after_the_ticket_was_closed_reopens_it(cast, stub) -> None:
+    ticket = file_portal_request(cast.developer, "Rollback", "Rollback fails", project="com.acme.shop")
+    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Which version?")
+    held = deliver(email(to=reply_address(ticket.pk), body="Version 6.14.2."))
+    assert held.ticket == ticket
+    message = Message.objects.get(ticket=ticket, held=True)
+    ticket_actions.change_status(ticket, Status.CLOSED, agent=cast.agent)
+    ticket_actions.publish_held_reply(message)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN
