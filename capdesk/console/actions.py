@@ -16,7 +16,7 @@ from capdesk.notify import actions as notify_actions
 from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail
 from capdesk.tickets import actions as ticket_actions
-from capdesk.tickets import audit
+from capdesk.tickets import audit, copies
 from capdesk.tickets.models import Event, Queue, Status, Ticket
 
 # A presence row older than this means the agent has left (closed the tab, lost the network);
@@ -76,24 +76,35 @@ def assign_ticket(ticket: Ticket, assignee: User | None, *, agent: User) -> bool
     return True
 
 
+def _recipient(ticket: Ticket, address: str) -> bool:
+    """Whether the ticket's replies go to ``address``: its requester's, or one copied on it."""
+    address = address.strip().lower()
+    return address == ticket.requester_email.lower() or copies.is_copied(ticket, address)
+
+
 @transaction.atomic
-def email_again(ticket: Ticket, *, agent: User) -> bool:
-    """Take the requester's address off the suppression list; whether it was on it.
+def email_again(ticket: Ticket, address: str, *, agent: User) -> bool:
+    """Take ``address`` (the requester's, or one copied on the ticket) off the suppression list;
+    whether it was on it.
 
     For an agent who learnt the mailbox works again (the customer said so on the phone,
     or fixed a full mailbox): the ticket's replies are emailed from now on. The History
     says who did it; replies not emailed meanwhile are not sent after the fact.
     """
-    lifted = suppressions.lift(ticket.requester_email, why="an agent on the ticket page")
+    if not _recipient(ticket, address):
+        return False
+    address = address.strip().lower()
+    lifted = suppressions.lift(address, why="an agent on the ticket page")
     if lifted:
-        audit.record(ticket, "email.unsuppressed", user=agent, data={"address": ticket.requester_email})
+        audit.record(ticket, "email.unsuppressed", user=agent, data={"address": address})
     return lifted
 
 
 @transaction.atomic
 def send_email_again(ticket: Ticket, email: OutboundEmail, *, agent: User) -> bool:
-    """An email of the ticket that did not arrive goes once more; whether it could (the History says who)."""
-    if not notify_actions.send_again(email):
+    """An email of the ticket that did not arrive goes once more, to an address the ticket's
+    replies still go to; whether it could (the History says who)."""
+    if not _recipient(ticket, email.to) or not notify_actions.send_again(email):
         return False
     audit.record(ticket, "email.sent_again", user=agent, data={"email": email.pk, "address": email.to})
     return True

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,7 +29,7 @@ def ticket_copy(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, _("%(email)s is copied on the ticket.") % {"email": added[0]})
         else:
             messages.info(request, _("That address was copied already."))
-    return redirect("console:ticket", reference=ticket.reference)
+    return HttpResponseRedirect(reverse("console:ticket", args=[ticket.reference]) + "#copied")
 
 
 @agent_required
@@ -42,4 +42,4 @@ def ticket_uncopy(request: HttpRequest, reference: str) -> HttpResponse:
         messages.success(
             request, _("%(email)s is no longer copied on the ticket.") % {"email": address.lower()}
         )
-    return redirect("console:ticket", reference=ticket.reference)
+    return HttpResponseRedirect(reverse("console:ticket", args=[ticket.reference]) + "#copied")

@@ -226,21 +226,48 @@ def _undelivered(data: dict[str, Any], names: Names) -> str:
     return _("The email to %(address)s did not arrive") % {"address": data.get("address") or "—"}
 
 
+def _emails(value: object) -> str:
+    return ", ".join(str(e) for e in value) if isinstance(value, list) and value else "—"
+
+
 def _copied_added(data: dict[str, Any], names: Names) -> str:
-    emails = data.get("emails") or []
-    values = {"emails": ", ".join(str(e) for e in emails) or "—"}
+    values = {"emails": _emails(data.get("emails")), "by": data.get("by") or "—"}
     how = data.get("how")
     if how == "email":
-        return _("Copied on the ticket, from the email's To and Cc: %(emails)s") % values
-    if how == "merge":
-        return _("Copied on the ticket, from the merged ticket: %(emails)s") % values
-    if how == "follow_up":
-        return _("Copied on the ticket, from the closed ticket it follows up: %(emails)s") % values
-    return _("Copied on the ticket: %(emails)s") % values
+        text = _("Copied on the ticket, from the To and Cc of %(by)s's email: %(emails)s") % values
+    elif how == "merge":
+        text = _("Copied on the ticket, from the merged ticket: %(emails)s") % values
+    elif how == "follow_up":
+        text = _("Copied on the ticket, from the closed ticket it follows up: %(emails)s") % values
+    else:
+        text = _("Copied on the ticket: %(emails)s") % values
+    if data.get("dropped"):
+        text += " " + _("(not copied, past the limit: %(emails)s)") % {"emails": _emails(data["dropped"])}
+    return text
+
+
+def _copied_skipped(data: dict[str, Any], names: Names) -> str:
+    return _("Not copied on the ticket, though %(by)s's email named them: %(emails)s") % {
+        "emails": _emails(data.get("emails")),
+        "by": data.get("by") or "—",
+    }
+
+
+def _copied_not_carried(data: dict[str, Any], names: Names) -> str:
+    return _("Not copied here from %(ref)s, which had another requester: %(emails)s") % {
+        "emails": _emails(data.get("emails")),
+        "ref": data.get("source") or "—",
+    }
 
 
 def _copied_removed(data: dict[str, Any], names: Names) -> str:
     return _("No longer copied on the ticket: %(email)s") % {"email": data.get("email") or "—"}
+
+
+def _unsuppressed(data: dict[str, Any], names: Names) -> str:
+    if data.get("address"):
+        return _("%(address)s was taken off the suppression list") % {"address": data["address"]}
+    return _("The requester's address was taken off the suppression list")
 
 
 def _sla(sentence: str) -> _Sentence:
@@ -300,7 +327,7 @@ SENTENCES: dict[str, _Sentence] = {
     "retainer.booked": _retainer,
     "sender.confirmed": _fixed(gettext_noop("The sender confirmed their address")),
     "email.undelivered": _undelivered,
-    "email.unsuppressed": _fixed(gettext_noop("The requester's address was taken off the suppression list")),
+    "email.unsuppressed": _unsuppressed,
     "email.sent_again": _fixed(gettext_noop("An email that did not arrive was sent again")),
     "held_reply.released": _fixed(
         gettext_noop("A held reply was published as the customer's, without its link")
@@ -312,6 +339,8 @@ SENTENCES: dict[str, _Sentence] = {
     "sender.identified": _sender_identified,
     "copied.added": _copied_added,
     "copied.removed": _copied_removed,
+    "copied.skipped": _copied_skipped,
+    "copied.not_carried": _copied_not_carried,
     "sla.met": _sla(gettext_noop("SLA met: %(metric)s")),
     "sla.missed": _sla(gettext_noop("SLA missed: %(metric)s")),
     "sla.warning": _sla(gettext_noop("SLA warning: %(metric)s is due soon")),

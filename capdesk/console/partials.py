@@ -22,6 +22,7 @@ from capdesk.directory.models import RoleBinding
 from capdesk.directory.queries import is_developer_or_higher
 from capdesk.notify.models import OutboundEmail
 from capdesk.tickets.models import Message, Ticket
+from capdesk.tickets.reply_address import copied_message_pk
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -96,24 +97,27 @@ def emails_of(ticket: Ticket) -> QuerySet[OutboundEmail]:
 def with_deliveries(ticket: Ticket, messages: Iterable[Message]) -> list[Message]:
     """The conversation, each message the desk emailed carrying its emails as ``deliveries``.
 
-    An agent's or a standard reply records the Message-ID its email went out with (one
-    email to the requester, and one to each copied address, under that id); the emails
-    (``emails_of``) are read in one query and matched by it, the requester's first.
+    An agent's or a standard reply records the Message-ID its email to the requester went out
+    with; a copied person's email has an id naming the message (``copy_message_id``). The
+    emails (``emails_of``) are read in one query and matched by them, the requester's first.
     """
     conversation = list(messages)
-    ours = [m for m in conversation if m.message_id and m.author_kind != Message.Author.CUSTOMER]
-    by_id: dict[str, list[OutboundEmail]] = {}
+    ours = {
+        m.message_id: m for m in conversation if m.message_id and m.author_kind != Message.Author.CUSTOMER
+    }
+    by_pk: dict[int, list[OutboundEmail]] = {}
     if ours:
-        wanted = {m.message_id for m in ours}
         for email in (
             emails_of(ticket)
             .order_by("pk")
             .only("to", "state", "headers", "sent_at", "bounced_at", "bounce", "last_error")
         ):
-            if email.headers.get("Message-ID") in wanted:
-                by_id.setdefault(email.headers["Message-ID"], []).append(email)
-    for message in ours:
-        message.deliveries = by_id.get(message.message_id, [])  # type: ignore[attr-defined]
+            header = str(email.headers.get("Message-ID", ""))
+            pk = ours[header].pk if header in ours else copied_message_pk(header)
+            if pk is not None:
+                by_pk.setdefault(pk, []).append(email)
+    for message in ours.values():
+        message.deliveries = by_pk.get(message.pk, [])  # type: ignore[attr-defined]
     return conversation
 
 

@@ -137,6 +137,8 @@ def _ticket_page(
     # ?macro=... fills the reply box on the server, so macros work without the script too.
     macro_key = request.GET.get("macro", "")
     chosen_macro = macros.render_macro(macro_key, ticket, agent) if macro_key else None
+    copied = copies.addresses(ticket)
+    suppressed = suppressions.among([ticket.requester_email, *copied])
     others = (
         agent_tickets(request.user).filter(requester_id=ticket.requester_id).exclude(pk=ticket.pk)[:10]
         if ticket.requester_id
@@ -164,9 +166,12 @@ def _ticket_page(
                 "-bounced_at"
             )[:3],
             # The requester's address on the suppression list: the replies are not emailed.
-            "suppressed": suppressions.among([ticket.requester_email]).get(ticket.requester_email.lower()),
+            "suppressed": suppressed.get(ticket.requester_email.lower()),
+            # Each of the ticket's recipients that is on it, by address.
+            "suppressed_addresses": suppressed,
+            "recipients": {ticket.requester_email.lower(), *copied},
             # Emailed each public reply too (tickets.copies).
-            "copied": copies.addresses(ticket),
+            "copied": copied,
             "override_form": OverrideForm(),
             "facts_error": facts_error,
         },
@@ -279,12 +284,12 @@ def ticket_severity(request: HttpRequest, reference: str) -> HttpResponse:
 @agent_required
 @require_POST
 def ticket_email_again(request: HttpRequest, reference: str) -> HttpResponse:
-    """Lift the suppression of the requester's address: the ticket's replies are emailed again."""
+    """Lift the suppression of the requester's address, or of an address copied on the ticket
+    (``address``): the ticket's replies are emailed to it again."""
     ticket = get_ticket_for_agent(request.user, reference)
-    if console_actions.email_again(ticket, agent=_agent(request)):
-        messages.success(
-            request, _("Replies to this ticket are emailed to %(to)s again.") % {"to": ticket.requester_email}
-        )
+    address = request.POST.get("address", "")[:254] or ticket.requester_email
+    if console_actions.email_again(ticket, address, agent=_agent(request)):
+        messages.success(request, _("Replies to this ticket are emailed to %(to)s again.") % {"to": address})
     return redirect("console:ticket", reference=ticket.reference)
 
 

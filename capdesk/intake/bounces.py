@@ -228,8 +228,7 @@ def _record_complaint(report: Report) -> Outcome:
     """Suppress the recipient of each cited email of ours that a feedback report says was reported as spam.
 
     The reports often redact the recipient's address; the cited Message-ID, which only
-    the recipient's copy carries, names the email and so the address, unless the desk sent
-    that Message-ID to several addresses.
+    the recipient's copy carries, names the email and so the address.
     """
     outcome = Outcome()
     if report.feedback not in COMPLAINTS:
@@ -240,14 +239,8 @@ def _record_complaint(report: Report) -> Outcome:
     if not emails:
         outcome.ignored.append(f"{report.feedback} report: it cites no message we sent")
         return outcome
-    # An agent's reply goes to the requester and each copied address under one Message-ID
-    # (tickets.copies): a redacted report citing it cannot say which of them complained.
-    named = bool(report.recipient) and not _redacted(report.recipient)
-    if not named and len({email.to.lower() for email in emails}) > 1:
-        outcome.ignored.append(f"{report.feedback} report: the message it cites went to several addresses")
-        return outcome
     for email in emails:
-        if named and report.recipient != email.to.lower():
+        if report.recipient and not _redacted(report.recipient) and report.recipient != email.to.lower():
             outcome.ignored.append(f"{report.feedback} report: the message it cites went to another address")
             continue
         suppressions.suppress(

@@ -29,7 +29,8 @@ from capdesk.tickets import audit, copies
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.merging import may_reply
 from capdesk.tickets.models import Message, MessageReference, Ticket
-from capdesk.tickets.reply_address import ticket_pks_in
+from capdesk.tickets.reply_address import copied_message_pk, ticket_pks_in
+from capdesk.tickets.scoping import manages_copies
 
 # Any bracketed "PREFIX-1234"; Ticket.pk_from_reference decides which are ours (in any case,
 # since some clients change the case of a subject they quote).
@@ -39,12 +40,15 @@ MAX_CITATIONS = 30
 _SUMMARY = ("organization", "project")
 
 
-def find_thread(mail: ParsedMail, *, cited_by_stored: Container[str] | None = None) -> Ticket | None:
+def find_thread(
+    mail: ParsedMail, *, authenticated: bool = False, cited_by_stored: Container[str] | None = None
+) -> Ticket | None:
     """The ticket this mail answers: by the reply token in the address it was sent to, by the
     reference in the subject, else by the messages it cites.
 
-    A reply joins a ticket only when it comes from the ticket's requester: a stranger
-    who knows a reference or a reply address must not write into someone else's conversation.
+    A reply joins a ticket only when it comes from the ticket's requester, or from an address
+    copied on it when the mail is ``authenticated`` (``merging.may_reply``): a stranger who
+    knows a reference or a reply address must not write into someone else's conversation.
     ``cited_by_stored``, when given, holds every Message-ID stored mail may cite: a reply that came
     before this message is only looked for when this message's id is in it.
     """
@@ -68,9 +72,18 @@ def find_thread(mail: ParsedMail, *, cited_by_stored: Container[str] | None = No
                 "ticket", *(f"ticket__{name}" for name in _SUMMARY)
             )
         )
+        # A copied person's email of an agent reply has an id of its own, naming the message.
+        copied = [pk for c in cited if (pk := copied_message_pk(c, sender=mail.from_address))]
+        if copied:
+            candidates.extend(
+                m.ticket
+                for m in Message.objects.filter(pk__in=copied).select_related(
+                    "ticket", *(f"ticket__{name}" for name in _SUMMARY)
+                )
+            )
     for ticket in candidates:
         # may_reply also admits the requester of a ticket merged into this one.
-        if may_reply(ticket, mail.from_address):
+        if may_reply(ticket, mail.from_address, authenticated=authenticated):
             return ticket.surviving()
     if mail.message_id and (cited_by_stored is None or mail.message_id in cited_by_stored):
         # Arrival order is not sending order: a reply may have come first and cited this
@@ -303,14 +316,38 @@ def _hold_reply(request: InboundRequest, ticket: Ticket, *, read: _Read, batch: 
     )
 
 
-def _copy_recipients(ticket: Ticket, read: _Read) -> None:
+def _copy_recipients(ticket: Ticket, read: _Read, *, opened: bool) -> None:
     """The other people the email went to (To, Cc) are copied on the ticket, as the sender
-    meant them to follow it; only for a sender who proved the From address, or anyone could
-    have the desk mail its replies to whoever they name (``tickets.copies``)."""
-    assert read.auth is not None
-    if read.auth.authenticated:
-        recipients = copies.recipients_of(read.mail.headers.get(h, "") for h in ("to", "cc"))
-        copies.add(ticket, recipients, how="email", person=read.person, strict=False)
+    meant them to follow it (``tickets.copies``).
+
+    Only for a registered customer who proved the From address and may manage the ticket's
+    copies (they opened it, or requested or administer it): anyone else could have the desk
+    mail its replies to, and put the ticket in the portal of, whoever they name. Otherwise the
+    History says whom the email named, so an agent may copy them by hand.
+    """
+    recipients = copies.recipients_of(read.mail.headers.get(h, "") for h in ("to", "cc"))
+    named = copies.candidates(ticket, recipients)
+    if not named:  # most mail names only the desk: no query
+        return
+    person = read.person
+    if (
+        read.identity == Identity.VERIFIED
+        and person is not None
+        and (opened or manages_copies(person, ticket))
+    ):
+        copies.add(ticket, named, how="email", person=person, strict=False, by=read.mail.from_address)
+        return
+    if read.identity != Identity.VERIFIED:
+        reason = "not a registered customer who proved the From address"
+    else:
+        reason = "neither the requester nor an admin of the organization"
+    audit.record(
+        ticket,
+        "copied.skipped",
+        person=person,
+        data={"emails": named, "by": read.mail.from_address},
+        reason=f"the email's To and Cc were not copied: the sender is {reason}",
+    )
 
 
 def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Batch) -> Ticket:
@@ -322,7 +359,7 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
     request.sender_auth_reason = auth.reason
     if auth.authenticated and mail.from_address.lower() in batch.suppressed:
         suppressions.lift(mail.from_address, why="authenticated mail from the address")
-    ticket = find_thread(mail, cited_by_stored=batch.cited_by_stored)
+    ticket = find_thread(mail, authenticated=auth.authenticated, cited_by_stored=batch.cited_by_stored)
     follow_up_of = None
     if ticket_actions.follows_up(ticket):
         # An answer to a closed ticket opens a new one, with the decision made for it as a new request.
@@ -344,7 +381,7 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
                 cites=cited_ids(mail),
             )
         if not held:
-            _copy_recipients(ticket, read)
+            _copy_recipients(ticket, read, opened=False)
         # A reply joins by its From address: agents see whether that address was proven.
         audit.record(
             ticket,
@@ -382,7 +419,7 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
         },
         reason=f"{identity} sender: {auth.reason}",
     )
-    _copy_recipients(ticket, read)
+    _copy_recipients(ticket, read, opened=True)
     batch.count_automatic_replies()
     context: dict[str, str] = {}
     if decided.decision.outcome == Outcome.VERIFY_SENDER and person is not None:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from capdesk.directory.models import EmailAddress, Person, normalise_email
 from capdesk.portal.views import customer_required
 from capdesk.tickets import copies
+from capdesk.tickets.models import Ticket
 from capdesk.tickets.scoping import get_ticket_for_customer, manages_copies
 
 
@@ -37,7 +39,7 @@ def request_copy(request: HttpRequest, person: Person, reference: str) -> HttpRe
             messages.success(request, _("%(email)s is copied on this request.") % {"email": added[0]})
         else:
             messages.info(request, _("That address was copied already."))
-    return redirect("portal:request_detail", reference=ticket.reference)
+    return _back(ticket)
 
 
 @customer_required
@@ -48,9 +50,19 @@ def request_uncopy(request: HttpRequest, person: Person, reference: str) -> Http
     manages = manages_copies(person, ticket)
     if not manages and not EmailAddress.objects.filter(person=person, email=address).exists():
         raise PermissionDenied("A copied person may only take their own address off a request.")
-    if copies.remove(ticket, address, person=person):
-        messages.success(request, _("%(email)s is no longer copied on this request.") % {"email": address})
+    removed = copies.remove(ticket, address, person=person)
     if manages:
-        return redirect("portal:request_detail", reference=ticket.reference)
+        if removed:
+            messages.success(
+                request, _("%(email)s is no longer copied on this request.") % {"email": address}
+            )
+        return _back(ticket)
     # Their own address is off it: the request is no longer theirs to see.
+    if removed:
+        messages.success(request, _("You are no longer copied on %(ref)s.") % {"ref": ticket.reference})
     return redirect("portal:requests")
+
+
+def _back(ticket: Ticket) -> HttpResponseRedirect:
+    """To the request's list of copied people, where the form was."""
+    return HttpResponseRedirect(reverse("portal:request_detail", args=[ticket.reference]) + "#copied")

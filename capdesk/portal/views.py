@@ -38,7 +38,7 @@ from capdesk.status.queries import open_incidents
 from capdesk.tickets import copies
 from capdesk.tickets.downloads import attachment_response
 from capdesk.tickets.models import Message
-from capdesk.tickets.scoping import customer_tickets, get_ticket_for_customer, manages_copies
+from capdesk.tickets.scoping import customer_tickets, get_ticket_for_customer, manages_copies, owned_tickets
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +142,10 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 def request_list(request: HttpRequest, person: Person) -> HttpResponse:
-    tickets = customer_tickets(person).select_related("project").order_by("-updated_at")[:200]
-    context = {"person": person, "tickets": tickets, "suppressed": _suppressed(person)}
+    tickets = list(customer_tickets(person).select_related("project").order_by("-updated_at")[:200])
+    # Those the person only follows, being copied on them, are marked (tickets.copies).
+    owned = set(owned_tickets(person).filter(pk__in=[t.pk for t in tickets]).values_list("pk", flat=True))
+    context = {"person": person, "tickets": tickets, "owned": owned, "suppressed": _suppressed(person)}
     return render(request, "portal/request_list.html", context)
 
 

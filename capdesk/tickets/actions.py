@@ -31,7 +31,7 @@ from capdesk.tickets.models import (
     Ticket,
 )
 from capdesk.tickets.rendering import render_markdown, render_plain
-from capdesk.tickets.reply_address import threading_headers
+from capdesk.tickets.reply_address import copy_message_id, threading_headers
 
 
 class AttachmentRejected(ValueError):
@@ -449,8 +449,8 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message, files: Sequenc
     """Email the requester, and each address copied on the ticket, about it: in the ticket's
     language, threaded on the ticket reference.
 
-    Each recipient gets an email of their own, as one email with a Cc would reach them, but
-    with their own suppression, bounce and delivery line; the text names the others. ``files``
+    Each recipient gets an email of their own, with its own Message-ID, suppression, bounce
+    and delivery line; the text names the others. ``files``
     (the message's) go along while, encoded, they add up to at most
     ``CAPDESK_EMAIL_ATTACHMENT_BYTES``; the text lists each, with its link in the portal for
     a recipient who can sign in there.
@@ -463,9 +463,16 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message, files: Sequenc
     if ticket.requester_id is not None:
         registered.add(ticket.requester_email)
     attached = sum(encoded_size(f.size) for f in files) <= settings.CAPDESK_EMAIL_ATTACHMENT_BYTES
-    own_id = {"Message-ID": message.message_id} if message.message_id else {}
-    headers = {**threading_headers(ticket), **own_id}
+    threading = threading_headers(ticket)
     for to in recipients:
+        # The requester's email carries the message's own Message-ID; each copied person's
+        # one of its own (``copy_message_id``), so nobody learns another's.
+        if not message.message_id:
+            own_id = {}
+        elif to == ticket.requester_email:
+            own_id = {"Message-ID": message.message_id}
+        else:
+            own_id = {"Message-ID": copy_message_id(message.pk, to)}
         portal = to in registered
         context = {
             "ticket": ticket,
@@ -496,7 +503,7 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message, files: Sequenc
             body_html=html,
             kind=kind,
             ticket_id=ticket.pk,
-            headers=headers,
+            headers={**threading, **own_id},
             attachment_ids=[f.pk for f in files] if attached else (),
         )
 

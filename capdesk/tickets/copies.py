@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from email.utils import getaddresses
+from email.utils import getaddresses, parseaddr
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -44,25 +44,50 @@ class CopyRefused(ValueError):
     """An address that may not be copied, with a reason the person who asked can read."""
 
 
-def _clean(address: str) -> str:
-    address = normalise_email(address)
+def _clean(typed: str) -> str:
+    # "Ana Rivera <ana@globex.example>", as mail clients copy an address, is the address inside.
+    address = normalise_email(parseaddr(typed)[1] or typed)
     try:
         validate_email(address)
     except ValidationError:
-        raise CopyRefused(_("“%(address)s” is not an email address.") % {"address": address}) from None
+        raise CopyRefused(_("“%(address)s” is not an email address.") % {"address": typed.strip()}) from None
     return address
 
 
 def _may_copy(ticket: Ticket, address: str) -> str:
     """Why ``address`` (clean) may not be copied on ``ticket``, or "" when it may."""
     if address == ticket.requester_email.lower():
-        return _("%(address)s is the requester, who gets every reply already.") % {"address": address}
+        return _("%(address)s is the requester's address, which gets every reply already.") % {
+            "address": address
+        }
     base, _tag = split_plus(address)
     if base in support_addresses():
-        return _("%(address)s is the desk's own address.") % {"address": address}
+        return _("%(address)s is the support desk's own address.") % {"address": address}
     if _AUTOMATIC_LOCAL.match(address.rpartition("@")[0]):
         return _("%(address)s is an automatic mailbox.") % {"address": address}
     return ""
+
+
+def _checked(ticket: Ticket, wanted: Iterable[str], *, strict: bool) -> list[str]:
+    """``wanted``, cleaned, without repeats and without what may not be copied (or CopyRefused if ``strict``)."""
+    out: list[str] = []
+    for typed in wanted:
+        try:
+            address = _clean(typed)
+            refused = _may_copy(ticket, address)
+        except CopyRefused as exc:
+            address, refused = "", str(exc)
+        if refused:
+            if strict:
+                raise CopyRefused(refused)
+        elif address not in out:
+            out.append(address)
+    return out
+
+
+def candidates(ticket: Ticket, wanted: Iterable[str]) -> list[str]:
+    """Which of ``wanted`` could be copied on ``ticket`` at all (without asking the database)."""
+    return _checked(ticket, wanted, strict=False)
 
 
 def addresses(ticket: Ticket) -> list[str]:
@@ -81,45 +106,41 @@ def add(
     how: str,
     user: User | None = None,
     person: Person | None = None,
+    by: str = "",
     strict: bool = True,
 ) -> list[str]:
     """Copy ``wanted`` on ``ticket``; the addresses newly copied, in order.
 
     ``strict`` (a person typed them) raises CopyRefused for the first address that may
-    not be copied, and when the ticket would have too many; otherwise (mail) such
-    addresses are skipped, and those past the limit dropped.
+    not be copied, and when the ticket would have too many; otherwise (mail, a merge) such
+    addresses are skipped, and those past the limit dropped. ``by`` names who asked when
+    no account does (the sender of an email).
     """
     ticket = ticket.surviving()
-    candidates: list[str] = []
-    for raw in wanted:
-        try:
-            address = _clean(raw)
-            refused = _may_copy(ticket, address)
-        except CopyRefused as exc:
-            address, refused = "", str(exc)
-        if refused:
-            if strict:
-                raise CopyRefused(refused)
-        elif address not in candidates:
-            candidates.append(address)
-    if not candidates:  # most mail names only the desk: no query
+    checked = _checked(ticket, wanted, strict=strict)
+    if not checked:  # most mail names only the desk: no query
         return []
-    present = set(addresses(ticket))
-    added = [a for a in candidates if a not in present]
-    room = max(settings.CAPDESK_MAX_COPIED - len(present), 0)
-    if len(added) > room:
-        if strict:
+    # A savepoint: a refusal raised inside leaves a caller's transaction usable.
+    with transaction.atomic():
+        # The ticket's row is the lock: two people copying at once cannot pass the limit together.
+        Ticket.objects.select_for_update().filter(pk=ticket.pk).exists()
+        present = set(addresses(ticket))
+        added = [a for a in checked if a not in present]
+        room = max(settings.CAPDESK_MAX_COPIED - len(present), 0)
+        dropped = added[room:]
+        if dropped and strict:
             raise CopyRefused(
                 _("A ticket has at most %(count)d copied addresses; remove one first.")
                 % {"count": settings.CAPDESK_MAX_COPIED}
             )
         added = added[:room]
-    if added:
-        # Refusals are raised before this: a refusal must not break a caller's transaction.
-        with transaction.atomic(savepoint=False):
-            # Two people copying the same address at once: the unique constraint keeps one row.
-            Copied.objects.bulk_create([Copied(ticket=ticket, email=a) for a in added], ignore_conflicts=True)
+        if added or dropped:
+            Copied.objects.bulk_create([Copied(ticket=ticket, email=a) for a in added])
             data: dict[str, object] = {"emails": added, "how": how}
+            if by:
+                data["by"] = by
+            if dropped:
+                data["dropped"] = dropped
             audit.record(ticket, "copied.added", user=user, person=person, data=data)
     return added
 
@@ -128,7 +149,7 @@ def add(
 def remove(ticket: Ticket, address: str, *, user: User | None = None, person: Person | None = None) -> bool:
     """Stop copying ``address`` on ``ticket``; whether it was copied."""
     address = normalise_email(address)
-    deleted, _ = Copied.objects.filter(ticket=ticket, email=address).delete()
+    deleted, _count = Copied.objects.filter(ticket=ticket, email=address).delete()
     if deleted:
         audit.record(ticket, "copied.removed", user=user, person=person, data={"email": address})
     return bool(deleted)
@@ -136,15 +157,26 @@ def remove(ticket: Ticket, address: str, *, user: User | None = None, person: Pe
 
 def recipients_of(header_values: Iterable[str]) -> list[str]:
     """Every address in the given To and Cc header values, as written (``add`` cleans them)."""
-    return [address for _, address in getaddresses(list(header_values)) if address]
+    return [address for _name, address in getaddresses(list(header_values)) if address]
 
 
-def move(source: Ticket, target: Ticket, *, user: User | None) -> None:
-    """A merge: the addresses copied on ``source`` follow its conversation to ``target``.
+def carry(source: Ticket, target: Ticket, *, user: User | None) -> None:
+    """A merge: the people copied on ``source`` follow its conversation to ``target``, when both
+    have the same requester; otherwise they would read another requester's conversation, and
+    the History of ``target`` says whom an agent may copy by hand.
 
-    Its requester is not copied: as before, they may still answer (``merging.may_reply``).
+    They stay copied on ``source`` too, so their links to it still lead to the survivor.
     """
     wanted = addresses(source)
-    if wanted:
-        Copied.objects.filter(ticket=source).delete()
+    if not wanted:
+        return
+    if source.requester_email.lower() == target.requester_email.lower():
         add(target, wanted, how="merge", user=user, strict=False)
+    else:
+        audit.record(
+            target,
+            "copied.not_carried",
+            user=user,
+            data={"emails": wanted, "source": source.reference},
+            reason="the merged ticket had another requester",
+        )

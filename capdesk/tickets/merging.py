@@ -49,13 +49,18 @@ def check_merge(source: Ticket, target: Ticket) -> None:
         )
 
 
-def may_reply(ticket: Ticket, address: str) -> bool:
-    """Whether mail from ``address`` may join ``ticket``: its requester's, an address copied on
-    it (``copies``), or the requester of a ticket merged into it."""
+def may_reply(ticket: Ticket, address: str, *, authenticated: bool = False) -> bool:
+    """Whether mail from ``address`` may join ``ticket``: its requester's, the requester's of a
+    ticket merged into it, or, when the mail proved its From, an address copied on it.
+
+    An unproven requester is held or trusted by intake's own rules (E3); an unproven copied
+    address is not trusted at all: the addresses copied are listed in every reply, so a
+    forger would know whom to be.
+    """
     address = address.lower()
     if ticket.requester_email.lower() == address:
         return True
-    if copies.is_copied(ticket, address):
+    if authenticated and copies.is_copied(ticket, address):
         return True
     return any(e.lower() == address for e in ticket.merged_tickets.values_list("requester_email", flat=True))
 
@@ -74,7 +79,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, agent: User, notify_request
     check_merge(source, target)
     was_open = source.is_open
     moved = Message.objects.filter(ticket=source).update(ticket=target)
-    copies.move(source, target, user=agent)
+    copies.carry(source, target, user=agent)
     if source.incident and not target.incident:
         link_incident(target, source.incident, agent=agent)
     source.merged_into = target

@@ -71,6 +71,34 @@ def ticket_pks_in(header_values: Iterable[str]) -> list[int]:
     return found
 
 
+# The Message-ID of a copied person's email of an agent reply: ``<c.<message pk>.<mac>@domain>``,
+# the mac over the message and the recipient. Each recipient's email has its own id, so no one
+# copied learns the id of another's, which is what a bounce or a spam report proves itself by
+# (intake.bounces); and the copied person's answer citing it still names the message.
+_COPY_ID = re.compile(rf"^<c\.(\d{{1,18}})\.([0-9a-f]{{{_MAC_LENGTH}}})@[^>]+>$")
+
+
+def _copy_mac(message_pk: int, recipient: str) -> str:
+    value = f"{message_pk}:{recipient.strip().lower()}"
+    return salted_hmac("capdesk.copy-message-id", value).hexdigest()[:_MAC_LENGTH]
+
+
+def copy_message_id(message_pk: int, recipient: str) -> str:
+    domain = settings.CAPDESK_SUPPORT_ADDRESS.rpartition("@")[2]
+    return f"<c.{message_pk}.{_copy_mac(message_pk, recipient)}@{domain}>"
+
+
+def copied_message_pk(message_id: str, *, sender: str | None = None) -> int | None:
+    """The message a copied person's email id names; with ``sender``, only if it was sent to them."""
+    match = _COPY_ID.match(message_id.strip())
+    if match is None:
+        return None
+    pk = int(match.group(1))
+    if sender is not None and not hmac.compare_digest(match.group(2), _copy_mac(pk, sender)):
+        return None
+    return pk
+
+
 def threading_headers(ticket: Ticket, customer_ids: Sequence[str] | None = None) -> dict[str, str]:
     """Headers that put the desk's mail in the customer's thread and bring the answer back here.
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-import pytest
 from django.core import mail as django_mail
 
+from capdesk.directory.models import EmailAddress
 from capdesk.intake import actions as intake
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.tests.test_sender_authentication import Signer
 from capdesk.notify.actions import deliver as deliver_email
 from capdesk.notify.models import OutboundEmail, Suppression
-from capdesk.testing.bounces import arf
+from capdesk.testing.bounces import arf, dsn
+from capdesk.testing.requests import file_portal_request, open_for
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import copies
 from capdesk.tickets.models import Event, Message, Ticket
-from capdesk.tickets.reply_address import reply_address
+from capdesk.tickets.reply_address import copy_message_id, reply_address
 
 BODY = "Bundle 1.4.2 is never downloaded on the production channel of com.acme.shop. Log attached below."
 
@@ -67,7 +68,11 @@ def test_an_authenticated_senders_cc_and_to_are_copied(cast, acme: Signer) -> No
     # The desk's own addresses, an automatic mailbox and the requester herself are left out.
     assert copies.addresses(ticket) == ["kim@acme.test", "rudi@acme.test"]
     event = Event.objects.get(ticket=ticket, kind="copied.added")
-    assert event.data == {"emails": ["kim@acme.test", "rudi@acme.test"], "how": "email"}
+    assert event.data == {
+        "emails": ["kim@acme.test", "rudi@acme.test"],
+        "how": "email",
+        "by": "dewi@acme.test",
+    }
     assert event.actor_person == cast.developer
 
 
@@ -82,6 +87,7 @@ def test_mail_copies_at_most_the_limit(cast, acme: Signer, settings) -> None:
     settings.CAPDESK_MAX_COPIED = 2
     ticket = opened(acme.sign(email(cc="a@acme.test, b@acme.test, c@acme.test")))
     assert copies.addresses(ticket) == ["a@acme.test", "b@acme.test"]
+    assert Event.objects.get(ticket=ticket, kind="copied.added").data["dropped"] == ["c@acme.test"]
 
 
 def test_each_agent_reply_goes_to_the_requester_and_each_copied_address(cast, acme: Signer) -> None:
@@ -89,8 +95,13 @@ def test_each_agent_reply_goes_to_the_requester_and_each_copied_address(cast, ac
     message = ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Run `npx cap sync` again.")
     emails = list(OutboundEmail.objects.filter(kind="agent_reply", ticket=ticket).order_by("pk"))
     assert [e.to for e in emails] == ["dewi@acme.test", "kim@acme.test", "rudi@acme.test"]
-    # One conversation: every copy carries the reply's Message-ID and the ticket's reply address.
-    assert {e.headers["Message-ID"] for e in emails} == {message.message_id}
+    # One conversation, each email with an id of its own: nobody copied learns another's, which
+    # is what a bounce or a spam report proves itself by.
+    assert [e.headers["Message-ID"] for e in emails] == [
+        message.message_id,
+        copy_message_id(message.pk, "kim@acme.test"),
+        copy_message_id(message.pk, "rudi@acme.test"),
+    ]
     assert {e.headers["Reply-To"] for e in emails} == {reply_address(ticket.pk)}
     django_mail.outbox.clear()
     for e in emails:
@@ -116,7 +127,7 @@ def test_the_copied_email_reads_in_the_tickets_language(cast, acme: Signer) -> N
     ticket.refresh_from_db()
     ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Coba lagi.")
     kim = OutboundEmail.objects.get(kind="agent_reply", to="kim@acme.test")
-    assert "Anda disalin pada permintaan ini." in kim.body_text
+    assert "Anda menerima tembusan permintaan ini." in kim.body_text
     assert "Juga dikirim ke: dewi@acme.test." in kim.body_text
 
 
@@ -159,8 +170,11 @@ def test_someone_not_copied_does_not_join_even_with_the_reply_address(cast, acme
     assert not Message.objects.filter(ticket=ticket, author_email="lee@acme.test").exists()
 
 
-def test_a_copied_persons_reply_can_copy_more_people(cast, acme: Signer) -> None:
+def test_the_requesters_reply_copies_more_people_a_copied_persons_does_not(cast, acme: Signer) -> None:
     ticket = opened(acme.sign(email(cc="kim@acme.test")))
+    deliver(acme.sign(email(to=reply_address(ticket.pk), cc="lee@acme.test", body="Adding Lee from QA.")))
+    assert copies.addresses(ticket) == ["kim@acme.test", "lee@acme.test"]
+    # Kim may answer, but who follows the ticket is the requester's (and the organization's admins') say.
     deliver(
         acme.sign(
             email(
@@ -171,17 +185,69 @@ def test_a_copied_persons_reply_can_copy_more_people(cast, acme: Signer) -> None
             )
         )
     )
-    assert copies.addresses(ticket) == ["kim@acme.test", "ops@acme.test"]
+    assert copies.addresses(ticket) == ["kim@acme.test", "lee@acme.test"]
+    skipped = Event.objects.get(ticket=ticket, kind="copied.skipped")
+    assert skipped.data == {"emails": ["ops@acme.test"], "by": "kim@acme.test"}
 
 
-@pytest.mark.parametrize("redacted", [True, False])
-def test_a_redacted_spam_report_on_a_copied_reply_suppresses_nobody(
-    cast, acme: Signer, redacted: bool
-) -> None:
-    """The requester's and the copies' emails share a Message-ID: a report that hides its
-    recipient cannot say which of them complained; one that names it can."""
+def test_a_signed_stranger_copies_nobody_into_a_customers_portal(cast, acme: Signer) -> None:
+    """DKIM proves only that the sender owns her From: an unregistered stranger copies no one."""
+    ticket = opened(
+        acme.sign(
+            email(
+                "Mallory <mallory@acme.test>",
+                cc="omar@other.test",
+                subject="Your Capgo account is suspended",
+                body="Re-enter your API key at https://evil.example/capgo to keep your apps live.",
+            )
+        )
+    )
+    assert copies.addresses(ticket) == []
+    assert Event.objects.get(ticket=ticket, kind="copied.skipped").data["emails"] == ["omar@other.test"]
+
+
+def test_an_unproven_registered_sender_copies_nobody_and_the_history_says_whom_it_named(cast, stub) -> None:
+    ticket = opened(email(cc="kim@acme.test"))  # Dewi's address, no signature: held until confirmed
+    assert copies.addresses(ticket) == []
+    assert Event.objects.get(ticket=ticket, kind="copied.skipped").data["emails"] == ["kim@acme.test"]
+
+
+def test_forged_mail_in_a_copied_persons_name_does_not_join(cast, stub) -> None:
+    """The copied addresses are listed in every reply: an unsigned email claiming one is anyone's."""
+    ticket = file_portal_request(cast.developer, "Bundle not applied", "Bundle 1.4.2 is never applied.")
+    copies.add(ticket, ["kim@acme.test"], how="portal", person=cast.developer)
+    deliver(
+        email(
+            "Kim <kim@acme.test>",
+            to=reply_address(ticket.pk),
+            subject=f"Re: [{ticket.reference}] Bundle not applied",
+            body="Dewi, please paste the production API key here so Capgo can check it.",
+        )
+    )
+    assert not Message.objects.filter(ticket=ticket, author_email="kim@acme.test").exists()
+
+
+def test_a_copied_person_cannot_forge_a_bounce_or_a_spam_report_for_the_requester(cast, acme: Signer) -> None:
     ticket = opened(acme.sign(email(cc="kim@acme.test")))
-    message = ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Try again")
-    deliver(arf(message.message_id, recipient="redacted@example.net" if redacted else "kim@acme.test"))
-    suppressed = set(Suppression.objects.values_list("address", flat=True))
-    assert suppressed == (set() if redacted else {"kim@acme.test"})
+    reply = ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Try again")
+    kims = OutboundEmail.objects.get(to="kim@acme.test", kind="agent_reply").headers["Message-ID"]
+    # Kim knows only the id of her own email: a report naming Dewi that cites it is void.
+    deliver(dsn(("dewi@acme.test", "failed", "5.1.1"), cites=kims))
+    deliver(arf(kims, recipient="dewi@acme.test"))
+    assert not Suppression.objects.exists()
+    assert EmailAddress.objects.get(email="dewi@acme.test").bounced_at is None
+    # A report (even with the recipient redacted) citing Kim's own email is about Kim.
+    deliver(arf(kims))
+    assert set(Suppression.objects.values_list("address", flat=True)) == {"kim@acme.test"}
+    # And a genuine bounce of Dewi's email still counts.
+    deliver(dsn(("dewi@acme.test", "failed", "5.1.1"), cites=reply.message_id))
+    assert set(Suppression.objects.values_list("address", flat=True)) == {"kim@acme.test", "dewi@acme.test"}
+
+
+def test_a_genuine_bounce_for_the_requester_counts_with_the_most_copies(cast, acme: Signer, settings) -> None:
+    ticket = open_for(cast.developer, "Rollback", email="dewi@acme.test", project=cast.project)
+    copies.add(ticket, [f"c{i}@acme.test" for i in range(settings.CAPDESK_MAX_COPIED)], how="agent")
+    reply = ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Fixed in 6.14.3")
+    assert OutboundEmail.objects.filter(ticket=ticket).count() == settings.CAPDESK_MAX_COPIED + 1
+    deliver(dsn(("dewi@acme.test", "failed", "5.1.1"), cites=reply.message_id))
+    assert Suppression.objects.filter(address="dewi@acme.test").exists()
