@@ -240,6 +240,9 @@ CAPDESK_DKIM_PRIVATE_KEY = env_str("CAPDESK_DKIM_PRIVATE_KEY", "")
 # to at most this many bytes; above it the email lists them with links to the portal.
 # Relays refuse large messages: Postfix's default limit is 10,240,000 bytes, Postmark's 10 MB.
 CAPDESK_EMAIL_ATTACHMENT_BYTES = env_int("CAPDESK_EMAIL_ATTACHMENT_BYTES", 7 * 1024 * 1024, minimum=0)
+# A solved ticket nobody touched for this many days is closed (Zendesk: 4); a customer's
+# answer then opens a follow-up ticket. 0 keeps solved tickets open to answers for ever.
+CAPDESK_CLOSE_SOLVED_AFTER_DAYS = env_int("CAPDESK_CLOSE_SOLVED_AFTER_DAYS", 7, minimum=0)
 # Addresses copied on one ticket (its CCs, tickets.copies), each emailed every agent reply.
 CAPDESK_MAX_COPIED = env_int("CAPDESK_MAX_COPIED", 20, minimum=0)
 # Automatic replies (standard replies, confirmations) per address per 24 hours (RFC 3834 loop guard).

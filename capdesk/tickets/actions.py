@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -409,6 +409,33 @@ def change_status(ticket: Ticket, status: str, *, agent: User | None, reason: st
     ticket.save(update_fields=["status", "updated_at"])
     _event(ticket, "status.changed", user=agent, reason=reason, status_from=previous, status_to=status)
     sla_actions.on_status_changed(ticket, previous)
+
+
+def close_solved(*, limit: int = 500) -> int:
+    """Close the tickets solved ``CAPDESK_CLOSE_SOLVED_AFTER_DAYS`` ago that nobody touched since;
+    the number closed (at most ``limit`` a run: the sweep comes back).
+
+    As Zendesk closes solved tickets after four days: a solved ticket reopens when its
+    customer answers; a closed one is final, and an answer opens a follow-up, decided
+    afresh (``follows_up``), so a reply months later is not judged by an old decision.
+    """
+    days = settings.CAPDESK_CLOSE_SOLVED_AFTER_DAYS
+    if not days:
+        return 0
+    before = timezone.now() - timedelta(days=days)
+    due = list(
+        Ticket.objects.filter(status=Status.SOLVED, updated_at__lt=before).order_by("updated_at")[:limit]
+    )
+    closed = 0
+    for ticket in due:
+        with transaction.atomic():
+            # Answered (reopened) since it was read: the customer's answer wins.
+            locked = Ticket.objects.select_for_update().filter(pk=ticket.pk, status=Status.SOLVED).first()
+            if locked is None or locked.updated_at >= before:
+                continue
+            change_status(locked, Status.CLOSED, agent=None, reason=f"solved, and untouched for {days} days")
+            closed += 1
+    return closed
 
 
 @transaction.atomic
