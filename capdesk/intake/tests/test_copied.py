@@ -8,9 +8,7 @@ from email.message import EmailMessage
 from django.core import mail as django_mail
 
 from capdesk.directory.models import EmailAddress
-from capdesk.intake import actions as intake
-from capdesk.intake.models import InboundRequest
-from capdesk.intake.tests.test_sender_authentication import Signer
+from capdesk.intake.tests.test_sender_authentication import Signer, deliver
 from capdesk.notify.actions import deliver as deliver_email
 from capdesk.notify.models import OutboundEmail, Suppression
 from capdesk.testing.bounces import arf, dsn
@@ -41,13 +39,6 @@ def email(
     msg["Message-ID"] = f"<{abs(hash((sender, to, cc, body, subject)))}@mail.acme.test>"
     msg.set_content(body)
     return msg.as_bytes()
-
-
-def deliver(raw: bytes) -> InboundRequest:
-    receipt = intake.receive(channel="email", raw=raw)
-    intake.process(receipt.request.pk)
-    receipt.request.refresh_from_db()
-    return receipt.request
 
 
 def opened(raw: bytes) -> Ticket:
