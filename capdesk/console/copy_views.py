@@ -42,4 +42,6 @@ def ticket_uncopy(request: HttpRequest, reference: str) -> HttpResponse:
         messages.success(
             request, _("%(email)s is no longer copied on the ticket.") % {"email": address.lower()}
         )
+    else:  # removed meanwhile, by a colleague or by the person
+        messages.info(request, _("That address was not copied."))
     return HttpResponseRedirect(reverse("console:ticket", args=[ticket.reference]) + "#copied")

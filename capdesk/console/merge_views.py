@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from capdesk.console.forms import MergeForm, SplitForm
 from capdesk.console.views import _agent, agent_required
-from capdesk.tickets import merging, splitting
+from capdesk.tickets import copies, merging, splitting
 from capdesk.tickets.models import Ticket
 from capdesk.tickets.scoping import agent_tickets, get_ticket_for_agent
 
@@ -32,7 +32,8 @@ def ticket_merge(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         merging.check_merge(source, target)
         if not form.cleaned_data["confirm"]:
-            return render(request, "console/merge_confirm.html", {"source": source, "target": target})
+            context = {"source": source, "target": target, "copied": copies.addresses(source)}
+            return render(request, "console/merge_confirm.html", context)
         moved = merging.merge_tickets(
             source, target, agent=_agent(request), notify_requester=form.cleaned_data["notify"]
         )

@@ -56,6 +56,8 @@ def request_uncopy(request: HttpRequest, person: Person, reference: str) -> Http
             messages.success(
                 request, _("%(email)s is no longer copied on this request.") % {"email": address}
             )
+        else:
+            messages.info(request, _("That address was not copied."))
         return _back(ticket)
     # Their own address is off it: the request is no longer theirs to see.
     if removed:

@@ -165,6 +165,10 @@ def test_an_agent_copies_and_uncopies_from_the_ticket_page(cast, client) -> None
     ).content.decode()
     assert "No longer copied on the ticket: kim@acme.test" in page
     assert Event.objects.get(ticket=ticket, kind="copied.removed").actor_user == cast.agent
+    again = client.post(
+        f"/console/tickets/{ticket.reference}/copied/remove/", {"email": "kim@acme.test"}, follow=True
+    )
+    assert "That address was not copied." in again.content.decode()
     refused = client.post(
         f"/console/tickets/{ticket.reference}/copied/", {"email": "support@capgo.app"}, follow=True
     ).content.decode()
@@ -195,12 +199,16 @@ def test_a_merge_of_another_requesters_ticket_carries_nobody(cast, client) -> No
         cast.reader, "Crash", email="rudi@acme.test", project=cast.project, body="RUDI-PRIVATE-7781"
     )
     copies.add(source, ["omar@other.test"], how="portal", person=cast.developer)
+    client.force_login(cast.agent)
+    confirm = client.post(
+        f"/console/tickets/{source.reference}/merge/", {"into": target.reference}
+    ).content.decode()
+    assert "The people copied on it are not copied on" in confirm and "omar@other.test" in confirm
     merge_tickets(source, target, agent=cast.agent)
     assert copies.addresses(target) == []
     omar = _as(Client(), cast.outsider)
     assert omar.get(f"/portal/requests/{target.reference}/").status_code == 404
     assert "RUDI-PRIVATE-7781" not in omar.get(f"/portal/requests/{source.reference}/").content.decode()
-    client.force_login(cast.agent)
     page = client.get(f"/console/tickets/{target.reference}/").content.decode()
     assert f"Not copied here from {source.reference}, which had another requester: omar@other.test" in page
 
