@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.test import Client
 
-from capdesk.intake.tests.test_copied import deliver, email, opened
-from capdesk.intake.tests.test_sender_authentication import Signer
+from capdesk.intake.tests.test_copied import email, opened
+from capdesk.intake.tests.test_sender_authentication import Signer, deliver
 from capdesk.portal.actions import user_for_person
 from capdesk.testing.requests import file_portal_request
 from capdesk.tickets import actions as ticket_actions
