@@ -270,6 +270,13 @@ def _unsuppressed(data: dict[str, Any], names: Names) -> str:
     return _("The requester's address was taken off the suppression list")
 
 
+def _withheld(data: dict[str, Any], names: Names) -> str:
+    return _(
+        "The standard reply was not emailed to %(address)s: the limit of automatic replies to one "
+        "address a day (%(limit)s) was reached"
+    ) % {"address": data.get("address") or "—", "limit": data.get("limit") or "—"}
+
+
 def _sla(sentence: str) -> _Sentence:
     def present(data: dict[str, Any], names: Names) -> str:
         return _(sentence) % {"metric": _metric(data.get("metric"))}
@@ -328,6 +335,7 @@ SENTENCES: dict[str, _Sentence] = {
     "sender.confirmed": _fixed(gettext_noop("The sender confirmed their address")),
     "email.undelivered": _undelivered,
     "email.unsuppressed": _unsuppressed,
+    "email.withheld": _withheld,
     "email.sent_again": _fixed(gettext_noop("An email that did not arrive was sent again")),
     "held_reply.released": _fixed(
         gettext_noop("A held reply was published as the customer's, without its link")

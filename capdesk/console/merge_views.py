@@ -32,7 +32,9 @@ def ticket_merge(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         merging.check_merge(source, target)
         if not form.cleaned_data["confirm"]:
-            context = {"source": source, "target": target, "copied": copies.addresses(source)}
+            # The target's own requester needs no copy of the conversation they own.
+            copied = [a for a in copies.addresses(source) if a != target.requester_email.lower()]
+            context = {"source": source, "target": target, "copied": copied}
             return render(request, "console/merge_confirm.html", context)
         moved = merging.merge_tickets(
             source, target, agent=_agent(request), notify_requester=form.cleaned_data["notify"]

@@ -280,9 +280,15 @@ def request_detail(request: HttpRequest, person: Person, reference: str) -> Http
             "form": form,
             "Author": Message.Author,
             "suppressed": suppressed,
+            # Merged into a request this customer cannot see (another requester's): they
+            # may still write, and their replies reach it, but nothing else here applies.
+            "merged_away": ticket.merged_into_id is not None,
             "copied": copies.addresses(ticket),
             "manages_copies": manages_copies(person, ticket),
             "own_addresses": set(EmailAddress.objects.filter(person=person).values_list("email", flat=True)),
+            "follow_ups": customer_tickets(person).filter(follow_up_of=ticket)
+            if ticket.status == "closed"
+            else [],
         },
     )
 

@@ -387,7 +387,9 @@ def reply_as_agent(
     stored = _store_attachments(message, files)
     _event(ticket, "message.agent" if public else "message.internal", user=agent, message=message.pk)
     sla_actions.on_agent_reply(ticket, message)
-    status = new_status or (Status.PENDING if public else None)
+    # A closed ticket stays closed unless the agent chose a status: its customer's answer
+    # opens a follow-up, which would otherwise be live beside it.
+    status = new_status or (Status.PENDING if public and ticket.status != Status.CLOSED else None)
     if status and status != ticket.status:
         change_status(ticket, status, agent=agent)
     ticket.updated_at = timezone.now()

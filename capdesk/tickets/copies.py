@@ -167,16 +167,12 @@ def carry(source: Ticket, target: Ticket, *, user: User | None) -> None:
 
     They stay copied on ``source`` too, so their links to it still lead to the survivor.
     """
-    wanted = addresses(source)
+    wanted = [a for a in addresses(source) if a != target.requester_email.lower()]
     if not wanted:
         return
     if source.requester_email.lower() == target.requester_email.lower():
         add(target, wanted, how="merge", user=user, strict=False)
     else:
         audit.record(
-            target,
-            "copied.not_carried",
-            user=user,
-            data={"emails": wanted, "source": source.reference},
-            reason="the merged ticket had another requester",
+            target, "copied.not_carried", user=user, data={"emails": wanted, "source": source.reference}
         )

@@ -174,6 +174,14 @@ def _standard_reply(
             headers={"Auto-Submitted": "auto-replied", **threading_headers(ticket, customer_message_ids)},
             automatic=True,
         )
+        if email is None:
+            # The daily limit of automatic replies to the address (RFC 3834 loop guard): agents
+            # must know the customer did not get it (the message says so too).
+            audit.record(
+                ticket,
+                "email.withheld",
+                data={"address": ticket.requester_email, "limit": settings.CAPDESK_AUTO_REPLIES_PER_DAY},
+            )
     # The message records the Message-ID its email went out with, so a bounce or an answer finds it.
     add_system_message(
         ticket,

@@ -107,3 +107,50 @@ def test_a_held_reply_confirmed_after_the_ticket_was_closed_reopens_it(cast, stu
     ticket_actions.publish_held_reply(message)
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
+
+
+def test_an_agents_reply_on_a_closed_ticket_leaves_it_closed_unless_a_status_is_chosen(
+    cast, client: Client
+) -> None:
+    closed = _closed(
+        file_portal_request(cast.developer, "Rollback", "Rollback fails", project="com.acme.shop"), cast
+    )
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{closed.reference}/").content.decode()
+    assert "This ticket is closed: a reply is still emailed" in page
+    ticket_actions.reply_as_agent(closed, agent=cast.agent, body="For the record: fixed in 6.14.3.")
+    closed.refresh_from_db()
+    assert closed.status == Status.CLOSED
+    ticket_actions.reply_as_agent(closed, agent=cast.agent, body="Reopening.", new_status=Status.OPEN)
+    closed.refresh_from_db()
+    assert closed.status == Status.OPEN
+
+
+def test_the_portal_links_a_closed_request_and_its_follow_up(cast, client: Client) -> None:
+    closed = _closed(
+        file_portal_request(cast.developer, "Rollback", "Rollback fails", project="com.acme.shop"), cast
+    )
+    client.force_login(user_for_person(cast.developer))
+    client.post(
+        f"/portal/requests/{closed.reference}/reply/", {"body": "It happens again", "idempotency_key": "l1"}
+    )
+    follow_up = Ticket.objects.get(follow_up_of=closed)
+    page = client.get(f"/portal/requests/{closed.reference}/").content.decode()
+    assert f"Followed up in {follow_up.reference}." in page
+    page = client.get(f"/portal/requests/{follow_up.reference}/").content.decode()
+    assert f'href="/portal/requests/{closed.reference}/"' in page
+
+
+def test_a_standard_reply_withheld_by_the_daily_limit_says_so(cast, stub, settings, client: Client) -> None:
+    settings.CAPDESK_AUTO_REPLIES_PER_DAY = 1
+    first = deliver(email("Lee <lee@elsewhere.test>", subject="One", body="First question about bundles."))
+    second = deliver(email("Lee <lee@elsewhere.test>", subject="Two", body="Second question about channels."))
+    assert first.ticket is not None and second.ticket is not None
+    assert not Event.objects.filter(ticket=first.ticket, kind="email.withheld").exists()
+    withheld = Event.objects.get(ticket=second.ticket, kind="email.withheld")
+    assert withheld.data == {"address": "lee@elsewhere.test", "limit": 1}
+    client.force_login(cast.agent)
+    page = client.get(f"/console/tickets/{second.ticket.reference}/").content.decode()
+    assert "Not emailed to lee@elsewhere.test: the day's limit of automatic replies" in page
+    page = client.get(f"/console/tickets/{first.ticket.reference}/").content.decode()
+    assert "the day's limit of automatic replies" not in page

@@ -203,12 +203,17 @@ def test_a_merge_of_another_requesters_ticket_carries_nobody(cast, client) -> No
     confirm = client.post(
         f"/console/tickets/{source.reference}/merge/", {"into": target.reference}
     ).content.decode()
-    assert "The people copied on it are not copied on" in confirm and "omar@other.test" in confirm
+    assert "and not copied on" in confirm and "omar@other.test" in confirm
+    assert "dewi@acme.test will not see" in confirm
     merge_tickets(source, target, agent=cast.agent)
     assert copies.addresses(target) == []
     omar = _as(Client(), cast.outsider)
     assert omar.get(f"/portal/requests/{target.reference}/").status_code == 404
     assert "RUDI-PRIVATE-7781" not in omar.get(f"/portal/requests/{source.reference}/").content.decode()
+    # Dewi, whose request it was, is told where it went, and is offered nothing that no longer applies.
+    dewi = _as(Client(), cast.developer).get(f"/portal/requests/{source.reference}/").content.decode()
+    assert "Our team merged this request into another one" in dewi
+    assert 'id="copied"' not in dewi and "A reply opens a new request" not in dewi
     page = client.get(f"/console/tickets/{target.reference}/").content.decode()
     assert f"Not copied here from {source.reference}, which had another requester: omar@other.test" in page
 
