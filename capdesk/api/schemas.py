@@ -56,6 +56,8 @@ class TicketOut(Schema):
     requester_email: str
     # Addresses copied on the ticket (CCs): each is emailed the agents' public replies.
     copied: list[str]
+    # The closed ticket this one follows up: a customer answered it after it was closed.
+    follow_up_of: str | None
     assignee: str | None
     created_at: datetime
     updated_at: datetime
@@ -126,6 +128,8 @@ class AttachmentOut(Schema):
 
 class MessageOut(Schema):
     id: int
+    # The ticket it is on: a reply to a closed ticket opens its follow-up, and lands there.
+    ticket: str
     author_kind: str
     author: str
     public: bool

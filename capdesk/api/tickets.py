@@ -67,6 +67,7 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "requester_email": ticket.requester_email,
         # Prefetched by the lists; one query for a single ticket.
         "copied": [c.email for c in ticket.copied.all()],
+        "follow_up_of": Ticket.reference_of(ticket.follow_up_of_id) if ticket.follow_up_of_id else None,
         "assignee": ticket.assignee.get_username() if ticket.assignee else None,
         "created_at": ticket.created_at.isoformat(),
         "updated_at": ticket.updated_at.isoformat(),
@@ -83,6 +84,7 @@ def message_out(message: Message) -> dict[str, Any]:
         author = message.author_person.name if message.author_person else message.author_email
     return {
         "id": message.pk,
+        "ticket": Ticket.reference_of(message.ticket_id),
         "author_kind": message.author_kind,
         "author": author,
         "public": message.public,

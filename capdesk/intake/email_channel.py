@@ -15,7 +15,7 @@ from capdesk.intake.authentication import Authentication, authenticate, identity
 from capdesk.intake.bounces import record_bounces
 from capdesk.intake.channels import Prepared, Unprocessable, register_prepared
 from capdesk.intake.confirmation import create_confirmation, hold_reply
-from capdesk.intake.deciding import Decided, Question, decide_requests, project_named_in
+from capdesk.intake.deciding import Decided, Question, decide_request, decide_requests, project_named_in
 from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
@@ -25,10 +25,10 @@ from capdesk.policy.language import reply_language
 from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Identity, Outcome
 from capdesk.tickets import actions as ticket_actions
-from capdesk.tickets import audit, copies
+from capdesk.tickets import audit, copies, follow_ups
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.merging import may_reply
-from capdesk.tickets.models import Message, MessageReference, Ticket
+from capdesk.tickets.models import Message, MessageReference, Status, Ticket
 from capdesk.tickets.reply_address import copied_message_pk, ticket_pks_in
 from capdesk.tickets.scoping import manages_copies
 
@@ -81,10 +81,23 @@ def find_thread(
                     "ticket", *(f"ticket__{name}" for name in _SUMMARY)
                 )
             )
-    for ticket in candidates:
-        # may_reply also admits the requester of a ticket merged into this one.
-        if may_reply(ticket, mail.from_address, authenticated=authenticated):
-            return ticket.surviving()
+    closed: Ticket | None = None
+    seen: set[int] = set()
+    for candidate in candidates:
+        # Judged on the ticket the conversation goes on in: may_reply admits the requester of a
+        # ticket merged into it, but not those copied only on that one (another requester's).
+        ticket = candidate.surviving()
+        if ticket.pk in seen or not may_reply(ticket, mail.from_address, authenticated=authenticated):
+            seen.add(ticket.pk)
+            continue
+        seen.add(ticket.pk)
+        if ticket.status != Status.CLOSED:
+            return ticket
+        # A closed one names the conversation, but a message the mail cites may be on its
+        # open follow-up (an answer to the customer's own first answer): that one wins.
+        closed = closed or ticket
+    if closed is not None:
+        return closed
     if mail.message_id and (cited_by_stored is None or mail.message_id in cited_by_stored):
         # Arrival order is not sending order: a reply may have come first and cited this
         # message, which then joins the reply's ticket (same requester rule).
@@ -360,44 +373,81 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
     if auth.authenticated and mail.from_address.lower() in batch.suppressed:
         suppressions.lift(mail.from_address, why="authenticated mail from the address")
     ticket = find_thread(mail, authenticated=auth.authenticated, cited_by_stored=batch.cited_by_stored)
-    follow_up_of = None
     if ticket_actions.follows_up(ticket):
-        # An answer to a closed ticket opens a new one, with the decision made for it as a new request.
-        follow_up_of, ticket = ticket, None
-    if ticket is not None:
-        held = identity == Identity.UNVERIFIED and person is not None
-        if held:
-            _hold_reply(request, ticket, read=read, batch=batch)
-        else:
-            ticket_actions.record_customer_reply(
-                ticket,
-                body=mail.text,
-                person=person,
-                author_email=mail.from_address,
-                body_html=read.html,
-                files=mail.files,
-                source_id=request.pk,
-                message_id=mail.message_id,
-                cites=cited_ids(mail),
-            )
-        if not held:
-            _copy_recipients(ticket, read, opened=False)
-        # A reply joins by its From address: agents see whether that address was proven.
-        audit.record(
-            ticket,
-            "sender.identified",
-            data={"verdict": identity, "method": auth.method, "message_id": mail.message_id, "held": held},
-            reason=f"reply, {identity} sender{', held until confirmed' if held else ''}: {auth.reason}",
+        assert ticket is not None
+        return _open(
+            request,
+            read=read,
+            decided=decided,
+            batch=batch,
+            follow_up=follow_ups.frame(ticket, mail.from_address),
         )
-        return ticket
+    if ticket is None:
+        return _open(request, read=read, decided=decided, batch=batch)
+    held = identity == Identity.UNVERIFIED and person is not None
+    if held:
+        _hold_reply(request, ticket, read=read, batch=batch)
+    else:
+        ticket_actions.record_customer_reply(
+            ticket,
+            body=mail.text,
+            person=person,
+            author_email=mail.from_address,
+            body_html=read.html,
+            files=mail.files,
+            source_id=request.pk,
+            message_id=mail.message_id,
+            cites=cited_ids(mail),
+        )
+        _copy_recipients(ticket, read, opened=False)
+    # A reply joins by its From address: agents see whether that address was proven.
+    audit.record(
+        ticket,
+        "sender.identified",
+        data={"verdict": identity, "method": auth.method, "message_id": mail.message_id, "held": held},
+        reason=f"reply, {identity} sender{', held until confirmed' if held else ''}: {auth.reason}",
+    )
+    return ticket
+
+
+def _open(
+    request: InboundRequest,
+    *,
+    read: _Read,
+    decided: Decided,
+    batch: _Batch,
+    follow_up: follow_ups.FollowUp | None = None,
+) -> Ticket:
+    """A new ticket for the email, its decision applied; or the follow-up of a closed one,
+    decided afresh on that conversation's requester and project (``tickets.follow_ups``)."""
+    mail, person, auth, identity = read.mail, read.person, read.auth, read.identity
+    assert auth is not None
+    requester, requester_email, project, organization = person, mail.from_address, read.project, None
+    subject, author = mail.subject, None
+    if follow_up is not None:
+        requester, requester_email = follow_up.requester, follow_up.requester_email
+        project, organization, subject = follow_up.project, follow_up.organization, follow_up.subject
+        if not follow_up.by_requester:
+            # Someone copied on it, whose mail proved its From (merging.may_reply): they write
+            # in the requester's conversation, decided on the requester.
+            author = (person, mail.from_address)
+            identity = Identity.VERIFIED if requester is not None else Identity.UNKNOWN
+        decided = decide_request(
+            channel="email",
+            identity=identity,
+            person=requester,
+            project=project,
+            subject=subject,
+            body=mail.text,
+        )
     ticket = ticket_actions.open_ticket(
-        # A follow-up keeps the conversation's subject, not "Re: [CAP-1001] ..." with the closed reference.
-        subject=follow_up_of.subject if follow_up_of else mail.subject,
+        subject=subject,
         body=mail.text,
         channel="email",
-        requester=person,
-        requester_email=mail.from_address,
-        project=read.project,
+        requester=requester,
+        requester_email=requester_email,
+        project=project,
+        organization=organization,
         body_html=read.html,
         files=mail.files,
         source_id=request.pk,
@@ -405,24 +455,29 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
         cites=cited_ids(mail),
         language=decided.language,
         received_at=request.received_at,
-        follow_up_of=follow_up_of,
+        follow_up_of=follow_up.of if follow_up else None,
+        author=author,
     )
     audit.record(
         ticket,
         "sender.identified",
         data={
             "registered": person is not None,
-            "verdict": identity,
+            "verdict": read.identity,
             "authenticated": auth.authenticated,
             "method": auth.method,
             "reason": auth.reason,
         },
-        reason=f"{identity} sender: {auth.reason}",
+        reason=f"{read.identity} sender: {auth.reason}",
     )
-    _copy_recipients(ticket, read, opened=True)
+    held = decided.decision.outcome == Outcome.VERIFY_SENDER
+    if follow_up is not None and not held:
+        # Until its sender is proven, a follow-up in the requester's name shows to nobody else.
+        follow_ups.copy_followers(follow_up, ticket)
+    _copy_recipients(ticket, read, opened=follow_up is None)
     batch.count_automatic_replies()
     context: dict[str, str] = {}
-    if decided.decision.outcome == Outcome.VERIFY_SENDER and person is not None:
+    if held and person is not None:
         context = create_confirmation(request, ticket, person, mail.from_address)
     apply_decision(
         ticket,

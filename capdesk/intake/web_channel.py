@@ -18,6 +18,7 @@ from capdesk.intake.deciding import decide_request
 from capdesk.intake.models import InboundRequest
 from capdesk.policy.types import Classification, Group, Identity
 from capdesk.tickets import actions as ticket_actions
+from capdesk.tickets import follow_ups
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Severity, Ticket
 from capdesk.tickets.scoping import customer_tickets
@@ -79,8 +80,11 @@ def _handle(request: InboundRequest) -> Ticket:
         )
         if ticket is None:
             raise Unprocessable("the reply names a ticket this person cannot see")
-        if ticket_actions.follows_up(ticket.surviving()):
-            return _follow_up(request, person, ticket.surviving(), body, files)
+        survivor = ticket.surviving()
+        if ticket_actions.follows_up(survivor):
+            # The closed conversation they can see: theirs, if it was merged into another requester's.
+            closed = survivor if customer_tickets(person).filter(pk=survivor.pk).exists() else ticket
+            return _follow_up(request, person, follow_ups.frame(closed, request.claimed_sender), body, files)
         ticket_actions.record_customer_reply(
             ticket,
             body=body,
@@ -140,34 +144,38 @@ def _handle(request: InboundRequest) -> Ticket:
 def _follow_up(
     request: InboundRequest,
     person: Person,
-    closed: Ticket,
+    follow_up: follow_ups.FollowUp,
     body: str,
     files: list[ticket_actions.IncomingFile],
 ) -> Ticket:
-    """A reply to a closed request opens its follow-up, decided afresh as a new request is."""
-    # The closed ticket's project, if the person still belongs to it.
-    project = projects_for(person).filter(pk=closed.project_id or 0).first()
+    """A reply to a closed request opens its follow-up, decided afresh on the conversation's
+    requester (``tickets.follow_ups``); the portal proved who is writing."""
+    requester = follow_up.requester
+    identity = Identity.VERIFIED if requester is not None else Identity.UNKNOWN
     decided = decide_request(
         channel=request.channel,
-        identity=Identity.VERIFIED,
-        person=person,
-        project=project,
-        subject=closed.subject,
+        identity=identity,
+        person=requester,
+        project=follow_up.project,
+        subject=follow_up.subject,
         body=body,
     )
     ticket = ticket_actions.open_ticket(
-        subject=closed.subject,
+        subject=follow_up.subject,
         body=body,
         channel=request.channel,
-        requester=person,
-        requester_email=request.claimed_sender,
-        project=project,
+        requester=requester,
+        requester_email=follow_up.requester_email,
+        project=follow_up.project,
+        organization=follow_up.organization,
         language=decided.language,
         files=files,
         source_id=request.pk,
-        follow_up_of=closed,
+        follow_up_of=follow_up.of,
+        author=None if follow_up.by_requester else (person, request.claimed_sender),
     )
-    apply_decision(ticket, decided.decision, identity=Identity.VERIFIED, language=decided.language)
+    follow_ups.copy_followers(follow_up, ticket)
+    apply_decision(ticket, decided.decision, identity=identity, language=decided.language)
     return ticket
 
 

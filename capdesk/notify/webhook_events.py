@@ -43,6 +43,7 @@ CHANGE_KEYS = (
     "outcome_to",
     "scope",
     "channel",
+    "follow_up_of",
     "metric",
     "policy",
     "tier",

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -153,12 +154,14 @@ def open_ticket(
     cites: Sequence[str] = (),
     received_at: datetime | None = None,
     follow_up_of: Ticket | None = None,
+    author: tuple[Person | None, str] | None = None,
 ) -> Ticket:
     """A new request becomes a ticket with its first customer message.
 
     ``received_at`` is when the channel stored the request ``source_id`` names, passed by
     a caller that has it so the SLA clock need not read it back. ``follow_up_of`` is the
-    closed ticket the request answered (``follow_up``): who was on it is copied here.
+    closed ticket the request answered (``tickets.follow_ups``). ``author`` (person, address)
+    wrote the first message when it is not the requester (someone copied on the closed ticket).
     """
     files = files or []
     check_attachments(files)
@@ -177,11 +180,12 @@ def open_ticket(
         updated_at=now,
         follow_up_of=follow_up_of,
     )
+    author_person, author_email = author or (requester, requester_email)
     message = Message(
         ticket=ticket,
         author_kind=Message.Author.CUSTOMER,
-        author_person=requester,
-        author_email=requester_email,
+        author_person=author_person,
+        author_email=author_email,
         body_text=body,
         body_html=body_html if body_html is not None else render_markdown(body),
         source_id=source_id,
@@ -205,13 +209,6 @@ def open_ticket(
             channel=channel,
             severity=severity,
             follow_up_of=follow_up_of.reference,
-        )
-        # Everyone who followed the closed conversation follows its sequel.
-        copies.add(
-            ticket,
-            [follow_up_of.requester_email, *copies.addresses(follow_up_of)],
-            how="follow_up",
-            strict=False,
         )
     sla_actions.on_ticket_opened(ticket, received_at=received_at if source_id is not None else None)
     return ticket
@@ -413,30 +410,41 @@ def change_status(ticket: Ticket, status: str, *, agent: User | None, reason: st
     sla_actions.on_status_changed(ticket, previous)
 
 
-def close_solved(*, limit: int = 500) -> int:
+def close_solved(*, batch: int = 500, batches: int = 20) -> int:
     """Close the tickets solved ``CAPDESK_CLOSE_SOLVED_AFTER_DAYS`` ago that nobody touched since;
-    the number closed (at most ``limit`` a run: the sweep comes back).
+    the number closed: up to ``batches`` of ``batch`` a run, the oldest first (the sweep comes
+    back for the rest).
 
     As Zendesk closes solved tickets after four days: a solved ticket reopens when its
     customer answers; a closed one is final, and an answer opens a follow-up, decided
     afresh (``follows_up``), so a reply months later is not judged by an old decision.
+    A ticket with a held reply waits: confirming the reply must find it as it was.
     """
     days = settings.CAPDESK_CLOSE_SOLVED_AFTER_DAYS
     if not days:
         return 0
     before = timezone.now() - timedelta(days=days)
-    due = list(
-        Ticket.objects.filter(status=Status.SOLVED, updated_at__lt=before).order_by("updated_at")[:limit]
-    )
+    held = Message.objects.filter(ticket=OuterRef("pk"), held=True)
     closed = 0
-    for ticket in due:
-        with transaction.atomic():
-            # Answered (reopened) since it was read: the customer's answer wins.
-            locked = Ticket.objects.select_for_update().filter(pk=ticket.pk, status=Status.SOLVED).first()
-            if locked is None or locked.updated_at >= before:
-                continue
-            change_status(locked, Status.CLOSED, agent=None, reason=f"solved, and untouched for {days} days")
-            closed += 1
+    for _ in range(batches):
+        due = list(
+            Ticket.objects.filter(status=Status.SOLVED, updated_at__lt=before)
+            .exclude(Exists(held))
+            .order_by("updated_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        for pk in due:
+            with transaction.atomic():
+                # Answered (reopened) since it was read: the customer's answer wins.
+                locked = Ticket.objects.select_for_update().filter(pk=pk, status=Status.SOLVED).first()
+                if locked is None or locked.updated_at >= before:
+                    continue
+                change_status(
+                    locked, Status.CLOSED, agent=None, reason=f"solved, and untouched for {days} days"
+                )
+                closed += 1
+        if len(due) < batch:
+            break
     return closed
 
 

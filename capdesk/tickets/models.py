@@ -100,6 +100,8 @@ class Ticket(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "queue"]),
+            # The hourly sweep closing solved tickets (actions.close_solved), oldest first.
+            models.Index(fields=["status", "updated_at"]),
             models.Index(fields=["requester", "-created_at"]),
             models.Index(fields=["organization", "-created_at"]),
             # The console's queues: ordered by SLA deadline, then age (console.filters.page_by_deadline),
@@ -123,7 +125,12 @@ class Ticket(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"{settings.CAPDESK_TICKET_PREFIX}-{self.pk + self.REFERENCE_OFFSET}"
+        return self.reference_of(self.pk)
+
+    @classmethod
+    def reference_of(cls, pk: int) -> str:
+        """``CAP-1042`` for 42, without reading the ticket."""
+        return f"{settings.CAPDESK_TICKET_PREFIX}-{pk + cls.REFERENCE_OFFSET}"
 
     @property
     def is_open(self) -> bool:

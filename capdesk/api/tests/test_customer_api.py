@@ -180,3 +180,23 @@ def test_a_reader_copied_on_a_colleagues_request_sees_it_with_who_is_copied(cast
     assert reply.status_code in (201, 202), reply.content
     copies.remove(mine, cast.reader.primary_email)
     assert _references(api.get("/customer/tickets", token)) == []
+
+
+def test_a_reply_to_a_closed_request_says_which_ticket_it_went_to(cast, tickets_of_both_orgs, api):
+    """It opens a follow-up (tickets.follow_ups): the answer names it, and the follow-up names the closed one."""
+    from capdesk.tickets.models import Status, Ticket
+
+    mine, _ = tickets_of_both_orgs
+    ticket_actions.change_status(mine, Status.CLOSED, agent=cast.agent)
+    token = customer_token(cast.developer)
+    response = api.post(
+        f"/customer/tickets/{mine.reference}/replies",
+        token,
+        {"body": "It is back"},
+        **{"Idempotency-Key": "z-1"},
+    )
+    assert response.status_code == 201, response.content
+    follow_up = Ticket.objects.get(follow_up_of=mine)
+    assert response.json()["ticket"] == follow_up.reference
+    listed = api.get("/customer/tickets", token).json()["items"]
+    assert {t["reference"]: t["follow_up_of"] for t in listed}[follow_up.reference] == mine.reference

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from django.test import Client
 
-from capdesk.intake.tests.test_copied import email, opened
+from capdesk.intake.tests.test_copied import BODY, email, opened
 from capdesk.intake.tests.test_sender_authentication import Signer, deliver
+from capdesk.notify.models import OutboundEmail
 from capdesk.portal.actions import user_for_person
+from capdesk.sla.models import Clock
 from capdesk.testing.requests import file_portal_request
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import copies
-from capdesk.tickets.models import Decision, Event, Message, Status, Ticket
+from capdesk.tickets.merging import merge_tickets
+from capdesk.tickets.models import OPEN_STATUSES, Decision, Event, Message, Status, Ticket
 from capdesk.tickets.reply_address import reply_address
 
 
@@ -154,3 +157,131 @@ def test_a_standard_reply_withheld_by_the_daily_limit_says_so(cast, stub, settin
     assert "Not emailed to lee@elsewhere.test: the day's limit of automatic replies" in page
     page = client.get(f"/console/tickets/{first.ticket.reference}/").content.decode()
     assert "the day's limit of automatic replies" not in page
+
+
+# Found by review (helper-56): each failed before the follow-up took the closed conversation's frame.
+
+
+def test_email_follow_up_keeps_the_closed_tickets_project_and_organization(cast, acme: Signer) -> None:
+    # The request named com.acme.shop (BODY); the answer, as answers do, does not.
+    closed = _closed(opened(acme.sign(email(body=BODY))), cast)
+    assert closed.project == cast.project and closed.organization == cast.org
+    follow_up = deliver(
+        acme.sign(email(to=reply_address(closed.pk), body="It is back since this morning's build."))
+    ).ticket
+    assert follow_up is not None and follow_up.follow_up_of == closed
+    assert follow_up.organization == closed.organization, "no organization: no SLA clock, no plan"
+    assert follow_up.project == closed.project
+    assert follow_up.outcome != "need_project"
+    assert Clock.objects.filter(ticket=follow_up).exists()
+
+
+def test_a_copied_persons_answer_after_the_close_does_not_vanish(cast, acme: Signer) -> None:
+    # An unregistered colleague copied by the requester answered replies while the ticket was open.
+    ticket = opened(acme.sign(email(cc="Vera Vendor <vera@acme.test>")))
+    assert copies.addresses(ticket) == ["vera@acme.test"]
+    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Which build?")
+    joined = deliver(acme.sign(email("vera@acme.test", to=reply_address(ticket.pk), body="Build 88.")))
+    assert joined.ticket == ticket  # open: her answer joins
+    closed = _closed(ticket, cast)
+    later = deliver(acme.sign(email("vera@acme.test", to=reply_address(closed.pk), body="It is back.")))
+    follow_up = later.ticket
+    assert follow_up is not None and follow_up.follow_up_of == closed
+    assert follow_up.status in OPEN_STATUSES, f"{follow_up.outcome}: solved at once, no agent sees it"
+
+
+def test_a_second_answer_citing_the_first_joins_its_follow_up(cast, acme: Signer) -> None:
+    closed = _closed(opened(acme.sign(email())), cast)
+    first_raw = acme.sign(
+        email(
+            to=reply_address(closed.pk),
+            subject=f"Re: [{closed.reference}] Live update not applied",
+            body="It is back.",
+        )
+    )
+    first = deliver(first_raw).ticket
+    assert first is not None and first.follow_up_of == closed
+    first_id = first.messages.order_by("pk")[0].message_id
+    # "Forgot the log": a reply to her own first answer (still in the old thread, old subject).
+    second = deliver(
+        acme.sign(
+            email(
+                to=reply_address(closed.pk),
+                subject=f"Re: [{closed.reference}] Live update not applied",
+                body="And the log: E/Capgo rollback.",
+                in_reply_to=first_id,
+            )
+        )
+    ).ticket
+    assert second == first, "a second follow-up for the same conversation"
+
+
+def test_a_follow_up_through_a_merged_ticket_copies_the_other_requesters_people(
+    cast, acme: Signer, client
+) -> None:
+    # Dewi's request is merged into Ana's (same organization, another requester); Ana's has
+    # a vendor copied and a subject Dewi never saw. The merge kept the vendor off Dewi's side.
+    dewis = file_portal_request(cast.developer, "Rollback", "Rollback fails", project="com.acme.shop")
+    anas = file_portal_request(
+        cast.org_admin, "Acquisition of Globex: app transfer", "Move com.acme.shop", project="com.acme.shop"
+    )
+    copies.add(anas, ["partner@globex.example"], how="console", user=cast.agent)
+    merge_tickets(dewis, anas, agent=cast.agent)
+    anas.refresh_from_db()
+    _closed(anas, cast)
+    client.force_login(user_for_person(cast.developer))
+    client.post(
+        f"/portal/requests/{dewis.reference}/reply/", {"body": "Still failing", "idempotency_key": "m1"}
+    )
+    follow_up = Ticket.objects.get(requester=cast.developer, follow_up_of__isnull=False)
+    page = client.get(f"/portal/requests/{follow_up.reference}/").content.decode()
+    assert "partner@globex.example" not in copies.addresses(follow_up)
+    assert "Acquisition of Globex" not in page
+
+
+def test_copied_person_of_merged_ticket_gets_survivors_subject(cast, acme: Signer) -> None:
+    # Kim (unregistered, copied by Dewi) was kept on Dewi's merged ticket "so old links lead on".
+    dewis = opened(acme.sign(email(cc="kim@acme.test")))
+    anas = file_portal_request(
+        cast.org_admin, "Acquisition of Globex: app transfer", "Move com.acme.shop", project="com.acme.shop"
+    )
+    copies.add(anas, ["partner@globex.example"], how="console", user=cast.agent)
+    merge_tickets(dewis, anas, agent=cast.agent)
+    anas.refresh_from_db()
+    _closed(anas, cast)
+    follow_up = deliver(
+        acme.sign(email("kim@acme.test", to=reply_address(dewis.pk), body="Any news?"))
+    ).ticket
+    assert follow_up is not None
+    assert follow_up.subject != anas.subject
+    assert "partner@globex.example" not in copies.addresses(follow_up)
+
+
+def test_a_forged_answer_to_a_closed_ticket_is_shown_to_the_people_copied_on_it(
+    cast, acme: Signer, stub, client
+) -> None:
+    # Dewi (proven) copied Rudi, a registered colleague; the ticket is closed.
+    closed = _closed(opened(acme.sign(email(cc="rudi@acme.test"))), cast)
+    # Anyone, unsigned, in Dewi's name: held until Dewi confirms (verify_sender)...
+    forged = deliver(email(to=reply_address(closed.pk), body="Urgent: wire the renewal to IBAN XX00 1234."))
+    follow_up = forged.ticket
+    assert follow_up is not None and follow_up.outcome == "verify_sender"
+    # ... yet Rudi is already copied on it, and his portal lists and shows it.
+    client.force_login(user_for_person(cast.reader))
+    page = client.get(f"/portal/requests/{follow_up.reference}/")
+    assert "IBAN" not in page.content.decode(), "an unconfirmed request in Dewi's name is shown to Rudi"
+
+
+def test_the_follow_ups_standard_reply_carries_the_survivors_subject_to_a_copied_stranger(
+    cast, acme: Signer
+) -> None:
+    dewis = opened(acme.sign(email(cc="kim@acme.test")))
+    anas = file_portal_request(
+        cast.org_admin, "Acquisition of Globex: app transfer", "Move com.acme.shop", project="com.acme.shop"
+    )
+    merge_tickets(dewis, anas, agent=cast.agent)
+    anas.refresh_from_db()
+    _closed(anas, cast)
+    deliver(acme.sign(email("kim@acme.test", to=reply_address(dewis.pk), body="Any news?")))
+    subjects = list(OutboundEmail.objects.filter(to="kim@acme.test").values_list("subject", flat=True))
+    assert not any("Globex" in s for s in subjects)

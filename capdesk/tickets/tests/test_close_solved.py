@@ -69,3 +69,28 @@ def test_a_portal_answer_after_the_close_opens_a_follow_up(cast, client, setting
         )
     follow_up = Ticket.objects.get(follow_up_of=ticket)
     assert follow_up.messages.filter(body_text="It is back").exists()
+
+
+def test_a_ticket_with_a_held_reply_waits(cast, settings) -> None:
+    """Confirming the held reply must find the ticket as it was, not closed under it."""
+    settings.CAPDESK_CLOSE_SOLVED_AFTER_DAYS = 7
+    ticket = _solved(cast, "Old")
+    ticket_actions.hold_customer_reply(
+        ticket,
+        body="Still broken",
+        person=cast.developer,
+        author_email="dewi@acme.test",
+        body_html="<p>Still broken</p>",
+        files=[],
+        source_id=None,
+        message_id="<held@mail.acme.test>",
+        cites=(),
+    )
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        assert ticket_actions.close_solved() == 0
+        assert ticket_actions.close_solved(batch=1) == 0
+    others = [_solved(cast, f"Old {n}") for n in range(3)]
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        assert ticket_actions.close_solved(batch=1, batches=2) == 2  # bounded: the next run closes the last
+        assert ticket_actions.close_solved(batch=1, batches=2) == 1
+    assert {t.status for t in Ticket.objects.filter(pk__in=[o.pk for o in others])} == {Status.CLOSED}

@@ -1,0 +1,70 @@
+"""Answers to a closed ticket: whose conversation the follow-up continues, and on what it is decided.
+
+A closed ticket is final (``actions.follows_up``); an answer to it opens a new ticket that
+follows it up (Zendesk's rule). The follow-up belongs to the closed conversation's
+requester, in its project and organization while the requester still belongs to them, and
+is decided afresh on them: a plan or a role may have changed since. Someone copied on the
+closed ticket who answers is the author of the follow-up's first message, not its requester:
+being copied gives no entitlement of one's own.
+
+A requester whose ticket was merged into another requester's answers their own: the
+follow-up follows up the ticket they had, with its subject and the people they copied,
+never the other requester's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from capdesk.directory.models import Organization, Person, Project
+from capdesk.directory.queries import organizations_for, projects_for
+from capdesk.tickets import copies
+from capdesk.tickets.models import Ticket
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    of: Ticket  # the closed ticket it follows up
+    requester: Person | None
+    requester_email: str
+    by_requester: bool  # the requester answered; else someone copied on it did
+    project: Project | None
+    organization: Organization | None
+
+    @property
+    def subject(self) -> str:
+        # The conversation's subject, not "Re: [CAP-1001] ..." with the closed reference.
+        return self.of.subject
+
+
+def frame(closed: Ticket, sender: str) -> FollowUp:
+    """The follow-up of ``closed`` that an answer from ``sender`` opens."""
+    sender = sender.strip().lower()
+    base = closed
+    if sender != closed.requester_email.lower() and not copies.is_copied(closed, sender):
+        # Admitted as the requester of a ticket merged into the closed one: that is theirs.
+        mine = closed.merged_tickets.filter(requester_email__iexact=sender).order_by("pk").first()
+        base = mine or closed
+    requester = base.requester
+    project = None
+    organization = None
+    if requester is not None and base.project_id is not None:
+        project = projects_for(requester).filter(pk=base.project_id).first()
+    if project is not None:
+        organization = project.organization
+    elif requester is not None and base.organization_id is not None:
+        organization = organizations_for(requester).filter(pk=base.organization_id).first()
+    return FollowUp(
+        of=base,
+        requester=requester,
+        requester_email=base.requester_email,
+        by_requester=sender == base.requester_email.lower(),
+        project=project,
+        organization=organization,
+    )
+
+
+def copy_followers(follow_up: FollowUp, ticket: Ticket) -> None:
+    """Who followed the closed conversation follows its sequel (once its sender is proven)."""
+    followers = [follow_up.of.requester_email, *copies.addresses(follow_up.of)]
+    copies.add(ticket, followers, how="follow_up", strict=False)
