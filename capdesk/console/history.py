@@ -277,6 +277,12 @@ def _withheld(data: dict[str, Any], names: Names) -> str:
     ) % {"address": data.get("address") or "—", "limit": data.get("limit") or "—"}
 
 
+def _project_named(data: dict[str, Any], names: Names) -> str:
+    return _("The requester named the project, %(project)s: decided again") % {
+        "project": data.get("project") or "—"
+    }
+
+
 def _sla(sentence: str) -> _Sentence:
     def present(data: dict[str, Any], names: Names) -> str:
         return _(sentence) % {"metric": _metric(data.get("metric"))}
@@ -336,6 +342,7 @@ SENTENCES: dict[str, _Sentence] = {
     "email.undelivered": _undelivered,
     "email.unsuppressed": _unsuppressed,
     "email.withheld": _withheld,
+    "project.named": _project_named,
     "email.sent_again": _fixed(gettext_noop("An email that did not arrive was sent again")),
     "held_reply.released": _fixed(
         gettext_noop("A held reply was published as the customer's, without its link")

@@ -35,7 +35,7 @@ from capdesk.notify import suppressions
 from capdesk.notify.actions import queue_email
 from capdesk.policy.types import Identity
 from capdesk.tickets import actions as ticket_actions
-from capdesk.tickets import audit
+from capdesk.tickets import audit, follow_ups
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Attachment, Event, Message, Ticket
 
@@ -149,6 +149,8 @@ def confirm_sender(token: str) -> Confirmed | None:
         subject=ticket.subject,
         body=first.body_text if first else "",
     )
+    # A held follow-up copied nobody while its sender was unproven: now those of the closed one.
+    follow_ups.copy_followers(ticket)
     apply_decision(ticket, decided.decision, identity=decided.identity, language=decided.language)
     return Confirmed(ticket)
 

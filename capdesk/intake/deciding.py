@@ -18,7 +18,10 @@ from capdesk.policy.facts import facts_for
 from capdesk.policy.language import reply_language
 from capdesk.policy.loader import get_policy
 from capdesk.policy.sources import ongoing_incidents
-from capdesk.policy.types import Classification, Decision, Identity, RequestFacts, Severity
+from capdesk.policy.types import Classification, Decision, Identity, Outcome, RequestFacts, Severity
+from capdesk.tickets import audit
+from capdesk.tickets.decisions import apply_decision
+from capdesk.tickets.models import Message, Ticket
 from capdesk.tickets.retainer import used_this_month
 
 
@@ -118,3 +121,39 @@ def decide_request(
         classification=classification,
     )
     return decide_requests([question])[0]
+
+
+def decide_again_if_project_named(
+    ticket: Ticket, *, person: Person | None, identity: Identity, text: str
+) -> bool:
+    """The requester answered ``need_project`` by naming one of their apps: the ticket takes
+    that project and is decided again in it, as the standard reply promised. Whether it was.
+
+    Only the proven requester's answer counts: anyone else naming an app would move the
+    ticket into a project that is not theirs to choose.
+    """
+    if (
+        person is None
+        or identity != Identity.VERIFIED
+        or ticket.requester_id != person.pk
+        or ticket.project_id is not None
+        or ticket.outcome != Outcome.NEED_PROJECT
+    ):
+        return False
+    project = project_named_in(person, text)
+    if project is None:
+        return False
+    ticket.project, ticket.organization = project, project.organization
+    ticket.save(update_fields=["project", "organization"])
+    audit.record(ticket, "project.named", person=person, data={"project": project.app_id})
+    first = ticket.messages.filter(author_kind=Message.Author.CUSTOMER).order_by("created_at", "id").first()
+    decided = decide_request(
+        channel=ticket.channel,
+        identity=identity,
+        person=person,
+        project=project,
+        subject=ticket.subject,
+        body=first.body_text if first is not None else text,
+    )
+    apply_decision(ticket, decided.decision, identity=identity, language=decided.language)
+    return True

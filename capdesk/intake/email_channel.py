@@ -15,7 +15,14 @@ from capdesk.intake.authentication import Authentication, authenticate, identity
 from capdesk.intake.bounces import record_bounces
 from capdesk.intake.channels import Prepared, Unprocessable, register_prepared
 from capdesk.intake.confirmation import create_confirmation, hold_reply
-from capdesk.intake.deciding import Decided, Question, decide_request, decide_requests, project_named_in
+from capdesk.intake.deciding import (
+    Decided,
+    Question,
+    decide_again_if_project_named,
+    decide_request,
+    decide_requests,
+    project_named_in,
+)
 from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
@@ -400,6 +407,9 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
             cites=cited_ids(mail),
         )
         _copy_recipients(ticket, read, opened=False)
+        decide_again_if_project_named(
+            ticket, person=person, identity=identity, text=f"{mail.subject}\n{mail.text}"
+        )
     # A reply joins by its From address: agents see whether that address was proven.
     audit.record(
         ticket,
@@ -473,7 +483,7 @@ def _open(
     held = decided.decision.outcome == Outcome.VERIFY_SENDER
     if follow_up is not None and not held:
         # Until its sender is proven, a follow-up in the requester's name shows to nobody else.
-        follow_ups.copy_followers(follow_up, ticket)
+        follow_ups.copy_followers(ticket)
     _copy_recipients(ticket, read, opened=follow_up is None)
     batch.count_automatic_replies()
     context: dict[str, str] = {}

@@ -14,7 +14,7 @@ from typing import Any
 from capdesk.directory.models import Person, Project
 from capdesk.directory.queries import organizations_for, projects_for
 from capdesk.intake.channels import Unprocessable, register
-from capdesk.intake.deciding import decide_request
+from capdesk.intake.deciding import decide_again_if_project_named, decide_request
 from capdesk.intake.models import InboundRequest
 from capdesk.policy.types import Classification, Group, Identity
 from capdesk.tickets import actions as ticket_actions
@@ -93,6 +93,7 @@ def _handle(request: InboundRequest) -> Ticket:
             files=files,
             source_id=request.pk,
         )
+        decide_again_if_project_named(survivor, person=person, identity=Identity.VERIFIED, text=body)
         return ticket
 
     if payload.get("kind") == "premium":
@@ -174,7 +175,7 @@ def _follow_up(
         follow_up_of=follow_up.of,
         author=None if follow_up.by_requester else (person, request.claimed_sender),
     )
-    follow_ups.copy_followers(follow_up, ticket)
+    follow_ups.copy_followers(ticket)
     apply_decision(ticket, decided.decision, identity=identity, language=decided.language)
     return ticket
 

@@ -64,7 +64,9 @@ def frame(closed: Ticket, sender: str) -> FollowUp:
     )
 
 
-def copy_followers(follow_up: FollowUp, ticket: Ticket) -> None:
+def copy_followers(ticket: Ticket) -> None:
     """Who followed the closed conversation follows its sequel (once its sender is proven)."""
-    followers = [follow_up.of.requester_email, *copies.addresses(follow_up.of)]
-    copies.add(ticket, followers, how="follow_up", strict=False)
+    closed = ticket.follow_up_of
+    if closed is not None:
+        followers = [closed.requester_email, *copies.addresses(closed)]
+        copies.add(ticket, followers, how="follow_up", strict=False)

@@ -285,3 +285,15 @@ def test_the_follow_ups_standard_reply_carries_the_survivors_subject_to_a_copied
     deliver(acme.sign(email("kim@acme.test", to=reply_address(dewis.pk), body="Any news?")))
     subjects = list(OutboundEmail.objects.filter(to="kim@acme.test").values_list("subject", flat=True))
     assert not any("Globex" in s for s in subjects)
+
+
+def test_a_held_follow_up_copies_the_followers_once_its_sender_confirms(
+    cast, acme: Signer, stub, client: Client
+) -> None:
+    closed = _closed(opened(acme.sign(email(cc="rudi@acme.test"))), cast)
+    held = deliver(email(to=reply_address(closed.pk), body="It is back, unsigned this time.")).ticket
+    assert held is not None and held.outcome == "verify_sender" and copies.addresses(held) == []
+    link = OutboundEmail.objects.get(ticket=held, kind="reply.verify_sender").body_text
+    path = link[link.index("/confirm/") :].split()[0]
+    client.post(path)
+    assert copies.addresses(held) == ["rudi@acme.test"]
