@@ -243,6 +243,9 @@ CAPDESK_EMAIL_ATTACHMENT_BYTES = env_int("CAPDESK_EMAIL_ATTACHMENT_BYTES", 7 * 1
 # A solved ticket nobody touched for this many days is closed (Zendesk: 4); a customer's
 # answer then opens a follow-up ticket. 0 keeps solved tickets open to answers for ever.
 CAPDESK_CLOSE_SOLVED_AFTER_DAYS = env_int("CAPDESK_CLOSE_SOLVED_AFTER_DAYS", 7, minimum=0)
+# Send each email with its own envelope sender (support+b.<id>.<mac>@), so a bounce names the
+# email even when it quotes none of it (notify.verp). Only for SMTP relays that allow it.
+CAPDESK_VERP = env_bool("CAPDESK_VERP", False)
 # Addresses copied on one ticket (its CCs, tickets.copies), each emailed every agent reply.
 CAPDESK_MAX_COPIED = env_int("CAPDESK_MAX_COPIED", 20, minimum=0)
 # Automatic replies (standard replies, confirmations) per address per 24 hours (RFC 3834 loop guard).

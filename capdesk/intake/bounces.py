@@ -254,10 +254,11 @@ def _record_complaint(report: Report) -> Outcome:
     return outcome
 
 
-def record_bounces(raw: bytes, *, when: datetime | None = None) -> Outcome:
+def record_bounces(raw: bytes, *, when: datetime | None = None, returned_to: int | None = None) -> Outcome:
     """Mark each registered address that failed permanently on a message we sent to it.
 
-    A feedback report (ARF) instead suppresses the address that complained.
+    A feedback report (ARF) instead suppresses the address that complained. ``returned_to``
+    is the outbox email whose return path the report was delivered to (``notify.verp``).
     """
     report = read_report(raw)
     if report.feedback:
@@ -266,6 +267,8 @@ def record_bounces(raw: bytes, *, when: datetime | None = None) -> Outcome:
     permanent = [failure for failure in report.failures if failure.permanent]
     if not permanent:
         return outcome
+    if returned_to is not None and (verp := _returned(returned_to, permanent, when)) is not None:
+        return verp
     sent_to = recipients_of(report.cited)
     for failure in permanent:
         if not report.cited:
@@ -300,4 +303,27 @@ def record_bounces(raw: bytes, *, when: datetime | None = None) -> Outcome:
             "intake.bounce_recorded",
             extra={"domain": _domain(failure.recipient), "status": failure.status},
         )
+    return outcome
+
+
+def _returned(email_pk: int, permanent: list[Failure], when: datetime | None) -> Outcome | None:
+    """A report delivered to an email's own return path (VERP) is about that email, whatever
+    it quotes and whichever address it names (a forwarded-to one, say): the return path,
+    which only that email's recipient saw, is the proof. None when no such email exists."""
+    email = OutboundEmail.objects.filter(pk=email_pk).first()
+    if email is None:
+        return None
+    # The line about our recipient if the report names it, else its first failure.
+    failure = next((f for f in permanent if f.recipient == email.to.lower()), permanent[0])
+    outcome = Outcome()
+    outcome.marked += suppressions.record_bounce(
+        email.to,
+        OutboundEmail.objects.filter(pk=email.pk),
+        said=f"{failure.status} {failure.diagnostic}",
+        at=when or timezone.now(),
+        dead=suppressions.dead_address(failure.status),
+    )
+    logger.info(
+        "intake.bounce_recorded", extra={"domain": _domain(email.to), "status": failure.status, "verp": True}
+    )
     return outcome

@@ -26,7 +26,7 @@ from capdesk.intake.deciding import (
 from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
-from capdesk.notify import suppressions
+from capdesk.notify import suppressions, verp
 from capdesk.notify.actions import expect_automatic_replies
 from capdesk.policy.language import reply_language
 from capdesk.policy.loader import get_policy
@@ -314,7 +314,9 @@ def _ignore_automatic(request: InboundRequest, *, read: _Read, batch: _Batch) ->
     # A bounce writes to the directory: the batch's locks come before any of its writes.
     batch.wait_for_related_batches()
     request.reason = f"automatic message ignored ({read.automatic})"
-    request.reason += record_bounces(read.raw).note()
+    # A report sent to the return path of one of our emails names it (notify.verp).
+    returned_to = verp.email_pk_in(read.mail.headers.get(h, "") for h in RECIPIENT_HEADERS)
+    request.reason += record_bounces(read.raw, returned_to=returned_to).note()
 
 
 def _hold_reply(request: InboundRequest, ticket: Ticket, *, read: _Read, batch: _Batch) -> None:

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from capdesk.core import appends, circuits, deliveries
 from capdesk.core.per_transaction import PerTransaction
-from capdesk.notify import dkim_signing, suppressions
+from capdesk.notify import dkim_signing, suppressions, verp
 from capdesk.notify.models import OutboundEmail, Suppression
 
 logger = logging.getLogger(__name__)
@@ -410,12 +410,19 @@ def _sent_by_provider(connection: BaseEmailBackend | None) -> bool:
 
 def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMultiAlternatives:
     """The email as Django sends it, its MIME built now: what cannot be built fails before connecting."""
+    from_email, headers = settings.DEFAULT_FROM_EMAIL, email.headers
+    if settings.CAPDESK_VERP and not _sent_by_provider(connection):
+        # The envelope sender names this email (its bounce comes back to it); the From does not change.
+        from_email, headers = (
+            verp.return_path(email.pk),
+            {**email.headers, "From": settings.DEFAULT_FROM_EMAIL},
+        )
     message = _BuiltOnce(
         subject=email.subject,
         body=email.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email,
         to=[email.to],
-        headers=email.headers,
+        headers=headers,
         connection=connection,
     )
     if email.body_html:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 
-def dsn(*recipients: tuple[str, str, str], cites: str = "<ours-1@capgo.app>") -> bytes:
+def dsn(
+    *recipients: tuple[str, str, str], cites: str = "<ours-1@capgo.app>", to: str = "support@capgo.app"
+) -> bytes:
+    """A DSN to ``to`` (the failed email's return path) about ``recipients``; ``cites`` "" quotes nothing."""
     blocks = "\n".join(
         f"Final-Recipient: rfc822; {address}\nAction: {action}\nStatus: {status}\n"
         for address, action, status in recipients
     )
+    cited = f"In-Reply-To: {cites}\n" if cites else ""
     return (
-        "From: Mail Delivery System <MAILER-DAEMON@mx.acme.test>\nTo: support@capgo.app\n"
-        f"Subject: Delivery Status Notification\nMessage-ID: <dsn-2@mx.acme.test>\nIn-Reply-To: {cites}\n"
+        f"From: Mail Delivery System <MAILER-DAEMON@mx.acme.test>\nTo: {to}\n"
+        f"Subject: Delivery Status Notification\nMessage-ID: <dsn-{abs(hash((to, cites)))}@mx.acme.test>\n{cited}"
         "MIME-Version: 1.0\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
         "--B\nContent-Type: text/plain\n\nSee below.\n\n"
