@@ -176,7 +176,11 @@ def reply_as_customer(
             .first()
         )
         if message is not None:
-            return 201, message_out(message)
+            out = message_out(message)
+            # Merged on into a ticket this customer cannot read: name the one they wrote to.
+            if not customer_tickets(customer.person).filter(pk=message.ticket_id).exists():
+                out["ticket"] = ticket.reference
+            return 201, out
         return 202, {"request_id": inbound.pk, "state": inbound.state, "reason": inbound.reason}
 
     return Status(*run_once(request, response, customer.token, send))

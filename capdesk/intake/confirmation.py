@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from capdesk.directory.models import Person
-from capdesk.intake.deciding import decide_request
+from capdesk.intake.deciding import decide_again_if_project_named, decide_request
 from capdesk.intake.models import InboundRequest, SenderConfirmation
 from capdesk.notify import suppressions
 from capdesk.notify.actions import queue_email
@@ -137,8 +137,12 @@ def confirm_sender(token: str) -> Confirmed | None:
         data={"identity": Identity.VERIFIED, **({"message": held.pk} if held else {})},
     )
     if held is not None:
-        # The reply was already answered by the thread it joined: no new decision, no standard reply.
+        # The reply was already answered by the thread it joined: no new decision, no standard
+        # reply; unless it answers "which app?", as a proven reply would (deciding).
         ticket_actions.publish_held_reply(held)
+        decide_again_if_project_named(
+            held.ticket, person=confirmation.person, identity=Identity.VERIFIED, text=held.body_text
+        )
         return Confirmed(ticket, reply=True)
     first = ticket.messages.order_by("created_at", "id").first()
     decided = decide_request(

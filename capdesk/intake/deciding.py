@@ -10,8 +10,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
+from capdesk.core import appends
 from capdesk.directory.models import Person, Project
-from capdesk.directory.queries import projects_for
+from capdesk.directory.queries import developer_projects_for, projects_for
+from capdesk.intake.quoting import split_text
 from capdesk.policy.classifier import classify_many
 from capdesk.policy.decide import decide
 from capdesk.policy.facts import facts_for
@@ -19,6 +23,7 @@ from capdesk.policy.language import reply_language
 from capdesk.policy.loader import get_policy
 from capdesk.policy.sources import ongoing_incidents
 from capdesk.policy.types import Classification, Decision, Identity, Outcome, RequestFacts, Severity
+from capdesk.sla import actions as sla_actions
 from capdesk.tickets import audit
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Message, Ticket
@@ -129,8 +134,10 @@ def decide_again_if_project_named(
     """The requester answered ``need_project`` by naming one of their apps: the ticket takes
     that project and is decided again in it, as the standard reply promised. Whether it was.
 
-    Only the proven requester's answer counts: anyone else naming an app would move the
-    ticket into a project that is not theirs to choose.
+    Only the proven requester's answer counts, naming one app on which they qualify (E4)
+    in its own text (the quoted reply lists every app), and only while no agent has taken
+    the ticket in hand: their severity, queue and answer stand. The SLA clock starts at the
+    answer: the days the desk waited for it are not the desk's.
     """
     if (
         person is None
@@ -140,20 +147,29 @@ def decide_again_if_project_named(
         or ticket.outcome != Outcome.NEED_PROJECT
     ):
         return False
-    project = project_named_in(person, text)
-    if project is None:
+    own_text, _quoted = split_text(text)
+    qualifying = developer_projects_for(person)
+    named = [p for p in qualifying if re.search(rf"(?<![\w.]){re.escape(p.app_id)}(?![\w])", own_text)]
+    if len(named) != 1 or ticket.events.filter(actor_user__isnull=False).exists():
         return False
+    (project,) = named
     ticket.project, ticket.organization = project, project.organization
     ticket.save(update_fields=["project", "organization"])
     audit.record(ticket, "project.named", person=person, data={"project": project.app_id})
-    first = ticket.messages.filter(author_kind=Message.Author.CUSTOMER).order_by("created_at", "id").first()
+    sla_actions.on_ticket_opened(ticket, received_at=timezone.now())
+    # The request itself: the first customer message, which a write batch may not have
+    # inserted yet (core.appends) while the answer already is.
+    customer = Message.Author.CUSTOMER
+    stored = list(ticket.messages.filter(author_kind=customer).order_by("created_at", "id")[:1])
+    pending = [m for m in appends.pending(Message) if m.ticket_id == ticket.pk and m.author_kind == customer]
+    first = min(stored + pending, key=lambda m: m.created_at, default=None)
     decided = decide_request(
         channel=ticket.channel,
         identity=identity,
         person=person,
         project=project,
         subject=ticket.subject,
-        body=first.body_text if first is not None else text,
+        body=first.body_text if first is not None else own_text,
     )
     apply_decision(ticket, decided.decision, identity=identity, language=decided.language)
     return True

@@ -91,13 +91,19 @@ def find_thread(
     closed: Ticket | None = None
     seen: set[int] = set()
     for candidate in candidates:
-        # Judged on the ticket the conversation goes on in: may_reply admits the requester of a
-        # ticket merged into it, but not those copied only on that one (another requester's).
+        # The conversation goes on in the surviving ticket; someone copied only on a ticket
+        # merged into it (another requester's) is not admitted there.
         ticket = candidate.surviving()
-        if ticket.pk in seen or not may_reply(ticket, mail.from_address, authenticated=authenticated):
-            seen.add(ticket.pk)
+        if ticket.pk in seen:
             continue
         seen.add(ticket.pk)
+        # The requester of the ticket named (or of one merged into it) is admitted, as before;
+        # a copied address only if it is copied where the conversation goes on.
+        if not (
+            may_reply(candidate, mail.from_address)
+            or may_reply(ticket, mail.from_address, authenticated=authenticated)
+        ):
+            continue
         if ticket.status != Status.CLOSED:
             return ticket
         # A closed one names the conversation, but a message the mail cites may be on its
@@ -384,13 +390,11 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
     ticket = find_thread(mail, authenticated=auth.authenticated, cited_by_stored=batch.cited_by_stored)
     if ticket_actions.follows_up(ticket):
         assert ticket is not None
-        return _open(
-            request,
-            read=read,
-            decided=decided,
-            batch=batch,
-            follow_up=follow_ups.frame(ticket, mail.from_address),
-        )
+        follow_up = follow_ups.frame(ticket, mail.from_address, person)
+        sequel = follow_up.open_sequel(mail.from_address)
+        if sequel is None:
+            return _open(request, read=read, decided=decided, batch=batch, follow_up=follow_up)
+        ticket = sequel
     if ticket is None:
         return _open(request, read=read, decided=decided, batch=batch)
     held = identity == Identity.UNVERIFIED and person is not None
@@ -435,15 +439,12 @@ def _open(
     mail, person, auth, identity = read.mail, read.person, read.auth, read.identity
     assert auth is not None
     requester, requester_email, project, organization = person, mail.from_address, read.project, None
-    subject, author = mail.subject, None
-    if follow_up is not None:
+    subject = mail.subject if follow_up is None else follow_up.subject
+    # Someone copied who answers asks for themselves, as decided for them with the batch.
+    if follow_up is not None and follow_up.by_requester:
+        # The requester's conversation goes on: in its project, decided on them afresh.
         requester, requester_email = follow_up.requester, follow_up.requester_email
-        project, organization, subject = follow_up.project, follow_up.organization, follow_up.subject
-        if not follow_up.by_requester:
-            # Someone copied on it, whose mail proved its From (merging.may_reply): they write
-            # in the requester's conversation, decided on the requester.
-            author = (person, mail.from_address)
-            identity = Identity.VERIFIED if requester is not None else Identity.UNKNOWN
+        project, organization = follow_up.project, follow_up.organization
         decided = decide_request(
             channel="email",
             identity=identity,
@@ -468,7 +469,6 @@ def _open(
         language=decided.language,
         received_at=request.received_at,
         follow_up_of=follow_up.of if follow_up else None,
-        author=author,
     )
     audit.record(
         ticket,

@@ -21,7 +21,7 @@ from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import follow_ups
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Severity, Ticket
-from capdesk.tickets.scoping import customer_tickets
+from capdesk.tickets.scoping import customer_tickets, owned_tickets
 
 
 def encode_payload(payload: dict[str, Any]) -> bytes:
@@ -81,10 +81,19 @@ def _handle(request: InboundRequest) -> Ticket:
         if ticket is None:
             raise Unprocessable("the reply names a ticket this person cannot see")
         survivor = ticket.surviving()
+        # Merged into a ticket they cannot see: its requester still writes (their request went
+        # on there); someone copied only on the merged one does not.
+        hidden = survivor.pk != ticket.pk and not customer_tickets(person).filter(pk=survivor.pk).exists()
+        if hidden and not owned_tickets(person).filter(pk=ticket.pk).exists():
+            raise Unprocessable("the reply names a request merged into one this person cannot see")
         if ticket_actions.follows_up(survivor):
             # The closed conversation they can see: theirs, if it was merged into another requester's.
             closed = survivor if customer_tickets(person).filter(pk=survivor.pk).exists() else ticket
-            return _follow_up(request, person, follow_ups.frame(closed, request.claimed_sender), body, files)
+            follow_up = follow_ups.frame(closed, request.claimed_sender, person)
+            sequel = follow_up.open_sequel(request.claimed_sender)
+            if sequel is None:
+                return _follow_up(request, person, follow_up, body, files)
+            survivor = ticket = sequel
         ticket_actions.record_customer_reply(
             ticket,
             body=body,
@@ -149,15 +158,20 @@ def _follow_up(
     body: str,
     files: list[ticket_actions.IncomingFile],
 ) -> Ticket:
-    """A reply to a closed request opens its follow-up, decided afresh on the conversation's
-    requester (``tickets.follow_ups``); the portal proved who is writing."""
-    requester = follow_up.requester
+    """A reply to a closed request opens its follow-up (``tickets.follow_ups``): the requester's
+    in the closed one's project, decided afresh on them; anyone else's (copied, an admin of the
+    organization) as a request of their own. The portal proved who is writing."""
+    if follow_up.by_requester:
+        requester, project, organization = follow_up.requester, follow_up.project, follow_up.organization
+    else:
+        requester, organization = person, None
+        project = projects_for(person).filter(pk=follow_up.of.project_id or 0).first()
     identity = Identity.VERIFIED if requester is not None else Identity.UNKNOWN
     decided = decide_request(
         channel=request.channel,
         identity=identity,
         person=requester,
-        project=follow_up.project,
+        project=project,
         subject=follow_up.subject,
         body=body,
     )
@@ -166,14 +180,13 @@ def _follow_up(
         body=body,
         channel=request.channel,
         requester=requester,
-        requester_email=follow_up.requester_email,
-        project=follow_up.project,
-        organization=follow_up.organization,
+        requester_email=follow_up.requester_email if follow_up.by_requester else request.claimed_sender,
+        project=project,
+        organization=organization,
         language=decided.language,
         files=files,
         source_id=request.pk,
         follow_up_of=follow_up.of,
-        author=None if follow_up.by_requester else (person, request.claimed_sender),
     )
     follow_ups.copy_followers(ticket)
     apply_decision(ticket, decided.decision, identity=identity, language=decided.language)

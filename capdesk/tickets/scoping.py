@@ -8,6 +8,7 @@ from django.http import Http404
 
 from capdesk.directory.models import EmailAddress, Person, RoleBinding
 from capdesk.directory.roles import ORG_ROLES_GRANTING_APPS, normalise_role
+from capdesk.policy.types import Outcome
 from capdesk.tickets.models import Copied, Message, Ticket
 
 
@@ -19,7 +20,9 @@ def owned_tickets(person: Person) -> QuerySet[Ticket]:
         for b in RoleBinding.objects.filter(person=person, project__isnull=True)
         if normalise_role(b.role, on_app=False) in ORG_ROLES_GRANTING_APPS
     ]
-    return Ticket.objects.filter(Q(requester=person) | Q(organization_id__in=admin_orgs))
+    # A request held until its sender confirms (E3) may be forged: only its requester sees it.
+    admin_sees = Q(organization_id__in=admin_orgs) & ~Q(outcome=Outcome.VERIFY_SENDER)
+    return Ticket.objects.filter(Q(requester=person) | admin_sees)
 
 
 def customer_tickets(person: Person) -> QuerySet[Ticket]:
