@@ -81,3 +81,16 @@ def smtp_relay(
         yield relay
     finally:
         relay.stop()
+
+
+class Keeping:
+    """An aiosmtpd handler that keeps what it is given: each message byte for byte, with its envelope."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+        self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TOs) of each
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(bytes(envelope.original_content))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Queued"

@@ -20,22 +20,11 @@ from capdesk.intake.authentication import authenticate
 from capdesk.intake.tests.dns_stub import DnsStub
 from capdesk.notify.actions import deliver, queue_email
 from capdesk.notify.dkim_signing import _configured
-from capdesk.testing.loopback import smtp_relay
+from capdesk.testing.loopback import Keeping, smtp_relay
 from capdesk.testing.requests import open_for
 from capdesk.tickets import actions as tickets
 
 pytestmark = pytest.mark.django_db
-
-
-class Keeping:
-    """A relay that keeps what it is given, byte for byte."""
-
-    def __init__(self) -> None:
-        self.received: list[bytes] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append(bytes(envelope.original_content))
-        return "250 Queued"
 
 
 @pytest.fixture

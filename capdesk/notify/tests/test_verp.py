@@ -15,23 +15,14 @@ from capdesk.notify.actions import deliver, queue_email
 from capdesk.notify.models import OutboundEmail, Suppression
 from capdesk.notify.verp import email_pk_in, return_path
 from capdesk.testing.bounces import dsn
-from capdesk.testing.loopback import smtp_relay
+from capdesk.testing.loopback import Keeping, smtp_relay
 
 pytestmark = pytest.mark.django_db
 
 
-class Envelopes:
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)))
-        return "250 Queued"
-
-
 @pytest.fixture
-def relay(settings: Any) -> Iterator[Envelopes]:
-    handler = Envelopes()
+def relay(settings: Any) -> Iterator[Keeping]:
+    handler = Keeping()
     with smtp_relay(settings, handler):
         yield handler
 
@@ -50,21 +41,19 @@ def _receive(raw: bytes) -> InboundRequest:
     return receipt.request
 
 
-def test_each_email_leaves_with_its_own_return_path_and_the_same_from(
-    relay: Envelopes, settings: Any
-) -> None:
+def test_each_email_leaves_with_its_own_return_path_and_the_same_from(relay: Keeping, settings: Any) -> None:
     settings.CAPDESK_VERP = True
     email = _sent()
-    mail_from, rcpt_tos, raw = relay.received[0]
+    (mail_from, rcpt_tos), raw = relay.envelopes[0], relay.received[0]
     assert mail_from == return_path(email.pk) and mail_from.startswith("support+b.")
     assert rcpt_tos == ["dewi@acme.test"]
     assert b"From: Capgo Support <support@capgo.app>" in raw
 
 
-def test_without_verp_the_envelope_sender_is_the_support_address(relay: Envelopes, settings: Any) -> None:
+def test_without_verp_the_envelope_sender_is_the_support_address(relay: Keeping, settings: Any) -> None:
     settings.CAPDESK_VERP = False
     _sent()
-    assert relay.received[0][0] == "support@capgo.app"
+    assert relay.envelopes[0][0] == "support@capgo.app"
 
 
 def test_an_api_provider_keeps_its_own_return_path(settings: Any) -> None:
