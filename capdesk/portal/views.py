@@ -289,6 +289,9 @@ def request_detail(request: HttpRequest, person: Person, reference: str) -> Http
             "follow_ups": customer_tickets(person).filter(follow_up_of=ticket)
             if ticket.status == "closed"
             else [],
+            # Linked only when this customer may open it (someone copied on the follow-up alone may not).
+            "follow_up_of_visible": ticket.follow_up_of_id is not None
+            and customer_tickets(person).filter(pk=ticket.follow_up_of_id).exists(),
         },
     )
 

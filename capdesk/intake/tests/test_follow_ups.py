@@ -142,6 +142,13 @@ def test_the_portal_links_a_closed_request_and_its_follow_up(cast, client: Clien
     assert f"Followed up in {follow_up.reference}." in page
     page = client.get(f"/portal/requests/{follow_up.reference}/").content.decode()
     assert f'href="/portal/requests/{closed.reference}/"' in page
+    # Someone copied on the follow-up alone reads that it follows one up, without a link they cannot open.
+    copies.add(follow_up, [cast.outsider.primary_email], how="agent")
+    outsider = Client()
+    outsider.force_login(user_for_person(cast.outsider))
+    page = outsider.get(f"/portal/requests/{follow_up.reference}/").content.decode()
+    assert f"follows up on {closed.reference}" in page
+    assert f'href="/portal/requests/{closed.reference}/"' not in page
 
 
 def test_a_standard_reply_withheld_by_the_daily_limit_says_so(cast, stub, settings, client: Client) -> None:
