@@ -75,7 +75,11 @@ def _values(decision: Decision, lang: str, policy: Policy) -> dict[str, str]:
     values["severity_note"] = fragment(Fragment.SEVERITY_DOWNGRADED) if decision.severity_downgraded else ""
     values["premium_note"] = fragment(Fragment.PREMIUM_OFFER) if decision.premium_offer else ""
     values["project"] = decision.project.app_id if decision.project else fragment(Fragment.ANY_PROJECT)
-    values["projects"] = "\n".join(f"- {p.app_id} ({p.name}, {p.org_name})" for p in decision.projects)
+    values["projects"] = "\n".join(
+        # "Kopi Nusantara, Kopi Nusantara" when the app is named after its organization: once is enough.
+        f"- {p.app_id} ({p.name})" if p.name == p.org_name else f"- {p.app_id} ({p.name}, {p.org_name})"
+        for p in decision.projects
+    )
     values["grantors"] = (
         "\n".join(f"- {name}" for name in decision.grantors)
         if decision.grantors

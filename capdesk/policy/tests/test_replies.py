@@ -168,3 +168,10 @@ def test_it_refuses_context_it_does_not_know(policy: Policy) -> None:
 def test_it_renders_under_the_configured_policy_by_default(policy: Policy) -> None:
     decision = decide(request(), requester(), project(), (), classified("fix.how_to"), policy)
     assert render(decision, "en", CONTEXT) == render(decision, "en", CONTEXT, policy)
+
+
+def test_an_app_named_after_its_organization_is_named_once(policy: Policy) -> None:
+    shop = org(name="Shop")  # the app maker's ref names the app "Shop" after com.acme.shop
+    decision = decide(request(), requester(shop), None, (), classified("fix.how_to"), policy)
+    _, body = render(decision, "en", CONTEXT, policy)
+    assert "- com.acme.shop (Shop)\n" in body + "\n" and "(Shop, Shop)" not in body
