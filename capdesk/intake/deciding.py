@@ -7,7 +7,7 @@ classifier and the status page for it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -37,13 +37,14 @@ class Decided:
     language: str
 
 
-def project_named_in(person: Person, text: str) -> Project | None:
-    """The one project of the person's whose app id the request mentions (``com.example.app``).
+def project_named_in(person: Person, text: str, *, among: Iterable[Project] | None = None) -> Project | None:
+    """The one project of the person's (or of ``among``) whose app id the request mentions (``com.example.app``).
 
     Email has no project field; customers usually name the app. Two or more named
     projects are ambiguous, so none is assumed (``need_project`` asks).
     """
-    named = [p for p in projects_for(person) if re.search(rf"(?<![\w.]){re.escape(p.app_id)}(?![\w])", text)]
+    projects = projects_for(person) if among is None else among
+    named = [p for p in projects if re.search(rf"(?<![\w.]){re.escape(p.app_id)}(?![\w])", text)]
     return named[0] if len(named) == 1 else None
 
 
@@ -148,11 +149,9 @@ def decide_again_if_project_named(
     ):
         return False
     own_text, _quoted = split_text(text)
-    qualifying = developer_projects_for(person)
-    named = [p for p in qualifying if re.search(rf"(?<![\w.]){re.escape(p.app_id)}(?![\w])", own_text)]
-    if len(named) != 1 or ticket.events.filter(actor_user__isnull=False).exists():
+    project = project_named_in(person, own_text, among=developer_projects_for(person))
+    if project is None or ticket.events.filter(actor_user__isnull=False).exists():
         return False
-    (project,) = named
     ticket.project, ticket.organization = project, project.organization
     ticket.save(update_fields=["project", "organization"])
     audit.record(ticket, "project.named", person=person, data={"project": project.app_id})

@@ -199,17 +199,10 @@ def open_ticket(
         # With the rest of a write batch (core.appends); intake finds it there meanwhile.
         appends.save(message)
     _store_citations(message, cites)
-    if follow_up_of is None:
-        _event(ticket, "ticket.created", person=requester, channel=channel, severity=severity)
-    else:
-        _event(
-            ticket,
-            "ticket.created",
-            person=requester,
-            channel=channel,
-            severity=severity,
-            follow_up_of=follow_up_of.reference,
-        )
+    data: dict[str, object] = {"channel": channel, "severity": severity}
+    if follow_up_of is not None:
+        data["follow_up_of"] = follow_up_of.reference
+    audit.record(ticket, "ticket.created", person=requester, data=data)
     sla_actions.on_ticket_opened(ticket, received_at=received_at if source_id is not None else None)
     return ticket
 

@@ -6,9 +6,10 @@ changes nobody's entitlement: the policy decides on the requester alone.
 
 Addresses come from three places, each recorded in the History with who added them:
 
-- the To and Cc of a customer's email, only when the sender proved the From address
-  (DKIM, ARC or a trusted relay's DMARC): an unproven sender could otherwise have the
-  desk mail replies to anyone it names;
+- the To and Cc of an email from the requester or an admin of the organization, a
+  registered customer who proved the From address (DKIM, ARC or a trusted relay's DMARC):
+  anyone else could otherwise have the desk mail replies to whoever they name
+  (``intake.email_channel``);
 - the requester (or their organization's admin) in the portal;
 - an agent in the console.
 
