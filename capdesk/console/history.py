@@ -230,6 +230,14 @@ def _emails(value: object) -> str:
     return ", ".join(str(e) for e in value) if isinstance(value, list) and value else "—"
 
 
+def _agent_replied(data: dict[str, Any], names: Names) -> str:
+    if data.get("left_out"):
+        return _("Agent replied to the customer; not emailed to %(emails)s, who stay copied") % {
+            "emails": _emails(data["left_out"])
+        }
+    return _("Agent replied to the customer")
+
+
 def _copied_added(data: dict[str, Any], names: Names) -> str:
     values = {"emails": _emails(data.get("emails")), "by": data.get("by") or "—"}
     how = data.get("how")
@@ -237,6 +245,8 @@ def _copied_added(data: dict[str, Any], names: Names) -> str:
         text = _("Copied on the ticket, from the To and Cc of %(by)s's email: %(emails)s") % values
     elif how == "merge":
         text = _("Copied on the ticket, from the merged ticket: %(emails)s") % values
+    elif how == "split":
+        text = _("Copied on the ticket, from the ticket it was split from: %(emails)s") % values
     elif how == "follow_up":
         text = _("Copied on the ticket, from the closed ticket it follows up: %(emails)s") % values
     else:
@@ -322,7 +332,7 @@ def _held_reply_expired(data: dict[str, Any], names: Names) -> str:
 SENTENCES: dict[str, _Sentence] = {
     "ticket.created": _created,
     "message.customer": _customer_message,
-    "message.agent": _fixed(gettext_noop("Agent replied to the customer")),
+    "message.agent": _agent_replied,
     "message.internal": _fixed(gettext_noop("Internal note added")),
     "status.changed": _status,
     "severity.changed": _severity,

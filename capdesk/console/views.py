@@ -203,6 +203,9 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
             public=not form.cleaned_data["internal"],
             new_status=form.cleaned_data["status"] or None,
             files=files,
+            # The copied addresses the page showed and the agent unticked; one copied since
+            # the page was drawn was not shown, so it is emailed.
+            leave_out=set(request.POST.getlist("copied_shown")) - set(request.POST.getlist("copied_to")),
         )
     except actions.AttachmentRejected as exc:
         if partials.is_htmx(request):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
-from capdesk.directory.models import EmailAddress, Organization, Person, Project
+from capdesk.directory.models import EmailAddress, Organization, Person, Project, normalise_email
 from capdesk.notify.actions import new_message_id, queue_email
 from capdesk.sla import actions as sla_actions
 from capdesk.tickets import audit, copies
@@ -358,11 +358,23 @@ def reply_as_agent(
     public: bool = True,
     new_status: str | None = None,
     files: list[IncomingFile] | None = None,
+    leave_out: Collection[str] = (),
 ) -> Message:
-    """An agent answers the customer (public) or leaves a note for colleagues (internal)."""
+    """An agent answers the customer (public) or leaves a note for colleagues (internal).
+
+    A public reply is emailed to the requester and to the people copied on the ticket,
+    except those in ``leave_out``: they stay copied, and the History says whom this reply
+    was not emailed to.
+    """
     files = files or []
     check_attachments(files)
     emailed = public and bool(ticket.requester_email)
+    copied: list[str] = []
+    left_out: list[str] = []
+    if emailed:
+        unwanted = {normalise_email(a) for a in leave_out}
+        for address in copies.addresses(ticket):
+            (left_out if address in unwanted else copied).append(address)
     message = Message.objects.create(
         ticket=ticket,
         author_kind=Message.Author.AGENT,
@@ -375,7 +387,11 @@ def reply_as_agent(
         message_id=new_message_id() if emailed else "",
     )
     stored = _store_attachments(message, files)
-    _event(ticket, "message.agent" if public else "message.internal", user=agent, message=message.pk)
+    kind = "message.agent" if public else "message.internal"
+    data: dict[str, object] = {"message": message.pk}
+    if left_out:
+        data["left_out"] = left_out
+    audit.record(ticket, kind, user=agent, data=data)
     sla_actions.on_agent_reply(ticket, message)
     # A closed ticket stays closed unless the agent chose a status: its customer's answer
     # opens a follow-up, which would otherwise be live beside it.
@@ -385,7 +401,7 @@ def reply_as_agent(
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
     if emailed:
-        _notify_customer(ticket, "agent_reply", message, stored)
+        notify_customer(ticket, "agent_reply", message, stored, copied=copied)
     return message
 
 
@@ -475,19 +491,34 @@ def encoded_size(size: int) -> int:
     return encoded + 2 * -(-encoded // 76)
 
 
-def _notify_customer(ticket: Ticket, kind: str, message: Message, files: Sequence[Attachment] = ()) -> None:
-    """Email the requester, and each address copied on the ticket, about it: in the ticket's
-    language, threaded on the ticket reference.
+# The kinds of ``notify_customer`` email with an HTML part (``tickets/email/<kind>.html``).
+_HTML_KINDS = frozenset({"agent_reply"})
+
+
+def notify_customer(
+    ticket: Ticket,
+    kind: str,
+    message: Message,
+    files: Sequence[Attachment] = (),
+    *,
+    copied: Sequence[str] | None = None,
+    context: Mapping[str, object] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """Email ``message`` to the requester, and to each address copied on the ticket: in the
+    ticket's language, threaded on the ticket reference.
 
     Each recipient gets an email of their own, with its own Message-ID, suppression, bounce
-    and delivery line; the text names the others. ``files``
-    (the message's) go along while, encoded, they add up to at most
-    ``CAPDESK_EMAIL_ATTACHMENT_BYTES``; the text lists each, with its link in the portal for
-    a recipient who can sign in there.
+    and delivery line; the text names the others. ``copied`` is whom of the copied people
+    to email (default: all of them). ``files`` (the message's) go along while, encoded, they
+    add up to at most ``CAPDESK_EMAIL_ATTACHMENT_BYTES``; the text lists each, with its link
+    in the portal for a recipient who can sign in there. ``context`` adds to what the
+    ``tickets/email/<kind>`` templates read, ``headers`` to every email's; a kind without an
+    HTML template is sent as text alone.
     """
     language = ticket.language if ticket.language in ("en", "id") else "en"
     portal_url = f"{settings.BASE_URL}/portal/requests/{ticket.reference}/"
-    recipients = [ticket.requester_email, *copies.addresses(ticket)]
+    recipients = [ticket.requester_email, *(copies.addresses(ticket) if copied is None else copied)]
     # Only an address of a Capgo account signs in to the portal (by a magic link).
     registered = set(EmailAddress.objects.filter(email__in=recipients[1:]).values_list("email", flat=True))
     if ticket.requester_id is not None:
@@ -504,7 +535,7 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message, files: Sequenc
         else:
             own_id = {"Message-ID": copy_message_id(message.pk, to)}
         portal = to in registered
-        context = {
+        values = {
             "ticket": ticket,
             "message": message,
             "portal": portal,
@@ -520,12 +551,13 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message, files: Sequenc
             "attached": attached,
             "copied": to != ticket.requester_email,
             "also_to": [r for r in recipients if r != to],
+            **(context or {}),
         }
         with translation.override(language):
-            subject = render_to_string(f"tickets/email/{kind}_subject.txt", context).strip()
-            body = render_to_string(f"tickets/email/{kind}.txt", context)
+            subject = render_to_string(f"tickets/email/{kind}_subject.txt", values).strip()
+            body = render_to_string(f"tickets/email/{kind}.txt", values)
             # The HTML part shows the reply as agents see it: the sanitised Markdown rendering.
-            html = render_to_string(f"tickets/email/{kind}.html", context)
+            html = render_to_string(f"tickets/email/{kind}.html", values) if kind in _HTML_KINDS else ""
         queue_email(
             to=to,
             subject=subject,
@@ -533,7 +565,7 @@ def _notify_customer(ticket: Ticket, kind: str, message: Message, files: Sequenc
             body_html=html,
             kind=kind,
             ticket_id=ticket.pk,
-            headers={**threading, **own_id},
+            headers={**(headers or {}), **threading, **own_id},
             attachment_ids=[f.pk for f in files] if attached else (),
         )
 

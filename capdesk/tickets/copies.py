@@ -161,19 +161,22 @@ def recipients_of(header_values: Iterable[str]) -> list[str]:
     return [address for _name, address in getaddresses(list(header_values)) if address]
 
 
-def carry(source: Ticket, target: Ticket, *, user: User | None) -> None:
+def carry(source: Ticket, target: Ticket, *, user: User | None) -> list[str]:
     """A merge: the people copied on ``source`` follow its conversation to ``target``, when both
     have the same requester; otherwise they would read another requester's conversation, and
     the History of ``target`` says whom an agent may copy by hand.
 
     They stay copied on ``source`` too, so their links to it still lead to the survivor.
+    Returns who of them is now copied on ``target``.
     """
     wanted = [a for a in addresses(source) if a != target.requester_email.lower()]
     if not wanted:
-        return
-    if source.requester_email.lower() == target.requester_email.lower():
-        add(target, wanted, how="merge", user=user, strict=False)
-    else:
+        return []
+    if source.requester_email.lower() != target.requester_email.lower():
         audit.record(
             target, "copied.not_carried", user=user, data={"emails": wanted, "source": source.reference}
         )
+        return []
+    add(target, wanted, how="merge", user=user, strict=False)
+    on_target = set(addresses(target))
+    return [a for a in wanted if a in on_target]

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from capdesk.notify.actions import queue_email
+from capdesk.core import appends
+from capdesk.notify.actions import new_message_id
 from capdesk.tickets import audit
-from capdesk.tickets.actions import add_system_message
+from capdesk.tickets.actions import add_system_message, notify_customer
 from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
-from capdesk.tickets.reply_address import threading_headers
 
 
 @transaction.atomic
@@ -49,7 +49,7 @@ def _raised_something_else(ticket: Ticket) -> bool:
 
 
 def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **kwargs: Any) -> None:
-    """Every linked requester is told; their tickets are solved unless they raised something else."""
+    """Every linked requester, and who is copied, is told; the tickets are solved unless the customer raised something else."""
     for ticket in Ticket.objects.filter(incident=public_id, status__in=OPEN_STATUSES).select_related(
         "requester"
     ):
@@ -65,21 +65,25 @@ def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **
             "name": name,
             "url": url,
             "portal_url": f"{settings.BASE_URL}/portal/requests/{ticket.reference}/",
+            "portal": ticket.requester_id is not None,
         }
         with translation.override(ticket.language if ticket.language in ("en", "id") else "en"):
-            subject = render_to_string("tickets/email/incident_resolved_subject.txt", context).strip()
             body = render_to_string("tickets/email/incident_resolved.txt", context)
-        email = None
-        if ticket.requester_email:
-            email = queue_email(
-                to=ticket.requester_email,
-                subject=subject,
-                body_text=body,
-                kind="incident_resolved",
-                ticket_id=ticket.pk,
-                headers={"Auto-Submitted": "auto-generated", **threading_headers(ticket)},
+        emailed = bool(ticket.requester_email)
+        # Inserted at once (not with a write batch): each copied person's Message-ID names its pk.
+        with appends.batched(defer=False):
+            notice = add_system_message(
+                ticket, body, public=True, message_id=new_message_id() if emailed else ""
             )
-        add_system_message(ticket, body, public=True, message_id=email.headers["Message-ID"] if email else "")
+        if emailed:
+            # As an agent's public reply: the requester and each person copied, one email each.
+            notify_customer(
+                ticket,
+                "incident_resolved",
+                notice,
+                context={"name": name, "url": url},
+                headers={"Auto-Submitted": "auto-generated"},
+            )
         status_from = ticket.status
         ticket.status = Status.SOLVED
         ticket.updated_at = timezone.now()

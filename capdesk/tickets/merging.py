@@ -7,7 +7,7 @@ survivor (``Ticket.surviving``), so its Message-IDs and reply address keep worki
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -15,6 +15,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from capdesk.directory.models import EmailAddress
 from capdesk.notify.actions import queue_email
 from capdesk.tickets import actions, copies
 from capdesk.tickets.incidents import link_incident
@@ -79,7 +80,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, agent: User, notify_request
     check_merge(source, target)
     was_open = source.is_open
     moved = Message.objects.filter(ticket=source).update(ticket=target)
-    copies.carry(source, target, user=agent)
+    carried = copies.carry(source, target, user=agent)
     if source.incident and not target.incident:
         link_incident(target, source.incident, agent=agent)
     source.merged_into = target
@@ -105,7 +106,7 @@ def merge_tickets(source: Ticket, target: Ticket, *, agent: User, notify_request
     target.updated_at = timezone.now()
     target.save(update_fields=["updated_at"])
     if notify_requester and source.requester_email:
-        _notify_merged(source, target)
+        _notify_merged(source, target, copied=carried)
     return moved
 
 
@@ -120,22 +121,34 @@ def merge_many(sources: Iterable[Ticket], target: Ticket, *, agent: User) -> int
     return done
 
 
-def _notify_merged(source: Ticket, target: Ticket) -> None:
+def _notify_merged(source: Ticket, target: Ticket, *, copied: Sequence[str]) -> None:
+    """Tell the merged ticket's requester, and who of its copied people now follows the
+    survivor (``copied``), where the conversation goes on: one email each."""
     language = source.language if source.language in ("en", "id") else "en"
-    context = {
-        "source": source,
-        "target": target,
-        "portal_url": f"{settings.BASE_URL}/portal/requests/{target.reference}/",
-    }
-    with translation.override(language):
-        subject = render_to_string("tickets/email/merged_subject.txt", context).strip()
-        body = render_to_string("tickets/email/merged.txt", context)
-    # Threaded on the survivor, so the customer's answer lands there.
-    queue_email(
-        to=source.requester_email,
-        subject=subject,
-        body_text=body,
-        kind="merged",
-        ticket_id=target.pk,
-        headers={"Auto-Submitted": "auto-generated", **threading_headers(target)},
-    )
+    recipients = [source.requester_email, *copied]
+    # Only an address of a Capgo account signs in to the portal (by a magic link).
+    registered = set(EmailAddress.objects.filter(email__in=copied).values_list("email", flat=True))
+    if source.requester_id is not None:
+        registered.add(source.requester_email)
+    threading = threading_headers(target)
+    for to in recipients:
+        context = {
+            "source": source,
+            "target": target,
+            "portal_url": f"{settings.BASE_URL}/portal/requests/{target.reference}/",
+            "portal": to in registered,
+            "copied": to != source.requester_email,
+            "also_to": [r for r in recipients if r != to],
+        }
+        with translation.override(language):
+            subject = render_to_string("tickets/email/merged_subject.txt", context).strip()
+            body = render_to_string("tickets/email/merged.txt", context)
+        # Threaded on the survivor, so the answer lands there.
+        queue_email(
+            to=to,
+            subject=subject,
+            body_text=body,
+            kind="merged",
+            ticket_id=target.pk,
+            headers={"Auto-Submitted": "auto-generated", **threading},
+        )

@@ -1,6 +1,6 @@
 """Splitting a customer message (and optionally what followed it) out into a ticket of its own.
 
-The new ticket has the same requester, organization and project, and is decided again
+The new ticket has the same requester, organization, project and copied people, and is decided again
 by the same pipeline a new request goes through (``intake.deciding.decide_request`` then
 ``apply_decision``), so its queue, severity, SLA and outcome are those of a new request.
 """
@@ -15,6 +15,7 @@ from django.utils import timezone
 from capdesk.intake.deciding import decide_request
 from capdesk.policy.types import Identity
 from capdesk.sla import actions as sla_actions
+from capdesk.tickets import copies
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Event, Message, Ticket
 
@@ -96,6 +97,8 @@ def split_ticket(
         actor_user=agent,
         data={"new": new.reference, "messages": len(moving_pks)},
     )
+    # The same requester and the same conversation: the people copied on it follow both parts.
+    copies.add(new, copies.addresses(ticket), how="split", user=agent, strict=False)
     # As for a new request: the first-response clock starts when the split message arrived.
     sla_actions.on_ticket_opened(new)
     decided = decide_request(
