@@ -1,4 +1,5 @@
-"""The customer's own requests over the API: list them, read one's conversation, reply to it.
+"""The customer's own requests over the API: list them, read one's conversation, reply to it,
+copy colleagues on it.
 
 Two ways to call as a customer. A customer token (scope ``customer``, owned by the
 person) is the customer's own. The Capgo platform's token plus ``X-Capgo-Identity``,
@@ -22,17 +23,18 @@ from ninja.params.functions import Header
 
 from capdesk.api import schemas as s
 from capdesk.api.auth import require
-from capdesk.api.errors import ApiError, not_found
+from capdesk.api.errors import ApiError, forbidden, not_found
 from capdesk.api.idempotency import run_once
 from capdesk.api.models import ApiToken, Scope
 from capdesk.api.pagination import MAX_LIMIT, paginate
-from capdesk.api.tickets import BODY_ERRORS, ERRORS, message_out, ticket_out
-from capdesk.directory.models import Person
+from capdesk.api.tickets import BODY_ERRORS, ERRORS, copy_on, live_for_copies, message_out, ticket_out
+from capdesk.directory.models import EmailAddress, Person, normalise_email
 from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_payload
 from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
+from capdesk.tickets import copies
 from capdesk.tickets.models import Message, Ticket
-from capdesk.tickets.scoping import customer_tickets
+from capdesk.tickets.scoping import customer_tickets, manages_copies
 
 router = Router(tags=["customer"])
 
@@ -184,3 +186,39 @@ def reply_as_customer(
         return 202, {"request_id": inbound.pk, "state": inbound.state, "reason": inbound.reason}
 
     return Status(*run_once(request, response, customer.token, send))
+
+
+@router.post(
+    "/tickets/{reference}/copied",
+    response={200: s.TicketOut, **BODY_ERRORS},
+    summary="Copy colleagues on a request (CC), as its requester or an admin of its organization",
+)
+def copy_on_mine(
+    request: HttpRequest, reference: str, data: s.CopyIn, identity: str | None = IdentityHeader
+) -> dict[str, Any]:
+    """As in the portal: 403 for someone who sees the request only because they are copied."""
+    customer = customer_for(request, identity, replying=True)
+    ticket = _ticket(customer, reference)
+    if not manages_copies(customer.person, ticket):
+        raise forbidden("Only the requester or an admin of the organization copies people on a request.")
+    copy_on(ticket, data.emails, person=customer.person)
+    return ticket_out(_ticket(customer, reference))
+
+
+@router.delete(
+    "/tickets/{reference}/copied/{email}",
+    response={204: None, **ERRORS},
+    summary="Stop copying an address on a request; a copied customer may take their own address off",
+)
+def uncopy_on_mine(
+    request: HttpRequest, reference: str, email: str, identity: str | None = IdentityHeader
+) -> Status[None]:
+    customer = customer_for(request, identity, replying=True)
+    ticket = live_for_copies(_ticket(customer, reference))
+    address = normalise_email(email)
+    own = EmailAddress.objects.filter(person=customer.person, email=address).exists()
+    if not own and not manages_copies(customer.person, ticket):
+        raise forbidden("A copied person may only take their own address off a request.")
+    if not copies.remove(ticket, address, person=customer.person):
+        raise not_found(f"{address} is not copied on {ticket.reference}.")
+    return Status(204, None)

@@ -103,6 +103,17 @@ class ReplyIn(Schema):
     body: str = Field(min_length=1, max_length=50_000)
     internal: bool = Field(default=False, description="An internal note, never sent to the customer")
     status: StatusName | None = Field(default=None, description="Then set this status (default: pending)")
+    leave_out: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Copied addresses not to email this reply to; they stay copied on the ticket",
+    )
+
+
+class CopyIn(Schema):
+    """Addresses to copy on a ticket (its CCs): each is emailed the agents' public replies."""
+
+    emails: list[str] = Field(min_length=1, max_length=20)
 
 
 class StatusIn(Schema):

@@ -1,5 +1,5 @@
 """Tickets over the API: list, read, file (through intake), reply as an agent, change status,
-settle a held reply.
+settle a held reply, copy people on a ticket.
 
 A ticket is filed exactly as the portal files one: ``intake.receive`` stores the raw
 request first (durable), then the same handler and the same policy decision run.
@@ -25,7 +25,7 @@ from capdesk.api.auth import (
     require,
     visible_tickets,
 )
-from capdesk.api.errors import ApiError, forbidden
+from capdesk.api.errors import ApiError, forbidden, not_found
 from capdesk.api.idempotency import run_once
 from capdesk.api.models import Scope
 from capdesk.api.pagination import MAX_LIMIT, paginate
@@ -33,7 +33,7 @@ from capdesk.directory.models import EmailAddress, normalise_email
 from capdesk.intake import actions as intake
 from capdesk.intake import confirmation
 from capdesk.intake.web_channel import encode_payload
-from capdesk.tickets import actions
+from capdesk.tickets import actions, copies
 from capdesk.tickets.models import Decision, Message, Ticket
 
 router = Router(tags=["tickets"])
@@ -227,11 +227,61 @@ def reply(
 
     def send() -> tuple[int, dict[str, Any]]:
         message = actions.reply_as_agent(
-            ticket, agent=owner_user(token), body=data.body, public=not data.internal, new_status=data.status
+            ticket,
+            agent=owner_user(token),
+            body=data.body,
+            public=not data.internal,
+            new_status=data.status,
+            leave_out=data.leave_out,
         )
         return 201, message_out(message)
 
     return Status(*run_once(request, response, token, send))
+
+
+def live_for_copies(ticket: Ticket) -> Ticket:
+    """``ticket``, unless it was merged: its copied people are then managed on the survivor."""
+    if ticket.merged_into_id is not None:
+        raise ApiError(
+            409,
+            "merged",
+            f"{ticket.reference} was merged into {ticket.surviving().reference}; manage who is copied there.",
+        )
+    return ticket
+
+
+def copy_on(ticket: Ticket, emails: list[str], **who: Any) -> None:
+    """``copies.add`` with its refusal as a 422 naming the address."""
+    try:
+        copies.add(live_for_copies(ticket), emails, how="api", **who)
+    except copies.CopyRefused as exc:
+        raise ApiError(422, "copy_refused", str(exc)) from None
+
+
+@router.post(
+    "/tickets/{reference}/copied",
+    response={200: s.TicketOut, **BODY_ERRORS},
+    summary="Copy addresses on a ticket (CC); addresses copied already are left as they are",
+)
+def copy(request: HttpRequest, reference: str, data: s.CopyIn) -> dict[str, Any]:
+    """All or none: one address that may not be copied (the requester's, the desk's own, an
+    automatic mailbox, past ``CAPDESK_MAX_COPIED``) refuses the call with 422 ``copy_refused``."""
+    token = require(request, Scope.AGENT)
+    copy_on(get_ticket(token, reference), data.emails, user=owner_user(token))
+    return ticket_out(get_ticket(token, reference))
+
+
+@router.delete(
+    "/tickets/{reference}/copied/{email}",
+    response={204: None, **ERRORS},
+    summary="Stop copying an address on a ticket",
+)
+def uncopy(request: HttpRequest, reference: str, email: str) -> Status[None]:
+    token = require(request, Scope.AGENT)
+    ticket = live_for_copies(get_ticket(token, reference))
+    if not copies.remove(ticket, email, user=owner_user(token)):
+        raise not_found(f"{email} is not copied on {ticket.reference}.")
+    return Status(204, None)
 
 
 @router.post(

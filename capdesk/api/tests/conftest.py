@@ -62,6 +62,9 @@ class Api:
     def put(self, path: str, token: str | None, body: Any, **headers: str) -> Any:
         return self.call("PUT", path, token, body, **headers)
 
+    def delete(self, path: str, token: str | None, **headers: str) -> Any:
+        return self.call("DELETE", path, token, **headers)
+
 
 @pytest.fixture
 def api(client: Client) -> Api:
