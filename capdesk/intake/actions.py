@@ -17,14 +17,13 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from capdesk.core import appends
 from capdesk.directory.models import Person
 from capdesk.intake import channels
 from capdesk.intake.models import InboundRequest
-from capdesk.notify.actions import deliveries_batched, queue_email
+from capdesk.notify.actions import deliveries_batched, queue_email, render_email
 
 logger = logging.getLogger(__name__)
 
@@ -383,9 +382,7 @@ def _tell_not_accepted(exc: channels.Unprocessable) -> str:
         "max_files": settings.CAPDESK_MAX_ATTACHMENTS,
         "max_mb": settings.CAPDESK_MAX_ATTACHMENT_BYTES // (1024 * 1024),
     }
-    with translation.override(exc.language):
-        subject = render_to_string("intake/email/not_accepted_subject.txt", context).strip()
-        body = render_to_string("intake/email/not_accepted.txt", context)
+    subject, body = render_email("intake/email/not_accepted", context, language=exc.language)
     headers = {"Auto-Submitted": "auto-replied"}
     if exc.answering:  # the notice answers the email, so the sender's client shows them together
         headers.update({"In-Reply-To": exc.answering, "References": exc.answering})

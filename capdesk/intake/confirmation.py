@@ -24,7 +24,6 @@ from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
@@ -32,7 +31,7 @@ from capdesk.directory.models import Person
 from capdesk.intake.deciding import decide_again_if_project_named, decide_request
 from capdesk.intake.models import InboundRequest, SenderConfirmation
 from capdesk.notify import suppressions
-from capdesk.notify.actions import queue_email
+from capdesk.notify.actions import queue_email, render_email
 from capdesk.policy.types import Identity
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import audit, follow_ups
@@ -197,9 +196,7 @@ def hold_reply(
         "confirm_url": context["confirm_url"],
         "lifetime": context["confirm_minutes"],
     }
-    with translation.override(ticket.language):
-        email_subject = render_to_string("intake/email/held_reply_subject.txt", mail).strip()
-        email_body = render_to_string("intake/email/held_reply.txt", mail)
+    email_subject, email_body = render_email("intake/email/held_reply", mail, language=ticket.language)
     # Threaded on the sender's own mail only: the ticket's reference and reply address stay out.
     threading = {"In-Reply-To": message_id, "References": message_id} if message_id else {}
     queue_email(

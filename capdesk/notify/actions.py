@@ -8,7 +8,7 @@ import re
 import smtplib
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import make_msgid
@@ -22,7 +22,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from capdesk.core import appends, circuits, deliveries
 from capdesk.core.per_transaction import PerTransaction
@@ -32,6 +33,15 @@ from capdesk.notify.models import OutboundEmail, Suppression
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+
+
+def render_email(template: str, context: Mapping[str, Any], *, language: str = "") -> tuple[str, str]:
+    """The subject (one line) and text body of an email: ``<template>_subject.txt`` and
+    ``<template>.txt``, rendered in ``language`` when one is given, else in the active one."""
+    with translation.override(language) if language else contextlib.nullcontext():
+        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        body = render_to_string(f"{template}.txt", context)
+    return subject, body
 
 
 def new_message_id() -> str:

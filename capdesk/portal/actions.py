@@ -9,12 +9,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from capdesk.directory.models import EmailAddress, Language, Person, normalise_email
 from capdesk.notify import suppressions
-from capdesk.notify.actions import queue_email
+from capdesk.notify.actions import queue_email, render_email
 from capdesk.portal.models import MagicLink
 
 # Per address and hour: enough for a person who lost an email, too few to mail-bomb anyone.
@@ -57,9 +56,7 @@ def request_magic_link(address: str, *, next_url: str = "", language: str = "") 
     # directory holds (English by default), while the page is in the language the person
     # reads right now, which already follows their portal switch through the language cookie.
     mail_language = language if language in Language.values else registered.person.language
-    with translation.override(mail_language):
-        subject = render_to_string("portal/email/magic_link_subject.txt", context).strip()
-        body = render_to_string("portal/email/magic_link.txt", context)
+    subject, body = render_email("portal/email/magic_link", context, language=mail_language)
     queue_email(
         to=email,
         subject=subject,

@@ -18,10 +18,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from capdesk.notify.actions import queue_email
+from capdesk.notify.actions import queue_email, render_email
 from capdesk.sla import chat
 
 if TYPE_CHECKING:
@@ -62,8 +61,7 @@ def send(clock: Clock, kind: str) -> int:
         "metric": clock.metric.replace("_", " "),
         "console_url": settings.BASE_URL + reverse("console:ticket", args=[clock.ticket.reference]),
     }
-    subject = render_to_string(f"sla/email/{kind}_subject.txt", context).strip()
-    body = render_to_string(f"sla/email/{kind}.txt", context)
+    subject, body = render_email(f"sla/email/{kind}", context)
     to = recipients(clock, kind)
     for address in to:
         queue_email(

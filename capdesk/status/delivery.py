@@ -17,12 +17,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from capdesk.core import circuits, deliveries
 from capdesk.core.outbound import send_signed
-from capdesk.notify.actions import queue_email
+from capdesk.notify.actions import queue_email, render_email
 from capdesk.status import config
 from capdesk.status.models import StatusEvent, Subscriber, WebhookAttempt, WebhookDelivery
 from capdesk.status.subscriber_actions import unsubscribe_url
@@ -51,8 +50,7 @@ def _email(event: StatusEvent, subscriber: Subscriber) -> None:
             "page_name": config.page_name(),
         }
         kind = "incident" if event.kind == StatusEvent.Kind.INCIDENT_UPDATE else "component"
-        subject = render_to_string(f"status/email/{kind}_subject.txt", context).strip()
-        body = render_to_string(f"status/email/{kind}.txt", context)
+        subject, body = render_email(f"status/email/{kind}", context)
     queue_email(
         to=subscriber.email,
         subject=subject,

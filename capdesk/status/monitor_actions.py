@@ -18,11 +18,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission, User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from capdesk.notify.actions import queue_email
+from capdesk.notify.actions import queue_email, render_email
 from capdesk.status import actions, incident_templates
 from capdesk.status.models import (
     UNRESOLVED_INCIDENT,
@@ -197,8 +196,7 @@ def _email_admins(proposal: ResolutionProposal) -> None:
         "minutes": settings.CAPDESK_STATUS_RESOLVE_AFTER,
         "console_url": settings.BASE_URL + reverse("console:incident", args=[incident.public_id]),
     }
-    subject = render_to_string("status/email/resolve_proposal_subject.txt", context).strip()
-    body = render_to_string("status/email/resolve_proposal.txt", context)
+    subject, body = render_email("status/email/resolve_proposal", context)
     for admin in incident_admins():
         queue_email(
             to=admin.email,

@@ -14,14 +14,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from capdesk.core.outbound import UnsafeTarget, check_target
 from capdesk.core.webhook_signatures import generate_secret
 from capdesk.notify import suppressions
-from capdesk.notify.actions import queue_email
+from capdesk.notify.actions import queue_email, render_email
 from capdesk.status import config
 from capdesk.status.models import Component, Subscriber
 
@@ -88,8 +87,7 @@ def _send_confirmation(subscriber: Subscriber) -> None:
             "page_name": config.page_name(),
             "page_url": config.page_url(),
         }
-        subject = render_to_string("status/email/confirm_subject.txt", context).strip()
-        body = render_to_string("status/email/confirm.txt", context)
+        subject, body = render_email("status/email/confirm", context)
     queue_email(to=subscriber.email, subject=subject, body_text=body, kind="status_confirm")
 
 

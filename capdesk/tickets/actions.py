@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import EmailAddress, Organization, Person, Project, normalise_email
-from capdesk.notify.actions import new_message_id, queue_email
+from capdesk.notify.actions import new_message_id, queue_email, render_email
 from capdesk.sla import actions as sla_actions
 from capdesk.tickets import audit, copies
 from capdesk.tickets.models import (
@@ -553,11 +553,12 @@ def notify_customer(
             "also_to": [r for r in recipients if r != to],
             **(context or {}),
         }
-        with translation.override(language):
-            subject = render_to_string(f"tickets/email/{kind}_subject.txt", values).strip()
-            body = render_to_string(f"tickets/email/{kind}.txt", values)
+        subject, body = render_email(f"tickets/email/{kind}", values, language=language)
+        html = ""
+        if kind in _HTML_KINDS:
             # The HTML part shows the reply as agents see it: the sanitised Markdown rendering.
-            html = render_to_string(f"tickets/email/{kind}.html", values) if kind in _HTML_KINDS else ""
+            with translation.override(language):
+                html = render_to_string(f"tickets/email/{kind}.html", values)
         queue_email(
             to=to,
             subject=subject,

@@ -12,11 +12,10 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from capdesk.directory.models import EmailAddress
-from capdesk.notify.actions import queue_email
+from capdesk.notify.actions import queue_email, render_email
 from capdesk.tickets import actions, copies
 from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
@@ -140,9 +139,7 @@ def _notify_merged(source: Ticket, target: Ticket, *, copied: Sequence[str]) -> 
             "copied": to != source.requester_email,
             "also_to": [r for r in recipients if r != to],
         }
-        with translation.override(language):
-            subject = render_to_string("tickets/email/merged_subject.txt", context).strip()
-            body = render_to_string("tickets/email/merged.txt", context)
+        subject, body = render_email("tickets/email/merged", context, language=language)
         # Threaded on the survivor, so the answer lands there.
         queue_email(
             to=to,

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 
 from capdesk.api.actions import create_token
-from capdesk.api.tests.conftest import assert_error
+from capdesk.api.tests.conftest import assert_error, open_ticket_for
 from capdesk.notify.models import OutboundEmail
 from capdesk.tickets import copies
 from capdesk.tickets.merging import merge_tickets
 from capdesk.tickets.models import Event
-from capdesk.api.tests.conftest import open_ticket_for
 
 pytestmark = pytest.mark.django_db
 
