@@ -89,6 +89,11 @@ class TicketIn(Schema):
     production_impact: bool = False
     language: Literal["en", "id"] | None = None
     files: list[FileIn] = Field(default_factory=list)
+    copied: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Colleagues to copy on it (CC): each is emailed the agents' public replies",
+    )
 
 
 class Accepted(Schema):

@@ -192,6 +192,7 @@ def create(request: HttpRequest, response: HttpResponse, data: s.TicketIn) -> St
         "production_impact": data.production_impact,
         "language": data.language or person.language,
         "files": [f.dict() for f in data.files],
+        "copied": _copied_typed(data.copied, requester_email=email),
     }
 
     def file_it() -> tuple[int, dict[str, Any]]:
@@ -237,6 +238,14 @@ def reply(
         return 201, message_out(message)
 
     return Status(*run_once(request, response, token, send))
+
+
+def _copied_typed(emails: list[str], *, requester_email: str) -> list[str]:
+    """What a new request copies, as the portal's form checks it: 422 ``copy_refused`` at once."""
+    try:
+        return copies.typed_list(", ".join(emails), requester_email=requester_email)
+    except copies.CopyRefused as exc:
+        raise ApiError(422, "copy_refused", str(exc)) from None
 
 
 def live_for_copies(ticket: Ticket) -> Ticket:

@@ -18,7 +18,7 @@ from capdesk.intake.deciding import decide_again_if_project_named, decide_reques
 from capdesk.intake.models import InboundRequest
 from capdesk.policy.types import Classification, Group, Identity
 from capdesk.tickets import actions as ticket_actions
-from capdesk.tickets import follow_ups
+from capdesk.tickets import copies, follow_ups
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.models import Severity, Ticket
 from capdesk.tickets.scoping import customer_tickets, owned_tickets
@@ -142,6 +142,11 @@ def _handle(request: InboundRequest) -> Ticket:
         files=files,
         source_id=request.pk,
     )
+    # Whom the signed-in requester copied on it (checked by the form; a forged list is
+    # cleaned here, and what may not be copied is skipped).
+    wanted = payload.get("copied") or []
+    if isinstance(wanted, list):
+        copies.add(ticket, [str(a) for a in wanted], how=request.channel, person=person, strict=False)
     apply_decision(
         ticket,
         decided.decision,

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from capdesk.directory.models import Project
+from capdesk.tickets import copies
 from capdesk.tickets.models import Severity
 
 SEVERITY_HELP = {
@@ -38,13 +39,29 @@ class NewRequestForm(forms.Form):
         ),
     )
     attachment = forms.FileField(label=_("Attachment"), required=False)
+    copied = forms.CharField(
+        label=_("Copy colleagues (optional)"),
+        required=False,
+        max_length=2000,
+        help_text=_("Email addresses, separated by commas. Each gets our replies and may answer them."),
+        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"}),
+    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, projects: list[Project], **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, projects: list[Project], requester_email: str = "", **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.requester_email = requester_email
         choices: list[tuple[str, str]] = [("", str(_("Not about one project (billing, account)")))]
         choices += [(p.app_id, f"{p.name} ({p.app_id})" if p.name else p.app_id) for p in projects]
         self.fields["project"].choices = choices  # type: ignore[attr-defined]
+
+    def clean_copied(self) -> list[str]:
+        try:
+            return copies.typed_list(self.cleaned_data["copied"], requester_email=self.requester_email)
+        except copies.CopyRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class ReplyForm(forms.Form):

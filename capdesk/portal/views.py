@@ -182,6 +182,7 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         projects=projects,
+        requester_email=request.session.get("capdesk_email", person.primary_email),
         initial={"idempotency_key": uuid.uuid4().hex},
     )
     if request.method == "POST" and form.is_valid():
@@ -195,6 +196,7 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
             "production_impact": data["production_impact"],
             "language": translation.get_language() or person.language,
             "files": _files(data.get("attachment")),
+            "copied": data["copied"],
         }
         receipt = intake.receive(
             channel=_channel(request),

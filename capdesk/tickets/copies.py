@@ -41,6 +41,9 @@ _AUTOMATIC_LOCAL = re.compile(
 )
 
 
+_SEPARATORS = re.compile(r"[,;\n]+")
+
+
 class CopyRefused(ValueError):
     """An address that may not be copied, with a reason the person who asked can read."""
 
@@ -55,9 +58,9 @@ def _clean(typed: str) -> str:
     return address
 
 
-def _may_copy(ticket: Ticket, address: str) -> str:
-    """Why ``address`` (clean) may not be copied on ``ticket``, or "" when it may."""
-    if address == ticket.requester_email.lower():
+def _may_copy(requester_email: str, address: str) -> str:
+    """Why ``address`` (clean) may not be copied on a ticket of ``requester_email``, or "" when it may."""
+    if address == requester_email.lower():
         return _("%(address)s is the requester's address, which gets every reply already.") % {
             "address": address
         }
@@ -75,7 +78,7 @@ def _checked(ticket: Ticket, wanted: Iterable[str], *, strict: bool) -> list[str
     for typed in wanted:
         try:
             address = _clean(typed)
-            refused = _may_copy(ticket, address)
+            refused = _may_copy(ticket.requester_email, address)
         except CopyRefused as exc:
             address, refused = "", str(exc)
         if refused:
@@ -83,6 +86,29 @@ def _checked(ticket: Ticket, wanted: Iterable[str], *, strict: bool) -> list[str
                 raise CopyRefused(refused)
         elif address not in out:
             out.append(address)
+    return out
+
+
+def typed_list(text: str, *, requester_email: str) -> list[str]:
+    """The addresses a person typed to copy on a request they are filing (commas, semicolons
+    or new lines between them; "Name <address>" as mail clients copy one), cleaned, without
+    repeats and without the requester's own; CopyRefused for one that may never be copied or
+    for more than ``CAPDESK_MAX_COPIED``."""
+    out: list[str] = []
+    for chunk in _SEPARATORS.split(text):
+        # "Name <address>" is one; otherwise spaces separate addresses too.
+        for typed in [chunk] if "<" in chunk else chunk.split():
+            address = _clean(typed)
+            if address == requester_email.lower() or address in out:
+                continue
+            refused = _may_copy(requester_email, address)
+            if refused:
+                raise CopyRefused(refused)
+            out.append(address)
+    if len(out) > settings.CAPDESK_MAX_COPIED:
+        raise CopyRefused(
+            _("A ticket has at most %(count)d copied addresses.") % {"count": settings.CAPDESK_MAX_COPIED}
+        )
     return out
 
 
