@@ -201,7 +201,7 @@ def copy_on_mine(
     ticket = _ticket(customer, reference)
     if not manages_copies(customer.person, ticket):
         raise forbidden("Only the requester or an admin of the organization copies people on a request.")
-    copy_on(ticket, data.emails, person=customer.person)
+    copy_on(live_for_copies(ticket, customer_tickets(customer.person)), data.emails, person=customer.person)
     return ticket_out(_ticket(customer, reference))
 
 
@@ -214,11 +214,12 @@ def uncopy_on_mine(
     request: HttpRequest, reference: str, email: str, identity: str | None = IdentityHeader
 ) -> Status[None]:
     customer = customer_for(request, identity, replying=True)
-    ticket = live_for_copies(_ticket(customer, reference))
+    ticket = _ticket(customer, reference)
     address = normalise_email(email)
     own = EmailAddress.objects.filter(person=customer.person, email=address).exists()
     if not own and not manages_copies(customer.person, ticket):
         raise forbidden("A copied person may only take their own address off a request.")
+    live_for_copies(ticket, customer_tickets(customer.person))
     if not copies.remove(ticket, address, person=customer.person):
         raise not_found(f"{address} is not copied on {ticket.reference}.")
     return Status(204, None)

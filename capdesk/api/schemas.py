@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -15,6 +15,11 @@ SeverityName = Literal["urgent", "high", "normal", "low"]
 StatusName = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
 assert set(SeverityName.__args__) == set(Severity.values)  # type: ignore[attr-defined]
 assert set(StatusName.__args__) == set(Status.values)  # type: ignore[attr-defined]
+
+
+# An email address as typed, "Name <address>" allowed; where it is used, the address itself
+# is held to RFC 5321's 254 characters.
+Address = Annotated[str, Field(min_length=3, max_length=320)]
 
 
 class ErrorDetail(Schema):
@@ -89,7 +94,7 @@ class TicketIn(Schema):
     production_impact: bool = False
     language: Literal["en", "id"] | None = None
     files: list[FileIn] = Field(default_factory=list)
-    copied: list[str] = Field(
+    copied: list[Address] = Field(
         default_factory=list,
         max_length=100,
         description="Colleagues to copy on it (CC): each is emailed the agents' public replies",
@@ -108,7 +113,7 @@ class ReplyIn(Schema):
     body: str = Field(min_length=1, max_length=50_000)
     internal: bool = Field(default=False, description="An internal note, never sent to the customer")
     status: StatusName | None = Field(default=None, description="Then set this status (default: pending)")
-    leave_out: list[str] = Field(
+    leave_out: list[Address] = Field(
         default_factory=list,
         max_length=100,
         description="Copied addresses not to email this reply to; they stay copied on the ticket",
@@ -118,7 +123,7 @@ class ReplyIn(Schema):
 class CopyIn(Schema):
     """Addresses to copy on a ticket (its CCs): each is emailed the agents' public replies."""
 
-    emails: list[str] = Field(min_length=1, max_length=20)
+    emails: list[Address] = Field(min_length=1, max_length=20)
 
 
 class StatusIn(Schema):

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
@@ -225,6 +226,8 @@ def reply(
 ) -> Status[dict[str, Any]]:
     token = require(request, Scope.AGENT)
     ticket = get_ticket(token, reference)
+    if data.leave_out:
+        _check_leave_out(ticket, data)
 
     def send() -> tuple[int, dict[str, Any]]:
         message = actions.reply_as_agent(
@@ -240,6 +243,25 @@ def reply(
     return Status(*run_once(request, response, token, send))
 
 
+def _check_leave_out(ticket: Ticket, data: s.ReplyIn) -> None:
+    """422 for a ``leave_out`` that would not do what the caller means: a typo would email the
+    very person they meant to leave out."""
+    if data.internal:
+        raise ApiError(
+            422, "leave_out_internal", "An internal note is emailed to nobody; leave_out is for replies."
+        )
+    copied = set(copies.addresses(ticket))
+    unknown = [typed for typed in data.leave_out if copies.address_of(typed) not in copied]
+    if unknown:
+        raise ApiError(
+            422,
+            "not_copied",
+            f"Not copied on {ticket.reference}, so not left out: {', '.join(unknown)}. "
+            "The requester always gets a public reply.",
+            {"not_copied": unknown},
+        )
+
+
 def _copied_typed(emails: list[str], *, requester_email: str) -> list[str]:
     """What a new request copies, as the portal's form checks it: 422 ``copy_refused`` at once."""
     try:
@@ -248,21 +270,23 @@ def _copied_typed(emails: list[str], *, requester_email: str) -> list[str]:
         raise ApiError(422, "copy_refused", str(exc)) from None
 
 
-def live_for_copies(ticket: Ticket) -> Ticket:
-    """``ticket``, unless it was merged: its copied people are then managed on the survivor."""
-    if ticket.merged_into_id is not None:
-        raise ApiError(
-            409,
-            "merged",
-            f"{ticket.reference} was merged into {ticket.surviving().reference}; manage who is copied there.",
-        )
-    return ticket
+def live_for_copies(ticket: Ticket, visible: QuerySet[Ticket] | None = None) -> Ticket:
+    """``ticket``, unless it was merged: its copied people are then managed on the survivor,
+    which the 409 names when the caller may see it (``visible``: by default they may)."""
+    if ticket.merged_into_id is None:
+        return ticket
+    survivor = ticket.surviving()
+    if visible is None or visible.filter(pk=survivor.pk).exists():
+        where = f"into {survivor.reference}; manage who is copied there"
+    else:
+        where = "into a ticket this caller cannot see"
+    raise ApiError(409, "merged", f"{ticket.reference} was merged {where}.")
 
 
 def copy_on(ticket: Ticket, emails: list[str], **who: Any) -> None:
-    """``copies.add`` with its refusal as a 422 naming the address."""
+    """``copies.add`` (on a ticket ``live_for_copies`` passed) with its refusal as a 422 naming the address."""
     try:
-        copies.add(live_for_copies(ticket), emails, how="api", **who)
+        copies.add(ticket, emails, how="api", **who)
     except copies.CopyRefused as exc:
         raise ApiError(422, "copy_refused", str(exc)) from None
 
@@ -276,7 +300,7 @@ def copy(request: HttpRequest, reference: str, data: s.CopyIn) -> dict[str, Any]
     """All or none: one address that may not be copied (the requester's, the desk's own, an
     automatic mailbox, past ``CAPDESK_MAX_COPIED``) refuses the call with 422 ``copy_refused``."""
     token = require(request, Scope.AGENT)
-    copy_on(get_ticket(token, reference), data.emails, user=owner_user(token))
+    copy_on(live_for_copies(get_ticket(token, reference)), data.emails, user=owner_user(token))
     return ticket_out(get_ticket(token, reference))
 
 

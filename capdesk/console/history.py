@@ -232,7 +232,7 @@ def _emails(value: object) -> str:
 
 def _agent_replied(data: dict[str, Any], names: Names) -> str:
     if data.get("left_out"):
-        return _("Agent replied to the customer; not emailed to %(emails)s, who stay copied") % {
+        return _("Agent replied to the customer; not emailed to %(emails)s (still copied)") % {
             "emails": _emails(data["left_out"])
         }
     return _("Agent replied to the customer")

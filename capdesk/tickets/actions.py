@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
-from capdesk.directory.models import EmailAddress, Organization, Person, Project, normalise_email
+from capdesk.directory.models import EmailAddress, Organization, Person, Project
 from capdesk.notify.actions import new_message_id, queue_email, render_email
 from capdesk.sla import actions as sla_actions
 from capdesk.tickets import audit, copies
@@ -372,7 +372,7 @@ def reply_as_agent(
     copied: list[str] = []
     left_out: list[str] = []
     if emailed:
-        unwanted = {normalise_email(a) for a in leave_out}
+        unwanted = {copies.address_of(a) for a in leave_out}
         for address in copies.addresses(ticket):
             (left_out if address in unwanted else copied).append(address)
     message = Message.objects.create(

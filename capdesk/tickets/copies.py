@@ -48,14 +48,29 @@ class CopyRefused(ValueError):
     """An address that may not be copied, with a reason the person who asked can read."""
 
 
+def address_of(typed: str) -> str:
+    """The address in what a person typed: "Ana Rivera <ana@globex.example>", as mail clients
+    copy one, is the address inside; lower-cased, not checked."""
+    return normalise_email(parseaddr(typed)[1] or typed)
+
+
 def _clean(typed: str) -> str:
-    # "Ana Rivera <ana@globex.example>", as mail clients copy an address, is the address inside.
-    address = normalise_email(parseaddr(typed)[1] or typed)
+    address = address_of(typed)
     try:
         validate_email(address)
     except ValidationError:
-        raise CopyRefused(_("“%(address)s” is not an email address.") % {"address": typed.strip()}) from None
+        address = ""
+    # validate_email takes up to 320 characters; RFC 5321 paths, and the column, hold 254.
+    if not address or len(address) > 254:
+        raise CopyRefused(_("“%(address)s” is not an email address.") % {"address": typed.strip()[:300]})
     return address
+
+
+def _merged(ticket: Ticket) -> CopyRefused:
+    return CopyRefused(
+        _("%(reference)s was merged into another ticket; who is copied is managed there.")
+        % {"reference": ticket.reference}
+    )
 
 
 def _may_copy(requester_email: str, address: str) -> str:
@@ -139,18 +154,29 @@ def add(
     """Copy ``wanted`` on ``ticket``; the addresses newly copied, in order.
 
     ``strict`` (a person typed them) raises CopyRefused for the first address that may
-    not be copied, and when the ticket would have too many; otherwise (mail, a merge) such
-    addresses are skipped, and those past the limit dropped. ``by`` names who asked when
-    no account does (the sender of an email).
+    not be copied, when the ticket would have too many, and on a merged ticket: its
+    survivor may be another requester's, whom the person may not see. Otherwise (mail, a
+    merge) such addresses are skipped, those past the limit dropped, and a merged ticket's
+    copies go to its survivor. ``by`` names who asked when no account does (the sender of
+    an email).
     """
+    if strict and ticket.merged_into_id is not None:
+        raise _merged(ticket)
     ticket = ticket.surviving()
     checked = _checked(ticket, wanted, strict=strict)
     if not checked:  # most mail names only the desk: no query
         return []
     # A savepoint: a refusal raised inside leaves a caller's transaction usable.
     with transaction.atomic():
-        # The ticket's row is the lock: two people copying at once cannot pass the limit together.
-        Ticket.objects.select_for_update().filter(pk=ticket.pk).exists()
+        # The ticket's row is the lock: two people copying at once cannot pass the limit
+        # together, nor copy on a ticket a merge is closing.
+        locked = (
+            Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("merged_into_id", flat=True)
+        )
+        if locked.get() is not None:  # merged since it was read
+            if strict:
+                raise _merged(ticket)
+            return []
         present = set(addresses(ticket))
         added = [a for a in checked if a not in present]
         room = max(settings.CAPDESK_MAX_COPIED - len(present), 0)

@@ -20,6 +20,7 @@ from capdesk.tickets import actions, copies
 from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
 from capdesk.tickets.reply_address import threading_headers
+from capdesk.tickets.scoping import customer_tickets
 
 
 class MergeRefused(ValueError):
@@ -125,9 +126,11 @@ def _notify_merged(source: Ticket, target: Ticket, *, copied: Sequence[str]) -> 
     survivor (``copied``), where the conversation goes on: one email each."""
     language = source.language if source.language in ("en", "id") else "en"
     recipients = [source.requester_email, *copied]
-    # Only an address of a Capgo account signs in to the portal (by a magic link).
+    # The portal link only for who can open the survivor there: an address of a Capgo
+    # account (copied people were carried to it), and the requester when it is theirs too,
+    # not when it is another requester's ticket.
     registered = set(EmailAddress.objects.filter(email__in=copied).values_list("email", flat=True))
-    if source.requester_id is not None:
+    if source.requester is not None and customer_tickets(source.requester).filter(pk=target.pk).exists():
         registered.add(source.requester_email)
     threading = threading_headers(target)
     for to in recipients:
