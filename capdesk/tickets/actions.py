@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import EmailAddress, Organization, Person, Project
+from capdesk.notify import suppressions
 from capdesk.notify.actions import new_message_id, queue_email, render_email
 from capdesk.sla import actions as sla_actions
 from capdesk.tickets import audit, copies
@@ -523,6 +524,8 @@ def notify_customer(
     registered = set(EmailAddress.objects.filter(email__in=recipients[1:]).values_list("email", flat=True))
     if ticket.requester_id is not None:
         registered.add(ticket.requester_email)
+    # An address on the suppression list is not emailed: the others are not told it was.
+    suppressed = suppressions.among(recipients) if len(recipients) > 1 else {}
     attached = sum(encoded_size(f.size) for f in files) <= settings.CAPDESK_EMAIL_ATTACHMENT_BYTES
     threading = threading_headers(ticket)
     for to in recipients:
@@ -550,7 +553,7 @@ def notify_customer(
             ],
             "attached": attached,
             "copied": to != ticket.requester_email,
-            "also_to": [r for r in recipients if r != to],
+            "also_to": [r for r in recipients if r != to and r.lower() not in suppressed],
             **(context or {}),
         }
         subject, body = render_email(f"tickets/email/{kind}", values, language=language)

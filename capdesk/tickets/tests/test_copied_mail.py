@@ -163,3 +163,14 @@ def test_the_console_reply_box_leaves_out_the_unticked_address_only(cast, client
     }
     history = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
     assert f"not emailed to {LEE} (still copied)" in history
+
+
+def test_also_sent_to_does_not_name_an_address_on_the_suppression_list(cast) -> None:
+    from capdesk.notify.suppressions import suppress
+
+    ticket = _ticket(cast)
+    suppress(LEE, reason="bounce", detail="550 5.1.1 no such user")
+    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Which channel?")
+    sent = _emails(ticket, "agent_reply")
+    assert LEE in sent, "queued, and marked suppressed on delivery, as every suppressed email is"
+    assert f"Also sent to: dewi@acme.test, {cast.reader.primary_email}." in sent[KIM].body_text
