@@ -388,7 +388,7 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
     if auth.authenticated and mail.from_address.lower() in batch.suppressed:
         suppressions.lift(mail.from_address, why="authenticated mail from the address")
     ticket = find_thread(mail, authenticated=auth.authenticated, cited_by_stored=batch.cited_by_stored)
-    if ticket_actions.follows_up(ticket):
+    if ticket_actions.follows_up(ticket, received_at=request.received_at):
         assert ticket is not None
         follow_up = follow_ups.frame(ticket, mail.from_address, person)
         sequel = follow_up.open_sequel(mail.from_address)

@@ -86,7 +86,7 @@ def _handle(request: InboundRequest) -> Ticket:
         hidden = survivor.pk != ticket.pk and not customer_tickets(person).filter(pk=survivor.pk).exists()
         if hidden and not owned_tickets(person).filter(pk=ticket.pk).exists():
             raise Unprocessable("the reply names a request merged into one this person cannot see")
-        if ticket_actions.follows_up(survivor):
+        if ticket_actions.follows_up(survivor, received_at=request.received_at):
             # The closed conversation they can see: theirs, if it was merged into another requester's.
             closed = survivor if customer_tickets(person).filter(pk=survivor.pk).exists() else ticket
             follow_up = follow_ups.frame(closed, request.claimed_sender, person)

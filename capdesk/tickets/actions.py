@@ -208,14 +208,26 @@ def open_ticket(
     return ticket
 
 
-def follows_up(ticket: Ticket | None) -> bool:
+def follows_up(ticket: Ticket | None, *, received_at: datetime | None = None) -> bool:
     """Whether an answer to ``ticket`` opens a follow-up ticket instead of joining it: it is closed.
 
     As in Zendesk, closed is final (solved reopens): the answer may come months later, under
     another plan, and is decided afresh. A ticket merged away is closed too; callers pass
-    the surviving one.
+    the surviving one. An answer the desk ``received_at`` before the ticket was closed (the
+    worker catching up while the auto-close sweep or an agent closed it) joins it and
+    reopens it, as it would have a moment earlier.
     """
-    return ticket is not None and ticket.status == Status.CLOSED
+    if ticket is None or ticket.status != Status.CLOSED:
+        return False
+    if received_at is None:
+        return True
+    closed_at = (
+        ticket.events.filter(kind="status.changed", data__status_to=Status.CLOSED)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return closed_at is None or closed_at <= received_at
 
 
 @transaction.atomic(savepoint=False)

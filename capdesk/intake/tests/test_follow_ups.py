@@ -306,3 +306,26 @@ def test_a_held_follow_up_copies_the_followers_once_its_sender_confirms(
     path = link[link.index("/confirm/") :].split()[0]
     client.post(path)
     assert copies.addresses(held) == ["rudi@acme.test"]
+
+
+def test_an_answer_received_before_the_ticket_closed_joins_and_reopens_it(cast, acme: Signer) -> None:
+    """The worker catching up while the auto-close sweep (or an agent) closed the ticket: the
+    customer wrote to an open conversation, so the answer is not turned into a follow-up."""
+    from capdesk.intake import actions as intake
+
+    ticket = opened(acme.sign(email()))
+    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Fixed in 6.14.3.", new_status=Status.SOLVED)
+    receipt = intake.receive(
+        channel="email",
+        raw=acme.sign(email(to=reply_address(ticket.pk), body="Still broken on Android, log attached.")),
+    )
+    ticket_actions.change_status(ticket, Status.CLOSED, agent=None, reason="solved, and untouched for 7 days")
+    intake.process(receipt.request.pk)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN
+    assert ticket.messages.filter(body_text__startswith="Still broken on Android").exists()
+    assert not Ticket.objects.filter(follow_up_of=ticket).exists()
+    # One received after the close follows up, as before.
+    ticket_actions.change_status(ticket, Status.CLOSED, agent=cast.agent)
+    later = deliver(acme.sign(email(to=reply_address(ticket.pk), body="And on iOS too.")))
+    assert later.ticket is not None and later.ticket.follow_up_of == ticket
