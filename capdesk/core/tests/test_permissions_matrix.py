@@ -499,6 +499,21 @@ API_ROWS = [
         api(customers=403, agent=201, admin=403, platform=403),
         {"body": "Hello"},
     ),
+    # Copied people (CC): agent tokens on any ticket. Nobody is copied in this world, so the
+    # agent's DELETE is a 404; test_copies_api.py has the 204 and the refusals.
+    R(
+        "POST /api/tickets/{reference}/copied",
+        "POST",
+        "/api/tickets/{ticket}/copied",
+        api(customers=403, agent=200, admin=403, platform=403),
+        {"emails": ["kim@acme.test"]},
+    ),
+    R(
+        "DELETE /api/tickets/{reference}/copied/{email}",
+        "DELETE",
+        "/api/tickets/{ticket}/copied/kim@acme.test",
+        api(customers=403, agent=404, admin=403, platform=403),
+    ),
     R(
         "POST /api/tickets/{reference}/status",
         "POST",
@@ -553,6 +568,21 @@ API_ROWS = [
         "/api/customer/tickets/{ticket}/replies",
         api(customers=403, agent=403, platform=401),
         {"body": "Hello"},
+    ),
+    # Customers copy colleagues with a customer token (these read_only ones may not); the
+    # platform only with a signed identity (test_copies_api.py has the customer tokens)
+    R(
+        "POST /api/customer/tickets/{reference}/copied",
+        "POST",
+        "/api/customer/tickets/{ticket}/copied",
+        api(customers=403, agent=403, platform=401),
+        {"emails": ["kim@acme.test"]},
+    ),
+    R(
+        "DELETE /api/customer/tickets/{reference}/copied/{email}",
+        "DELETE",
+        "/api/customer/tickets/{ticket}/copied/kim@acme.test",
+        api(customers=403, agent=403, platform=401),
     ),
     # Directory: read (customers their own rows), written by the platform only
     R("GET /api/directory/organizations", "GET", "/api/directory/organizations", api()),
