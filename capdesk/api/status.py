@@ -27,10 +27,18 @@ IMPACTS = ("none", "minor", "major", "critical")
 IncidentStatusName = Literal["investigating", "identified", "monitoring", "resolved"]
 
 
+TRANSLATIONS_HELP = (
+    'Text in the page\'s other languages, {language: {field: text}}, e.g. {"id": {"body": "..."}}; '
+    "readers in that language see it, everyone else the original."
+)
+Translations = dict[str, dict[str, str]]
+
+
 class UpdateOut(Schema):
     status: str
     body: str
     created_at: str
+    translations: Translations = Field(default_factory=dict, description=TRANSLATIONS_HELP)
 
 
 class IncidentOut(Schema):
@@ -42,6 +50,7 @@ class IncidentOut(Schema):
     created_at: str
     updated_at: str
     resolved_at: str | None
+    translations: Translations = Field(default_factory=dict, description=TRANSLATIONS_HELP)
     updates: list[UpdateOut]
 
 
@@ -62,6 +71,9 @@ class IncidentIn(Schema):
         default=None, description="Default: the template's, else investigating"
     )
     template: str | None = Field(default=None, max_length=80, description=TEMPLATE_HELP)
+    translations: Translations = Field(
+        default_factory=dict, description=TRANSLATIONS_HELP + " Fields: name, body."
+    )
 
 
 class UpdateIn(Schema):
@@ -69,10 +81,12 @@ class UpdateIn(Schema):
     body: str = Field(default="", max_length=20_000, description="Required unless a template is given")
     impact: ImpactName | None = None
     template: str | None = Field(default=None, max_length=80, description=TEMPLATE_HELP)
+    translations: Translations = Field(default_factory=dict, description=TRANSLATIONS_HELP + " Field: body.")
 
 
 class ResolveIn(Schema):
     body: str = Field(default="", max_length=20_000)
+    translations: Translations = Field(default_factory=dict, description=TRANSLATIONS_HELP + " Field: body.")
 
 
 class IncidentQuery(Schema):
@@ -91,8 +105,14 @@ def incident_out(incident: Incident) -> dict[str, Any]:
         "created_at": incident.created_at.isoformat(),
         "updated_at": incident.updated_at.isoformat(),
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "translations": incident.translations,
         "updates": [
-            {"status": u.status, "body": u.body, "created_at": u.created_at.isoformat()}
+            {
+                "status": u.status,
+                "body": u.body,
+                "created_at": u.created_at.isoformat(),
+                "translations": u.translations,
+            }
             for u in incident.updates.order_by("created_at", "pk")
         ],
     }
@@ -164,6 +184,7 @@ def open_incident(request: HttpRequest, response: HttpResponse, data: IncidentIn
                 status=status,
                 components=_template_components(filled),
                 user=owner_user(token),
+                translations=data.translations,
             )
         except actions.StatusError as exc:
             raise ApiError(422, "validation_error", str(exc)) from None
@@ -196,6 +217,7 @@ def post_update(
                 impact=data.impact,
                 components=_template_components(filled),
                 user=owner_user(token),
+                translations=data.translations,
             )
         except actions.StatusError as exc:
             raise ApiError(422, "validation_error", str(exc)) from None
@@ -214,7 +236,9 @@ def resolve(request: HttpRequest, public_id: str, data: ResolveIn) -> dict[str, 
     incident = _incident(public_id)
     if incident.status != "resolved":
         try:
-            actions.resolve_incident(incident, body=data.body, user=owner_user(token))
+            actions.resolve_incident(
+                incident, body=data.body, user=owner_user(token), translations=data.translations
+            )
         except actions.StatusError as exc:
             raise ApiError(422, "validation_error", str(exc)) from None
     return incident_out(_incident(public_id))

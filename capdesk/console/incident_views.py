@@ -30,9 +30,11 @@ from capdesk.status.admin_forms import (
     submit_incident_change,
     submit_new_incident,
 )
-from capdesk.status.incident_templates import resolved_body
+from capdesk.status.incident_templates import resolved_body, resolved_body_in
 from capdesk.status.models import Incident, IncidentTemplate, ResolutionProposal
 from capdesk.status.queries import open_incidents
+from capdesk.status.translation_fields import field_name
+from capdesk.status.translations import language_name, other_languages
 from capdesk.tickets.incidents import link_incident, unlink_incident
 from capdesk.tickets.models import OPEN_STATUSES
 from capdesk.tickets.scoping import agent_tickets, get_ticket_for_agent
@@ -148,6 +150,11 @@ def incident_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "templates": IncidentTemplate.objects.all(),
         "proposal": proposal,
         "resolve_body": proposal.body if proposal else resolved_body(incident),
+        # (field name, language name, proposed text) for each other language of the page.
+        "resolve_translations": [
+            (field_name("body", lang), language_name(lang), resolved_body_in(incident, lang))
+            for lang in other_languages()
+        ],
     }
     return render(request, "console/incident_detail.html", context)
 
@@ -167,8 +174,13 @@ def incident_resolve(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.info(request, _("This incident is already resolved."))
         return redirect("console:incident", public_id=incident.public_id)
     body = request.POST.get("body", "").strip()[:20_000]
+    texts = {
+        lang: {"body": request.POST.get(field_name("body", lang), "")[:20_000]} for lang in other_languages()
+    }
     try:
-        monitor_actions.resolve_incident(incident, body=body, user=_user(request), proposal=proposal)
+        monitor_actions.resolve_incident(
+            incident, body=body, user=_user(request), proposal=proposal, translations=texts
+        )
     except monitor_actions.StaleProposal:
         messages.error(request, _("This proposal was withdrawn: a check failed again. Nothing was resolved."))
         return redirect("console:incident", public_id=incident.public_id)

@@ -86,7 +86,7 @@ def _values(decision: Decision, lang: str, policy: Policy) -> dict[str, str]:
         else fragment(Fragment.NO_GRANTORS)
     )
     incident = decision.incident
-    values["incident_title"] = incident.title if incident else ""
+    values["incident_title"] = incident.title_in(lang) if incident else ""
     values["incident_url"] = incident.url if incident else policy.status_url
     values["incident_started"] = incident.started_at.strftime("%Y-%m-%d %H:%M UTC") if incident else ""
     retainer = decision.retainer

@@ -150,6 +150,12 @@ class IncidentFacts:
     url: str
     started_at: datetime
     areas: frozenset[str] = frozenset()
+    # The title as staff also wrote it in other languages: (language, title) pairs.
+    translated_titles: tuple[tuple[str, str], ...] = ()
+
+    def title_in(self, language: str) -> str:
+        """The title a reply in ``language`` quotes: its translation, else the original."""
+        return dict(self.translated_titles).get(language) or self.title
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,8 @@ Each action runs in one transaction, records the component history the uptime ba
 drawn from, bumps the page version (rendered documents are cached until it moves) and
 writes the event subscribers are told about, so none of it can happen without the rest.
 ``at`` lets an admin backfill what happened before it was recorded; it defaults to now.
+``translations`` (``{language: {field: text}}``, see status.translations) carries what
+staff wrote in the page's other languages beside the English original.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from django.contrib.auth.models import User as AuthUser
 from django.db import transaction
 from django.db.models import F, Max
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from capdesk.status import config, notifications, signals, tasks
 from capdesk.status.models import (
@@ -31,15 +34,23 @@ from capdesk.status.models import (
     MaintenanceStatus,
     PageState,
 )
+from capdesk.status.translations import TranslationError, Translations, checked, merged, only, other_languages
 
 ComponentChanges = Mapping[Component, str]
 
-DEFAULT_RESOLVED_BODY = "This incident has been resolved."
+# Statuspage's stock texts; stored in English, with their .po translations beside them.
+DEFAULT_RESOLVED_BODY = gettext_noop("This incident has been resolved.")
 DEFAULT_MAINTENANCE_BODIES = {
-    MaintenanceStatus.SCHEDULED: "We will be undergoing scheduled maintenance during this time.",
-    MaintenanceStatus.IN_PROGRESS: "Scheduled maintenance is currently in progress. We will provide updates as necessary.",
-    MaintenanceStatus.VERIFYING: "Verification is currently underway for the maintenance items.",
-    MaintenanceStatus.COMPLETED: "The scheduled maintenance has been completed.",
+    MaintenanceStatus.SCHEDULED: gettext_noop(
+        "We will be undergoing scheduled maintenance during this time."
+    ),
+    MaintenanceStatus.IN_PROGRESS: gettext_noop(
+        "Scheduled maintenance is currently in progress. We will provide updates as necessary."
+    ),
+    MaintenanceStatus.VERIFYING: gettext_noop(
+        "Verification is currently underway for the maintenance items."
+    ),
+    MaintenanceStatus.COMPLETED: gettext_noop("The scheduled maintenance has been completed."),
 }
 
 
@@ -52,6 +63,32 @@ User = AuthUser | None
 
 def _now(at: datetime | None) -> datetime:
     return at or timezone.now()
+
+
+def _checked(raw: Translations | None, fields: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    try:
+        return checked(raw, fields)
+    except TranslationError as exc:
+        raise StatusError(str(exc)) from None
+
+
+def _body_texts(raw: Translations | None, *, stock: str | None = None) -> dict[str, dict[str, str]]:
+    """An update's body in other languages; with a stock English body, the stock text's translation too.
+
+    So an update nobody typed (a maintenance window opening at 3 am, a one-click resolve)
+    still reads in the reader's language, unless staff wrote their own translation.
+    """
+    # A new update has no translation to remove: an empty text is simply not given.
+    given = merged({}, only(_checked(raw, ("body",)), {"body": "body"}))
+    if stock is None:
+        return given
+    translated = {}
+    for language in other_languages():
+        with translation.override(language):
+            text = translation.gettext(stock)
+        if text != stock:
+            translated[language] = {"body": text}
+    return merged(translated, given)
 
 
 def touch_page(at: datetime | None = None) -> None:
@@ -233,9 +270,14 @@ def open_incident(
     automatic: bool = False,
     notify: bool = True,
     at: datetime | None = None,
+    translations: Translations | None = None,
 ) -> Incident:
-    """M1: announce a platform issue, with the components it hits and their new status."""
+    """M1: announce a platform issue, with the components it hits and their new status.
+
+    ``translations`` may give the ``name`` and the first update's ``body`` in other languages.
+    """
     _check_impact(impact)
+    texts = _checked(translations, ("name", "body"))
     moment = _now(at)
     incident = Incident(
         kind=Incident.Kind.INCIDENT,
@@ -247,12 +289,22 @@ def open_incident(
         started_at=moment,
         automatic=automatic,
         created_by=user,
+        translations=merged({}, only(texts, {"name": "name"})),
     )
     _check_status(incident, status)
     if status in (IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM):
         raise StatusError("an incident opens unresolved; backfill it, then resolve it")
     incident.save()
-    _post(incident, status=status, body=body, components=components, user=user, notify=notify, at=moment)
+    _post(
+        incident,
+        status=status,
+        body=body,
+        components=components,
+        user=user,
+        notify=notify,
+        at=moment,
+        translations=_body_texts(only(texts, {"body": "body"})),
+    )
     return incident
 
 
@@ -267,14 +319,30 @@ def post_incident_update(
     user: User = None,
     notify: bool = True,
     at: datetime | None = None,
+    translations: Translations | None = None,
+    stock: bool = False,
 ) -> IncidentUpdate:
-    """Add a timestamped update to an incident or maintenance, moving its status and components."""
+    """Add a timestamped update to an incident or maintenance, moving its status and components.
+
+    ``translations`` may give the ``body`` in other languages; ``stock`` says the body is
+    one of the stock texts above, whose own translations then apply where none is given.
+    """
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     _check_status(locked, status)
     if impact is not None:
         _check_impact(impact)
         locked.impact = impact
-    update = _post(locked, status=status, body=body, components=components, user=user, notify=notify, at=at)
+    texts = _body_texts(translations, stock=body if stock else None)
+    update = _post(
+        locked,
+        status=status,
+        body=body,
+        components=components,
+        user=user,
+        notify=notify,
+        at=at,
+        translations=texts,
+    )
     incident.refresh_from_db()
     return update
 
@@ -288,6 +356,7 @@ def _post(
     user: User,
     notify: bool,
     at: datetime | None,
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> IncidentUpdate:
     moment = _now(at)
     incident.status = status
@@ -308,6 +377,7 @@ def _post(
         display_at=moment,
         deliver_notifications=notify,
         created_by=user,
+        translations=translations or {},
     )
     _apply_components(incident, update, components, moment)
     touch_page(moment)
@@ -318,6 +388,8 @@ def _post(
             sender=Incident,
             public_id=incident.public_id,
             name=incident.name,
+            # The name in other languages, for tickets written in one (tickets.incidents).
+            names=incident.translations_of("name"),
             url=config.incident_url(incident.public_id),
         )
     return update
@@ -347,7 +419,13 @@ def _restore_components(
 
 @transaction.atomic
 def resolve_incident(
-    incident: Incident, *, body: str = "", user: User = None, notify: bool = True, at: datetime | None = None
+    incident: Incident,
+    *,
+    body: str = "",
+    user: User = None,
+    notify: bool = True,
+    at: datetime | None = None,
+    translations: Translations | None = None,
 ) -> IncidentUpdate:
     """Close an incident; its components go back to operational unless another incident holds them."""
     if incident.is_maintenance:
@@ -360,31 +438,59 @@ def resolve_incident(
         user=user,
         notify=notify,
         at=at,
+        translations=translations,
+        stock=not body.strip(),
     )
 
 
 @transaction.atomic
 def publish_postmortem(
-    incident: Incident, *, body: str, user: User = None, notify: bool = True, at: datetime | None = None
+    incident: Incident,
+    *,
+    body: str,
+    user: User = None,
+    notify: bool = True,
+    at: datetime | None = None,
+    translations: Translations | None = None,
 ) -> IncidentUpdate:
-    """Publish what happened and why, once the incident is resolved."""
+    """Publish what happened and why, once the incident is resolved (a new postmortem replaces its translations)."""
     if incident.is_maintenance or incident.status not in (IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM):
         raise StatusError("a postmortem follows a resolved incident")
+    texts = _checked(translations, ("body",))
     moment = _now(at)
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    # Every other language's postmortem is the older text's: one left unchanged would be stale.
+    cleared = {language: {"postmortem_body": ""} for language in other_languages()}
+    given = only(texts, {"body": "postmortem_body"})
     Incident.objects.filter(pk=incident.pk).update(
-        postmortem_body=body.strip(), postmortem_published_at=moment
+        postmortem_body=body.strip(),
+        postmortem_published_at=moment,
+        translations=merged(merged(locked.translations, cleared), given),
     )
     return post_incident_update(
-        incident, status=IncidentStatus.POSTMORTEM, body=body, user=user, notify=notify, at=moment
+        incident,
+        status=IncidentStatus.POSTMORTEM,
+        body=body,
+        user=user,
+        notify=notify,
+        at=moment,
+        translations=texts,
     )
 
 
 @transaction.atomic
-def edit_incident(incident: Incident, *, name: str, impact: str) -> Incident:
-    """Correct an incident's title or impact without posting an update."""
+def edit_incident(
+    incident: Incident, *, name: str, impact: str, translations: Translations | None = None
+) -> Incident:
+    """Correct an incident's title (and its translations, an empty one removed) or impact without posting an update."""
     _check_impact(impact)
+    texts = only(_checked(translations, ("name",)), {"name": "name"})
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
     Incident.objects.filter(pk=incident.pk).update(
-        name=name.strip(), impact=impact, updated_at=timezone.now()
+        name=name.strip(),
+        impact=impact,
+        updated_at=timezone.now(),
+        translations=merged(locked.translations, texts),
     )
     touch_page()
     incident.refresh_from_db()
@@ -408,9 +514,11 @@ def schedule_maintenance(
     user: User = None,
     notify: bool = True,
     at: datetime | None = None,
+    translations: Translations | None = None,
 ) -> Incident:
     """Announce planned work and its window (announced >= 24 h ahead, it is not SLA downtime)."""
     _check_window(scheduled_for, scheduled_until)
+    texts = _checked(translations, ("name", "body"))
     moment = _now(at)
     maintenance = Incident.objects.create(
         kind=Incident.Kind.MAINTENANCE,
@@ -424,8 +532,10 @@ def schedule_maintenance(
         scheduled_until=scheduled_until,
         auto_transition=auto_transition,
         created_by=user,
+        translations=merged({}, only(texts, {"name": "name"})),
     )
     maintenance.components.set(list(components))
+    stock = None if body.strip() else DEFAULT_MAINTENANCE_BODIES[MaintenanceStatus.SCHEDULED]
     _post(
         maintenance,
         status=MaintenanceStatus.SCHEDULED,
@@ -434,6 +544,7 @@ def schedule_maintenance(
         user=user,
         notify=notify,
         at=moment,
+        translations=_body_texts(only(texts, {"body": "body"}), stock=stock),
     )
     return maintenance
 
@@ -479,6 +590,7 @@ def start_maintenance(
     user: User = None,
     notify: bool = True,
     at: datetime | None = None,
+    translations: Translations | None = None,
 ) -> IncidentUpdate:
     """The window opened: the maintenance is in progress and its components under maintenance."""
     if not maintenance.is_maintenance:
@@ -487,6 +599,8 @@ def start_maintenance(
         maintenance,
         status=MaintenanceStatus.IN_PROGRESS,
         body=body or DEFAULT_MAINTENANCE_BODIES[MaintenanceStatus.IN_PROGRESS],
+        translations=translations,
+        stock=not body.strip(),
         components={
             c: ComponentStatus.UNDER_MAINTENANCE
             for c in maintenance.components.all()
@@ -506,6 +620,7 @@ def complete_maintenance(
     user: User = None,
     notify: bool = True,
     at: datetime | None = None,
+    translations: Translations | None = None,
 ) -> IncidentUpdate:
     """The work is done: components under maintenance go back to operational."""
     if not maintenance.is_maintenance:
@@ -514,6 +629,8 @@ def complete_maintenance(
         maintenance,
         status=MaintenanceStatus.COMPLETED,
         body=body or DEFAULT_MAINTENANCE_BODIES[MaintenanceStatus.COMPLETED],
+        translations=translations,
+        stock=not body.strip(),
         components=_restore_components(maintenance, from_statuses=[ComponentStatus.UNDER_MAINTENANCE]),
         user=user,
         notify=notify,

@@ -25,6 +25,8 @@ from capdesk.status.admin_forms import (
     IncidentChangeForm,
     MaintenanceAddForm,
     MaintenanceChangeForm,
+    body_translations,
+    name_translations,
     submit_incident_change,
     submit_new_incident,
 )
@@ -41,6 +43,7 @@ from capdesk.status.models import (
     WebhookAttempt,
     WebhookDelivery,
 )
+from capdesk.status.translation_fields import translations_from
 
 if TYPE_CHECKING:
     Form = ModelForm[Any]
@@ -133,13 +136,14 @@ class _History(admin.ModelAdmin):  # type: ignore[type-arg]
     def posted_updates(self, obj: Incident) -> str:
         return format_html_join(
             "",
-            "<p><strong>{}</strong> · {} · {}<br>{}</p>",
+            "<p><strong>{}</strong> · {} · {}<br>{}<br><i>{}</i></p>",
             (
                 (
                     u.get_status_display(),
                     u.display_at.isoformat(timespec="minutes"),
                     u.created_by or "-",
                     u.body,
+                    " · ".join(f"{lang}: {text}" for lang, text in u.translations_of("body").items()),
                 )
                 for u in obj.updates.all()
             ),
@@ -192,21 +196,27 @@ class MaintenanceAdmin(_History):
                 components=data["affected"],
                 auto_transition=data["auto_transition"],
                 user=user,
+                translations=translations_from(data, {"name": "name", "body": "body"}),
             )
             _adopt(obj, maintenance)
             return
         current = Incident.objects.get(pk=obj.pk)
-        actions.edit_incident(current, name=data["name"], impact=current.impact)
+        actions.edit_incident(
+            current, name=data["name"], impact=current.impact, translations=name_translations(data)
+        )
         actions.reschedule_maintenance(
             current, scheduled_for=data["scheduled_for"], scheduled_until=data["scheduled_until"], user=user
         )
         status, body = data.get("update_status"), data.get("update_body", "")
+        texts = body_translations(data, "update_body")
         if status == MaintenanceStatus.IN_PROGRESS:
-            actions.start_maintenance(current, body=body, user=user)
+            actions.start_maintenance(current, body=body, user=user, translations=texts)
         elif status == MaintenanceStatus.COMPLETED:
-            actions.complete_maintenance(current, body=body, user=user)
+            actions.complete_maintenance(current, body=body, user=user, translations=texts)
         elif status:
-            actions.post_incident_update(current, status=status, body=body or status, user=user)
+            actions.post_incident_update(
+                current, status=status, body=body or status, user=user, translations=texts
+            )
 
     def save_related(self, request: HttpRequest, form: Form, formsets: Any, change: bool) -> None:
         pass

@@ -4,7 +4,9 @@ The forms only collect and validate; the Django admin and the console both hand 
 cleaned values to ``submit_new_incident`` / ``submit_incident_change`` below, which call
 the actions, so either screen writes exactly the rows, history and events the API would.
 An incident template fills the message (and the name, impact and components) an admin
-left empty; ``initial_from_template`` pre-fills a form before it is shown.
+left empty; ``initial_from_template`` pre-fills a form before it is shown. Each text
+field has optional companions for the page's other languages (status.translation_fields);
+a template written in one of them fills those instead of the English fields.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from capdesk.status.models import (
     IncidentTemplate,
     MaintenanceStatus,
 )
+from capdesk.status.translation_fields import slot, translations_from, with_translations
 
 _KEEP = [("", _("(leave components as they are)"))]
 _OPEN_STATUSES = [
@@ -81,10 +84,13 @@ def initial_from_template(template: IncidentTemplate, incident: Incident | None 
     """What a form shows when an admin picks a template: its text filled in for this incident."""
     filled = incident_templates.render(template, incident=incident)
     initial: dict[str, Any] = {"template": template.pk}
+    lang = template.language
     if incident is None:
-        initial.update(name=filled.title, body=filled.body, status=filled.status)
+        initial.update(
+            {slot("name", lang): filled.title, slot("body", lang): filled.body, "status": filled.status}
+        )
     else:
-        initial.update(update_status=filled.status, update_body=filled.body)
+        initial.update({"update_status": filled.status, slot("update_body", lang): filled.body})
     if filled.impact and filled.impact != Impact.MAINTENANCE:
         initial["impact"] = filled.impact
     if filled.components:
@@ -94,6 +100,13 @@ def initial_from_template(template: IncidentTemplate, incident: Incident | None 
     return initial
 
 
+def _fill(data: dict[str, Any], field: str, language: str, text: str) -> None:
+    """A template's text goes where the admin typed nothing, in the template's language."""
+    target = slot(field, language)
+    data[target] = data.get(target) or text
+
+
+@with_translations("name", "body")
 class IncidentAddForm(forms.ModelForm):  # type: ignore[type-arg]
     template = _template_field(list(IncidentStatus.values))
     status = forms.ChoiceField(choices=_OPEN_STATUSES, initial=IncidentStatus.INVESTIGATING)
@@ -117,8 +130,8 @@ class IncidentAddForm(forms.ModelForm):  # type: ignore[type-arg]
         template = data.get("template")
         if template is not None:
             filled = incident_templates.render(template, components=data.get("affected") or None)
-            data["name"] = data.get("name") or filled.title
-            data["body"] = data.get("body") or filled.body
+            _fill(data, "name", template.language, filled.title)
+            _fill(data, "body", template.language, filled.body)
         if not data.get("name"):
             self.add_error("name", _("An incident needs a name."))
         if not data.get("body"):
@@ -126,6 +139,7 @@ class IncidentAddForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
+@with_translations("name", "update_body")
 class IncidentChangeForm(forms.ModelForm):  # type: ignore[type-arg]
     template = _template_field(list(IncidentStatus.values))
     impact = forms.ChoiceField(choices=_IMPACTS)
@@ -149,7 +163,7 @@ class IncidentChangeForm(forms.ModelForm):  # type: ignore[type-arg]
             filled = incident_templates.render(
                 template, incident=self.instance, components=data.get("affected") or None
             )
-            data["update_body"] = data.get("update_body") or filled.body
+            _fill(data, "update_body", template.language, filled.body)
             data["update_status"] = data.get("update_status") or filled.status
         if data.get("update_status") and not data.get("update_body") and data["update_status"] != "resolved":
             self.add_error("update_body", _("An update needs a message."))
@@ -170,6 +184,7 @@ class _Window(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
+@with_translations("name", "body")
 class MaintenanceAddForm(_Window):
     body = forms.CharField(widget=forms.Textarea, required=False, label=_("Message"))
     affected = _components_field()
@@ -179,6 +194,7 @@ class MaintenanceAddForm(_Window):
         fields = ["name", "scheduled_for", "scheduled_until", "auto_transition"]
 
 
+@with_translations("name", "update_body")
 class MaintenanceChangeForm(_Window):
     template = _template_field(list(MaintenanceStatus.values))
     update_status = forms.ChoiceField(
@@ -195,7 +211,7 @@ class MaintenanceChangeForm(_Window):
         template = data.get("template")
         if template is not None:
             filled = incident_templates.render(template, incident=self.instance)
-            data["update_body"] = data.get("update_body") or filled.body
+            _fill(data, "update_body", template.language, filled.body)
             data["update_status"] = data.get("update_status") or filled.status
         return data
 
@@ -269,6 +285,14 @@ def _chosen(data: dict[str, Any]) -> dict[Component, str]:
     return {c: status for c in data.get("affected") or []} if status else {}
 
 
+def name_translations(data: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return translations_from(data, {"name": "name"})
+
+
+def body_translations(data: dict[str, Any], field: str = "body") -> dict[str, dict[str, str]]:
+    return translations_from(data, {field: "body"})
+
+
 def submit_new_incident(data: dict[str, Any], *, user: User | None) -> Incident:
     """Open the incident an add form describes."""
     return actions.open_incident(
@@ -278,19 +302,28 @@ def submit_new_incident(data: dict[str, Any], *, user: User | None) -> Incident:
         status=data["status"],
         components=_chosen(data),
         user=user,
+        translations=translations_from(data, {"name": "name", "body": "body"}),
     )
 
 
 def submit_incident_change(incident: Incident, data: dict[str, Any], *, user: User | None) -> Incident:
     """Apply a change form: correct the name or impact, then post the update it carries, if any."""
-    incident = actions.edit_incident(incident, name=data["name"], impact=data["impact"])
+    incident = actions.edit_incident(
+        incident, name=data["name"], impact=data["impact"], translations=name_translations(data)
+    )
     status = data.get("update_status")
+    texts = body_translations(data, "update_body")
     if status == IncidentStatus.RESOLVED:
-        actions.resolve_incident(incident, body=data["update_body"], user=user)
+        actions.resolve_incident(incident, body=data["update_body"], user=user, translations=texts)
     elif status == IncidentStatus.POSTMORTEM:
-        actions.publish_postmortem(incident, body=data["update_body"], user=user)
+        actions.publish_postmortem(incident, body=data["update_body"], user=user, translations=texts)
     elif status:
         actions.post_incident_update(
-            incident, status=status, body=data["update_body"], components=_chosen(data) or None, user=user
+            incident,
+            status=status,
+            body=data["update_body"],
+            components=_chosen(data) or None,
+            user=user,
+            translations=texts,
         )
     return incident

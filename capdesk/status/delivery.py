@@ -45,6 +45,8 @@ def _email(event: StatusEvent, subscriber: Subscriber) -> None:
         context = {
             "event": event,
             "payload": event.payload,
+            # The name and body in the subscriber's language where staff gave them, else "".
+            "translated": event.translations.get(subscriber.language, {}),
             "unsubscribe_url": link,
             "page_url": config.page_url(),
             "page_name": config.page_name(),

@@ -106,3 +106,14 @@ def resolved_body(incident: Incident) -> str:
     if template is None:
         return DEFAULT_RESOLVED_BODY
     return render(template, incident=incident, components=list(incident.components.all())).body
+
+
+def resolved_body_in(incident: Incident, language: str) -> str:
+    """The resolved update proposed in another language: a Resolved template in it, else ""
+
+    (left empty, the stock resolved text's own translation is used: status.actions).
+    """
+    template = IncidentTemplate.objects.filter(status=IncidentStatus.RESOLVED, language=language).first()
+    if template is None:
+        return ""
+    return render(template, incident=incident, components=list(incident.components.all())).body

@@ -15,6 +15,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from capdesk.status.translations import pick
+
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -104,7 +106,33 @@ class Component(models.Model):
         return self.name
 
 
-class Incident(models.Model):
+class Translated(models.Model):
+    """Text written in the page's default language, with what staff wrote in its other languages."""
+
+    # The fields whose text may be given in another language (status.translations).
+    TRANSLATED: tuple[str, ...] = ()
+
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("What staff wrote in the page's other languages: {language: {field: text}}"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def text_in(self, field: str, language: str | None) -> str:
+        """``field`` as a reader in ``language`` sees it: its translation, else the original."""
+        if field not in self.TRANSLATED:
+            raise ValueError(f"{field!r} is not translated on {type(self).__name__}")
+        return pick(self.translations, field, language) or str(getattr(self, field))
+
+    def translations_of(self, field: str) -> dict[str, str]:
+        """``field``'s translations by language, for screens that show them all."""
+        return {lang: texts[field] for lang, texts in self.translations.items() if texts.get(field)}
+
+
+class Incident(Translated):
     """An incident or a scheduled maintenance: Statuspage models both as incidents, and so do we."""
 
     class Kind(models.TextChoices):
@@ -145,6 +173,8 @@ class Incident(models.Model):
             models.Index(fields=["-updated_at"]),
         ]
 
+    TRANSLATED = ("name", "postmortem_body")
+
     def __str__(self) -> str:
         return self.name
 
@@ -169,8 +199,10 @@ class Maintenance(Incident):
         verbose_name_plural = _("scheduled maintenance")
 
 
-class IncidentUpdate(models.Model):
+class IncidentUpdate(Translated):
     """One timestamped message on an incident or maintenance (investigating, identified ...)."""
+
+    TRANSLATED = ("body",)
 
     public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
@@ -278,6 +310,10 @@ class StatusEvent(models.Model):
     )
     # Statuspage's webhook body without the per-subscriber "meta" part.
     payload = models.JSONField()
+    # The incident's name and this update's body in other languages, frozen like the
+    # payload: emails to a subscriber in that language use them (webhooks keep the
+    # payload as Statuspage sends it).
+    translations = models.JSONField(default=dict, blank=True)
     component_ids = models.JSONField(default=list, help_text="Components concerned; empty means all")
     created_at = models.DateTimeField(default=timezone.now)
     fanned_out_at = models.DateTimeField(null=True, blank=True, db_index=True)

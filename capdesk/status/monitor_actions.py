@@ -34,6 +34,7 @@ from capdesk.status.models import (
     ResolutionProposal,
 )
 from capdesk.status.probes import Outcome
+from capdesk.status.translations import Translations
 
 RESULTS_KEPT_DAYS = 30
 RECOVERED_BODY = (
@@ -220,7 +221,12 @@ class StaleProposal(actions.StatusError):
 
 @transaction.atomic
 def resolve_incident(
-    incident: Incident, *, body: str, user: User, proposal: ResolutionProposal | None = None
+    incident: Incident,
+    *,
+    body: str,
+    user: User,
+    proposal: ResolutionProposal | None = None,
+    translations: Translations | None = None,
 ) -> IncidentUpdate:
     """A person resolves an incident, from a proposal or not; its pending proposals are answered."""
     if proposal is not None:
@@ -229,7 +235,7 @@ def resolve_incident(
             raise StaleProposal(
                 "this proposal is no longer current: the monitor failed again or it was answered"
             )
-    update = actions.resolve_incident(incident, body=body, user=user)
+    update = actions.resolve_incident(incident, body=body, user=user, translations=translations)
     ResolutionProposal.objects.filter(incident=incident, state=ResolutionProposal.State.PENDING).update(
         state=ResolutionProposal.State.ACCEPTED, closed_at=update.created_at, resolved_by=user
     )

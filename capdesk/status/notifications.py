@@ -12,6 +12,7 @@ from django.db import transaction
 from capdesk.status import config, v2
 from capdesk.status.indicator import strict_component_status
 from capdesk.status.models import ComponentStatusChange, Incident, IncidentUpdate, StatusEvent
+from capdesk.status.translations import merged, only
 
 
 def page_block() -> v2.Json:
@@ -39,6 +40,9 @@ def record_incident_event(incident: Incident, update: IncidentUpdate) -> StatusE
         incident=incident,
         update=update,
         payload={"page": page_block(), "incident": v2.incident_json(detailed, strict)},
+        translations=merged(
+            only(detailed.translations, {"name": "name"}), only(update.translations, {"body": "body"})
+        ),
         component_ids=list(detailed.components.values_list("pk", flat=True)),
         created_at=update.created_at,
     )

@@ -34,6 +34,7 @@ def ongoing_incidents() -> list[IncidentFacts]:
             url=incident.url,
             started_at=incident.started_at,
             areas=frozenset().union(*(areas_of(c) for c in incident.components)),
+            translated_titles=incident.names,
         )
         for incident in open_incidents()
     ]

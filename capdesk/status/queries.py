@@ -71,6 +71,12 @@ class OpenIncident:
     impact: str
     started_at: datetime
     components: tuple[str, ...]
+    # The name in the page's other languages: (language, name) pairs.
+    names: tuple[tuple[str, str], ...] = ()
+
+    def name_in(self, language: str | None) -> str:
+        """The name a reader in ``language`` sees: its translation, else the original."""
+        return dict(self.names).get(language or "") or self.name
 
 
 def open_incidents() -> list[OpenIncident]:
@@ -83,6 +89,7 @@ def open_incidents() -> list[OpenIncident]:
             impact=i.impact,
             started_at=i.started_at,
             components=tuple(c.name for c in i.components.all()),
+            names=tuple(sorted(i.translations_of("name").items())),
         )
         for i in v2.unresolved_incidents().prefetch_related("components")
     ]

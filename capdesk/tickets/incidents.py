@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -48,8 +49,20 @@ def _raised_something_else(ticket: Ticket) -> bool:
     ).exists()
 
 
-def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **kwargs: Any) -> None:
-    """Every linked requester, and who is copied, is told; the tickets are solved unless the customer raised something else."""
+def on_incident_resolved(
+    sender: Any,
+    *,
+    public_id: str,
+    name: str,
+    url: str,
+    names: Mapping[str, str] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Every linked requester, and who is copied, is told; the tickets are solved unless the customer raised something else.
+
+    ``names`` is the incident's name in other languages: a ticket written in one of them
+    quotes it in that language.
+    """
     for ticket in Ticket.objects.filter(incident=public_id, status__in=OPEN_STATUSES).select_related(
         "requester"
     ):
@@ -60,14 +73,16 @@ def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **
                 ticket=ticket, kind="incident.resolved", data={"incident": public_id, "solved": False}
             )
             continue
+        language = ticket.language if ticket.language in ("en", "id") else "en"
+        shown = (names or {}).get(language) or name
         context = {
             "ticket": ticket,
-            "name": name,
+            "name": shown,
             "url": url,
             "portal_url": f"{settings.BASE_URL}/portal/requests/{ticket.reference}/",
             "portal": ticket.requester_id is not None,
         }
-        with translation.override(ticket.language if ticket.language in ("en", "id") else "en"):
+        with translation.override(language):
             body = render_to_string("tickets/email/incident_resolved.txt", context)
         emailed = bool(ticket.requester_email)
         # Inserted at once (not with a write batch): each copied person's Message-ID names its pk.
@@ -81,7 +96,7 @@ def on_incident_resolved(sender: Any, *, public_id: str, name: str, url: str, **
                 ticket,
                 "incident_resolved",
                 notice,
-                context={"name": name, "url": url},
+                context={"name": shown, "url": url},
                 headers={"Auto-Submitted": "auto-generated"},
             )
         status_from = ticket.status

@@ -65,3 +65,37 @@ def test_an_unknown_incident_or_a_bad_status_is_refused(cast, tokens, api):
         f"/status/incidents/{public_id}/updates", tokens.status_admin, {"status": "exploded", "body": "x"}
     )
     assert_error(bad, 422, "validation_error")
+
+
+def test_a_status_admin_gives_and_reads_the_indonesian_text_as_translations(cast, tokens, api, client):
+    opened = _open(
+        api,
+        tokens.status_admin,
+        translations={"id": {"name": "Pembaruan tertunda", "body": "Sedang diselidiki"}},
+    )
+    assert opened.status_code == 201, opened.content
+    public_id = opened.json()["public_id"]
+    assert opened.json()["translations"] == {"id": {"name": "Pembaruan tertunda"}}
+    assert opened.json()["updates"][0]["translations"] == {"id": {"body": "Sedang diselidiki"}}
+    update = api.post(
+        f"/status/incidents/{public_id}/updates",
+        tokens.status_admin,
+        {"status": "identified", "body": "CDN", "translations": {"id": {"body": "Masalah CDN"}}},
+    )
+    assert update.json()["updates"][-1]["translations"] == {"id": {"body": "Masalah CDN"}}
+    resolved = api.post(
+        f"/status/incidents/{public_id}/resolve",
+        tokens.status_admin,
+        {"translations": {"id": {"body": "Beres"}}},
+    )
+    assert resolved.json()["updates"][-1]["translations"] == {"id": {"body": "Beres"}}
+    # Statuspage's contract is English: the v2 JSON never carries the translations.
+    unresolved = client.get("/api/v2/incidents.json").json()
+    assert unresolved["incidents"][0]["name"] == "Updates delayed"
+    assert "translations" not in unresolved["incidents"][0]
+
+
+def test_a_translation_into_a_language_the_page_is_not_in_is_refused(cast, tokens, api):
+    refused = _open(api, tokens.status_admin, translations={"fr": {"name": "Mises à jour en retard"}})
+    assert_error(refused, 422, "validation_error")
+    assert not Incident.objects.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -175,3 +176,19 @@ def test_an_app_named_after_its_organization_is_named_once(policy: Policy) -> No
     decision = decide(request(), requester(shop), None, (), classified("fix.how_to"), policy)
     _, body = render(decision, "en", CONTEXT, policy)
     assert "- com.acme.shop (Shop)\n" in body + "\n" and "(Shop, Shop)" not in body
+
+
+def test_a_status_referral_quotes_the_incident_title_in_the_replys_language(policy: Policy) -> None:
+    translated = replace(incident("inc-7"), translated_titles=(("id", "Layanan pembaruan terganggu"),))
+    decision = decide(request(), None, None, (translated,), classified("incident"), policy)
+    subject, body = render(decision, "id", CONTEXT, policy)
+    assert subject == "Masalah yang sudah diketahui: Layanan pembaruan terganggu"
+    assert "Layanan pembaruan terganggu" in body
+    english, _ = render(decision, "en", CONTEXT, policy)
+    assert english == "Known issue: Update service degraded"
+
+
+def test_a_status_referral_without_a_translation_quotes_the_original_title(policy: Policy) -> None:
+    decision = decide(request(), None, None, (incident("inc-7"),), classified("incident"), policy)
+    subject, _ = render(decision, "id", CONTEXT, policy)
+    assert subject == "Masalah yang sudah diketahui: Update service degraded"

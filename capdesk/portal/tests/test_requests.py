@@ -249,3 +249,19 @@ def test_a_request_stored_while_the_database_turns_busy_is_acknowledged_and_left
     stored.refresh_from_db()
     assert stored.state == InboundRequest.State.PROCESSED
     assert Ticket.objects.get().project == cast.project
+
+
+def test_the_known_issues_are_named_in_the_customers_language(cast, as_customer):
+    from capdesk.status import actions as status_actions
+
+    status_actions.open_incident(
+        name="Bundle downloads failing",
+        body="x",
+        notify=False,
+        translations={"id": {"name": "Unduhan bundle gagal"}},
+    )
+    customer = as_customer(cast.developer)
+    indonesian = customer.get("/portal/requests/new/", headers={"accept-language": "id"}).content.decode()
+    assert "Unduhan bundle gagal" in indonesian and "Bundle downloads failing" not in indonesian
+    english = customer.get("/portal/requests/new/", headers={"accept-language": "en"}).content.decode()
+    assert "Bundle downloads failing" in english

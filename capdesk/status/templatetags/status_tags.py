@@ -1,11 +1,13 @@
-"""Template filters for the status page: translated labels for Statuspage's enum values."""
+"""Template filters for the status page: translated labels for Statuspage's enum values, and incident text."""
 
 from __future__ import annotations
 
 from django import template
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from capdesk.status.models import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+from capdesk.status.models import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus, Translated
+from capdesk.status.queries import OpenIncident
 
 register = template.Library()
 
@@ -48,3 +50,21 @@ def day_label(worst: str | None) -> str:
     if worst == ComponentStatus.OPERATIONAL:
         return str(_("No incidents"))
     return status_label(worst)
+
+
+@register.filter
+def localised(obj: Translated, field: str) -> str:
+    """``{{ incident|localised:"name" }}``: the text in the page's language, else the original."""
+    return obj.text_in(field, translation.get_language())
+
+
+@register.filter
+def open_incident_name(incident: OpenIncident) -> str:
+    """``{{ incident|open_incident_name }}``: an ongoing incident's name in the reader's language."""
+    return incident.name_in(translation.get_language())
+
+
+@register.filter
+def translations_of(obj: Translated, field: str) -> list[tuple[str, str]]:
+    """``field``'s translations as (language, text) pairs, for staff screens that show them all."""
+    return sorted(obj.translations_of(field).items())

@@ -1,0 +1,158 @@
+"""Readers in Indonesian get the Indonesian incident text staff gave, everyone else the English.
+
+The page, the incident and history pages, the published snapshot and subscriber emails
+follow the reader's language; Statuspage's v2 JSON and the feeds stay English.
+"""
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from capdesk.notify.models import OutboundEmail
+from capdesk.status import actions, delivery, publish
+from capdesk.status.models import Component, Incident, StatusEvent
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+ID = {"id": {"name": "Unduhan bundle lambat", "body": "Kami sedang menyelidiki unduhan yang lambat."}}
+
+
+@pytest.fixture
+def incident(api: Component) -> Incident:
+    return actions.open_incident(
+        name="Bundle downloads slow",
+        body="We are investigating slow downloads.",
+        components={api: "degraded_performance"},
+        translations=ID,
+    )
+
+
+def _get(client: Client, path: str, language: str) -> str:
+    response = client.get(path, headers={"accept-language": language})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_indonesian_page_shows_the_indonesian_text(client, incident):
+    page = _get(client, "/status/", "id")
+    assert "Unduhan bundle lambat" in page
+    assert "Kami sedang menyelidiki unduhan yang lambat." in page
+    assert "Bundle downloads slow" not in page
+
+
+def test_the_english_page_shows_the_english_text(client, incident):
+    page = _get(client, "/status/", "en")
+    assert "Bundle downloads slow" in page
+    assert "We are investigating slow downloads." in page
+    assert "Unduhan bundle lambat" not in page
+
+
+def test_an_update_without_a_translation_reads_in_english_on_the_indonesian_page(client, incident):
+    actions.post_incident_update(incident, status="identified", body="A faulty cache node.")
+    page = _get(client, "/status/?lang=id", "id")
+    assert "A faulty cache node." in page
+    assert "Unduhan bundle lambat" in page  # the incident's name is still translated
+
+
+def test_the_incident_page_and_its_postmortem_follow_the_reader(client, incident):
+    actions.resolve_incident(incident, translations={"id": {"body": "Sudah normal kembali."}})
+    actions.publish_postmortem(
+        incident,
+        body="A cache node ran out of disk.",
+        translations={"id": {"body": "Disk node cache penuh."}},
+    )
+    path = f"/status/incidents/{incident.public_id}"
+    indonesian = _get(client, path, "id")
+    assert "<h1>Unduhan bundle lambat</h1>" in indonesian
+    assert "Sudah normal kembali." in indonesian and "Disk node cache penuh." in indonesian
+    english = _get(client, path, "en")
+    assert "<h1>Bundle downloads slow</h1>" in english
+    assert "A cache node ran out of disk." in english and "Disk node cache penuh." not in english
+
+
+def test_the_history_lists_past_incidents_by_their_name_in_the_readers_language(client, incident, frozen):
+    frozen.shift(timedelta(hours=1))
+    actions.resolve_incident(incident)
+    assert "Unduhan bundle lambat" in _get(client, "/status/history/", "id")
+    assert "Bundle downloads slow" in _get(client, "/status/history/", "en")
+
+
+def test_translated_text_is_escaped_like_the_original(client, api):
+    actions.open_incident(
+        name="x", body="y", translations={"id": {"name": "<b>tebal</b>", "body": "<script>1</script>"}}
+    )
+    page = _get(client, "/status/", "id")
+    assert "<script>1</script>" not in page and "&lt;script&gt;1&lt;/script&gt;" in page
+    assert "&lt;b&gt;tebal&lt;/b&gt;" in page
+
+
+def test_statuspages_json_and_the_feeds_stay_english(client, incident):
+    summary = json.loads(_get(client, "/api/v2/summary.json", "id"))
+    assert summary["incidents"][0]["name"] == "Bundle downloads slow"
+    assert summary["incidents"][0]["incident_updates"][0]["body"] == "We are investigating slow downloads."
+    assert "Unduhan" not in _get(client, "/history.atom", "id")
+
+
+def _published(language: str) -> str:
+    return (Path(settings.CAPDESK_STATUS_PUBLISH_DIR) / publish.file_name("/status/", language)).read_text()
+
+
+def test_the_published_page_is_rendered_again_when_a_translation_changes(incident):
+    publish.publish(only_if_behind=True)
+    assert "Unduhan bundle lambat" in _published("id")
+    assert "Bundle downloads slow" in _published("en")
+    actions.edit_incident(
+        incident,
+        name=incident.name,
+        impact=incident.impact,
+        translations={"id": {"name": "Unduhan tersendat"}},
+    )
+    # The edit moved the page version, so the coalescing publish is not skipped.
+    assert publish.publish(only_if_behind=True) is not None
+    assert "Unduhan tersendat" in _published("id") and "Unduhan bundle lambat" not in _published("id")
+    assert "Bundle downloads slow" in _published("en")
+
+
+def _subscriber(client: Client, email: str, language: str) -> None:
+    response = client.post(
+        "/status/subscribe/", {"kind": "email", "email": email}, headers={"accept-language": language}
+    )
+    assert response.status_code == 302
+    sent = OutboundEmail.objects.filter(kind="status_confirm", to=email).latest("created_at")
+    match = re.search(r"http://127\.0\.0\.1:8000(/status/subscribe/confirm/\S+/)", sent.body_text)
+    assert match
+    client.post(match.group(1))
+
+
+def _fan_out_all() -> int:
+    return sum(delivery.fan_out(pk) for pk in StatusEvent.objects.values_list("pk", flat=True))
+
+
+def test_an_indonesian_subscriber_is_emailed_the_indonesian_text_and_an_english_one_the_english(client, api):
+    _subscriber(client, "dewi@kopinusantara.id", "id")
+    _subscriber(client, "sam@example.com", "en")
+    actions.open_incident(
+        name="Bundle downloads slow", body="We are investigating slow downloads.", translations=ID
+    )
+    assert _fan_out_all() == 2
+    indonesian = OutboundEmail.objects.get(kind="status_update", to="dewi@kopinusantara.id")
+    assert "Unduhan bundle lambat" in indonesian.subject
+    assert "Unduhan bundle lambat" in indonesian.body_text
+    assert "Kami sedang menyelidiki unduhan yang lambat." in indonesian.body_text
+    english = OutboundEmail.objects.get(kind="status_update", to="sam@example.com")
+    assert "Bundle downloads slow" in english.subject
+    assert "We are investigating slow downloads." in english.body_text
+    assert "Unduhan" not in english.body_text
+
+
+def test_an_indonesian_subscriber_reads_english_where_no_translation_was_given(client, api):
+    _subscriber(client, "dewi@kopinusantara.id", "id")
+    actions.open_incident(name="Console errors", body="Looking into it.")
+    assert _fan_out_all() == 1
+    email = OutboundEmail.objects.get(kind="status_update")
+    assert "Console errors" in email.subject and "Looking into it." in email.body_text

@@ -1,0 +1,94 @@
+"""Incident text in the page's other languages: the original (English) stays in its column.
+
+An incident's title, its postmortem and each update's body are written in the page's
+default language (``LANGUAGE_CODE``): the Statuspage v2 JSON, the feeds and webhooks
+carry that text. What staff also write in another of ``LANGUAGES`` is kept beside it
+in a ``translations`` JSON field shaped ``{language: {field: text}}``, so a further
+language needs a line in settings and the ``.po`` file, not a column per language.
+Readers in that language (the page, subscriber emails, ticket replies) get it when it
+was given and the original otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from django.conf import settings
+
+# {language: {field: text}}, as stored and as actions, forms and the API pass it.
+Translations = Mapping[str, Mapping[str, str]]
+# As long as the original's column allows (a title), or the API's limit on a message.
+MAX_LENGTH = {"name": 255}
+DEFAULT_MAX_LENGTH = 20_000
+
+
+class TranslationError(ValueError):
+    """Text for a language the page is not offered in, or a field that is not translated."""
+
+
+def other_languages() -> list[str]:
+    """The languages text can be translated into: every page language but the original's."""
+    return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def language_name(code: str) -> str:
+    return str(dict(settings.LANGUAGES).get(code, code))
+
+
+def checked(raw: Translations | None, fields: Iterable[str]) -> dict[str, dict[str, str]]:
+    """``raw`` with its texts stripped; an empty text stays, meaning "remove this translation".
+
+    Refuses a language that is not an other page language, and a field not in ``fields``,
+    rather than keeping text no reader would ever be shown.
+    """
+    allowed_fields = set(fields)
+    allowed_languages = set(other_languages())
+    clean: dict[str, dict[str, str]] = {}
+    for language, texts in (raw or {}).items():
+        if language not in allowed_languages:
+            raise TranslationError(f"{language!r} is not a language the page is translated into")
+        unknown = set(texts) - allowed_fields
+        if unknown:
+            raise TranslationError(f"{', '.join(sorted(unknown))} cannot be translated here")
+        clean[language] = {field: str(text).strip() for field, text in texts.items()}
+        for field, text in clean[language].items():
+            if len(text) > MAX_LENGTH.get(field, DEFAULT_MAX_LENGTH):
+                raise TranslationError(f"the {language} {field} is too long")
+    return clean
+
+
+def merged(current: Mapping[str, Mapping[str, str]], changes: Translations) -> dict[str, dict[str, str]]:
+    """``current`` with ``changes`` applied: a text replaces, an empty text removes."""
+    result = {language: dict(texts) for language, texts in current.items()}
+    for language, texts in changes.items():
+        mine = result.setdefault(language, {})
+        for field, text in texts.items():
+            if text:
+                mine[field] = text
+            else:
+                mine.pop(field, None)
+        if not mine:
+            del result[language]
+    return result
+
+
+def pick(translations: Mapping[str, Mapping[str, str]], field: str, language: str | None) -> str:
+    """The text of ``field`` in ``language`` ("id-ID" also finds "id"), or "" when not translated."""
+    if not language:
+        return ""
+    code = language.lower()
+    for candidate in (code, code.split("-")[0]):
+        text = (translations.get(candidate) or {}).get(field, "")
+        if text:
+            return text
+    return ""
+
+
+def only(translations: Translations, fields: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """The texts of ``fields`` (a renaming: {given name: stored name}), per language."""
+    picked: dict[str, dict[str, str]] = {}
+    for language, texts in translations.items():
+        kept = {stored: texts[given] for given, stored in fields.items() if given in texts}
+        if kept:
+            picked[language] = kept
+    return picked
