@@ -99,10 +99,7 @@ def find_thread(
         seen.add(ticket.pk)
         # The requester of the ticket named (or of one merged into it) is admitted, as before;
         # a copied address only if it is copied where the conversation goes on.
-        if not (
-            may_reply(candidate, mail.from_address)
-            or may_reply(ticket, mail.from_address, authenticated=authenticated)
-        ):
+        if not _admitted(candidate, ticket, mail.from_address, authenticated=authenticated):
             continue
         if ticket.status != Status.CLOSED:
             return ticket
@@ -120,6 +117,18 @@ def find_thread(
             if citation.message.ticket.requester_email.lower() == mail.from_address:
                 return citation.message.ticket.surviving()
     return None
+
+
+def _admitted(candidate: Ticket, ticket: Ticket, address: str, *, authenticated: bool) -> bool:
+    """``find_thread``'s rule: ``address`` may reply on ``candidate``, or where it goes on (``ticket``).
+
+    For a ticket that was not merged (``candidate`` is ``ticket``), the second check asks all
+    the first does and more: asked alone, a refused sender costs one read of the tickets
+    merged into it instead of two.
+    """
+    if candidate is ticket:
+        return may_reply(ticket, address, authenticated=authenticated)
+    return may_reply(candidate, address) or may_reply(ticket, address, authenticated=authenticated)
 
 
 def cited_ids(mail: ParsedMail) -> list[str]:
