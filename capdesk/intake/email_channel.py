@@ -7,6 +7,8 @@ from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from django.db.models import QuerySet
+
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import EmailAddress, Person, Project, normalise_email
@@ -73,21 +75,11 @@ def find_thread(
         candidates.extend(
             m.ticket for m in appends.pending(Message) if m.message_id and m.message_id in cited
         )
-        candidates.extend(
-            m.ticket
-            for m in Message.objects.filter(message_id__in=cited).select_related(
-                "ticket", *(f"ticket__{name}" for name in _SUMMARY)
-            )
-        )
+        candidates.extend(m.ticket for m in _in_order(Message.objects.filter(message_id__in=cited)))
         # A copied person's email of an agent reply has an id of its own, naming the message.
         copied = [pk for c in cited if (pk := copied_message_pk(c, sender=mail.from_address))]
         if copied:
-            candidates.extend(
-                m.ticket
-                for m in Message.objects.filter(pk__in=copied).select_related(
-                    "ticket", *(f"ticket__{name}" for name in _SUMMARY)
-                )
-            )
+            candidates.extend(m.ticket for m in _in_order(Message.objects.filter(pk__in=copied)))
     closed: Ticket | None = None
     seen: set[int] = set()
     for candidate in candidates:
@@ -117,6 +109,17 @@ def find_thread(
             if citation.message.ticket.requester_email.lower() == mail.from_address:
                 return citation.message.ticket.surviving()
     return None
+
+
+def _in_order(messages: QuerySet[Message]) -> list[Message]:
+    """``messages`` with their tickets, in the model's order (``created_at``, then ``id``).
+
+    Sorted here rather than by the query: the ORM compares each ORDER BY term with every
+    selected column, and these select four tables' worth; compiling that cost a third of
+    the query (about 0.3 ms) for the one or two messages an email cites.
+    """
+    rows = messages.select_related("ticket", *(f"ticket__{name}" for name in _SUMMARY)).order_by()
+    return sorted(rows, key=lambda m: (m.created_at, m.pk))
 
 
 def _admitted(candidate: Ticket, ticket: Ticket, address: str, *, authenticated: bool) -> bool:
