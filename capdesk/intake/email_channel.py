@@ -7,6 +7,8 @@ from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from django.db.models import QuerySet
+
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import EmailAddress, Person, Project, normalise_email
@@ -73,21 +75,11 @@ def find_thread(
         candidates.extend(
             m.ticket for m in appends.pending(Message) if m.message_id and m.message_id in cited
         )
-        candidates.extend(
-            m.ticket
-            for m in Message.objects.filter(message_id__in=cited).select_related(
-                "ticket", *(f"ticket__{name}" for name in _SUMMARY)
-            )
-        )
+        candidates.extend(m.ticket for m in _in_order(Message.objects.filter(message_id__in=cited)))
         # A copied person's email of an agent reply has an id of its own, naming the message.
         copied = [pk for c in cited if (pk := copied_message_pk(c, sender=mail.from_address))]
         if copied:
-            candidates.extend(
-                m.ticket
-                for m in Message.objects.filter(pk__in=copied).select_related(
-                    "ticket", *(f"ticket__{name}" for name in _SUMMARY)
-                )
-            )
+            candidates.extend(m.ticket for m in _in_order(Message.objects.filter(pk__in=copied)))
     closed: Ticket | None = None
     seen: set[int] = set()
     for candidate in candidates:
@@ -99,10 +91,7 @@ def find_thread(
         seen.add(ticket.pk)
         # The requester of the ticket named (or of one merged into it) is admitted, as before;
         # a copied address only if it is copied where the conversation goes on.
-        if not (
-            may_reply(candidate, mail.from_address)
-            or may_reply(ticket, mail.from_address, authenticated=authenticated)
-        ):
+        if not _admitted(candidate, ticket, mail.from_address, authenticated=authenticated):
             continue
         if ticket.status != Status.CLOSED:
             return ticket
@@ -120,6 +109,30 @@ def find_thread(
             if citation.message.ticket.requester_email.lower() == mail.from_address:
                 return citation.message.ticket.surviving()
     return None
+
+
+def _in_order(messages: QuerySet[Message]) -> list[Message]:
+    """``messages`` with their tickets, in the model's order (``created_at``, then ``id``).
+
+    Sorted here rather than by the query: to compile an ORDER BY, the ORM first hashes every
+    selected column's expression (to find the terms already selected), and this read selects
+    four tables' worth; that cost a third of the query (about 0.3 ms) for the one or two
+    messages an email cites.
+    """
+    rows = messages.select_related("ticket", *(f"ticket__{name}" for name in _SUMMARY)).order_by()
+    return sorted(rows, key=lambda m: (m.created_at, m.pk))
+
+
+def _admitted(candidate: Ticket, ticket: Ticket, address: str, *, authenticated: bool) -> bool:
+    """``find_thread``'s rule: ``address`` may reply on ``candidate``, or where it goes on (``ticket``).
+
+    For a ticket that was not merged (``candidate`` is ``ticket``), the second check asks all
+    the first does and more: asked alone, a refused sender costs one read of the tickets
+    merged into it instead of two.
+    """
+    if candidate is ticket:
+        return may_reply(ticket, address, authenticated=authenticated)
+    return may_reply(candidate, address) or may_reply(ticket, address, authenticated=authenticated)
 
 
 def cited_ids(mail: ParsedMail) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from capdesk.notify.webhooks import queue_event
+from capdesk.notify.webhooks import queue_event, wanted
 from capdesk.status.models import Incident, StatusEvent
 from capdesk.tickets.models import Event, Status, Ticket
 
@@ -96,7 +96,7 @@ def on_ticket_event(sender: type[Event], instance: Event, created: bool, **kwarg
     if not created or kwargs.get("raw"):
         return
     event_type = event_type_for(instance)
-    if event_type is not None:
+    if event_type is not None and wanted(event_type):
         queue_event(event_type, ticket_payload(instance, event_type))
 
 

@@ -130,6 +130,13 @@ def active_endpoints() -> list[WebhookEndpoint]:
     return _endpoints.get()
 
 
+def wanted(event_type: str) -> bool:
+    """Whether an active endpoint asked for ``event_type``: when none did, ``queue_event`` has
+    nothing to queue, and its caller need not build the payload (intake writes several
+    audit events per email, and a desk without endpoints is the common case)."""
+    return any(endpoint.wants(event_type) for endpoint in active_endpoints())
+
+
 def queue_event(event_type: str, payload: dict[str, Any]) -> list[WebhookDelivery]:
     """One delivery per active endpoint that asked for this event, posted once the caller commits."""
     from capdesk.notify.tasks import deliver_webhook_task

@@ -62,9 +62,14 @@ def ticket_pk_from_token(token: str) -> int | None:
 
 def ticket_pks_in(header_values: Iterable[str]) -> list[int]:
     """The tickets named by a valid token in addresses of the desk's own (To, Cc, Delivered-To ...)."""
+    values = list(header_values)
+    # A token is a subaddress (support+<token>@): without a "+" anywhere there is none, and
+    # intake asks this of every email, most of which were sent to the plain address.
+    if not any("+" in value for value in values):
+        return []
     ours = support_addresses()
     found: list[int] = []
-    for _, address in getaddresses(list(header_values)):
+    for _, address in getaddresses(values):
         base, tag = split_plus(address)
         if tag and base in ours and (pk := ticket_pk_from_token(tag)) is not None and pk not in found:
             found.append(pk)

@@ -114,3 +114,17 @@ def test_it_processes_a_batch_of_new_emails_within_its_query_budget(
     with django_assert_max_num_queries(52 + LOCKS):
         assert process_inbound.call(pks[0]) == pks
     assert Ticket.objects.count() == len(senders)
+
+
+def test_it_refuses_a_strangers_reply_within_its_query_budget(
+    desk: Personas, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    # Someone other than the requester answers: the ticket the reply cites is not theirs to
+    # write into, and their email opens a ticket of its own. 28 when the tickets merged into
+    # the one cited were read twice (find_thread asked may_reply of it twice).
+    actions.process(first_pk := _received("plain.eml"))
+    first = _processed(first_pk).ticket
+    pk = _received("reply_by_in_reply_to.eml", sender="andi.santoso@gmail.test")
+    with django_assert_max_num_queries(27 + LOCKS):
+        assert actions.process(pk)
+    assert _processed(pk).ticket != first
