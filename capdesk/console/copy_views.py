@@ -19,13 +19,15 @@ from capdesk.tickets.scoping import get_ticket_for_agent
 def ticket_copy(request: HttpRequest, reference: str) -> HttpResponse:
     ticket = get_ticket_for_agent(request.user, reference)
     assert isinstance(request.user, User)
-    address = request.POST.get("email", "")[:254]
+    typed = request.POST.get("email", "")[:2000]
     try:
-        added = copies.add(ticket, [address], how="agent", user=request.user)
+        added = copies.add(ticket, copies.split_typed(typed), how="agent", user=request.user)
     except copies.CopyRefused as exc:
         messages.error(request, str(exc))
     else:
-        if added:
+        if len(added) > 1:
+            messages.success(request, _("Copied on the ticket: %(emails)s.") % {"emails": ", ".join(added)})
+        elif added:
             messages.success(request, _("%(email)s is copied on the ticket.") % {"email": added[0]})
         else:
             messages.info(request, _("That address was copied already."))

@@ -29,13 +29,15 @@ def request_copy(request: HttpRequest, person: Person, reference: str) -> HttpRe
         raise PermissionDenied(
             "Only the requester or an admin of the organization copies people on a request."
         )
-    address = request.POST.get("email", "")[:254]
+    typed = request.POST.get("email", "")[:2000]
     try:
-        added = copies.add(ticket, [address], how="portal", person=person)
+        added = copies.add(ticket, copies.split_typed(typed), how="portal", person=person)
     except copies.CopyRefused as exc:
         messages.error(request, str(exc))
     else:
-        if added:
+        if len(added) > 1:
+            messages.success(request, _("Copied on this request: %(emails)s.") % {"emails": ", ".join(added)})
+        elif added:
             messages.success(request, _("%(email)s is copied on this request.") % {"email": added[0]})
         else:
             messages.info(request, _("That address was copied already."))

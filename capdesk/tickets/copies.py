@@ -55,6 +55,12 @@ def address_of(typed: str) -> str:
 
 
 def _clean(typed: str) -> str:
+    if len([a for _name, a in getaddresses([typed]) if a]) > 1:
+        # address_of would take the first and drop the rest without a word.
+        raise CopyRefused(
+            _("“%(typed)s” holds more than one address; give them one by one.")
+            % {"typed": typed.strip()[:300]}
+        )
     address = address_of(typed)
     try:
         validate_email(address)
@@ -104,22 +110,29 @@ def _checked(ticket: Ticket, wanted: Iterable[str], *, strict: bool) -> list[str
     return out
 
 
+def split_typed(text: str) -> list[str]:
+    """What a person typed in one field, an entry per address: commas, semicolons or new lines
+    between them, or spaces where no "Name <address>" is written."""
+    entries: list[str] = []
+    for chunk in _SEPARATORS.split(text):
+        entries += [chunk.strip()] if "<" in chunk else chunk.split()
+    return [entry for entry in entries if entry]
+
+
 def typed_list(text: str, *, requester_email: str) -> list[str]:
     """The addresses a person typed to copy on a request they are filing (commas, semicolons
     or new lines between them; "Name <address>" as mail clients copy one), cleaned, without
     repeats and without the requester's own; CopyRefused for one that may never be copied or
     for more than ``CAPDESK_MAX_COPIED``."""
     out: list[str] = []
-    for chunk in _SEPARATORS.split(text):
-        # "Name <address>" is one; otherwise spaces separate addresses too.
-        for typed in [chunk] if "<" in chunk else chunk.split():
-            address = _clean(typed)
-            if address == requester_email.lower() or address in out:
-                continue
-            refused = _may_copy(requester_email, address)
-            if refused:
-                raise CopyRefused(refused)
-            out.append(address)
+    for typed in split_typed(text):
+        address = _clean(typed)
+        if address == requester_email.lower() or address in out:
+            continue
+        refused = _may_copy(requester_email, address)
+        if refused:
+            raise CopyRefused(refused)
+        out.append(address)
     if len(out) > settings.CAPDESK_MAX_COPIED:
         raise CopyRefused(
             _("A ticket has at most %(count)d copied addresses.") % {"count": settings.CAPDESK_MAX_COPIED}

@@ -25,7 +25,7 @@ from capdesk.sla import actions as sla_actions
 from capdesk.tickets import audit
 from capdesk.tickets.actions import add_system_message, ticket_arrived
 from capdesk.tickets.incidents import link_incident
-from capdesk.tickets.models import Decision, Event, Queue, Status, Ticket
+from capdesk.tickets.models import Channel, Decision, Event, Queue, Status, Ticket
 from capdesk.tickets.reply_address import threading_headers
 
 # What the ticket's status becomes after each outcome: open work for people, waiting
@@ -172,7 +172,11 @@ def _standard_reply(
             ticket_id=ticket.pk,
             # RFC 3834: an automatic answer says so, so autoresponders do not answer it back.
             headers={"Auto-Submitted": "auto-replied", **threading_headers(ticket, customer_message_ids)},
-            automatic=True,
+            # RFC 3834's limit guards against answering mail in a loop or a forged flood: only
+            # an answer to an email counts. A request filed signed in (portal, dashboard, API)
+            # is acknowledged every time, and does not use up the limit a held email's
+            # confirmation link needs.
+            automatic=ticket.channel == Channel.EMAIL,
         )
         if email is None:
             # The daily limit of automatic replies to the address (RFC 3834 loop guard): agents

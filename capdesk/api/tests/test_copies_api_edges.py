@@ -99,3 +99,14 @@ def test_an_address_longer_than_the_column_is_refused_not_stored(
     assert response.status_code == 422, response.status_code
     assert response.json()["error"]["code"] == "copy_refused"
     assert copies.addresses(mine) == []
+
+
+def test_an_item_naming_two_addresses_is_refused_not_cut_to_the_first(
+    cast, tokens, tickets_of_both_orgs, api
+) -> None:
+    mine, _ = tickets_of_both_orgs
+    response = api.post(
+        f"/tickets/{mine.reference}/copied", tokens.agent, {"emails": ["x1@acme.test, x2@acme.test"]}
+    )
+    assert response.status_code == 422 and "more than one address" in response.json()["error"]["message"]
+    assert copies.addresses(mine) == []

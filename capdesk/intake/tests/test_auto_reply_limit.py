@@ -92,3 +92,21 @@ def test_it_still_counts_the_batchs_replies_after_a_request_in_it_failed(
     assert process_inbound.call(pks[0]) == pks
     assert Ticket.objects.filter(requester_email=SENDER).count() == 5
     assert _replies() == 2
+
+
+def test_requests_filed_signed_in_are_acknowledged_every_time_and_leave_the_limit_to_email(
+    limit_two: None, cast
+) -> None:
+    """The limit guards against answering mail in a loop; a portal request is no loop, and
+    counting it used up the day's replies a held email's confirmation link then needed."""
+    from capdesk.testing.requests import file_portal_request
+
+    for n in range(3):
+        file_portal_request(cast.developer, f"Request {n}", "Bundle never applied.", project="com.acme.shop")
+    acknowledged = OutboundEmail.objects.filter(to="dewi@acme.test", kind__startswith="reply.")
+    assert acknowledged.count() == 3 and not acknowledged.filter(automatic=True).exists()
+    assert not Message.objects.filter(author_kind="system", message_id="").exists()
+    # The address's email is still answered within the limit: nothing was used up.
+    raw = (SAMPLES / "plain.eml").read_bytes()
+    actions.process(actions.receive(channel="email", raw=raw).request.pk)
+    assert OutboundEmail.objects.filter(to="dewi@acme.test", automatic=True).count() == 1

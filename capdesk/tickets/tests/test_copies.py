@@ -275,3 +275,17 @@ def test_a_merged_ticket_has_no_copy_form(cast, client) -> None:
     merge_tickets(source, target, agent=cast.agent)
     client.force_login(cast.agent)
     assert 'id="copied"' not in client.get(f"/console/tickets/{source.reference}/").content.decode()
+
+
+def test_a_list_typed_in_the_copy_field_copies_each_address(cast, client) -> None:
+    ticket = _ticket(cast)
+    client.force_login(cast.agent)
+    client.post(
+        f"/console/tickets/{ticket.reference}/copied/", {"email": "a@acme.test, Ben <b@acme.test>; c@x.test"}
+    )
+    assert copies.addresses(ticket) == ["a@acme.test", "b@acme.test", "c@x.test"]
+    page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    assert "Copied on the ticket: a@acme.test, b@acme.test, c@x.test." in page
+    portal = _as(Client(), cast.developer)
+    portal.post(f"/portal/requests/{ticket.reference}/copied/", {"email": "d@acme.test e@acme.test"})
+    assert copies.addresses(ticket)[3:] == ["d@acme.test", "e@acme.test"]
