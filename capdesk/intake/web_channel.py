@@ -92,7 +92,7 @@ def _handle(request: InboundRequest) -> Ticket:
             follow_up = follow_ups.frame(closed, request.claimed_sender, person)
             sequel = follow_up.open_sequel(request.claimed_sender)
             if sequel is None:
-                return _follow_up(request, person, follow_up, body, files)
+                return _follow_up(request, person, follow_up, body, files, str(payload.get("language") or ""))
             survivor = ticket = sequel
         ticket_actions.record_customer_reply(
             ticket,
@@ -162,10 +162,12 @@ def _follow_up(
     follow_up: follow_ups.FollowUp,
     body: str,
     files: list[ticket_actions.IncomingFile],
+    page_language: str,
 ) -> Ticket:
     """A reply to a closed request opens its follow-up (``tickets.follow_ups``): the requester's
     in the closed one's project, decided afresh on them; anyone else's (copied, an admin of the
-    organization) as a request of their own. The portal proved who is writing."""
+    organization) as a request of their own. The portal proved who is writing, and in which
+    language (``page_language``) it reads, as a new request's form says."""
     if follow_up.by_requester:
         requester, project, organization = follow_up.requester, follow_up.project, follow_up.organization
     else:
@@ -188,13 +190,13 @@ def _follow_up(
         requester_email=follow_up.requester_email if follow_up.by_requester else request.claimed_sender,
         project=project,
         organization=organization,
-        language=decided.language,
+        language=page_language or decided.language,
         files=files,
         source_id=request.pk,
         follow_up_of=follow_up.of,
     )
     follow_ups.copy_followers(ticket)
-    apply_decision(ticket, decided.decision, identity=identity, language=decided.language)
+    apply_decision(ticket, decided.decision, identity=identity, language=page_language or decided.language)
     return ticket
 
 

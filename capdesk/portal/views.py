@@ -311,6 +311,8 @@ def request_reply(request: HttpRequest, person: Person, reference: str) -> HttpR
         "ticket": ticket.reference,
         "body": form.cleaned_data["body"],
         "files": _files(form.cleaned_data.get("attachment")),
+        # Should the reply open a follow-up, it answers in the page's language.
+        "language": translation.get_language() or person.language,
     }
     receipt = intake.receive(
         channel=_channel(request),

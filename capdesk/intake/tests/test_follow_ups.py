@@ -88,6 +88,24 @@ def test_a_portal_reply_to_a_closed_request_opens_its_follow_up(cast, client: Cl
     assert closed.status == Status.CLOSED
 
 
+def test_a_follow_up_from_the_portal_answers_in_the_pages_language(cast, client: Client) -> None:
+    """The profile says English (another device), the page reads Indonesian: as a new request does,
+    the follow-up takes the page's language."""
+    closed = _closed(
+        file_portal_request(cast.developer, "Rollback", "Rollback fails", project="com.acme.shop"), cast
+    )
+    assert cast.developer.language == "en"
+    client.force_login(user_for_person(cast.developer))
+    client.cookies["django_language"] = "id"
+    client.post(
+        f"/portal/requests/{closed.reference}/reply/", {"body": "Terjadi lagi", "idempotency_key": "f2"}
+    )
+    follow_up = Ticket.objects.get(follow_up_of=closed)
+    assert follow_up.language == "id"
+    acknowledgement = OutboundEmail.objects.filter(ticket_id=follow_up.pk).latest("pk")
+    assert "Dukungan Capgo" in acknowledgement.body_text
+
+
 def test_agents_see_the_link_both_ways(cast, acme: Signer, client: Client) -> None:
     closed = _closed(opened(acme.sign(email())), cast)
     follow_up = deliver(acme.sign(email(to=reply_address(closed.pk), body="Back again."))).ticket
