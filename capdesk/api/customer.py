@@ -34,7 +34,7 @@ from capdesk.intake.web_channel import encode_payload
 from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
 from capdesk.tickets import copies
 from capdesk.tickets.models import Message, Ticket
-from capdesk.tickets.scoping import customer_tickets, manages_copies
+from capdesk.tickets.scoping import conversation_for, customer_tickets, manages_copies
 
 router = Router(tags=["customer"])
 
@@ -123,9 +123,10 @@ class MessageQuery(Schema):
 def conversation(
     request: HttpRequest, reference: str, query: Query[MessageQuery], identity: str | None = IdentityHeader
 ) -> dict[str, object]:
-    ticket = _ticket(customer_for(request, identity), reference)
+    customer = customer_for(request, identity)
+    ticket = _ticket(customer, reference)
     rows = (
-        ticket.messages.filter(public=True)
+        conversation_for(customer.person, ticket)
         .select_related("author_person", "author_user")
         .prefetch_related("attachments")
     )

@@ -36,6 +36,7 @@ from capdesk.intake import confirmation
 from capdesk.intake.web_channel import encode_payload
 from capdesk.tickets import actions, copies
 from capdesk.tickets.models import Decision, Message, Ticket
+from capdesk.tickets.scoping import conversation_for
 
 router = Router(tags=["tickets"])
 
@@ -381,9 +382,14 @@ class MessageQuery(Schema):
 def messages(request: HttpRequest, reference: str, query: Query[MessageQuery]) -> dict[str, object]:
     token = caller(request)
     ticket = get_ticket(token, reference, query.account_id)
-    rows = ticket.messages.select_related("author_person", "author_user").prefetch_related("attachments")
-    if token.scope != Scope.AGENT:
+    rows = ticket.messages.all()
+    if token.scope == Scope.PLATFORM:
+        rows = conversation_for(person_for_account(query.account_id), ticket)
+    elif token.person is not None:
+        rows = conversation_for(token.person, ticket)
+    elif token.scope != Scope.AGENT:
         rows = rows.filter(public=True)
+    rows = rows.select_related("author_person", "author_user").prefetch_related("attachments")
     return paginate(rows, cursor=query.cursor, limit=_limit(query.limit), serialize=message_out)
 
 

@@ -38,7 +38,13 @@ from capdesk.status.queries import open_incidents
 from capdesk.tickets import copies
 from capdesk.tickets.downloads import attachment_response
 from capdesk.tickets.models import Message
-from capdesk.tickets.scoping import customer_tickets, get_ticket_for_customer, manages_copies, owned_tickets
+from capdesk.tickets.scoping import (
+    conversation_for,
+    customer_tickets,
+    get_ticket_for_customer,
+    manages_copies,
+    owned_tickets,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -268,7 +274,7 @@ def request_detail(request: HttpRequest, person: Person, reference: str) -> Http
     form = ReplyForm(initial={"idempotency_key": uuid.uuid4().hex})
     suppressed = _suppressed(person)
     conversation = (
-        ticket.messages.filter(public=True)
+        conversation_for(person, ticket)
         .select_related("author_person", "author_user")
         .prefetch_related("attachments")
     )

@@ -37,6 +37,17 @@ def manages_copies(person: Person, ticket: Ticket) -> bool:
     return owned_tickets(person).filter(pk=ticket.pk).exists()
 
 
+def conversation_for(person: Person, ticket: Ticket) -> QuerySet[Message]:
+    """The messages of ``ticket`` that ``person`` reads: the public ones, without the desk's
+    own when they see it only because they are copied. Those (standard replies, notices)
+    speak of the requester's plan, projects and access, and are emailed to the requester
+    alone; a copied person reads the people's conversation."""
+    messages = ticket.messages.filter(public=True)
+    if not manages_copies(person, ticket):
+        messages = messages.exclude(author_kind=Message.Author.SYSTEM)
+    return messages
+
+
 def get_ticket_for_customer(person: Person, reference: str) -> Ticket:
     pk = Ticket.pk_from_reference(reference)
     ticket = customer_tickets(person).filter(pk=pk or 0).select_related("project", "organization").first()

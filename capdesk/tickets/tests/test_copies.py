@@ -289,3 +289,35 @@ def test_a_list_typed_in_the_copy_field_copies_each_address(cast, client) -> Non
     portal = _as(Client(), cast.developer)
     portal.post(f"/portal/requests/{ticket.reference}/copied/", {"email": "d@acme.test e@acme.test"})
     assert copies.addresses(ticket)[3:] == ["d@acme.test", "e@acme.test"]
+
+
+def test_someone_copied_reads_the_peoples_conversation_not_the_desks_replies_to_the_requester(
+    cast, client
+) -> None:
+    """Standard replies speak of the requester's plan, projects and access: emailed to the
+    requester alone, and shown in the portal and the API to who manages the request only."""
+    from capdesk.api.actions import create_token
+
+    ticket = _ticket(cast)
+    standard = Message.objects.get(ticket=ticket, author_kind="system")
+    ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="AGENT-ANSWER-31")
+    copies.add(ticket, [cast.outsider.primary_email], how="agent", user=cast.agent)
+    marker = standard.body_text.splitlines()[2][:40]
+    assert marker.strip()
+
+    omar = _as(Client(), cast.outsider).get(f"/portal/requests/{ticket.reference}/").content.decode()
+    assert "AGENT-ANSWER-31" in omar and marker not in omar
+    dewi = _as(Client(), cast.developer).get(f"/portal/requests/{ticket.reference}/").content.decode()
+    assert "AGENT-ANSWER-31" in dewi and marker in dewi
+
+    for scope, path in (
+        ("customer", "/api/customer/tickets/{}/messages"),
+        ("read_only", "/api/tickets/{}/messages"),
+    ):
+        token = create_token(name=scope, scope=scope, person=cast.outsider).plaintext
+        response = client.get(path.format(ticket.reference), headers={"Authorization": f"Bearer {token}"})
+        kinds = [m["author_kind"] for m in response.json()["items"]]
+        assert "system" not in kinds and "agent" in kinds, (scope, kinds)
+        mine = create_token(name=scope, scope=scope, person=cast.developer).plaintext
+        response = client.get(path.format(ticket.reference), headers={"Authorization": f"Bearer {mine}"})
+        assert "system" in [m["author_kind"] for m in response.json()["items"]]
