@@ -50,6 +50,10 @@ def _email(event: StatusEvent, subscriber: Subscriber) -> None:
             "unsubscribe_url": link,
             "page_url": config.page_url(),
             "page_name": config.page_name(),
+            # The page opens in the subscriber's language, whatever the browser's (LocaleMiddleware's ?lang=).
+            "link_language": f"?lang={subscriber.language}"
+            if subscriber.language != settings.LANGUAGE_CODE
+            else "",
         }
         kind = "incident" if event.kind == StatusEvent.Kind.INCIDENT_UPDATE else "component"
         subject, body = render_email(f"status/email/{kind}", context)

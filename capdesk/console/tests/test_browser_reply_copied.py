@@ -42,6 +42,12 @@ def test_an_agent_unticks_a_copied_address_for_one_reply_and_the_box_is_ticked_a
 
     lee = page.get_by_label("lee@partner.test")
     expect(lee).to_be_checked()
+    # An internal note is emailed to nobody: the choice goes away while it is ticked.
+    page.get_by_label("Internal note (not sent to the customer)").check()
+    expect(page.locator("#reply-copied")).to_be_hidden()
+    expect(page.locator("#emailed-to")).to_be_hidden()
+    page.get_by_label("Internal note (not sent to the customer)").uncheck()
+    expect(lee).to_be_visible()
     lee.uncheck()
     page.fill("#id_body", "First answer, not for Lee.")
     page.locator("#reply button[type=submit]").click()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django import template
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +27,18 @@ _OVERALL = {
     "critical": _("Major system outage"),
     "maintenance": _("Service under maintenance"),
 }
+
+
+@register.filter
+def when(value: str) -> str:
+    """A Statuspage timestamp (RFC 3339, as the JSON has it) as people read it: 2026-11-29 16:02 UTC."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 @register.filter

@@ -148,6 +148,22 @@ def test_an_indonesian_subscriber_is_emailed_the_indonesian_text_and_an_english_
     assert "Bundle downloads slow" in english.subject
     assert "We are investigating slow downloads." in english.body_text
     assert "Unduhan" not in english.body_text
+    # The link opens the page in the subscriber's language; the time reads as people write it.
+    incident_link = next(line for line in indonesian.body_text.splitlines() if "/incidents/" in line)
+    assert incident_link.endswith("?lang=id")
+    assert "?lang=" not in english.body_text.split("--")[0]
+    assert re.search(r"\(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)", english.body_text), english.body_text
+    assert "do not need to open a support ticket" in english.body_text
+
+
+def test_the_resolved_email_no_longer_says_no_ticket_is_needed(client, api):
+    _subscriber(client, "sam@example.com", "en")
+    incident = actions.open_incident(name="Console errors", body="Looking into it.")
+    actions.resolve_incident(incident, body="Fixed.")
+    assert _fan_out_all() == 2
+    opened, resolved = OutboundEmail.objects.filter(kind="status_update").order_by("pk")
+    assert "do not need to open a support ticket" in opened.body_text
+    assert "Fixed." in resolved.body_text and "do not need to open" not in resolved.body_text
 
 
 def test_an_indonesian_subscriber_reads_english_where_no_translation_was_given(client, api):
