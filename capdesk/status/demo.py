@@ -109,6 +109,13 @@ def load_demo() -> dict[str, int]:
         incident = actions.open_incident(
             name=PAST_INCIDENT,
             body="Some devices in Asia wait several minutes for new bundles. We are investigating.",
+            translations={
+                "id": {
+                    "name": "Unduhan bundle lambat di Asia",
+                    "body": "Sebagian perangkat di Asia menunggu beberapa menit untuk bundle baru. "
+                    "Kami sedang menyelidikinya.",
+                }
+            },
             impact="minor",
             components={api: "degraded_performance"},
             notify=False,
@@ -118,6 +125,11 @@ def load_demo() -> dict[str, int]:
             incident,
             status="identified",
             body="A CDN edge node in Singapore is serving slowly; traffic is being moved away from it.",
+            translations={
+                "id": {
+                    "body": "Sebuah node CDN di Singapura melayani dengan lambat; lalu lintas sedang dipindahkan."
+                }
+            },
             components={api: "partial_outage"},
             notify=False,
             at=start + timedelta(minutes=25),
@@ -126,6 +138,11 @@ def load_demo() -> dict[str, int]:
             incident,
             status="monitoring",
             body="Traffic is back on healthy nodes and download times are normal. We are watching.",
+            translations={
+                "id": {
+                    "body": "Lalu lintas kembali ke node yang sehat dan waktu unduhan normal. Kami terus memantau."
+                }
+            },
             components={api: "operational"},
             notify=False,
             at=start + timedelta(minutes=70),
@@ -134,6 +151,12 @@ def load_demo() -> dict[str, int]:
             incident,
             body="Bundle downloads have been normal for an hour. Apps kept running the whole time: "
             "the updater gives up after 3 seconds and starts the app normally.",
+            translations={
+                "id": {
+                    "body": "Unduhan bundle sudah normal selama satu jam. Aplikasi tetap berjalan sepanjang "
+                    "waktu: updater menyerah setelah 3 detik dan memulai aplikasi seperti biasa."
+                }
+            },
             notify=False,
             at=start + timedelta(minutes=130),
         )
@@ -147,6 +170,14 @@ def load_demo() -> dict[str, int]:
             scheduled_until=window + timedelta(hours=1),
             body="We are upgrading the main database. Bundle checks keep working; the Console and "
             "uploads may pause for a few minutes. Capgo Build jobs queued in the window start afterwards.",
+            translations={
+                "id": {
+                    "name": "Peningkatan basis data",
+                    "body": "Kami meningkatkan basis data utama. Pemeriksaan bundle tetap berjalan; Console dan "
+                    "unggahan mungkin berhenti beberapa menit. Tugas Capgo Build yang mengantre di jendela "
+                    "ini dimulai sesudahnya.",
+                }
+            },
             components=[by_name["Console"], by_name["CLI and bundle upload"], build],
             notify=False,
         )

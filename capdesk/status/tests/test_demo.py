@@ -13,6 +13,11 @@ def test_the_demo_seeds_capgos_components_a_resolved_incident_and_upcoming_maint
     upcoming = client.get("/api/v2/scheduled-maintenances/upcoming.json").json()
     assert [m["name"] for m in upcoming["scheduled_maintenances"]] == ["Database upgrade"]
     assert client.get("/api/v2/status.json").json()["status"]["indicator"] == "none"
+    # In Indonesian too, on the page; the Statuspage JSON stays English.
+    page = client.get("/status/?lang=id").content.decode()
+    assert "Peningkatan basis data" in page
+    incident = client.get(f"/status/incidents/{past.public_id}?lang=id").content.decode()
+    assert "Unduhan bundle lambat di Asia" in incident and "node CDN di Singapura" in incident
 
 
 def test_the_demo_is_safe_to_load_twice(db):
