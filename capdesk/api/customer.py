@@ -110,6 +110,15 @@ def list_mine(
     return paginate(rows, cursor=query.cursor, limit=query.limit, serialize=ticket_out, descending=True)
 
 
+@router.get(
+    "/tickets/{reference}",
+    response={200: s.TicketOut, **ERRORS},
+    summary="One of the customer's requests: the same row as their portal list",
+)
+def get_mine(request: HttpRequest, reference: str, identity: str | None = IdentityHeader) -> dict[str, Any]:
+    return ticket_out(_ticket(customer_for(request, identity), reference))
+
+
 class MessageQuery(Schema):
     cursor: str | None = None
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)

@@ -65,6 +65,8 @@ def test_a_customer_of_another_org_sees_none_of_them_and_cannot_reply(cast, requ
     mine, theirs = requests
     token = customer_token(cast.outsider)
     assert _references(api.get("/customer/tickets", token)) == [theirs.reference]
+    assert_error(api.get(f"/customer/tickets/{mine.reference}", token), 404, "not_found")
+    assert api.get(f"/customer/tickets/{theirs.reference}", token).json()["reference"] == theirs.reference
     assert_error(api.get(f"/customer/tickets/{mine.reference}/messages", token), 404, "not_found")
     assert_error(
         api.post(f"/customer/tickets/{mine.reference}/replies", token, {"body": "Hi"}), 404, "not_found"

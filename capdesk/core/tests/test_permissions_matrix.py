@@ -557,6 +557,12 @@ API_ROWS = [
         api(agent=403, platform=401),
     ),
     R(
+        "GET /api/customer/tickets/{reference}",
+        "GET",
+        "/api/customer/tickets/{ticket}",
+        api(customers=404, developer=200, agent=403, platform=401),
+    ),
+    R(
         "GET /api/customer/tickets/{reference}/messages",
         "GET",
         "/api/customer/tickets/{ticket}/messages",
