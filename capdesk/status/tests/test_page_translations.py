@@ -68,10 +68,11 @@ def test_the_incident_page_and_its_postmortem_follow_the_reader(client, incident
     )
     path = f"/status/incidents/{incident.public_id}"
     indonesian = _get(client, path, "id")
-    assert "<h1>Unduhan bundle lambat</h1>" in indonesian
+    assert '<h1 id="h-incident">Unduhan bundle lambat</h1>' in indonesian
     assert "Sudah normal kembali." in indonesian and "Disk node cache penuh." in indonesian
     english = _get(client, path, "en")
-    assert "<h1>Bundle downloads slow</h1>" in english
+    assert '<h1 id="h-incident">Bundle downloads slow</h1>' in english
+    assert english.count("Bundle downloads slow</") == 1, "the heading once, not again as the card's link"
     assert "A cache node ran out of disk." in english and "Disk node cache penuh." not in english
 
 
