@@ -17,7 +17,7 @@ import pytest
 # network is closed, and the tests must run Debian's build).
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
-from playwright.sync_api import BrowserContext, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
@@ -87,3 +87,16 @@ def chromium_context(executable: Path, user_data_dir: Path, base_url: str) -> It
             yield context
         finally:
             context.close()
+
+
+def sign_in_to_console(page: Page, username: str = "agent") -> None:
+    """Sign a staff user made by ``testing.factories`` (their password) in to the console, and wait
+    for the ticket list with its deferred script run (keys and htmx go to the page only then)."""
+    from capdesk.testing.factories import PASSWORD
+
+    page.goto("/console/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Tickets")
+    page.wait_for_load_state("load")

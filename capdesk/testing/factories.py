@@ -68,11 +68,15 @@ def bind(
     return RoleBinding.objects.create(person=person, organization=org, project=project, role=role)
 
 
+# Every user the tests make signs in with it.
+PASSWORD = "correct horse battery"
+
+
 def make_user(username: str, *, staff: bool = False, superuser: bool = False) -> AbstractUser:
     user_model = get_user_model()
     user = user_model.objects.create_user(
         username=username,
-        password="correct horse battery",
+        password=PASSWORD,
         is_staff=staff,
         is_superuser=superuser,
         email=f"{username}@capgo.app",

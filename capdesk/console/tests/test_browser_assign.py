@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
+from capdesk.testing.browser import sign_in_to_console
 from capdesk.testing.factories import make_user
 from capdesk.tickets import actions as ticket_actions
 
@@ -26,11 +27,7 @@ def test_an_agent_gives_a_ticket_to_a_colleague_and_is_told_when_one_has_left(
     )
     make_user("ana", staff=True)
     make_user("budi", staff=True)
-    page.goto("/console/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", "correct horse battery")
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Tickets")
+    sign_in_to_console(page)
     page.goto(f"/console/tickets/{ticket.reference}/")
     page.wait_for_load_state("load")
 

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from capdesk.console import actions as console_actions
 from capdesk.knowledge.demo import load_demo
+from capdesk.testing.browser import sign_in_to_console
 from capdesk.testing.requests import open_for
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Event, Ticket
@@ -22,16 +23,6 @@ def _shots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("CAPDESK_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def _sign_in_agent(page: Page, username: str = "agent") -> None:
-    page.goto("/console/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery")
-    page.click("button[type=submit]")
-    # Keys go to the page only once its deferred script has run.
-    expect(page.locator("h1")).to_have_text("Tickets")
-    page.wait_for_load_state("load")
 
 
 def _tickets(cast) -> list[Ticket]:
@@ -65,7 +56,7 @@ def test_an_agent_searches_moves_with_keys_answers_with_a_macro_and_sees_a_colle
         body="Hello {name}, which versions does {project} run?",
         shared=True,
     )
-    _sign_in_agent(page)
+    sign_in_to_console(page)
 
     page.keyboard.press("/")
     expect(page.locator("#q")).to_be_focused()
@@ -114,7 +105,7 @@ def test_reports_and_the_knowledge_base_read_on_a_phone(browser_page: Page, cast
     load_demo()
     _tickets(cast)
     page.set_viewport_size({"width": 390, "height": 844})
-    _sign_in_agent(page)
+    sign_in_to_console(page)
     for path, name in [
         ("/console/", "phone-console-list.png"),
         ("/console/reports/", "phone-reports.png"),
@@ -135,7 +126,7 @@ def test_an_agent_reads_on_past_the_first_page_and_moves_through_the_new_rows_wi
     page = browser_page
     for n in range(53):
         open_for(cast.developer, f"Queue ticket {n:02d}", email="dewi@acme.test", project=cast.project)
-    _sign_in_agent(page)
+    sign_in_to_console(page)
     rows = page.locator("#ticket-rows tr[data-href]")
     expect(rows).to_have_count(50)
     page.get_by_role("link", name="Show more").click()

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from capdesk.intake import actions as intake_actions
+from capdesk.testing.browser import sign_in_to_console
 from capdesk.tickets.tests.test_inline_images import screenshot_mail
 
 pytestmark = pytest.mark.browser
@@ -21,11 +22,7 @@ def test_it_renders_the_inline_screenshot_on_the_console_ticket_page(
     receipt.request.refresh_from_db()
     assert receipt.request.ticket is not None
     page = browser_page
-    page.goto("/console/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", "correct horse battery")
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Tickets")
+    sign_in_to_console(page)
     page.goto(f"/console/tickets/{receipt.request.ticket.reference}/")
     image = page.get_by_role("img", name="the error dialog")
     expect(image).to_be_visible()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from capdesk.testing.browser import sign_in_to_console
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Message, Ticket
 
@@ -22,11 +23,7 @@ def _shots(tmp_path: Path) -> Path:
 
 
 def _sign_in_agent(page: Page) -> None:
-    page.goto("/console/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", "correct horse battery")
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Tickets")
+    sign_in_to_console(page)
     page.wait_for_load_state("load")
 
 

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from capdesk.notify.models import OutboundEmail
+from capdesk.testing.browser import sign_in_to_console
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import copies
 
@@ -33,10 +34,7 @@ def test_an_agent_unticks_a_copied_address_for_one_reply_and_the_box_is_ticked_a
         project=cast.project,
     )
     copies.add(ticket, ["kim@acme.test", "lee@partner.test"], how="agent", user=cast.agent)
-    page.goto("/console/login/")
-    page.fill("#id_username", "agent")
-    page.fill("#id_password", "correct horse battery")
-    page.click("button[type=submit]")
+    sign_in_to_console(page)
     page.goto(f"/console/tickets/{ticket.reference}/")
     page.wait_for_load_state("load")
 

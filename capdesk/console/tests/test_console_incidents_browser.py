@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from capdesk.status.demo import load_demo
+from capdesk.testing.browser import sign_in_to_console
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +27,7 @@ def test_an_admin_opens_an_incident_from_a_template_and_sees_it_on_the_status_pa
     page = browser_page
     shots = _shots(tmp_path)
     load_demo()  # Capgo's components and incident templates
-    page.goto("/console/login/")
-    page.fill("#id_username", cast.admin.get_username())
-    page.fill("#id_password", "correct horse battery")
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Tickets")
+    sign_in_to_console(page, cast.admin.get_username())
 
     page.goto("/console/incidents/")
     page.get_by_role("link", name="Open an incident").click()
