@@ -22,7 +22,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.db.models import Count
-from django.template.loader import render_to_string
+from django.template import Context, engines
+from django.template.backends.django import DjangoTemplates
 from django.utils import timezone, translation
 
 from capdesk.core import appends, circuits, deliveries
@@ -37,11 +38,22 @@ MAX_ATTEMPTS = 8
 
 def render_email(template: str, context: Mapping[str, Any], *, language: str = "") -> tuple[str, str]:
     """The subject (one line) and text body of an email: ``<template>_subject.txt`` and
-    ``<template>.txt``, rendered in ``language`` when one is given, else in the active one."""
+    ``<template>.txt``, rendered in ``language`` when one is given, else in the active one.
+
+    Plain text: nothing is HTML-escaped ("Build & deploy", not "Build &amp; deploy"), whether
+    or not the template says ``{% autoescape off %}``.
+    """
     with translation.override(language) if language else contextlib.nullcontext():
-        subject = render_to_string(f"{template}_subject.txt", context).strip()
-        body = render_to_string(f"{template}.txt", context)
+        subject = _plain_text(f"{template}_subject.txt", context).strip()
+        body = _plain_text(f"{template}.txt", context)
     return subject, body
+
+
+def _plain_text(name: str, context: Mapping[str, Any]) -> str:
+    # The engine itself: the backend's render() always autoescapes.
+    backend = engines["django"]
+    assert isinstance(backend, DjangoTemplates)
+    return backend.engine.get_template(name).render(Context(dict(context), autoescape=False))
 
 
 def new_message_id() -> str:

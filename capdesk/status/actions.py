@@ -53,6 +53,8 @@ DEFAULT_MAINTENANCE_BODIES = {
     MaintenanceStatus.COMPLETED: gettext_noop("The scheduled maintenance has been completed."),
 }
 
+_STOCK_BODIES = frozenset({DEFAULT_RESOLVED_BODY, *DEFAULT_MAINTENANCE_BODIES.values()})
+
 
 class StatusError(ValueError):
     """A change the status page refuses: a clashing name, a status from the wrong lifecycle ..."""
@@ -324,15 +326,17 @@ def post_incident_update(
 ) -> IncidentUpdate:
     """Add a timestamped update to an incident or maintenance, moving its status and components.
 
-    ``translations`` may give the ``body`` in other languages; ``stock`` says the body is
-    one of the stock texts above, whose own translations then apply where none is given.
+    ``translations`` may give the ``body`` in other languages; a body that is one of the
+    stock texts above (``stock``, or the same words, as the console's resolve box proposes
+    them) has their own translations where none is given.
     """
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     _check_status(locked, status)
     if impact is not None:
         _check_impact(impact)
         locked.impact = impact
-    texts = _body_texts(translations, stock=body if stock else None)
+    stock = stock or body.strip() in _STOCK_BODIES
+    texts = _body_texts(translations, stock=body.strip() if stock else None)
     update = _post(
         locked,
         status=status,

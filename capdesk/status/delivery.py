@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -39,6 +40,15 @@ def _concerns(event: StatusEvent, wanted: set[int]) -> bool:
     return not wanted or not event.component_ids or bool(wanted & set(event.component_ids))
 
 
+def in_language(url: str, language: str) -> str:
+    """``url`` with ``?lang=`` (the status pages read it) when ``language`` is not the default."""
+    if not url or language == settings.LANGUAGE_CODE:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("lang", language)])))
+
+
 def _email(event: StatusEvent, subscriber: Subscriber) -> None:
     link = unsubscribe_url(subscriber)
     with translation.override(subscriber.language):
@@ -50,10 +60,11 @@ def _email(event: StatusEvent, subscriber: Subscriber) -> None:
             "unsubscribe_url": link,
             "page_url": config.page_url(),
             "page_name": config.page_name(),
-            # The page opens in the subscriber's language, whatever the browser's (LocaleMiddleware's ?lang=).
-            "link_language": f"?lang={subscriber.language}"
-            if subscriber.language != settings.LANGUAGE_CODE
-            else "",
+            # The links open the pages in the subscriber's language, whatever the browser's.
+            "page_link": in_language(config.page_url(), subscriber.language),
+            "incident_link": in_language(
+                str(event.payload.get("incident", {}).get("shortlink", "")), subscriber.language
+            ),
         }
         kind = "incident" if event.kind == StatusEvent.Kind.INCIDENT_UPDATE else "component"
         subject, body = render_email(f"status/email/{kind}", context)

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from capdesk.notify.actions import queue_email, render_email
 from capdesk.status import actions, incident_templates
@@ -37,7 +38,8 @@ from capdesk.status.probes import Outcome
 from capdesk.status.translations import Translations
 
 RESULTS_KEPT_DAYS = 30
-RECOVERED_BODY = (
+# Stored in English, with its .po translation beside it (a stock text, as actions' are).
+RECOVERED_BODY = gettext_noop(
     "Our automatic checks pass again and the service looks healthy. We are monitoring; "
     "the incident will be resolved once we have confirmed it."
 )
@@ -89,7 +91,7 @@ def _recover(monitor: Monitor, at: datetime) -> None:
     component = monitor.component
     back = {component: ComponentStatus.OPERATIONAL} if component.status != ComponentStatus.OPERATIONAL else {}
     actions.post_incident_update(
-        incident, status=IncidentStatus.MONITORING, body=RECOVERED_BODY, components=back, at=at
+        incident, status=IncidentStatus.MONITORING, body=RECOVERED_BODY, components=back, at=at, stock=True
     )
 
 

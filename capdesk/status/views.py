@@ -110,6 +110,10 @@ def _localised(request: HttpRequest, name: str, build: Any) -> HttpResponse:
     with translation.override(language):
         result = snapshot.rendered(name, build, clock=True, variant=language)
     response = _cached_response(request, result, "text/html; charset=utf-8", cors=False)
+    return _in_language(response, language, explicit=explicit)
+
+
+def _in_language(response: HttpResponse, language: str, *, explicit: bool) -> HttpResponse:
     response["Content-Language"] = language
     patch_vary_headers(response, ["Accept-Language", "Cookie"])
     if explicit:
@@ -137,9 +141,12 @@ def incident(request: HttpRequest, public_id: str) -> HttpResponse:
     found = v2.with_details(Incident.objects.filter(public_id=public_id)).first()
     if found is None:
         raise Http404
-    response = render(request, "status/incident.html", {**_base_context(), "incident": found})
+    # ?lang= as on the page: a subscriber's email links the incident in their language.
+    language, explicit = _language(request)
+    with translation.override(language):
+        response = render(request, "status/incident.html", {**_base_context(), "incident": found})
     response["Cache-Control"] = CACHE_CONTROL
-    return response
+    return _in_language(response, language, explicit=explicit)
 
 
 @require_safe

@@ -221,13 +221,16 @@ def follows_up(ticket: Ticket | None, *, received_at: datetime | None = None) ->
         return False
     if received_at is None:
         return True
-    closed_at = (
-        ticket.events.filter(kind="status.changed", data__status_to=Status.CLOSED)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
+    # Its status when the answer came: the last change recorded by then (a status change, or
+    # a customer's message reopening it). A ticket closed, reopened and closed again was
+    # closed for an answer received in between.
+    then = (
+        ticket.events.filter(created_at__lte=received_at, data__has_key="status_to")
+        .order_by("-created_at", "-id")
+        .values_list("data", flat=True)
         .first()
     )
-    return closed_at is None or closed_at <= received_at
+    return then is not None and then.get("status_to") == Status.CLOSED
 
 
 @transaction.atomic(savepoint=False)

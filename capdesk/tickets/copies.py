@@ -112,10 +112,27 @@ def _checked(ticket: Ticket, wanted: Iterable[str], *, strict: bool) -> list[str
 
 def split_typed(text: str) -> list[str]:
     """What a person typed in one field, an entry per address: commas, semicolons or new lines
-    between them, or spaces where no "Name <address>" is written."""
+    between them (not inside a quoted name or <...>: '"Santoso, Rudi" <rudi@acme.test>', as
+    mail clients copy a contact, is one), or spaces where no "Name <address>" is written."""
+    chunks: list[str] = []
+    chunk: list[str] = []
+    quoted = angled = False
+    for char in text:
+        if char == '"' and not angled:
+            quoted = not quoted
+        elif char == "<" and not quoted:
+            angled = True
+        elif char == ">" and not quoted:
+            angled = False
+        elif _SEPARATORS.match(char) and not (quoted or angled):
+            chunks.append("".join(chunk))
+            chunk = []
+            continue
+        chunk.append(char)
+    chunks.append("".join(chunk))
     entries: list[str] = []
-    for chunk in _SEPARATORS.split(text):
-        entries += [chunk.strip()] if "<" in chunk else chunk.split()
+    for typed in chunks:
+        entries += [typed.strip()] if "<" in typed else typed.split()
     return [entry for entry in entries if entry]
 
 
