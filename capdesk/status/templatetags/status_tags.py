@@ -32,6 +32,8 @@ _OVERALL = {
 @register.filter
 def when(value: str) -> str:
     """A Statuspage timestamp (RFC 3339, as the JSON has it) as people read it: 2026-11-29 16:02 UTC."""
+    if not value:
+        return ""
     try:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError):
