@@ -73,6 +73,15 @@ def person_for_account(account_id: uuid.UUID | None) -> Person:
     return person
 
 
+def reader(token: ApiToken, account_id: uuid.UUID | None = None) -> Person | None:
+    """The customer whose view of tickets this token reads with (None for staff)."""
+    if token.scope == Scope.PLATFORM:
+        return person_for_account(account_id)
+    if token.scope in (Scope.READ_ONLY, Scope.CUSTOMER):
+        return token.person
+    return None
+
+
 def visible_tickets(token: ApiToken, account_id: uuid.UUID | None = None) -> QuerySet[Ticket]:
     """The tickets this token may read: the same rows its owner sees in the console or the portal."""
     if token.scope == Scope.PLATFORM:

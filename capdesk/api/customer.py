@@ -34,7 +34,7 @@ from capdesk.intake.web_channel import encode_payload
 from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
 from capdesk.tickets import copies
 from capdesk.tickets.models import Message, Ticket
-from capdesk.tickets.scoping import conversation_for, customer_tickets, manages_copies
+from capdesk.tickets.scoping import conversation_for, customer_tickets, manages_copies, with_managed
 
 router = Router(tags=["customer"])
 
@@ -80,7 +80,8 @@ def customer_for(request: HttpRequest, identity: str | None, *, replying: bool =
 
 def _ticket(customer: Customer, reference: str) -> Ticket:
     pk = Ticket.pk_from_reference(reference)
-    ticket = customer_tickets(customer.person).filter(pk=pk or 0).select_related(*_RELATED).first()
+    mine = with_managed(customer_tickets(customer.person), customer.person)
+    ticket = mine.filter(pk=pk or 0).select_related(*_RELATED).first()
     if ticket is None:
         raise not_found(f"No request {reference} that this customer can see.")
     return ticket
@@ -104,7 +105,8 @@ def list_mine(
     request: HttpRequest, query: Query[CustomerTicketQuery], identity: str | None = IdentityHeader
 ) -> dict[str, object]:
     customer = customer_for(request, identity)
-    rows = customer_tickets(customer.person).select_related(*_RELATED).prefetch_related("copied")
+    rows = with_managed(customer_tickets(customer.person), customer.person)
+    rows = rows.select_related(*_RELATED).prefetch_related("copied")
     if query.status:
         rows = rows.filter(status=query.status)
     return paginate(rows, cursor=query.cursor, limit=query.limit, serialize=ticket_out, descending=True)

@@ -23,6 +23,7 @@ from capdesk.api.auth import (
     is_staff_token,
     owner_user,
     person_for_account,
+    reader,
     require,
     visible_tickets,
 )
@@ -36,7 +37,7 @@ from capdesk.intake import confirmation
 from capdesk.intake.web_channel import encode_payload
 from capdesk.tickets import actions, copies
 from capdesk.tickets.models import Decision, Message, Ticket
-from capdesk.tickets.scoping import conversation_for
+from capdesk.tickets.scoping import conversation_for, manages_copies, with_managed
 
 router = Router(tags=["tickets"])
 
@@ -53,6 +54,15 @@ BODY_ERRORS: dict[int, type[Schema]] = {400: s.Error, **ERRORS}
 
 
 def ticket_out(ticket: Ticket) -> dict[str, Any]:
+    # A customer who sees it only because they are copied (``managed`` False, set by
+    # ``scoping.with_managed``) is not told the policy's verdict on the requester, nor the
+    # requester's account: as the desk's replies to the requester, those are the requester's.
+    if not getattr(ticket, "managed", True):
+        return {**_ticket_fields(ticket), "scope": "", "outcome": "", "requester": None}
+    return _ticket_fields(ticket)
+
+
+def _ticket_fields(ticket: Ticket) -> dict[str, Any]:
     return {
         "reference": ticket.reference,
         "subject": ticket.subject,
@@ -149,6 +159,9 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
         .select_related("organization", "project", "requester", "queue", "assignee")
         .prefetch_related("copied")
     )
+    person = reader(token, filters.account_id)
+    if person is not None:
+        rows = with_managed(rows, person)
     exact = {
         "status": filters.status,
         "severity": filters.severity,
@@ -166,7 +179,12 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
 
 @router.get("/tickets/{reference}", response={200: s.TicketOut, **ERRORS}, summary="One ticket")
 def get_one(request: HttpRequest, reference: str, account_id: uuid.UUID | None = None) -> dict[str, Any]:
-    return ticket_out(get_ticket(caller(request), reference, account_id))
+    token = caller(request)
+    ticket = get_ticket(token, reference, account_id)
+    person = reader(token, account_id)
+    if person is not None:
+        ticket.managed = manages_copies(person, ticket)  # type: ignore[attr-defined]
+    return ticket_out(ticket)
 
 
 @router.post(

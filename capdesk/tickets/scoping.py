@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from capdesk.directory.models import EmailAddress, Person, RoleBinding
@@ -35,6 +35,12 @@ def customer_tickets(person: Person) -> QuerySet[Ticket]:
 def manages_copies(person: Person, ticket: Ticket) -> bool:
     """Whether ``person`` manages who is copied on ``ticket`` (not only reads it as a copied address)."""
     return owned_tickets(person).filter(pk=ticket.pk).exists()
+
+
+def with_managed(tickets: QuerySet[Ticket], person: Person) -> QuerySet[Ticket]:
+    """``tickets``, each with ``managed``: whether ``person`` manages it (``manages_copies``), in
+    the same query; one they see only because they are copied is not theirs to judge."""
+    return tickets.annotate(managed=Exists(owned_tickets(person).filter(pk=OuterRef("pk"))))
 
 
 def conversation_for(person: Person, ticket: Ticket) -> QuerySet[Message]:

@@ -321,3 +321,32 @@ def test_someone_copied_reads_the_peoples_conversation_not_the_desks_replies_to_
         mine = create_token(name=scope, scope=scope, person=cast.developer).plaintext
         response = client.get(path.format(ticket.reference), headers={"Authorization": f"Bearer {mine}"})
         assert "system" in [m["author_kind"] for m in response.json()["items"]]
+
+
+def test_someone_copied_is_not_told_the_policys_verdict_on_the_requester(cast, client) -> None:
+    """The API's ticket rows: the requester (and their org admin) read scope, outcome and the
+    requester's account; someone who sees the request only because they are copied does not."""
+    from capdesk.api.actions import create_token
+
+    ticket = _ticket(cast)
+    copies.add(ticket, [cast.outsider.primary_email], how="agent", user=cast.agent)
+    assert ticket.outcome and ticket.scope
+
+    def rows(person, scope: str, path: str) -> list[dict]:
+        token = create_token(name=scope, scope=scope, person=person).plaintext
+        response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.content
+        body = response.json()
+        return body["items"] if "items" in body else [body]
+
+    for scope, path in (
+        ("customer", "/api/customer/tickets"),
+        ("customer", f"/api/customer/tickets/{ticket.reference}"),
+        ("read_only", "/api/tickets"),
+        ("read_only", f"/api/tickets/{ticket.reference}"),
+    ):
+        (theirs,) = rows(cast.outsider, scope, path)
+        assert (theirs["outcome"], theirs["scope"], theirs["requester"]) == ("", "", None), path
+        assert theirs["subject"] == ticket.subject and theirs["copied"]
+        (mine,) = rows(cast.developer, scope, path)
+        assert mine["outcome"] == ticket.outcome and mine["requester"] == str(cast.developer.capgo_id), path
