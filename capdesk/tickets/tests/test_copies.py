@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -332,12 +334,13 @@ def test_someone_copied_is_not_told_the_policys_verdict_on_the_requester(cast, c
     copies.add(ticket, [cast.outsider.primary_email], how="agent", user=cast.agent)
     assert ticket.outcome and ticket.scope
 
-    def rows(person, scope: str, path: str) -> list[dict]:
+    def rows(person, scope: str, path: str) -> list[dict[str, Any]]:
         token = create_token(name=scope, scope=scope, person=person).plaintext
         response = client.get(path, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200, response.content
-        body = response.json()
-        return body["items"] if "items" in body else [body]
+        body: dict[str, Any] = response.json()
+        items: list[dict[str, Any]] = body.get("items", [body])  # a page, or one ticket
+        return items
 
     for scope, path in (
         ("customer", "/api/customer/tickets"),
