@@ -400,11 +400,10 @@ class MessageQuery(Schema):
 def messages(request: HttpRequest, reference: str, query: Query[MessageQuery]) -> dict[str, object]:
     token = caller(request)
     ticket = get_ticket(token, reference, query.account_id)
+    person = reader(token, query.account_id)
     rows = ticket.messages.all()
-    if token.scope == Scope.PLATFORM:
-        rows = conversation_for(person_for_account(query.account_id), ticket)
-    elif token.person is not None:
-        rows = conversation_for(token.person, ticket)
+    if person is not None:
+        rows = conversation_for(person, ticket)
     elif token.scope != Scope.AGENT:
         rows = rows.filter(public=True)
     rows = rows.select_related("author_person", "author_user").prefetch_related("attachments")

@@ -507,6 +507,13 @@ def encoded_size(size: int) -> int:
     return encoded + 2 * -(-encoded // 76)
 
 
+def others_named(recipients: Sequence[str]) -> dict[str, list[str]]:
+    """For each recipient of one notice, emailed one by one, the others its text names ("Also
+    sent to"): not itself, and no address on the suppression list, which is not emailed."""
+    suppressed = suppressions.among(recipients) if len(recipients) > 1 else {}
+    return {to: [r for r in recipients if r != to and r.lower() not in suppressed] for to in recipients}
+
+
 # The kinds of ``notify_customer`` email with an HTML part (``tickets/email/<kind>.html``).
 _HTML_KINDS = frozenset({"agent_reply"})
 
@@ -532,15 +539,14 @@ def notify_customer(
     ``tickets/email/<kind>`` templates read, ``headers`` to every email's; a kind without an
     HTML template is sent as text alone.
     """
-    language = ticket.language if ticket.language in ("en", "id") else "en"
+    language = ticket.mail_language
     portal_url = f"{settings.BASE_URL}/portal/requests/{ticket.reference}/"
     recipients = [ticket.requester_email, *(copies.addresses(ticket) if copied is None else copied)]
     # Only an address of a Capgo account signs in to the portal (by a magic link).
     registered = set(EmailAddress.objects.filter(email__in=recipients[1:]).values_list("email", flat=True))
     if ticket.requester_id is not None:
         registered.add(ticket.requester_email)
-    # An address on the suppression list is not emailed: the others are not told it was.
-    suppressed = suppressions.among(recipients) if len(recipients) > 1 else {}
+    others = others_named(recipients)
     attached = sum(encoded_size(f.size) for f in files) <= settings.CAPDESK_EMAIL_ATTACHMENT_BYTES
     threading = threading_headers(ticket)
     for to in recipients:
@@ -568,7 +574,7 @@ def notify_customer(
             ],
             "attached": attached,
             "copied": to != ticket.requester_email,
-            "also_to": [r for r in recipients if r != to and r.lower() not in suppressed],
+            "also_to": others[to],
             **(context or {}),
         }
         subject, body = render_email(f"tickets/email/{kind}", values, language=language)

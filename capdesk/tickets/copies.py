@@ -41,7 +41,8 @@ _AUTOMATIC_LOCAL = re.compile(
 )
 
 
-_SEPARATORS = re.compile(r"[,;\n]+")
+# Between the addresses typed in one field.
+_SEPARATORS = ",;\n"
 
 
 class CopyRefused(ValueError):
@@ -93,13 +94,14 @@ def _may_copy(requester_email: str, address: str) -> str:
     return ""
 
 
-def _checked(ticket: Ticket, wanted: Iterable[str], *, strict: bool) -> list[str]:
-    """``wanted``, cleaned, without repeats and without what may not be copied (or CopyRefused if ``strict``)."""
+def _checked(requester_email: str, wanted: Iterable[str], *, strict: bool) -> list[str]:
+    """``wanted``, cleaned, without repeats and without what may not be copied on a ticket of
+    ``requester_email`` (or CopyRefused if ``strict``)."""
     out: list[str] = []
     for typed in wanted:
         try:
             address = _clean(typed)
-            refused = _may_copy(ticket.requester_email, address)
+            refused = _may_copy(requester_email, address)
         except CopyRefused as exc:
             address, refused = "", str(exc)
         if refused:
@@ -124,7 +126,7 @@ def split_typed(text: str) -> list[str]:
             angled = True
         elif char == ">" and not quoted:
             angled = False
-        elif _SEPARATORS.match(char) and not (quoted or angled):
+        elif char in _SEPARATORS and not (quoted or angled):
             chunks.append("".join(chunk))
             chunk = []
             continue
@@ -141,15 +143,9 @@ def typed_list(text: str, *, requester_email: str) -> list[str]:
     or new lines between them; "Name <address>" as mail clients copy one), cleaned, without
     repeats and without the requester's own; CopyRefused for one that may never be copied or
     for more than ``CAPDESK_MAX_COPIED``."""
-    out: list[str] = []
-    for typed in split_typed(text):
-        address = _clean(typed)
-        if address == requester_email.lower() or address in out:
-            continue
-        refused = _may_copy(requester_email, address)
-        if refused:
-            raise CopyRefused(refused)
-        out.append(address)
+    # The requester may list themselves among colleagues: they get every reply anyway.
+    typed = [entry for entry in split_typed(text) if address_of(entry) != requester_email.lower()]
+    out = _checked(requester_email, typed, strict=True)
     if len(out) > settings.CAPDESK_MAX_COPIED:
         raise CopyRefused(
             _("A ticket has at most %(count)d copied addresses.") % {"count": settings.CAPDESK_MAX_COPIED}
@@ -159,7 +155,7 @@ def typed_list(text: str, *, requester_email: str) -> list[str]:
 
 def candidates(ticket: Ticket, wanted: Iterable[str]) -> list[str]:
     """Which of ``wanted`` could be copied on ``ticket`` at all (without asking the database)."""
-    return _checked(ticket, wanted, strict=False)
+    return _checked(ticket.requester_email, wanted, strict=False)
 
 
 def addresses(ticket: Ticket) -> list[str]:
@@ -193,7 +189,7 @@ def add(
     if strict and ticket.merged_into_id is not None:
         raise _merged(ticket)
     ticket = ticket.surviving()
-    checked = _checked(ticket, wanted, strict=strict)
+    checked = _checked(ticket.requester_email, wanted, strict=strict)
     if not checked:  # most mail names only the desk: no query
         return []
     # A savepoint: a refusal raised inside leaves a caller's transaction usable.

@@ -73,7 +73,7 @@ def on_incident_resolved(
                 ticket=ticket, kind="incident.resolved", data={"incident": public_id, "solved": False}
             )
             continue
-        language = ticket.language if ticket.language in ("en", "id") else "en"
+        language = ticket.mail_language
         shown = (names or {}).get(language) or name
         context = {
             "ticket": ticket,

@@ -124,7 +124,7 @@ def merge_many(sources: Iterable[Ticket], target: Ticket, *, agent: User) -> int
 def _notify_merged(source: Ticket, target: Ticket, *, copied: Sequence[str]) -> None:
     """Tell the merged ticket's requester, and who of its copied people now follows the
     survivor (``copied``), where the conversation goes on: one email each."""
-    language = source.language if source.language in ("en", "id") else "en"
+    language = source.mail_language
     recipients = [source.requester_email, *copied]
     # The portal link only for who can open the survivor there: an address of a Capgo
     # account (copied people were carried to it), and the requester when it is theirs too,
@@ -132,6 +132,7 @@ def _notify_merged(source: Ticket, target: Ticket, *, copied: Sequence[str]) -> 
     registered = set(EmailAddress.objects.filter(email__in=copied).values_list("email", flat=True))
     if source.requester is not None and customer_tickets(source.requester).filter(pk=target.pk).exists():
         registered.add(source.requester_email)
+    others = actions.others_named(recipients)
     threading = threading_headers(target)
     for to in recipients:
         context = {
@@ -140,7 +141,7 @@ def _notify_merged(source: Ticket, target: Ticket, *, copied: Sequence[str]) -> 
             "portal_url": f"{settings.BASE_URL}/portal/requests/{target.reference}/",
             "portal": to in registered,
             "copied": to != source.requester_email,
-            "also_to": [r for r in recipients if r != to],
+            "also_to": others[to],
         }
         subject, body = render_email("tickets/email/merged", context, language=language)
         # Threaded on the survivor, so the answer lands there.

@@ -136,6 +136,11 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def mail_language(self) -> str:
+        """The language the desk writes to its customer in: the ticket's, if the desk has it."""
+        return self.language if self.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
     def surviving(self) -> Ticket:
         """The ticket this one was merged into (following chains of merges), else itself."""
         ticket = self

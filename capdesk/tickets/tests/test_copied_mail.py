@@ -174,3 +174,17 @@ def test_also_sent_to_does_not_name_an_address_on_the_suppression_list(cast) -> 
     sent = _emails(ticket, "agent_reply")
     assert LEE in sent, "queued, and marked suppressed on delivery, as every suppressed email is"
     assert f"Also sent to: dewi@acme.test, {cast.reader.primary_email}." in sent[KIM].body_text
+
+
+def test_a_merge_notice_does_not_name_an_address_on_the_suppression_list_either(cast) -> None:
+    from capdesk.notify.suppressions import suppress
+
+    source = _ticket(cast, "Bundle not applied")
+    target = file_portal_request(
+        cast.developer, "Updates stuck", "Updates are stuck at 1.4.1.", project="com.acme.shop"
+    )
+    suppress(LEE, reason="bounce", detail="550 5.1.1 no such user")
+    merge_tickets(source, target, agent=cast.agent, notify_requester=True)
+    sent = _emails(target, "merged")
+    assert LEE in sent
+    assert f"Also sent to: dewi@acme.test, {cast.reader.primary_email}." in sent[KIM].body_text
