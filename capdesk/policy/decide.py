@@ -263,8 +263,14 @@ class _Context:
             else f"Classifier confidence {c.confidence:.2f} for {c.scope} is below "
             f"the threshold {self.policy.confidence_threshold:.2f}"
         )
+        project = self.project
         return self.make(
-            Outcome.TRIAGE, ReplyKey.TRIAGE, (), f"{why}: a person decides; nobody is declined on a guess."
+            Outcome.TRIAGE,
+            ReplyKey.TRIAGE,
+            (),
+            f"{why}: a person decides; nobody is declined on a guess.",
+            # Only so the reply does not ask for the app the request already named.
+            project=_ref(project) if project is not None else None,
         )
 
     # -- entitlement facts -------------------------------------------------------------
@@ -354,7 +360,7 @@ class _Context:
         if project is not None:
             if not eligible(project.org):
                 return ineligible()
-            ref = ProjectRef(project.app_id, project.name, project.org.key, project.org.name)
+            ref = _ref(project)
             if not project.requester_qualifies:
                 return self.make(
                     Outcome.DENY_ROLE,
@@ -422,3 +428,7 @@ class _Context:
             book_retainer=retainer,
             retainer=state,
         )
+
+
+def _ref(project: ProjectFacts) -> ProjectRef:
+    return ProjectRef(project.app_id, project.name, project.org.key, project.org.name)

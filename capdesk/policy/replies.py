@@ -75,6 +75,10 @@ def _values(decision: Decision, lang: str, policy: Policy) -> dict[str, str]:
     values["severity_note"] = fragment(Fragment.SEVERITY_DOWNGRADED) if decision.severity_downgraded else ""
     values["premium_note"] = fragment(Fragment.PREMIUM_OFFER) if decision.premium_offer else ""
     values["project"] = decision.project.app_id if decision.project else fragment(Fragment.ANY_PROJECT)
+    # A person triages it either way; only a request that named no app is asked for one.
+    values["triage_ask"] = fragment(
+        Fragment.TRIAGE_ASK_DETAILS if decision.project else Fragment.TRIAGE_ASK_PROJECT
+    )
     values["projects"] = "\n".join(
         # "Kopi Nusantara, Kopi Nusantara" when the app is named after its organization: once is enough.
         f"- {p.app_id} ({p.name})" if p.name == p.org_name else f"- {p.app_id} ({p.name}, {p.org_name})"

@@ -50,6 +50,8 @@ class Fragment(StrEnum):
     REASON_S0 = "reason_s0"
     ANY_PROJECT = "any_project"
     NO_GRANTORS = "no_grantors"
+    TRIAGE_ASK_PROJECT = "triage_ask_project"
+    TRIAGE_ASK_DETAILS = "triage_ask_details"
 
 
 # The clause a redirect_community rests on picks the fragment that explains it:
@@ -106,7 +108,7 @@ REPLY_PLACEHOLDERS: dict[ReplyKey, frozenset[str]] = {
     ReplyKey.DENY_UNREGISTERED: _ANONYMOUS,
     ReplyKey.PREMIUM_LEAD_OFFER: _PERSONAL,
     ReplyKey.PREMIUM_LEAD_REQUIRES: _PERSONAL,
-    ReplyKey.TRIAGE: _PERSONAL | {"severity"},
+    ReplyKey.TRIAGE: _PERSONAL | {"severity", "triage_ask"},
 }
 
 FRAGMENT_PLACEHOLDERS = POLICY_PLACEHOLDERS | {"severity", "declared_severity"}

@@ -192,3 +192,16 @@ def test_a_status_referral_without_a_translation_quotes_the_original_title(polic
     decision = decide(request(), None, None, (incident("inc-7"),), classified("incident"), policy)
     subject, _ = render(decision, "id", CONTEXT, policy)
     assert subject == "Masalah yang sudah diketahui: Update service degraded"
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_a_triage_reply_asks_for_the_app_only_when_the_request_named_none(
+    language: str, policy: Policy
+) -> None:
+    unsure = classified("fix.how_to", confidence=0.2)
+    named = decide(request(), requester(), project(), (), unsure, policy)
+    unnamed = decide(request(), requester(), None, (), unsure, policy)
+    assert named.reply == unnamed.reply == ReplyKey.TRIAGE
+    app_id = {"en": "app id", "id": "id aplikasi"}[language]
+    assert app_id not in render(named, language, CONTEXT, policy)[1]
+    assert app_id in render(unnamed, language, CONTEXT, policy)[1]
