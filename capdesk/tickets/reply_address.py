@@ -126,4 +126,16 @@ def threading_headers(ticket: Ticket, customer_ids: Sequence[str] | None = None)
     if ids:
         headers["In-Reply-To"] = ids[-1]
         headers["References"] = " ".join(dict.fromkeys([ids[0], ids[-1]]))
+    else:
+        # A request filed in the portal or by API has no Message-ID of the customer's to
+        # answer. Every email about it still names one root, so mail clients that thread by
+        # References (RFC 5322 3.6.4) keep them in one conversation instead of one per email.
+        headers["References"] = thread_root_id(ticket.pk)
     return headers
+
+
+def thread_root_id(ticket_pk: int) -> str:
+    """A Message-ID that no email has, standing for the ticket's conversation: the same for
+    every email about the ticket, another for each installation (it carries the reply token)."""
+    domain = settings.CAPDESK_SUPPORT_ADDRESS.strip().rpartition("@")[2]
+    return f"<ticket.{reply_token(ticket_pk)}@{domain}>"

@@ -20,9 +20,10 @@ from capdesk.intake import actions
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.smtpd import SmtpReceiver
 from capdesk.testing.factories import Personas
+from capdesk.testing.requests import file_portal_request
 from capdesk.tickets.actions import reply_as_agent
 from capdesk.tickets.models import Ticket
-from capdesk.tickets.reply_address import reply_address, reply_token, ticket_pk_from_token
+from capdesk.tickets.reply_address import reply_address, reply_token, thread_root_id, ticket_pk_from_token
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -175,3 +176,28 @@ def test_the_smtp_receiver_accepts_the_plus_address_of_the_support_address_and_i
         )
         assert set(refused) == {"sales+1@capgo.app"}
     assert InboundRequest.objects.count() == 3
+
+
+def test_every_email_about_a_portal_request_names_one_thread_root(
+    cast: Personas, run_worker: Callable[[], None]
+) -> None:
+    # A portal request has no Message-ID of the customer's: without a root, each email
+    # about it (the acknowledgement, each agent reply) would start a thread of its own.
+    ticket = file_portal_request(cast.developer, "Updates stopped", "Since 6.2.", project="com.acme.shop")
+    assert isinstance(cast.agent, User)
+    reply_as_agent(ticket, agent=cast.agent, body="Which channel is the device on?")
+    run_worker()
+
+    ack, reply = sent_to_customer()
+    assert ack["References"] == reply["References"] == thread_root_id(ticket.pk)
+    assert ack["In-Reply-To"] is None and reply["In-Reply-To"] is None
+    other = file_portal_request(cast.developer, "Another one", "Text.", project="com.acme.shop")
+    assert thread_root_id(other.pk) != thread_root_id(ticket.pk)
+
+    # The customer answers the agent's email; the client keeps the thread's ids.
+    raw = answer(to="support@capgo.app").replace(
+        b"Subject:", f"References: {reply['References']} {reply['Message-ID']}\r\nSubject:".encode()
+    )
+    deliver_raw(run_worker)(raw)
+    assert ticket.messages.filter(author_kind="customer").count() == 2
+    assert Ticket.objects.count() == 2
