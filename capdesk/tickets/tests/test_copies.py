@@ -153,7 +153,7 @@ def test_an_agent_copies_and_uncopies_from_the_ticket_page(cast, client) -> None
     ).content.decode()
     assert "kim@acme.test is copied on the ticket." in page
     assert "Copied on the ticket: kim@acme.test" in page  # the History
-    assert "A public reply is emailed to dewi@acme.test and 1 copied address." in page
+    assert "A public reply is emailed to dewi@acme.test and to the copied addresses ticked above." in page
     message = ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Fixed in 6.14.3")
     # The message shows a delivery line for each of its emails.
     page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
