@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -75,13 +74,9 @@ def on_incident_resolved(
             continue
         language = ticket.mail_language
         shown = (names or {}).get(language) or name
-        context = {
-            "ticket": ticket,
-            "name": shown,
-            "url": url,
-            "portal_url": f"{settings.BASE_URL}/portal/requests/{ticket.reference}/",
-            "portal": ticket.requester_id is not None,
-        }
+        # The message kept on the ticket is read in the portal and the console, where "reply
+        # to this email", the link to the page itself and the signature are out of place.
+        context = {"ticket": ticket, "name": shown, "url": url, "stored": True}
         with translation.override(language):
             body = render_to_string("tickets/email/incident_resolved.txt", context)
         emailed = bool(ticket.requester_email)

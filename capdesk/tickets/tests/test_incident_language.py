@@ -56,3 +56,18 @@ def test_the_policy_sees_an_ongoing_incidents_translated_titles(db) -> None:
     )
     (facts,) = ongoing_incidents()
     assert facts.title_in("id") == "Konsol mati" and facts.title_in("en") == "Console down"
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_the_notice_kept_on_the_ticket_is_worded_for_the_page_and_the_email_for_mail(
+    cast, language: str
+) -> None:
+    ticket, public_id = _linked_ticket(cast, language)
+    status_actions.resolve_incident(Incident.objects.get(public_id=public_id), notify=False)
+    notice = Message.objects.filter(ticket=ticket, author_kind="system").latest("pk")
+    email = OutboundEmail.objects.get(ticket_id=ticket.pk, kind="incident_resolved")
+    portal_url = f"/portal/requests/{ticket.reference}/"
+    here = {"en": "reply here", "id": "balas di sini"}[language]
+    assert here in notice.body_text
+    assert portal_url not in notice.body_text and "\n-- \n" not in notice.body_text
+    assert portal_url in email.body_text and "\n-- \n" in email.body_text and here not in email.body_text
