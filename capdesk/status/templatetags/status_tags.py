@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
 
 from django import template
 from django.utils import translation
@@ -68,8 +69,14 @@ def day_label(worst: str | None) -> str:
     return status_label(worst)
 
 
+class Localisable(Protocol):
+    """A model with translations (status.models.Translated) or a value built from one (a page row)."""
+
+    def text_in(self, field: str, language: str | None) -> str: ...
+
+
 @register.filter
-def localised(obj: Translated, field: str) -> str:
+def localised(obj: Localisable, field: str) -> str:
     """``{{ incident|localised:"name" }}``: the text in the page's language, else the original."""
     return obj.text_in(field, translation.get_language())
 
@@ -78,6 +85,12 @@ def localised(obj: Translated, field: str) -> str:
 def open_incident_name(incident: OpenIncident) -> str:
     """``{{ incident|open_incident_name }}``: an ongoing incident's name in the reader's language."""
     return incident.name_in(translation.get_language())
+
+
+@register.filter
+def open_incident_components(incident: OpenIncident) -> str:
+    """``{{ incident|open_incident_components }}``: its components, listed in the reader's language."""
+    return ", ".join(incident.components_in(translation.get_language()))
 
 
 @register.filter

@@ -5,11 +5,16 @@ the subscription form and Indonesian subscribers' emails show them, falling back
 English where none was given; the Statuspage JSON stays English.
 """
 
+import json
+import re
+
 import pytest
 from django.test import Client
 
-from capdesk.status import actions
-from capdesk.status.models import Component, ComponentGroup
+from capdesk.notify.models import OutboundEmail
+from capdesk.portal.actions import user_for_person
+from capdesk.status import actions, delivery
+from capdesk.status.models import Component, ComponentGroup, StatusEvent
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -69,6 +74,106 @@ def test_a_group_has_its_indonesian_name_too(db):
     assert (group.name, group.translations) == ("Core", {})
 
 
+# Read by anonymous visitors ---------------------------------------------------------------
+
+
+def test_the_indonesian_page_names_and_describes_components_in_indonesian(client, translated):
+    page = _get(client, "/status/", "id")
+    assert "<h3>API pembaruan langsung</h3>" in page
+    assert "Melayani unduhan bundle." in page
+    assert "Live update API" not in page
+
+
+def test_the_english_page_is_unchanged(client, translated):
+    page = _get(client, "/status/", "en")
+    assert "<h3>Live update API</h3>" in page and "Serves bundle downloads." in page
+    assert "pembaruan" not in page
+
+
+def test_a_component_without_a_translation_reads_in_english_on_the_indonesian_page(
+    client, translated, console
+):
+    page = _get(client, "/status/?lang=id", "en")
+    assert "<h3>API pembaruan langsung</h3>" in page
+    assert "<h3>Console</h3>" in page
+
+
+def test_a_groups_heading_is_in_the_readers_language(client, api):
+    group = actions.create_group(name="Core services", translations={"id": {"name": "Layanan inti"}})
+    actions.edit_component(
+        api,
+        name=api.name,
+        description="",
+        group=group,
+        position=api.position,
+        showcase=True,
+        only_show_if_degraded=False,
+    )
+    assert "<h3>Layanan inti</h3>" in _get(client, "/status/", "id")
+    assert "<h3>Core services</h3>" in _get(client, "/status/", "en")
+
+
+def test_the_incident_page_lists_the_affected_components_in_the_readers_language(client, translated):
+    incident = actions.open_incident(
+        name="Slow downloads", body="Looking.", components={translated: "degraded_performance"}
+    )
+    path = f"/status/incidents/{incident.public_id}"
+    assert "API pembaruan langsung" in _get(client, path, "id")
+    assert "Affects: Live update API" in _get(client, path, "en")
+
+
+def test_the_subscription_form_offers_the_components_by_their_indonesian_names(client, translated):
+    assert "API pembaruan langsung" in _get(client, "/status/subscribe/", "id")
+    assert "API pembaruan langsung" not in _get(client, "/status/subscribe/", "en")
+
+
+def test_statuspages_json_keeps_the_english_names(client, translated):
+    components = json.loads(_get(client, "/api/v2/components.json", "id"))["components"]
+    assert [c["name"] for c in components] == ["Live update API"]
+
+
+# Emails to subscribers ----------------------------------------------------------------------
+
+
+def _subscriber(client: Client, email: str, language: str) -> None:
+    client.post(
+        "/status/subscribe/", {"kind": "email", "email": email}, headers={"accept-language": language}
+    )
+    sent = OutboundEmail.objects.filter(kind="status_confirm", to=email).latest("created_at")
+    match = re.search(r"http://127\.0\.0\.1:8000(/status/subscribe/confirm/\S+/)", sent.body_text)
+    assert match
+    client.post(match.group(1))
+
+
+def _emails_after(change) -> tuple[OutboundEmail, OutboundEmail]:
+    StatusEvent.objects.all().delete()
+    change()
+    for pk in StatusEvent.objects.values_list("pk", flat=True):
+        delivery.fan_out(pk)
+    updates = OutboundEmail.objects.filter(kind="status_update")
+    return updates.get(to="dewi@kopinusantara.id"), updates.get(to="sam@example.com")
+
+
+def test_subscribers_read_the_affected_components_in_their_language(client, translated, console):
+    _subscriber(client, "dewi@kopinusantara.id", "id")
+    _subscriber(client, "sam@example.com", "en")
+    indonesian, english = _emails_after(
+        lambda: actions.open_incident(
+            name="Slow", body="Looking.", components={translated: "partial_outage", console: "partial_outage"}
+        )
+    )
+    assert "API pembaruan langsung, Console" in indonesian.body_text, "Console has no translation"
+    assert "Affects: Live update API, Console" in english.body_text
+
+
+def test_a_component_status_email_names_the_component_in_the_subscribers_language(client, translated):
+    _subscriber(client, "dewi@kopinusantara.id", "id")
+    _subscriber(client, "sam@example.com", "en")
+    indonesian, english = _emails_after(lambda: actions.set_component_status(translated, "major_outage"))
+    assert "API pembaruan langsung" in indonesian.subject and "API pembaruan langsung" in indonesian.body_text
+    assert "Live update API" in english.subject and "pembaruan" not in english.body_text
+
+
 # Edited by staff in the admin ---------------------------------------------------------------
 
 
@@ -113,3 +218,10 @@ def test_staff_without_the_permission_cannot_rename_a_component(cast, client, ap
     )
     assert response.status_code == 403
     assert Component.objects.get(pk=api.pk).translations == {}
+
+
+def test_the_portals_known_issues_name_components_in_the_customers_language(cast, client, translated):
+    actions.open_incident(name="Slow", body="Looking.", notify=False, components={translated: "major_outage"})
+    client.force_login(user_for_person(cast.developer))
+    assert "API pembaruan langsung" in _get(client, "/portal/requests/new/", "id")
+    assert "Live update API" in _get(client, "/portal/requests/new/", "en")
