@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from django import template
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from capdesk.status.config import in_language
+from capdesk.status.feeds import feed_language
 from capdesk.status.models import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus, Translated
 from capdesk.status.queries import OpenIncident
 
@@ -28,6 +31,12 @@ _OVERALL = {
     "critical": _("Major system outage"),
     "maintenance": _("Service under maintenance"),
 }
+
+
+@register.simple_tag
+def feed_url(name: str) -> str:
+    """``{% feed_url 'status:atom' %}``: a feed's address in the page's language (``?lang=`` when not the default)."""
+    return in_language(reverse(name), feed_language(translation.get_language() or ""))
 
 
 @register.filter
