@@ -10,7 +10,7 @@ staff wrote in the page's other languages beside the English original.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from django.contrib.auth.models import User as AuthUser
@@ -76,6 +76,24 @@ def _checked(raw: Translations | None, fields: tuple[str, ...]) -> dict[str, dic
         raise StatusError(str(exc)) from None
 
 
+def stock_translations(
+    text: str, field: str, values: Callable[[str], Mapping[str, str]] | None = None
+) -> dict[str, dict[str, str]]:
+    """A stock English ``text``'s .po translation in each other language, as ``translations`` of ``field``.
+
+    ``values(language)`` fills its ``%(name)s`` placeholders for a reader in that language
+    (a component by its name there). A language the .po does not translate it into is
+    left out: its readers get the English.
+    """
+    translated = {}
+    for language in other_languages():
+        with translation.override(language):
+            words = translation.gettext(text)
+        if words != text:
+            translated[language] = {field: words % values(language) if values else words}
+    return translated
+
+
 def _body_texts(raw: Translations | None, *, stock: str | None = None) -> dict[str, dict[str, str]]:
     """An update's body in other languages; with a stock English body, the stock text's translation too.
 
@@ -86,13 +104,7 @@ def _body_texts(raw: Translations | None, *, stock: str | None = None) -> dict[s
     given = merged({}, only(_checked(raw, ("body",)), {"body": "body"}))
     if stock is None:
         return given
-    translated = {}
-    for language in other_languages():
-        with translation.override(language):
-            text = translation.gettext(stock)
-        if text != stock:
-            translated[language] = {"body": text}
-    return merged(translated, given)
+    return merged(stock_translations(stock, "body"), given)
 
 
 def touch_page(at: datetime | None = None) -> None:
