@@ -6,8 +6,9 @@ page, its feeds and its subscribers hear of it exactly as they would otherwise.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -19,6 +20,7 @@ from capdesk.api.pagination import MAX_LIMIT, paginate
 from capdesk.api.tickets import BODY_ERRORS, ERRORS
 from capdesk.status import actions, incident_templates
 from capdesk.status.models import UNRESOLVED_INCIDENT, Incident, IncidentTemplate
+from capdesk.status.translations import language_name
 
 router = Router(tags=["status"])
 
@@ -60,7 +62,13 @@ class IncidentPage(Schema):
 
 
 OpenStatusName = Literal["investigating", "identified", "monitoring"]
-TEMPLATE_HELP = "Slug of an incident template: fills name, body, status, impact and components left out."
+TEMPLATE_HELP = (
+    "Slug of an incident template, or a list of slugs, at most one per language. Each fills the "
+    "text left out in its own language: an English template name and body, an Indonesian one "
+    "translations.id. The first also fills status, impact and components left out."
+)
+Slug = Annotated[str, Field(max_length=80)]
+Templates = Slug | Annotated[list[Slug], Field(min_length=1, max_length=len(settings.LANGUAGES))] | None
 
 
 class IncidentIn(Schema):
@@ -70,7 +78,7 @@ class IncidentIn(Schema):
     status: OpenStatusName | None = Field(
         default=None, description="Default: the template's, else investigating"
     )
-    template: str | None = Field(default=None, max_length=80, description=TEMPLATE_HELP)
+    template: Templates = Field(default=None, description=TEMPLATE_HELP)
     translations: Translations = Field(
         default_factory=dict, description=TRANSLATIONS_HELP + " Fields: name, body."
     )
@@ -80,7 +88,7 @@ class UpdateIn(Schema):
     status: IncidentStatusName | None = Field(default=None, description="Required unless a template is given")
     body: str = Field(default="", max_length=20_000, description="Required unless a template is given")
     impact: ImpactName | None = None
-    template: str | None = Field(default=None, max_length=80, description=TEMPLATE_HELP)
+    template: Templates = Field(default=None, description=TEMPLATE_HELP)
     translations: Translations = Field(default_factory=dict, description=TRANSLATIONS_HELP + " Field: body.")
 
 
@@ -118,26 +126,63 @@ def incident_out(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _filled(slug: str | None, incident: Incident | None = None) -> incident_templates.Filled | None:
-    if not slug:
-        return None
-    template = IncidentTemplate.objects.filter(slug=slug).first()
-    if template is None:
-        raise ApiError(422, "validation_error", f"No incident template {slug!r}.")
-    return incident_templates.render(template, incident=incident)
+def _filled(
+    slugs: str | list[str] | None, incident: Incident | None = None
+) -> list[incident_templates.Filled]:
+    """The templates named, filled in for the incident, in the order given."""
+    wanted = [slugs] if isinstance(slugs, str) else list(slugs or [])
+    found = {t.slug: t for t in IncidentTemplate.objects.filter(slug__in=wanted)}
+    for slug in wanted:
+        if slug not in found:
+            raise ApiError(422, "validation_error", f"No incident template {slug!r}.")
+    languages = [found[slug].language for slug in wanted]
+    if len(set(languages)) < len(languages):
+        raise ApiError(422, "validation_error", "Name at most one template per language.")
+    return [incident_templates.render(found[slug], incident=incident) for slug in wanted]
 
 
-def _template_components(filled: incident_templates.Filled | None) -> actions.ComponentChanges | None:
-    if filled is None or not filled.component_status:
+def _original(filled: list[incident_templates.Filled]) -> incident_templates.Filled | None:
+    """The template in the page's default language, whose text fills name and body."""
+    return next((f for f in filled if f.language == settings.LANGUAGE_CODE), None)
+
+
+def _with_templates(
+    given: Translations, filled: list[incident_templates.Filled], fields: dict[str, str]
+) -> Translations:
+    """``given`` with each other language's template text where the caller gave none.
+
+    ``fields`` maps a translated field to the Filled attribute that fills it (name: title).
+    As in the admin's forms, a template in another language fills that language's text only.
+    """
+    result = {language: dict(texts) for language, texts in given.items()}
+    for one in filled:
+        if one.language == settings.LANGUAGE_CODE:
+            continue
+        texts = result.setdefault(one.language, {})
+        for field, attribute in fields.items():
+            text = getattr(one, attribute)
+            if text and not texts.get(field):
+                texts[field] = text
+        if not texts:
+            del result[one.language]
+    return result
+
+
+def _template_components(filled: list[incident_templates.Filled]) -> actions.ComponentChanges | None:
+    first = filled[0] if filled else None
+    if first is None or not first.component_status:
         return None
-    return {c: filled.component_status for c in filled.components}
+    return {c: first.component_status for c in first.components}
 
 
 def _required(**values: str) -> None:
     missing = [name for name, value in values.items() if not value.strip()]
     if missing:
         raise ApiError(
-            422, "validation_error", f"{', '.join(missing)} required (or a template that gives it)."
+            422,
+            "validation_error",
+            f"{', '.join(missing)} required (or a template in {language_name(settings.LANGUAGE_CODE)} "
+            "that gives it; one in another language fills only that language's text).",
         )
 
 
@@ -167,13 +212,15 @@ def list_incidents(request: HttpRequest, query: Query[IncidentQuery]) -> dict[st
 def open_incident(request: HttpRequest, response: HttpResponse, data: IncidentIn) -> Status[dict[str, Any]]:
     token = require(request, Scope.STATUS_ADMIN)
     filled = _filled(data.template)
-    name = data.name or (filled.title if filled else "")
-    body = data.body or (filled.body if filled else "")
+    first, original = (filled[0] if filled else None), _original(filled)
+    name = data.name or (original.title if original else "")
+    body = data.body or (original.body if original else "")
     _required(name=name, body=body)
     status = data.status or (
-        filled.status if filled and filled.status in UNRESOLVED_INCIDENT else "investigating"
+        first.status if first and first.status in UNRESOLVED_INCIDENT else "investigating"
     )
-    impact = data.impact or (filled.impact if filled and filled.impact in IMPACTS else "minor")
+    impact = data.impact or (first.impact if first and first.impact in IMPACTS else "minor")
+    translations = _with_templates(data.translations, filled, {"name": "title", "body": "body"})
 
     def open_it() -> tuple[int, dict[str, Any]]:
         try:
@@ -184,7 +231,7 @@ def open_incident(request: HttpRequest, response: HttpResponse, data: IncidentIn
                 status=status,
                 components=_template_components(filled),
                 user=owner_user(token),
-                translations=data.translations,
+                translations=translations,
             )
         except actions.StatusError as exc:
             raise ApiError(422, "validation_error", str(exc)) from None
@@ -204,9 +251,11 @@ def post_update(
     token = require(request, Scope.STATUS_ADMIN)
     incident = _incident(public_id)
     filled = _filled(data.template, incident)
-    status = data.status or (filled.status if filled else "")
-    body = data.body or (filled.body if filled else "")
+    first, original = (filled[0] if filled else None), _original(filled)
+    status = data.status or (first.status if first else "")
+    body = data.body or (original.body if original else "")
     _required(status=status, body=body)
+    translations = _with_templates(data.translations, filled, {"body": "body"})
 
     def post_it() -> tuple[int, dict[str, Any]]:
         try:
@@ -217,7 +266,7 @@ def post_update(
                 impact=data.impact,
                 components=_template_components(filled),
                 user=owner_user(token),
-                translations=data.translations,
+                translations=translations,
             )
         except actions.StatusError as exc:
             raise ApiError(422, "validation_error", str(exc)) from None

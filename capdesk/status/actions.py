@@ -10,7 +10,7 @@ staff wrote in the page's other languages beside the English original.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from django.contrib.auth.models import User as AuthUser
@@ -54,6 +54,8 @@ DEFAULT_MAINTENANCE_BODIES = {
 }
 
 _STOCK_BODIES = frozenset({DEFAULT_RESOLVED_BODY, *DEFAULT_MAINTENANCE_BODIES.values()})
+# What readers see of a component or group, and so what may be given in other languages.
+COMPONENT_TEXTS = ("name", "description")
 
 
 class StatusError(ValueError):
@@ -74,6 +76,24 @@ def _checked(raw: Translations | None, fields: tuple[str, ...]) -> dict[str, dic
         raise StatusError(str(exc)) from None
 
 
+def stock_translations(
+    text: str, field: str, values: Callable[[str], Mapping[str, str]] | None = None
+) -> dict[str, dict[str, str]]:
+    """A stock English ``text``'s .po translation in each other language, as ``translations`` of ``field``.
+
+    ``values(language)`` fills its ``%(name)s`` placeholders for a reader in that language
+    (a component by its name there). A language the .po does not translate it into is
+    left out: its readers get the English.
+    """
+    translated = {}
+    for language in other_languages():
+        with translation.override(language):
+            words = translation.gettext(text)
+        if words != text:
+            translated[language] = {field: words % values(language) if values else words}
+    return translated
+
+
 def _body_texts(raw: Translations | None, *, stock: str | None = None) -> dict[str, dict[str, str]]:
     """An update's body in other languages; with a stock English body, the stock text's translation too.
 
@@ -84,13 +104,7 @@ def _body_texts(raw: Translations | None, *, stock: str | None = None) -> dict[s
     given = merged({}, only(_checked(raw, ("body",)), {"body": "body"}))
     if stock is None:
         return given
-    translated = {}
-    for language in other_languages():
-        with translation.override(language):
-            text = translation.gettext(stock)
-        if text != stock:
-            translated[language] = {"body": text}
-    return merged(translated, given)
+    return merged(stock_translations(stock, "body"), given)
 
 
 def touch_page(at: datetime | None = None) -> None:
@@ -123,22 +137,45 @@ def _next_position() -> int:
 
 
 @transaction.atomic
-def create_group(*, name: str, description: str = "", position: int | None = None) -> ComponentGroup:
+def create_group(
+    *,
+    name: str,
+    description: str = "",
+    position: int | None = None,
+    translations: Translations | None = None,
+) -> ComponentGroup:
+    """A new heading on the page; ``translations`` may give its name and description in other languages."""
     check_name_free(name)
+    texts = _checked(translations, COMPONENT_TEXTS)
     group = ComponentGroup.objects.create(
         name=name.strip(),
         description=description,
         position=_next_position() if position is None else position,
+        translations=merged({}, texts),
     )
     touch_page()
     return group
 
 
 @transaction.atomic
-def edit_group(group: ComponentGroup, *, name: str, description: str, position: int) -> ComponentGroup:
+def edit_group(
+    group: ComponentGroup,
+    *,
+    name: str,
+    description: str,
+    position: int,
+    translations: Translations | None = None,
+) -> ComponentGroup:
+    """Rename or move a group; an empty translation removes it, one not given stays."""
     check_name_free(name, exclude=group)
+    texts = _checked(translations, COMPONENT_TEXTS)
+    locked = ComponentGroup.objects.select_for_update().get(pk=group.pk)
     ComponentGroup.objects.filter(pk=group.pk).update(
-        name=name.strip(), description=description, position=position, updated_at=timezone.now()
+        name=name.strip(),
+        description=description,
+        position=position,
+        updated_at=timezone.now(),
+        translations=merged(locked.translations, texts),
     )
     touch_page()
     group.refresh_from_db()
@@ -162,8 +199,11 @@ def create_component(
     showcase: bool = True,
     only_show_if_degraded: bool = False,
     at: datetime | None = None,
+    translations: Translations | None = None,
 ) -> Component:
+    """A new component; ``translations`` may give its name and description in other languages."""
     check_name_free(name)
+    texts = _checked(translations, COMPONENT_TEXTS)
     moment = _now(at)
     component = Component.objects.create(
         name=name.strip(),
@@ -174,6 +214,7 @@ def create_component(
         only_show_if_degraded=only_show_if_degraded,
         created_at=moment,
         updated_at=moment,
+        translations=merged({}, texts),
     )
     touch_page(moment)
     return component
@@ -189,9 +230,15 @@ def edit_component(
     position: int,
     showcase: bool,
     only_show_if_degraded: bool,
+    translations: Translations | None = None,
 ) -> Component:
-    """Change what a component is called and where it sits; its status has its own action."""
+    """Change what a component is called and where it sits; its status has its own action.
+
+    An empty translation removes it; one not given stays.
+    """
     check_name_free(name, exclude=component)
+    texts = _checked(translations, COMPONENT_TEXTS)
+    locked = Component.objects.select_for_update().get(pk=component.pk)
     Component.objects.filter(pk=component.pk).update(
         name=name.strip(),
         description=description,
@@ -200,6 +247,7 @@ def edit_component(
         showcase=showcase,
         only_show_if_degraded=only_show_if_degraded,
         updated_at=timezone.now(),
+        translations=merged(locked.translations, texts),
     )
     touch_page()
     component.refresh_from_db()

@@ -26,6 +26,7 @@ from capdesk.status.admin_forms import (
     MaintenanceAddForm,
     MaintenanceChangeForm,
     body_translations,
+    component_translations,
     name_translations,
     submit_incident_change,
     submit_new_incident,
@@ -69,17 +70,16 @@ class ComponentGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: ComponentGroup, form: Form, change: bool) -> None:
         data = form.cleaned_data
+        fields = {
+            "name": data["name"],
+            "description": data["description"],
+            "position": data["position"],
+            "translations": component_translations(data),
+        }
         if change:
-            actions.edit_group(
-                obj, name=data["name"], description=data["description"], position=data["position"]
-            )
+            actions.edit_group(ComponentGroup.objects.get(pk=obj.pk), **fields)
         else:
-            _adopt(
-                obj,
-                actions.create_group(
-                    name=data["name"], description=data["description"], position=data["position"]
-                ),
-            )
+            _adopt(obj, actions.create_group(**fields))
 
 
 @admin.register(Component)
@@ -97,6 +97,7 @@ class ComponentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "position": data["position"],
             "showcase": data["showcase"],
             "only_show_if_degraded": data["only_show_if_degraded"],
+            "translations": component_translations(data),
         }
         if change:
             component = actions.edit_component(Component.objects.get(pk=obj.pk), **fields)

@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from capdesk.status import actions, incident_templates
-from capdesk.status.actions import StatusError, check_name_free
+from capdesk.status.actions import COMPONENT_TEXTS, StatusError, check_name_free
 from capdesk.status.models import (
     Component,
     ComponentGroup,
@@ -53,16 +53,23 @@ class _UniqueName:
         return name
 
 
+@with_translations(*COMPONENT_TEXTS)
 class ComponentForm(_UniqueName, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Component
         fields = ["name", "description", "group", "position", "status", "showcase", "only_show_if_degraded"]
 
 
+@with_translations(*COMPONENT_TEXTS)
 class ComponentGroupForm(_UniqueName, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = ComponentGroup
         fields = ["name", "description", "position"]
+
+
+def component_translations(data: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """A component's or group's name and description as typed in the page's other languages."""
+    return translations_from(data, {field: field for field in COMPONENT_TEXTS})
 
 
 def _components_field() -> forms.ModelMultipleChoiceField:  # type: ignore[type-arg]

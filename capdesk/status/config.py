@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -39,3 +40,12 @@ def strict() -> bool:
 def incident_url(public_id: str) -> str:
     """The shortlink: the incident's own page, which outlives any link shortener."""
     return f"{page_url()}/incidents/{public_id}"
+
+
+def in_language(url: str, language: str) -> str:
+    """``url`` with ``?lang=`` (the status pages and feeds read it) when ``language`` is not the default."""
+    if not url or not language or language == settings.LANGUAGE_CODE:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("lang", language)])))

@@ -14,7 +14,6 @@ import logging
 from datetime import timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +23,7 @@ from capdesk.core import circuits, deliveries
 from capdesk.core.outbound import send_signed
 from capdesk.notify.actions import queue_email, render_email
 from capdesk.status import config
+from capdesk.status.config import in_language
 from capdesk.status.models import StatusEvent, Subscriber, WebhookAttempt, WebhookDelivery
 from capdesk.status.subscriber_actions import unsubscribe_url
 from capdesk.status.v2 import rfc3339
@@ -38,15 +38,6 @@ USER_AGENT = "Capdesk-Status-Webhooks/1"
 def _concerns(event: StatusEvent, wanted: set[int]) -> bool:
     """No chosen components means everything; an event without components concerns everyone."""
     return not wanted or not event.component_ids or bool(wanted & set(event.component_ids))
-
-
-def in_language(url: str, language: str) -> str:
-    """``url`` with ``?lang=`` (the status pages read it) when ``language`` is not the default."""
-    if not url or language == settings.LANGUAGE_CODE:
-        return url
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("lang", language)])))
 
 
 def _email(event: StatusEvent, subscriber: Subscriber) -> None:

@@ -12,13 +12,39 @@ from django.utils import timezone
 from capdesk.status import actions
 from capdesk.status.models import Component, Incident, IncidentTemplate
 
+# name, description, and the two in Indonesian (Capgo Build is a product name: not translated).
 COMPONENTS = [
-    ("Live update API", "Serves bundle checks and downloads to the updater plugin in your apps."),
-    ("Console", "console.capgo.app: apps, channels, organizations, members and API keys."),
-    ("CLI and bundle upload", "@capgo/cli and the upload endpoint it uses."),
-    ("Capgo Build", "Native iOS and Android builds in the cloud."),
-    ("Analytics", "MAU, bandwidth, storage and device statistics."),
-    ("Website", "capgo.app and its documentation."),
+    (
+        "Live update API",
+        "Serves bundle checks and downloads to the updater plugin in your apps.",
+        "API pembaruan langsung",
+        "Melayani pemeriksaan dan unduhan bundle untuk plugin updater di aplikasi Anda.",
+    ),
+    (
+        "Console",
+        "console.capgo.app: apps, channels, organizations, members and API keys.",
+        "Konsol",
+        "console.capgo.app: aplikasi, kanal, organisasi, anggota, dan kunci API.",
+    ),
+    (
+        "CLI and bundle upload",
+        "@capgo/cli and the upload endpoint it uses.",
+        "CLI dan unggahan bundle",
+        "@capgo/cli dan endpoint unggahan yang dipakainya.",
+    ),
+    (
+        "Capgo Build",
+        "Native iOS and Android builds in the cloud.",
+        "",
+        "Build native iOS dan Android di cloud.",
+    ),
+    (
+        "Analytics",
+        "MAU, bandwidth, storage and device statistics.",
+        "Analitik",
+        "Statistik MAU, bandwidth, penyimpanan, dan perangkat.",
+    ),
+    ("Website", "capgo.app and its documentation.", "Situs web", "capgo.app dan dokumentasinya."),
 ]
 # slug, name, status, title, body, impact, preselected components, their status.
 TEMPLATES = [
@@ -98,10 +124,15 @@ def load_demo() -> dict[str, int]:
     since = now - timedelta(days=120)  # so every uptime bar has data
     added = {"components": 0, "incidents": 0, "maintenance": 0, "templates": 0}
     by_name = {c.name: c for c in Component.objects.all()}
-    for name, description in COMPONENTS:
+    for name, description, name_id, description_id in COMPONENTS:
+        indonesian = {"id": {"name": name_id, "description": description_id}}
         if name not in by_name:
-            by_name[name] = actions.create_component(name=name, description=description, at=since)
+            by_name[name] = actions.create_component(
+                name=name, description=description, at=since, translations=indonesian
+            )
             added["components"] += 1
+        elif not by_name[name].translations:
+            _translate(by_name[name], indonesian)  # a demo loaded before components had translations
     api, build = by_name["Live update API"], by_name["Capgo Build"]
 
     if not Incident.objects.filter(name=PAST_INCIDENT).exists():
@@ -184,6 +215,19 @@ def load_demo() -> dict[str, int]:
         added["maintenance"] += 1
     added["templates"] = _load_templates(by_name)
     return added
+
+
+def _translate(component: Component, translations: dict[str, dict[str, str]]) -> None:
+    actions.edit_component(
+        component,
+        name=component.name,
+        description=component.description,
+        group=component.group,
+        position=component.position,
+        showcase=component.showcase,
+        only_show_if_degraded=component.only_show_if_degraded,
+        translations=translations,
+    )
 
 
 def _load_templates(by_name: dict[str, Component]) -> int:

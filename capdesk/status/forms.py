@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from capdesk.status.models import Component, Subscriber
+
+
+class _ComponentChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Component) -> str:
+        # Labels are made as the form renders, in the page's language.
+        return obj.text_in("name", translation.get_language())
 
 
 class SubscribeForm(forms.Form):
@@ -24,7 +31,7 @@ class SubscribeForm(forms.Form):
     endpoint = forms.URLField(
         required=False, max_length=2000, assume_scheme="https", label=_("Webhook URL (https://)")
     )
-    components = forms.ModelMultipleChoiceField(
+    components = _ComponentChoice(
         Component.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -26,6 +26,7 @@ class Event:
     url: str
     status: str  # TENTATIVE, CONFIRMED or CANCELLED
     stamp: datetime
+    language: str = ""  # of SUMMARY and DESCRIPTION when not the default (RFC 5545 3.2.10)
 
 
 def escape_text(value: str) -> str:
@@ -54,6 +55,7 @@ def utc_stamp(moment: datetime) -> str:
 
 
 def _event_lines(event: Event) -> list[str]:
+    texts = f";LANGUAGE={event.language}" if event.language else ""
     return [
         "BEGIN:VEVENT",
         f"UID:{escape_text(event.uid)}",
@@ -62,8 +64,8 @@ def _event_lines(event: Event) -> list[str]:
         f"LAST-MODIFIED:{utc_stamp(event.stamp)}",
         f"DTSTART:{utc_stamp(event.start)}",
         f"DTEND:{utc_stamp(event.end)}",
-        f"SUMMARY:{escape_text(event.summary)}",
-        f"DESCRIPTION:{escape_text(event.description)}",
+        f"SUMMARY{texts}:{escape_text(event.summary)}",
+        f"DESCRIPTION{texts}:{escape_text(event.description)}",
         f"URL:{event.url}",
         f"STATUS:{event.status}",
         "TRANSP:TRANSPARENT",  # a maintenance window does not make anyone busy

@@ -39,18 +39,27 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def values_for(
-    *, incident: Incident | None, components: Iterable[Component] = (), now: datetime | None = None
+    *,
+    incident: Incident | None,
+    components: Iterable[Component] = (),
+    now: datetime | None = None,
+    language: str = "",
 ) -> dict[str, str]:
-    """What the placeholders stand for: the components named, or the incident's own."""
-    names = [c.name for c in components]
-    if not names and incident is not None and incident.pk:
-        names = [c.name for c in incident.components.all()]
+    """What the placeholders stand for: the components named, or the incident's own.
+
+    Names as readers in ``language`` (the template's) know them: translated where staff
+    gave a translation, else the original.
+    """
+    chosen = list(components)
+    if not chosen and incident is not None and incident.pk:
+        chosen = list(incident.components.all())
+    names = [c.text_in("name", language) for c in chosen]
     started = incident.started_at if incident is not None else (now or timezone.now())
     return {
         "component": ", ".join(names) or settings.CAPDESK_STATUS_PAGE_NAME,
         # UTC, spelled out: readers of the page are in every time zone.
         "started": started.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "incident": incident.name if incident is not None else "",
+        "incident": incident.text_in("name", language) if incident is not None else "",
         "status_url": settings.CAPDESK_STATUS_URL,
     }
 
@@ -65,6 +74,7 @@ class Filled:
     impact: str
     components: list[Component] = field(default_factory=list)
     component_status: str = ""
+    language: str = ""  # the template's: the title and body are in it
 
 
 def render(
@@ -76,7 +86,7 @@ def render(
 ) -> Filled:
     """The template filled in; ``components`` (when given) replace the ones it preselects."""
     chosen = list(template.components.all()) if components is None else list(components)
-    values = values_for(incident=incident, components=chosen, now=now)
+    values = values_for(incident=incident, components=chosen, now=now, language=template.language)
     title = fill(template.title, values)
     if incident is None:
         values["incident"] = title  # opening one: it is called what the template names it
@@ -87,6 +97,7 @@ def render(
         impact=template.impact,
         components=chosen,
         component_status=template.component_status,
+        language=template.language,
     )
 
 

@@ -61,51 +61,6 @@ ACTIVE_MAINTENANCE = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING
 ALL_STATUSES = [*IncidentStatus.choices, *MaintenanceStatus.choices]
 
 
-class ComponentGroup(models.Model):
-    """A heading that gathers components on the page (shown as a group component in the v2 JSON)."""
-
-    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
-    position = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["position", "name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="status_group_name_unique")]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Component(models.Model):
-    """One part of Capgo the public can see the state of (Live update API, Console ...)."""
-
-    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
-    group = models.ForeignKey(
-        ComponentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="components"
-    )
-    position = models.PositiveIntegerField(default=0)
-    status = models.CharField(
-        max_length=24, choices=ComponentStatus.choices, default=ComponentStatus.OPERATIONAL
-    )
-    showcase = models.BooleanField(default=True, help_text=_("Show its uptime bars on the page"))
-    only_show_if_degraded = models.BooleanField(default=False)
-    start_date = models.DateField(null=True, blank=True, help_text=_("Uptime is counted from this day"))
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["position", "name"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="status_component_name_unique")]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Translated(models.Model):
     """Text written in the page's default language, with what staff wrote in its other languages."""
 
@@ -130,6 +85,55 @@ class Translated(models.Model):
     def translations_of(self, field: str) -> dict[str, str]:
         """``field``'s translations by language, for screens that show them all."""
         return {lang: texts[field] for lang, texts in self.translations.items() if texts.get(field)}
+
+
+class ComponentGroup(Translated):
+    """A heading that gathers components on the page (shown as a group component in the v2 JSON)."""
+
+    TRANSLATED = ("name", "description")
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="status_group_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Component(Translated):
+    """One part of Capgo the public can see the state of (Live update API, Console ...)."""
+
+    TRANSLATED = ("name", "description")
+
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    group = models.ForeignKey(
+        ComponentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="components"
+    )
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=24, choices=ComponentStatus.choices, default=ComponentStatus.OPERATIONAL
+    )
+    showcase = models.BooleanField(default=True, help_text=_("Show its uptime bars on the page"))
+    only_show_if_degraded = models.BooleanField(default=False)
+    start_date = models.DateField(null=True, blank=True, help_text=_("Uptime is counted from this day"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="status_component_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Incident(Translated):

@@ -11,6 +11,7 @@ one-click "Resolve"); a failure before they answer withdraws the question.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from capdesk.notify.actions import queue_email, render_email
 from capdesk.status import actions, incident_templates
 from capdesk.status.models import (
     UNRESOLVED_INCIDENT,
+    Component,
     ComponentStatus,
     Incident,
     IncidentStatus,
@@ -35,14 +37,25 @@ from capdesk.status.models import (
     ResolutionProposal,
 )
 from capdesk.status.probes import Outcome
-from capdesk.status.translations import Translations
+from capdesk.status.translations import Translations, merged
 
 RESULTS_KEPT_DAYS = 30
-# Stored in English, with its .po translation beside it (a stock text, as actions' are).
+# Stored in English, with their .po translations beside them (stock texts, as actions' are);
+# the component is named as each language's readers know it.
 RECOVERED_BODY = gettext_noop(
     "Our automatic checks pass again and the service looks healthy. We are monitoring; "
     "the incident will be resolved once we have confirmed it."
 )
+FAILING_NAME = gettext_noop("%(component)s is not responding")
+FAILING_BODY = gettext_noop(
+    "Our automatic checks of %(component)s are failing (%(error)s). We are investigating."
+)
+FAILING_AGAIN_BODY = gettext_noop("Our automatic checks of %(component)s are failing again (%(error)s).")
+
+
+def _failing(component: Component, outcome: Outcome) -> Callable[[str], dict[str, str]]:
+    """What a failure text says, for a reader in a language ("" is the original's)."""
+    return lambda language: {"component": component.text_in("name", language), "error": outcome.error}
 
 
 def _open_incident_of(monitor: Monitor) -> Incident | None:
@@ -63,24 +76,31 @@ def _fail(monitor: Monitor, outcome: Outcome, at: datetime) -> None:
             kind=Incident.Kind.INCIDENT, status__in=UNRESOLVED_INCIDENT
         ).first()
         if incident is None:
+            values = _failing(component, outcome)
             incident = actions.open_incident(
-                name=f"{component.name} is not responding",
-                body=f"Our automatic checks of {component.name} are failing ({outcome.error}). We are investigating.",
+                name=FAILING_NAME % values(""),
+                body=FAILING_BODY % values(""),
                 impact="major" if monitor.failure_status != ComponentStatus.DEGRADED_PERFORMANCE else "minor",
                 components={component: monitor.failure_status},
                 automatic=True,
                 at=at,
+                translations=merged(
+                    actions.stock_translations(FAILING_NAME, "name", values),
+                    actions.stock_translations(FAILING_BODY, "body", values),
+                ),
             )
         monitor.incident = incident
         return
     if incident.status == IncidentStatus.MONITORING:
         # It failed again while we watched: back to investigating, component down again.
+        values = _failing(component, outcome)
         actions.post_incident_update(
             incident,
             status=IncidentStatus.INVESTIGATING,
-            body=f"Our automatic checks of {component.name} are failing again ({outcome.error}).",
+            body=FAILING_AGAIN_BODY % values(""),
             components={component: monitor.failure_status},
             at=at,
+            translations=actions.stock_translations(FAILING_AGAIN_BODY, "body", values),
         )
 
 

@@ -11,8 +11,8 @@ from django.db import transaction
 
 from capdesk.status import config, v2
 from capdesk.status.indicator import strict_component_status
-from capdesk.status.models import ComponentStatusChange, Incident, IncidentUpdate, StatusEvent
-from capdesk.status.translations import merged, only
+from capdesk.status.models import Component, ComponentStatusChange, Incident, IncidentUpdate, StatusEvent
+from capdesk.status.translations import merged, only, other_languages, pick
 
 
 def page_block() -> v2.Json:
@@ -31,6 +31,18 @@ def _enqueue_fan_out(event: StatusEvent) -> None:
     transaction.on_commit(lambda: fan_out_event.enqueue(event.pk))
 
 
+def _component_names(components: list[Component]) -> dict[str, dict[str, str]]:
+    """The affected components as a reader in each other language sees them, listed as emails list them.
+
+    Only for a language at least one of them has a name in: the others read the payload's.
+    """
+    names: dict[str, dict[str, str]] = {}
+    for language in other_languages():
+        if any(pick(c.translations, "name", language) for c in components):
+            names[language] = {"components": ", ".join(c.text_in("name", language) for c in components)}
+    return names
+
+
 def record_incident_event(incident: Incident, update: IncidentUpdate) -> StatusEvent:
     """Subscribers are told of this update (incidents without components concern everyone)."""
     strict = config.strict()
@@ -41,7 +53,10 @@ def record_incident_event(incident: Incident, update: IncidentUpdate) -> StatusE
         update=update,
         payload={"page": page_block(), "incident": v2.incident_json(detailed, strict)},
         translations=merged(
-            only(detailed.translations, {"name": "name"}), only(update.translations, {"body": "body"})
+            merged(
+                only(detailed.translations, {"name": "name"}), only(update.translations, {"body": "body"})
+            ),
+            _component_names(list(detailed.components.all())),
         ),
         component_ids=list(detailed.components.values_list("pk", flat=True)),
         created_at=update.created_at,
@@ -69,6 +84,8 @@ def record_component_event(change: ComponentStatusChange) -> StatusEvent:
             },
             "component": v2.component_json(component, strict),
         },
+        # The component's name in other languages, for emails (webhooks send the payload).
+        translations=only(component.translations, {"name": "component"}),
         component_ids=[component.pk],
         created_at=change.at,
     )

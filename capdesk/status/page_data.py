@@ -23,6 +23,7 @@ from capdesk.status.models import (
     ComponentStatusChange,
     Incident,
 )
+from capdesk.status.translations import pick
 from capdesk.status.uptime import Day
 
 BAR_DAYS = 90
@@ -77,10 +78,17 @@ class ComponentRow:
     uptime: str = ""
     bad_days: list[Day] = field(default_factory=list)
     members: list[ComponentRow] = field(default_factory=list)
+    # Name and description in the page's other languages: the rows are built once and
+    # rendered in every language (see shared()), so each page picks its own.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def is_group(self) -> bool:
         return bool(self.members)
+
+    def text_in(self, field: str, language: str | None) -> str:
+        """As Translated.text_in: the name or description in ``language``, else the original."""
+        return pick(self.translations, field, language) or str(getattr(self, field))
 
 
 def _history(since: datetime) -> dict[int, list[uptime.Change]]:
@@ -91,7 +99,12 @@ def _history(since: datetime) -> dict[int, list[uptime.Change]]:
 
 
 def _row(component: Component, history: dict[int, list[uptime.Change]], now: datetime) -> ComponentRow:
-    row = ComponentRow(name=component.name, status=component.status, description=component.description)
+    row = ComponentRow(
+        name=component.name,
+        status=component.status,
+        description=component.description,
+        translations=component.translations,
+    )
     if component.showcase:
         created = component.created_at
         if component.start_date:
@@ -139,7 +152,11 @@ def _component_rows(now: datetime | None = None) -> list[ComponentRow]:
         if members[pk]:
             status = worst_component_status(m.status for m in members[pk])
             heading = ComponentRow(
-                name=group.name, status=status, description=group.description, members=members[pk]
+                name=group.name,
+                status=status,
+                description=group.description,
+                members=members[pk],
+                translations=group.translations,
             )
             top.append((group.position, group.name.lower(), heading))
     return [row for _, _, row in sorted(top, key=lambda t: (t[0], t[1]))]

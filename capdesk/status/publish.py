@@ -34,17 +34,20 @@ from django.test import Client
 from django.utils import timezone
 
 from capdesk.status import assets, page_data, v2
+from capdesk.status.config import in_language
+from capdesk.status.translations import other_languages
 
 MANIFEST = "manifest.json"
 FORMAT = 1
 # Pages translated per language; every other document is the same bytes for everyone.
 LOCALISED = ("/status/", "/status/history/")
+# Feeds in the default language for everyone, and in another only when their URL asks
+# (``?lang=id``, status.feeds): published once per language, never negotiated.
+FEEDS = ("/history.atom", "/history.rss", "/maintenance.ics")
 FIXED = (
     *(f"/api/v2/{name}.json" for name in v2.DOCUMENTS),
     "/status.json",
-    "/history.atom",
-    "/history.rss",
-    "/maintenance.ics",
+    *FEEDS,
 )
 # Per-response headers a static server makes itself; everything else is kept as the view sent it.
 DROPPED_HEADERS = {"content-length", "date", "server", "set-cookie", "etag"}
@@ -53,7 +56,9 @@ DROPPED_HEADERS = {"content-length", "date", "server", "set-cookie", "etag"}
 @dataclass(frozen=True)
 class Document:
     path: str
-    language: str  # "" for documents that are not translated
+    # "" for a document that is not translated, or a feed's default copy; a feed's copy in
+    # another language is served only for its ``?lang=`` (server.choose).
+    language: str
     file: str
     content_type: str
     etag: str
@@ -82,13 +87,18 @@ def languages() -> list[str]:
 
 
 def file_name(path: str, language: str) -> str:
-    """Where a path lives in the folder: ``/status/`` is ``status/index.html`` (English, the default)."""
+    """Where a path lives in the folder: ``/status/`` is ``status/index.html`` (English, the default).
+
+    Another language goes before the extension: ``status/index.id.html``, ``history.id.atom``.
+    """
     name = path.lstrip("/")
+    other = bool(language) and language != settings.LANGUAGE_CODE
     if name.endswith("/") or not name:
         stem = name + "index"
-        if language and language != settings.LANGUAGE_CODE:
-            return f"{stem}.{language}.html"
-        return stem + ".html"
+        return f"{stem}.{language}.html" if other else stem + ".html"
+    if other:
+        stem, dot, extension = name.rpartition(".")
+        return f"{stem}.{language}.{extension}" if dot else f"{name}.{language}"
     return name
 
 
@@ -121,7 +131,9 @@ def _client() -> Client:
 
 def _fetch(client: Client, path: str, language: str) -> tuple[bytes, Document]:
     # Accept-Language picks the language as LocaleMiddleware does for a reader; English for the rest.
-    response = client.get(path, headers={"accept-language": language or settings.LANGUAGE_CODE})
+    # A feed reads only its URL's ?lang=.
+    url = in_language(path, language) if path in FEEDS else path
+    response = client.get(url, headers={"accept-language": language or settings.LANGUAGE_CODE})
     if response.status_code != 200:
         raise RuntimeError(f"{path} answered {response.status_code} while publishing")
     body = bytes(response.content)
@@ -147,6 +159,7 @@ def render_all() -> list[tuple[bytes, Document]]:
     with page_data.shared():
         rendered = [_fetch(client, path, language) for path in LOCALISED for language in languages()]
         rendered += [_fetch(client, path, "") for path in FIXED]
+        rendered += [_fetch(client, path, language) for path in FEEDS for language in other_languages()]
     return rendered + _assets(rendered)
 
 

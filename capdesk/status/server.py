@@ -198,9 +198,11 @@ def choose(
     languages: dict[str, Entry], query: str, cookie_header: str, accept_language: str
 ) -> Choice | None:
     """Which copy of a document a reader gets; None if it is not published in that language."""
-    if "" in languages:
-        return Choice(languages[""], None)
     explicit = explicit_language(query)
+    if "" in languages:
+        # The same for everyone, unless it is a feed whose URL names a language it is
+        # published in (?lang=id): never negotiated, and no cookie (a feed reader keeps none).
+        return Choice(languages.get(explicit or "") or languages[""], None)
     language = explicit or negotiated_language(language_cookie(cookie_header), accept_language)
     entry = languages.get(language) or languages.get(settings.LANGUAGE_CODE)
     return Choice(entry, explicit) if entry else None

@@ -1,12 +1,13 @@
-"""Incident text in the page's other languages: the original (English) stays in its column.
+"""Status page text in the page's other languages: the original (English) stays in its column.
 
-An incident's title, its postmortem and each update's body are written in the page's
-default language (``LANGUAGE_CODE``): the Statuspage v2 JSON, the feeds and webhooks
-carry that text. What staff also write in another of ``LANGUAGES`` is kept beside it
-in a ``translations`` JSON field shaped ``{language: {field: text}}``, so a further
-language needs a line in settings and the ``.po`` file, not a column per language.
-Readers in that language (the page, subscriber emails, ticket replies) get it when it
-was given and the original otherwise.
+An incident's title, its postmortem, each update's body and a component's (or group's)
+name and description are written in the page's default language (``LANGUAGE_CODE``):
+the Statuspage v2 JSON, the default feeds and webhooks carry that text. What staff
+also write in another of ``LANGUAGES`` is kept beside it in a ``translations`` JSON
+field shaped ``{language: {field: text}}``, so a further language needs a line in
+settings and the ``.po`` file, not a column per language.
+Readers in that language (the page, the feeds' ``?lang=`` copies, subscriber emails,
+ticket replies) get it when it was given and the original otherwise.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ Capgo website's footer) can read them from a browser.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -149,23 +150,44 @@ def incident(request: HttpRequest, public_id: str) -> HttpResponse:
     return _in_language(response, language, explicit=explicit)
 
 
+def _feed(request: HttpRequest, name: str, build: Callable[[str], bytes], content_type: str) -> HttpResponse:
+    """A feed in the language its URL names (``?lang=``, see status.feeds), cached per language.
+
+    Not negotiated and no cookie set: the same URL is the same bytes for every reader and cache.
+    """
+    language = feeds.feed_language(request.GET.get("lang", ""))
+    body = snapshot.rendered(name, lambda: build(language), variant=language)
+    response = _cached_response(request, body, content_type, cors=True)
+    # Set here, or LocaleMiddleware would label the English feed with the reader's language.
+    response["Content-Language"] = language or settings.LANGUAGE_CODE
+    return response
+
+
 @require_safe
 def atom(request: HttpRequest) -> HttpResponse:
-    body = snapshot.rendered("atom", lambda: feeds.render_feed(feeds.HistoryAtom(), request))
-    return _cached_response(request, body, "application/atom+xml; charset=utf-8", cors=True)
+    def build(language: str) -> bytes:
+        return feeds.render_feed(feeds.HistoryAtom(language), request)
+
+    return _feed(request, "atom", build, "application/atom+xml; charset=utf-8")
 
 
 @require_safe
 def rss(request: HttpRequest) -> HttpResponse:
-    body = snapshot.rendered("rss", lambda: feeds.render_feed(feeds.HistoryRss(), request))
-    return _cached_response(request, body, "application/rss+xml; charset=utf-8", cors=True)
+    def build(language: str) -> bytes:
+        return feeds.render_feed(feeds.HistoryRss(language), request)
+
+    return _feed(request, "rss", build, "application/rss+xml; charset=utf-8")
 
 
 @require_safe
 def maintenance_ics(request: HttpRequest) -> HttpResponse:
-    body = snapshot.rendered("ics", lambda: feeds.maintenance_calendar().encode())
-    response = _cached_response(request, body, "text/calendar; charset=utf-8", cors=True)
-    response["Content-Disposition"] = 'inline; filename="maintenance.ics"'
+    def build(language: str) -> bytes:
+        return feeds.maintenance_calendar(language).encode()
+
+    response = _feed(request, "ics", build, "text/calendar; charset=utf-8")
+    language = feeds.feed_language(request.GET.get("lang", ""))
+    name = f"maintenance.{language}.ics" if language else "maintenance.ics"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 

@@ -69,3 +69,127 @@ def test_an_unknown_template_or_a_missing_text_is_a_validation_error(cast, token
         api.post("/status/incidents", tokens.status_admin, {"name": "No body"}), 422, "validation_error"
     )
     assert not Incident.objects.exists()
+
+
+# Templates in Indonesian (a status_admin token; the page's readers see the result) ---------
+
+
+def _indonesian_templates(api_component: Component) -> None:
+    status_actions.edit_component(
+        api_component,
+        name=api_component.name,
+        description="",
+        group=None,
+        position=api_component.position,
+        showcase=True,
+        only_show_if_degraded=False,
+        translations={"id": {"name": "API pembaruan langsung"}},
+    )
+    opening = IncidentTemplate.objects.create(
+        slug="api-degraded-id",
+        name="API melambat",
+        language="id",
+        status="investigating",
+        title="{component} melambat",
+        body="{component} menjawab dengan lambat.",
+        impact="minor",
+        component_status="partial_outage",
+    )
+    opening.components.add(api_component)
+    IncidentTemplate.objects.create(
+        slug="monitoring-id",
+        name="Memantau",
+        language="id",
+        status="monitoring",
+        body="Perbaikan untuk {component} ({incident}) sudah dirilis.",
+    )
+
+
+def test_an_indonesian_template_fills_the_indonesian_text_not_the_english(cast, tokens, api):
+    component = _templates()
+    _indonesian_templates(component)
+    opened = api.post(
+        "/status/incidents",
+        tokens.status_admin,
+        {"template": "api-degraded-id", "name": "Live update API slow", "body": "It answers slowly."},
+    )
+    assert opened.status_code == 201, opened.content
+    body = opened.json()
+    assert (body["name"], body["updates"][0]["body"]) == ("Live update API slow", "It answers slowly.")
+    assert body["translations"] == {"id": {"name": "API pembaruan langsung melambat"}}
+    assert body["updates"][0]["translations"] == {
+        "id": {"body": "API pembaruan langsung menjawab dengan lambat."}
+    }
+    assert (body["status"], body["impact"]) == ("investigating", "minor"), "the template's, as before"
+
+
+def test_an_english_and_an_indonesian_template_fill_both_languages(cast, tokens, api):
+    component = _templates()
+    _indonesian_templates(component)
+    opened = api.post(
+        "/status/incidents", tokens.status_admin, {"template": ["api-degraded", "api-degraded-id"]}
+    )
+    assert opened.status_code == 201, opened.content
+    body = opened.json()
+    assert body["name"] == "Live update API degraded"
+    assert body["translations"] == {"id": {"name": "API pembaruan langsung melambat"}}
+    assert (body["status"], body["impact"]) == ("identified", "major"), "the first template decides"
+    assert Component.objects.get(pk=component.pk).status == "degraded_performance"
+    update = api.post(
+        f"/status/incidents/{body['public_id']}/updates",
+        tokens.status_admin,
+        {"template": ["monitoring", "monitoring-id"]},
+    )
+    assert update.status_code == 201, update.content
+    last = update.json()["updates"][-1]
+    assert last["body"] == "A fix for Live update API is out."
+    assert last["translations"] == {
+        "id": {
+            "body": "Perbaikan untuk API pembaruan langsung (API pembaruan langsung melambat) sudah dirilis."
+        }
+    }
+
+
+def test_the_indonesian_page_shows_what_the_indonesian_template_filled(cast, tokens, api, client):
+    component = _templates()
+    _indonesian_templates(component)
+    api.post("/status/incidents", tokens.status_admin, {"template": ["api-degraded", "api-degraded-id"]})
+    assert "API pembaruan langsung melambat" in client.get("/status/?lang=id").content.decode()
+    english = client.get("/status/?lang=en").content.decode()
+    assert "Live update API degraded" in english and "melambat" not in english
+
+
+def test_translations_given_win_over_the_indonesian_template(cast, tokens, api):
+    component = _templates()
+    _indonesian_templates(component)
+    opened = api.post(
+        "/status/incidents",
+        tokens.status_admin,
+        {"template": ["api-degraded", "api-degraded-id"], "translations": {"id": {"name": "Judul kami"}}},
+    )
+    body = opened.json()
+    assert body["translations"] == {"id": {"name": "Judul kami"}}
+    assert body["updates"][0]["translations"] == {
+        "id": {"body": "API pembaruan langsung menjawab dengan lambat."}
+    }
+
+
+def test_an_english_template_alone_fills_no_translation(cast, tokens, api):
+    _templates()
+    body = api.post("/status/incidents", tokens.status_admin, {"template": "api-degraded"}).json()
+    assert body["translations"] == {} and body["updates"][0]["translations"] == {}
+
+
+def test_an_indonesian_template_alone_leaves_the_english_text_to_the_caller(cast, tokens, api):
+    _indonesian_templates(_templates())
+    assert_error(
+        api.post("/status/incidents", tokens.status_admin, {"template": "api-degraded-id"}),
+        422,
+        "validation_error",
+    )
+    assert_error(
+        api.post("/status/incidents", tokens.status_admin, {"template": ["api-degraded", "monitoring"]}),
+        422,
+        "validation_error",
+    )  # two English templates: which text?
+    assert not Incident.objects.exists()

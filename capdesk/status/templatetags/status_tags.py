@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
 
 from django import template
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from capdesk.status.config import in_language
+from capdesk.status.feeds import feed_language
 from capdesk.status.models import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus, Translated
 from capdesk.status.queries import OpenIncident
 
@@ -27,6 +31,12 @@ _OVERALL = {
     "critical": _("Major system outage"),
     "maintenance": _("Service under maintenance"),
 }
+
+
+@register.simple_tag
+def feed_url(name: str) -> str:
+    """``{% feed_url 'status:atom' %}``: a feed's address in the page's language (``?lang=`` when not the default)."""
+    return in_language(reverse(name), feed_language(translation.get_language() or ""))
 
 
 @register.filter
@@ -68,8 +78,14 @@ def day_label(worst: str | None) -> str:
     return status_label(worst)
 
 
+class Localisable(Protocol):
+    """A model with translations (status.models.Translated) or a value built from one (a page row)."""
+
+    def text_in(self, field: str, language: str | None) -> str: ...
+
+
 @register.filter
-def localised(obj: Translated, field: str) -> str:
+def localised(obj: Localisable, field: str) -> str:
     """``{{ incident|localised:"name" }}``: the text in the page's language, else the original."""
     return obj.text_in(field, translation.get_language())
 
@@ -78,6 +94,12 @@ def localised(obj: Translated, field: str) -> str:
 def open_incident_name(incident: OpenIncident) -> str:
     """``{{ incident|open_incident_name }}``: an ongoing incident's name in the reader's language."""
     return incident.name_in(translation.get_language())
+
+
+@register.filter
+def open_incident_components(incident: OpenIncident) -> str:
+    """``{{ incident|open_incident_components }}``: its components, listed in the reader's language."""
+    return ", ".join(incident.components_in(translation.get_language()))
 
 
 @register.filter

@@ -53,3 +53,17 @@ def test_the_page_loads_only_from_its_own_host_and_breaks_no_csp_rule(
     assert problems == []  # an inline style or script would be a CSP violation logged here
     assert failed == []
     assert hosts == {urlsplit(live_server.url).netloc}
+
+
+def test_a_reader_who_switches_to_indonesian_sees_components_and_feeds_in_it(
+    browser_page: Page, live_server
+) -> None:
+    actions.create_component(name="Live update API", translations={"id": {"name": "API pembaruan langsung"}})
+    browser_page.goto("/status/")
+    expect(browser_page.get_by_role("heading", name="Live update API")).to_be_visible()
+    browser_page.get_by_role("link", name="Bahasa Indonesia").click()
+    expect(browser_page.get_by_role("heading", name="API pembaruan langsung")).to_be_visible()
+    atom = browser_page.get_by_role("link", name="Atom", exact=True).get_attribute("href")
+    assert atom == "/history.atom?lang=id"
+    feed = browser_page.request.get(live_server.url + atom)
+    assert "<title>Status Capgo - Riwayat Insiden</title>" in feed.text()

@@ -1,7 +1,8 @@
 """Readers in Indonesian get the Indonesian incident text staff gave, everyone else the English.
 
 The page, the incident and history pages, the published snapshot and subscriber emails
-follow the reader's language; Statuspage's v2 JSON and the feeds stay English.
+follow the reader's language; Statuspage's v2 JSON and the default feeds stay English
+(a feed's ``?lang=id``: test_feed_translations).
 """
 
 import json
