@@ -53,6 +53,9 @@ DEFAULT_MAINTENANCE_BODIES = {
     MaintenanceStatus.COMPLETED: gettext_noop("The scheduled maintenance has been completed."),
 }
 
+# Said when staff move a window without writing why; times as the page shows them.
+MAINTENANCE_MOVED_BODY = gettext_noop("The maintenance window has moved: %(start)s to %(end)s.")
+
 _STOCK_BODIES = frozenset({DEFAULT_RESOLVED_BODY, *DEFAULT_MAINTENANCE_BODIES.values()})
 # What readers see of a component or group, and so what may be given in other languages.
 COMPONENT_TEXTS = ("name", "description")
@@ -626,10 +629,21 @@ def reschedule_maintenance(
         sequence=F("sequence") + 1,
     )
     locked.refresh_from_db()
-    text = body or (
-        f"The maintenance window has moved: {scheduled_for.isoformat()} to {scheduled_until.isoformat()}."
+    texts: dict[str, dict[str, str]] = {}
+    if not body:
+        window = {"start": config.utc_minute(scheduled_for), "end": config.utc_minute(scheduled_until)}
+        body = MAINTENANCE_MOVED_BODY % window
+        texts = stock_translations(MAINTENANCE_MOVED_BODY, "body", lambda _language: window)
+    _post(
+        locked,
+        status=locked.status,
+        body=body,
+        components=None,
+        user=user,
+        notify=notify,
+        at=at,
+        translations=texts,
     )
-    _post(locked, status=locked.status, body=text, components=None, user=user, notify=notify, at=at)
     maintenance.refresh_from_db()
     return maintenance
 

@@ -216,7 +216,12 @@ class MaintenanceAdmin(_History):
             actions.complete_maintenance(current, body=body, user=user, translations=texts)
         elif status:
             actions.post_incident_update(
-                current, status=status, body=body or status, user=user, translations=texts
+                current,
+                status=status,
+                # Staff chose a status and wrote nothing: the page says what it means.
+                body=body or actions.DEFAULT_MAINTENANCE_BODIES.get(status, status),
+                user=user,
+                translations=texts,
             )
 
     def save_related(self, request: HttpRequest, form: Form, formsets: Any, change: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from django import template
@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from capdesk.status.config import in_language
+from capdesk.status.config import in_language, utc_minute
 from capdesk.status.feeds import feed_language
 from capdesk.status.models import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus, Translated
 from capdesk.status.queries import OpenIncident
@@ -48,9 +48,7 @@ def when(value: str) -> str:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return utc_minute(moment)
 
 
 @register.filter

@@ -179,3 +179,29 @@ def test_backfilled_incidents_keep_their_own_times(api):
         then + timedelta(hours=1),
     ]
     assert Incident.objects.get().updates.count() == 2
+
+
+def test_a_moved_window_says_so_in_words_people_read_in_each_language(api):
+    maintenance = actions.schedule_maintenance(
+        name="Upgrade",
+        scheduled_for=NOW + timedelta(days=1),
+        scheduled_until=NOW + timedelta(days=1, hours=2),
+    )
+    start, end = NOW + timedelta(days=3), NOW + timedelta(days=3, hours=2)
+    actions.reschedule_maintenance(maintenance, scheduled_for=start, scheduled_until=end)
+    update = maintenance.updates.latest("pk")
+    window = f"{start:%Y-%m-%d %H:%M} UTC", f"{end:%Y-%m-%d %H:%M} UTC"
+    assert update.body == f"The maintenance window has moved: {window[0]} to {window[1]}."
+    assert (
+        update.translations["id"]["body"]
+        == f"Jadwal pemeliharaan dipindahkan: {window[0]} sampai {window[1]}."
+    )
+    # What staff wrote is what readers get.
+    actions.reschedule_maintenance(
+        maintenance,
+        scheduled_for=NOW + timedelta(days=4),
+        scheduled_until=end + timedelta(days=1),
+        body="Moved.",
+    )
+    assert maintenance.updates.latest("pk").body == "Moved."
+    assert maintenance.updates.latest("pk").translations == {}

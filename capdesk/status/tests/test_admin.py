@@ -1,5 +1,10 @@
 """Only staff post incidents, and what they post through the admin goes through the actions."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
+from capdesk.status import actions
 from capdesk.status.models import Component, Incident, StatusEvent
 
 
@@ -91,3 +96,30 @@ def test_a_duplicate_component_name_is_refused_in_the_form(cast, client, api):
     assert response.status_code == 200
     assert "already named" in response.content.decode()
     assert Component.objects.count() == 1
+
+
+def test_a_maintenance_update_without_text_says_what_its_status_means(cast, client, api):
+    start = timezone.now() + timedelta(days=1)
+    maintenance = actions.schedule_maintenance(
+        name="Database upgrade", scheduled_for=start, scheduled_until=start + timedelta(hours=1)
+    )
+    client.force_login(cast.admin)
+    local = timezone.localtime
+    response = client.post(
+        f"/admin/status/maintenance/{maintenance.pk}/change/",
+        {
+            "name": "Database upgrade",
+            "scheduled_for_0": f"{local(maintenance.scheduled_for):%Y-%m-%d}",
+            "scheduled_for_1": f"{local(maintenance.scheduled_for):%H:%M:%S}",
+            "scheduled_until_0": f"{local(maintenance.scheduled_until):%Y-%m-%d}",
+            "scheduled_until_1": f"{local(maintenance.scheduled_until):%H:%M:%S}",
+            "auto_transition": "on",
+            "update_status": "verifying",
+            "update_body": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    update = maintenance.updates.latest("pk")
+    assert update.status == "verifying"
+    assert update.body == "Verification is currently underway for the maintenance items."
+    assert "id" in update.translations  # a stock text carries its translation
