@@ -1,68 +1,19 @@
-"""What other apps ask the status page (M2): which incidents are open, and which one a request is about.
+"""What other apps ask the status page (M2): which incidents are open.
 
 ``open_incidents()`` gives plain values, so ``policy.decide`` can take them as an input
-and stay a pure function; ``best_match()`` is pure too: the words of a request against
-an incident's title and components. Linking a ticket to an incident is the tickets
-app's action; it only needs the incident's public id.
+and stay a pure function (``policy_source`` maps their components to the policy's
+areas). Linking a ticket to an incident is the tickets app's action; it only needs the
+incident's public id.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from capdesk.status import config, v2
 from capdesk.status.models import Component
 from capdesk.status.translations import other_languages
-
-# Words too common in support requests to tie one to an incident.
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "can",
-        "for",
-        "from",
-        "has",
-        "have",
-        "i",
-        "in",
-        "is",
-        "it",
-        "my",
-        "not",
-        "of",
-        "on",
-        "or",
-        "our",
-        "the",
-        "this",
-        "to",
-        "was",
-        "we",
-        "with",
-        "you",
-        "your",
-        "capgo",
-        "app",
-        "apps",
-        "issue",
-        "problem",
-        "error",
-        "help",
-        "please",
-    ]
-)
-MIN_SCORE = 2
 
 
 @dataclass(frozen=True)
@@ -108,27 +59,3 @@ def open_incidents() -> list[OpenIncident]:
         )
         for i in v2.unresolved_incidents().prefetch_related("components")
     ]
-
-
-def words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in _STOP}
-
-
-def score(text: str, incident: OpenIncident) -> int:
-    """Shared words; a named component counts double (it is the strongest signal)."""
-    said = words(text)
-    shared = len(said & words(incident.name))
-    for component in incident.components:
-        if words(component) and words(component) <= said:
-            shared += 2
-    return shared
-
-
-def best_match(text: str, incidents: Iterable[OpenIncident]) -> OpenIncident | None:
-    """The open incident a request is most likely about, or None when nothing is close enough."""
-    ranked = sorted(
-        ((score(text, i), i.started_at, i) for i in incidents), key=lambda t: (t[0], t[1]), reverse=True
-    )
-    if ranked and ranked[0][0] >= MIN_SCORE:
-        return ranked[0][2]
-    return None
