@@ -7,7 +7,8 @@ the same file byte for byte; a test holds the committed file to that.
 Each generated request is a core paragraph of its scope wrapped the way real mail is:
 a greeting or not, some context, a pasted config/log/CLI block, a second question,
 a sign-off, typos, sometimes all lower case, sometimes a reply quoting earlier mail.
-One request in four is in Indonesian.
+One request in three is in Indonesian, formal or casual (``slots.REGISTER``): Indonesian
+is written in two registers, so it needs more examples than English to cover both.
 """
 
 from __future__ import annotations
@@ -33,18 +34,26 @@ from capdesk.policy.data.templates import (
 )
 
 SEED = 20261127
-PER_SCOPE = 36
+PER_SCOPE = 40
 
 _ALTERNATION = re.compile(r"\[\[([^\[\]]*)\]\]")
-_SLOT = re.compile(r"\{([a-z_0-9]+)\}")
+_SLOT = re.compile(r"\{([A-Za-z_0-9]+)\}")
 
 Example = dict[str, str]
 
 
+def _fill(match: re.Match[str], slots: Slots) -> str:
+    name = match.group(1)
+    if name.lower() not in SLOT_NAMES:
+        return match.group(0)
+    value = slots[name.lower()]
+    return value[:1].upper() + value[1:] if name[:1].isupper() else value
+
+
 def expand(template: str, rng: random.Random, slots: Slots) -> str:
-    """Pick one alternative of every ``[[a|b]]``, then fill every known ``{slot}``."""
+    """Pick one alternative of every ``[[a|b]]``, then fill every known ``{slot}`` (``{Slot}``: capitalised)."""
     text = _ALTERNATION.sub(lambda m: rng.choice(m.group(1).split("|")), template)
-    return _SLOT.sub(lambda m: slots[m.group(1)] if m.group(1) in SLOT_NAMES else m.group(0), text)
+    return _SLOT.sub(lambda m: _fill(m, slots), text)
 
 
 def _typos(text: str, rng: random.Random, rate: float) -> str:
@@ -102,13 +111,13 @@ def make_example(rng: random.Random, scope: str, lang: str) -> Example:
 
 
 def generate(seed: int = SEED, per_scope: int = PER_SCOPE) -> list[Example]:
-    """The templated part of the training set: ``per_scope`` requests per scope id, one in four Indonesian."""
+    """The templated part of the training set: ``per_scope`` requests per scope id, one in three Indonesian."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible data set, not a secret
     examples: list[Example] = []
     seen: set[tuple[str, str]] = set()
     for scope in TEMPLATES:
         for i in range(per_scope):
-            lang = "id" if i % 4 == 3 else "en"
+            lang = "id" if i % 3 == 2 else "en"
             for _ in range(20):  # a duplicate teaches nothing: draw again
                 example = make_example(rng, scope, lang)
                 key = (example["subject"], example["body"])

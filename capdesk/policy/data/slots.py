@@ -92,6 +92,32 @@ MONTHS_ID = [
 ]
 DOMAINS = ["acme.test", "kasirpintar.example", "fitloop.example", "northwind.test", "bankjaya.example"]
 
+# Indonesian developers write in two registers, often mixed in one message: formal
+# (baku) Indonesian, as in mail to a company or a translated interface ("pembaruan
+# tidak terunduh di perangkat"), and casual, keeping the English terms ("update nggak
+# ke-download di device"). Each word below is a slot: a request draws one register and
+# takes the word from it, or from the other register one time in REGISTER_MIX, so both
+# registers meet every scope and neither becomes a sign of one. English requests get
+# the English word. Slot: (formal, casual, English).
+REGISTER: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "tidak": (("tidak",), ("nggak", "gak", "ga", "enggak"), "not"),
+    "perangkat": (("perangkat", "ponsel"), ("device", "HP"), "device"),
+    "pembaruan": (("pembaruan", "pembaruan langsung"), ("update", "live update", "update OTA"), "update"),
+    "kanal": (("kanal",), ("channel",), "channel"),
+    "pengguna": (("pengguna", "pelanggan"), ("user",), "user"),
+    "mengunduh": (("mengunduh",), ("download", "ngedownload"), "download"),
+    "diunduh": (("diunduh", "terunduh"), ("ke-download", "di-download"), "downloaded"),
+    "mengunggah": (("mengunggah",), ("upload",), "upload"),
+    "diunggah": (("diunggah",), ("di-upload", "ke-upload"), "uploaded"),
+    "terpasang": (("terpasang", "diterapkan"), ("ke-install", "kepasang"), "installed"),
+    "sudah": (("sudah", "telah"), ("udah", "sudah"), "already"),
+    "bagaimana": (("bagaimana",), ("gimana",), "how"),
+    "dasbor": (("dasbor", "konsol"), ("dashboard", "console"), "dashboard"),
+    "ingin": (("ingin",), ("mau", "pengen"), "want"),
+    "saja": (("saja",), ("aja",), "just"),
+}
+REGISTER_MIX = 0.2
+
 SLOT_NAMES = frozenset(
     {
         "app",
@@ -118,6 +144,7 @@ SLOT_NAMES = frozenset(
         "email",
         "amount",
         "day",
+        *REGISTER,
     }
 )
 
@@ -133,13 +160,25 @@ class Slots:
         self.rng = rng
         self.lang = lang
         self.values: dict[str, str] = {}
+        self._formal: bool | None = None
 
     def __getitem__(self, key: str) -> str:
         if key not in self.values:
             self.values[key] = self._draw(key)
         return self.values[key]
 
+    def _register_word(self, key: str) -> str:
+        formal, casual, english = REGISTER[key]
+        if self.lang != "id":
+            return english
+        if self._formal is None:  # the request's register, drawn at its first register word
+            self._formal = self.rng.random() < 0.5
+        own, other = (formal, casual) if self._formal else (casual, formal)
+        return self.rng.choice(other if self.rng.random() < REGISTER_MIX else own)
+
     def _draw(self, key: str) -> str:
+        if key in REGISTER:
+            return self._register_word(key)
         rng, lang = self.rng, self.lang
         simple: dict[str, Callable[[], str]] = {
             "app": lambda: rng.choice(APP_IDS),

@@ -12,6 +12,13 @@ UPDATE_FAILS = (
     "We call notifyAppReady() in main.ts but the new bundle 1.4.2 is never downloaded on the production "
     "channel. Device log: [CapacitorUpdater] No new version available. How do we debug the updater?",
 )
+# The same kind of report as Indonesian customers write it (not in the classifier's training set).
+UPDATE_FAILS_ID = (
+    "Bundle baru gagal diunduh perangkat",
+    "Sudah dua jam perangkat di kanal production gagal mengunduh bundle 1.4.2 yang kami unggah. Log "
+    "perangkat menunjukkan unduhan berhenti di tengah jalan, lalu aplikasi kembali ke versi bawaan. "
+    "Mohon bantuannya.",
+)
 
 
 def _file(person) -> Ticket:
@@ -33,6 +40,18 @@ def test_an_open_incident_on_the_live_update_api_refers_a_live_update_request(ca
     )
     ticket = _file(cast.developer)
     assert ticket.outcome == "refer_status"
+    reply = ticket.messages.get(author_kind="system").body_text
+    assert incident.public_id in reply
+
+
+def test_an_open_incident_on_the_live_update_api_refers_an_indonesian_live_update_request(cast):
+    api = actions.create_component(name="Live update API")
+    incident = actions.open_incident(
+        name="Bundle downloads failing", body="Investigating.", notify=False, components={api: "major_outage"}
+    )
+    ticket = file_portal_request(cast.developer, *UPDATE_FAILS_ID, project="com.acme.shop")
+    assert ticket.outcome == "refer_status"
+    assert ticket.incident == incident.public_id
     reply = ticket.messages.get(author_kind="system").body_text
     assert incident.public_id in reply
 
