@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from capdesk.directory.models import Organization, Project
+from capdesk.directory.models import EmailAddress, Organization, Person, Project
 from capdesk.tickets.models import OPEN_STATUSES, Queue, Severity, Status, Ticket
 
 VIEWS = {
@@ -31,6 +32,8 @@ BREACHING_WINDOW = timedelta(hours=4)
 # A typed organization or project name narrows to at most this many matches; the list
 # says "no tickets" rather than scanning every customer's when a word matches too much.
 NAME_MATCHES = 50
+# What the search box treats as an address: its sender's tickets, not words to look for.
+EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Filters:
     organization: str = ""
     project: str = ""
     assignee: str = ""
+    requester: str = ""
 
     @classmethod
     def from_query(cls, data: QueryDict) -> Filters:
@@ -96,6 +100,8 @@ def apply(tickets: QuerySet[Ticket], filters: Filters, agent: User) -> QuerySet[
         tickets = tickets.filter(organization_id__in=organization_ids(filters.organization))
     if filters.project:
         tickets = tickets.filter(project_id__in=project_ids(filters.project))
+    if filters.requester:
+        tickets = tickets.filter(requester_q(filters.requester))
     if filters.assignee == "none":
         tickets = tickets.filter(assignee__isnull=True)
     elif filters.assignee:
@@ -217,6 +223,21 @@ def project_ids(given: str) -> list[int]:
         return exact
     found = Project.objects.filter(Q(app_id__icontains=given) | Q(name__icontains=given))
     return list(found.order_by("app_id").values_list("pk", flat=True)[:NAME_MATCHES])
+
+
+def requester_q(given: str) -> Q:
+    """The tickets of whoever an agent typed: an address (any of a person's, or a sender the
+    directory does not know) or part of a person's name."""
+    if "@" in given:
+        email = given.lower()
+        people = list(EmailAddress.objects.filter(email=email).values_list("person_id", flat=True))
+        if people:
+            # By person, on the (requester, created_at) index: their tickets from every address.
+            return Q(requester_id__in=people)
+        # A sender with no account: the address on the ticket (no index; such senders are few).
+        return Q(requester__isnull=True, requester_email=email)
+    named = Person.objects.filter(name__icontains=given).order_by("name")
+    return Q(requester_id__in=list(named.values_list("pk", flat=True)[:NAME_MATCHES]))
 
 
 def labels(filters: Filters) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.models import User
@@ -40,6 +41,10 @@ def _agents() -> list[User]:
 def ticket_list(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     chosen = filters.Filters.from_query(request.GET)
+    if filters.EMAIL_ADDRESS.fullmatch(chosen.q) and not chosen.requester:
+        # An address in the search box means its sender's tickets: full-text search does not
+        # index addresses, and an agent pasting one from an email expects that.
+        chosen = replace(chosen, q="", requester=chosen.q)
     tickets = filters.apply(
         # Only what a row shows. An inner join (the queue is never null) lets SQLite's planner
         # start from the joined table and sort every matching ticket instead of walking an index.

@@ -197,3 +197,32 @@ def test_it_lists_one_queue_and_nothing_for_a_queue_that_does_not_exist(client, 
     assert bill.reference in page and other.reference not in page
     page = client.get("/console/", {"queue": "no-such-queue"}).content.decode()
     assert bill.reference not in page and other.reference not in page
+
+
+def test_it_finds_a_requesters_tickets_by_address_name_or_the_search_box(client, cast):
+    from capdesk.directory.models import EmailAddress
+
+    EmailAddress.objects.create(person=cast.developer, email="dewi.alt@acme.test")
+    dewi = _open(cast, "From Dewi")
+    omar = _open(cast, "From Omar", project=cast.other_project, requester=cast.outsider)
+    stranger = ticket_actions.open_ticket(
+        subject="From a stranger", body="b", channel="email", requester=None, requester_email="x@gmail.test"
+    )
+    client.force_login(cast.agent)
+
+    def listed(**query):
+        page = client.get("/console/", {"view": "all", **query}).content.decode()
+        return {t.reference for t in (dewi, omar, stranger) if t.reference in page}
+
+    # Any of a person's addresses finds all their tickets; so does part of their name.
+    assert listed(requester="DEWI.ALT@acme.test") == {dewi.reference}
+    assert listed(requester="developer") == {dewi.reference}
+    assert listed(requester="x@gmail.test") == {stranger.reference}
+    assert listed(requester="nobody@acme.test") == set()
+    # An address typed in the search box is its sender's tickets (words are not searched for).
+    assert listed(q="omar@other.test") == {omar.reference}
+    page = client.get("/console/", {"q": "omar@other.test"}).content.decode()
+    assert 'value="omar@other.test"' in page  # shown in the requester box
+    # The ticket page links its requester's other tickets.
+    page = client.get(f"/console/tickets/{dewi.reference}/").content.decode()
+    assert "requester=dewi%40acme.test" in page
