@@ -25,6 +25,7 @@ class ClockSummary:
     due_at: datetime | None
     left: timedelta | None  # business time left; negative once overdue; None when stopped
     label: str  # "3 h 20 min left", "paused, 1 h 05 min left", "overdue by 40 min", "met"
+    zone: str = "UTC"  # the customer's zone, that business hours are counted in
 
 
 # In the agent's language, as the console renders them (the policy's own target text,
@@ -47,21 +48,25 @@ def summarize(clock: Clock, now: datetime) -> ClockSummary:
     target = f"{clock.target_text} ({TIERS.get(clock.tier, clock.tier)})"
     if clock.state == Clock.State.STOPPED:
         status = "met" if clock.met else "missed"
-        return ClockSummary(metric, status, target, clock.due_at, None, str(STOPPED[status]))
+        return ClockSummary(metric, status, target, clock.due_at, None, str(STOPPED[status]), clock.timezone)
     if clock.state == Clock.State.CANCELLED:
-        return ClockSummary(metric, "cancelled", target, clock.due_at, None, str(STOPPED["cancelled"]))
+        return ClockSummary(
+            metric, "cancelled", target, clock.due_at, None, str(STOPPED["cancelled"]), clock.timezone
+        )
     calendar = capgo_sla().calendar_for(business_hours=clock.business_hours, timezone=clock.timezone)
     spans = running_spans(clock.started_at, clock.closed_pauses(), clock.paused_since)
     left = timedelta(seconds=clock.target_seconds) - elapsed(calendar, spans, now)
     if left <= timedelta(0):
         label = pgettext("sla", "overdue by %(time)s") % {"time": business_duration(-left)}
-        return ClockSummary(metric, "breached", target, clock.due_at, left, label)
+        return ClockSummary(metric, "breached", target, clock.due_at, left, label, clock.timezone)
     paused = clock.state == Clock.State.PAUSED
     time = {"time": business_duration(left)}
     label = (
         pgettext("sla", "paused, %(time)s left") % time if paused else pgettext("sla", "%(time)s left") % time
     )
-    return ClockSummary(metric, "paused" if paused else "running", target, clock.due_at, left, label)
+    return ClockSummary(
+        metric, "paused" if paused else "running", target, clock.due_at, left, label, clock.timezone
+    )
 
 
 def business_duration(amount: timedelta) -> str:

@@ -62,3 +62,13 @@ def test_an_indonesian_agent_reads_the_clock_in_indonesian(db: None) -> None:
             "1 business day (sasaran)",  # the policy file's own words, then the tier
         )
         assert business_duration(timedelta(minutes=7)) == "7 mnt"
+
+
+def test_the_ticket_page_gives_the_deadline_on_the_customers_clock_too(db: None) -> None:
+    from django.template import Context, Template
+
+    ticket = open_ticket_at(MONDAY_9_WIB, organization("team"))  # due Tuesday 09:00 WIB
+    with time_machine.travel(utc(2026, 6, 8, 13), tick=False):
+        html = Template("{% load sla %}{% sla_clocks ticket %}").render(Context({"ticket": ticket}))
+    assert "2026-06-09 02:00 UTC" in html
+    assert "Tue 09:00 in Asia/Jakarta, the customer's business hours" in html
