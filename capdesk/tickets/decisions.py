@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
+from capdesk.directory.models import Organization
 from capdesk.notify.actions import queue_email
 from capdesk.policy import replies
 from capdesk.policy.loader import get_policy
@@ -25,7 +26,7 @@ from capdesk.sla import actions as sla_actions
 from capdesk.tickets import audit
 from capdesk.tickets.actions import add_system_message, ticket_arrived
 from capdesk.tickets.incidents import link_incident
-from capdesk.tickets.models import Channel, Decision, Event, Queue, Status, Ticket
+from capdesk.tickets.models import Channel, Decision, Event, Message, Queue, Status, Ticket
 from capdesk.tickets.reply_address import threading_headers
 
 # What the ticket's status becomes after each outcome: open work for people, waiting
@@ -212,15 +213,44 @@ def _without_secrets(body: str, context: Mapping[str, str], language: str) -> st
     return body
 
 
+# The request's words in the sales contact's email: enough to prepare the call, not a thread.
+_LEAD_TEXT_CHARS = 3000
+
+
 def _notify_sales(ticket: Ticket) -> None:
-    """R1: a Premium Support request from a Team or Enterprise customer reaches the sales contact."""
+    """R1: a Premium Support request from a Team or Enterprise customer reaches the sales contact,
+    with who asks, their plan and what they wrote; the answer goes from the ticket."""
     policy = get_policy()
-    org = ticket.organization.name if ticket.organization else "(no organization)"
+    # A request about Premium Support names no app, so often no organization: then the
+    # requester's organizations, each with its plan.
+    if ticket.organization is not None:
+        orgs = [ticket.organization]
+    elif ticket.requester_id is not None:
+        orgs = list(Organization.objects.filter(bindings__person_id=ticket.requester_id).distinct())
+    else:
+        orgs = []
+    name = ticket.organization.name if ticket.organization else "(no organization)"
+    where = "; ".join(
+        f"{o.name}: {policy.plans[o.plan].name if o.plan in policy.plans else o.plan}, {o.subscription_status}"
+        for o in sorted(orgs, key=lambda o: o.name)
+    )
+    who = (
+        f"{ticket.requester.name} <{ticket.requester_email}>" if ticket.requester else ticket.requester_email
+    )
+    # The request's message may still wait in the write batch (core.appends) with the ticket.
+    written = [m for m in appends.pending(Message) if m.ticket_id == ticket.pk] or list(
+        ticket.messages.filter(author_kind=Message.Author.CUSTOMER).order_by("created_at", "id")[:1]
+    )
+    text = written[0].body_text.strip() if written else ""
+    if len(text) > _LEAD_TEXT_CHARS:
+        text = text[:_LEAD_TEXT_CHARS].rstrip() + " […]"
     queue_email(
         to=policy.premium.sales_address,
-        subject=f"[{ticket.reference}] Premium Support request from {org}",
+        subject=f"[{ticket.reference}] Premium Support request from {orgs[0].name if len(orgs) == 1 else name}",
         body_text=(
-            f"{ticket.requester_email} ({org}) asks about Premium Support.\n\n"
+            f"{who} ({where or 'no organization'}) asks about Premium Support.\n\n"
+            f"Subject: {ticket.subject}\n\n{text}\n\n"
+            f"Answer from the ticket, so the customer's conversation stays in one place:\n"
             f"{settings.BASE_URL}/console/tickets/{ticket.reference}/\n"
         ),
         kind="premium_lead",

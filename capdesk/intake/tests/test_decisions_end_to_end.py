@@ -123,7 +123,12 @@ def test_a_team_customer_asking_for_premium_support_becomes_a_sales_lead(cast, r
     assert decision(ticket).outcome == "premium_lead"
     assert ticket.queue.slug == "sales"
     run_worker()
-    assert any(m.to == ["martin@capgo.app"] for m in mail.outbox)
+    [lead] = [m for m in mail.outbox if m.to == ["martin@capgo.app"]]
+    # Enough to prepare the call: who, their plan, what they wrote; the answer goes from the ticket.
+    assert "Ana Admin <ana@acme.test> (Acme Apps: Team, active) asks about Premium Support" in lead.body
+    assert lead.subject == f"[{ticket.reference}] Premium Support request from Acme Apps"
+    assert PREMIUM[0] in lead.body and PREMIUM[1] in lead.body
+    assert f"/console/tickets/{ticket.reference}/" in lead.body
 
 
 def test_a_maker_customer_asking_for_premium_support_is_told_what_it_requires(cast, run_worker):
