@@ -22,7 +22,8 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_filter = ["scope", "revoked_at"]
     search_fields = ["name", "prefix", "user__username"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
-    raw_id_fields = ["person"]
+    # Found by name or address (the directory's admin searches them), not by a raw id.
+    autocomplete_fields = ["person"]
     actions = ["revoke"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
