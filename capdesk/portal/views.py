@@ -379,7 +379,15 @@ def premium(request: HttpRequest, person: Person) -> HttpResponse:
     return render(
         request,
         "portal/premium.html",
-        {"person": person, "form": form, "rule": rule, "qualifying": qualifying, "orgs": orgs},
+        {
+            "person": person,
+            "form": form,
+            "rule": rule,
+            "qualifying": qualifying,
+            "orgs": orgs,
+            # The plans by the names Capgo's pricing page gives them, not the policy's keys.
+            "offer_plans": [policy.plans[p].name for p in rule.offer_plans if p in policy.plans],
+        },
     )
 
 
