@@ -135,6 +135,21 @@ def default_queue() -> Queue:
     return _default_queue.get()
 
 
+SUBJECT_LENGTH = Ticket._meta.get_field("subject").max_length or 300
+
+
+def clip_subject(subject: str) -> str:
+    """``subject`` within the column: a longer one cut at a word, with an ellipsis (the whole
+    of it stays in the stored request)."""
+    text = subject.strip()
+    if len(text) <= SUBJECT_LENGTH:
+        return text
+    cut = text[: SUBJECT_LENGTH - 1]
+    if " " in cut[SUBJECT_LENGTH // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
 @transaction.atomic(savepoint=False)
 def open_ticket(
     *,
@@ -168,7 +183,7 @@ def open_ticket(
     check_attachments(files)
     now = timezone.now()
     ticket = Ticket.objects.create(
-        subject=subject.strip()[:300] or "(no subject)",
+        subject=clip_subject(subject) or "(no subject)",
         requester=requester,
         requester_email=requester_email,
         project=project,
