@@ -11,6 +11,7 @@ import re
 from email.message import EmailMessage
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.test import Client
 
 from capdesk.api.actions import create_token
@@ -72,6 +73,12 @@ def api_view(person: Person, ticket: Ticket) -> tuple[list[Any], int, int]:
     return [r["reference"] for r in rows], one.status_code, messages.status_code
 
 
+def as_agent(cast: Personas) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(pk=cast.agent.pk))
+    return client
+
+
 def confirm(ticket: Ticket) -> None:
     email = OutboundEmail.objects.get(ticket=ticket, kind="reply.verify_sender")
     found = re.search(r"/confirm/[\w-]+/", email.body_text)
@@ -93,9 +100,7 @@ def test_a_held_request_shows_to_no_customer_not_even_its_requester(cast: Person
 
 def test_agents_see_a_held_request_marked(cast: Personas, stub) -> None:
     ticket = forged_request()
-    client = Client()
-    client.force_login(cast.agent)
-    page = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    page = as_agent(cast).get(f"/console/tickets/{ticket.reference}/").content.decode()
     assert FORGED in page and 'id="held-request"' in page
 
 
@@ -111,6 +116,7 @@ def test_once_confirmed_the_request_shows_to_its_requester_as_usual(cast: Person
     # Confirmed by its sender, it is an ordinary request: the outsider still sees nothing.
     _, detail, download = portal_view(as_customer(cast.outsider), ticket)
     assert (detail, download) == (404, 404)
-    client = Client()
-    client.force_login(cast.agent)
-    assert 'id="held-request"' not in client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    assert (
+        'id="held-request"'
+        not in as_agent(cast).get(f"/console/tickets/{ticket.reference}/").content.decode()
+    )
