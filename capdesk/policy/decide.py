@@ -43,7 +43,10 @@ Precedence, first match wins:
      E1 before E4: asking an admin for a role is pointless while the organization
      is not entitled anyway.
 
-Severity (``severity.rule_severity``) is applied to every outcome.
+Severity (``severity.rule_severity``) is applied to every outcome; a scope's own severity
+and queue only when the classifier is confident of it (``_Context.trusted``). An outcome
+reached before the confidence step (channel, sender) or triage keeps the declared severity
+(or the default) and goes to the triage queue: nobody's request is rated on a guess either.
 """
 
 from __future__ import annotations
@@ -85,10 +88,9 @@ def decide(
 ) -> Decision:
     """The outcome, scope, severity, queue, reply and clauses for one request (see the module doc)."""
     ctx = _Context(request, requester, project, classification, policy)
-    scope = ctx.scope
-    confident = scope is not None and classification.confidence >= policy.confidence_threshold
+    scope = ctx.trusted
 
-    if confident and scope is not None:
+    if scope is not None:
         incident = _matching_incident(scope, incidents)
         if incident is not None:
             return ctx.refer(incident)
@@ -115,7 +117,7 @@ def decide(
             "E3: the address is registered but the message is not authenticated; held until "
             "the owner confirms, nothing disclosed before.",
         )
-    if scope is None or not confident:
+    if scope is None:
         return ctx.triage()
 
     group = scope.group
@@ -194,6 +196,11 @@ class _Context:
         self.classification = classification
         self.policy = policy
         self.scope = policy.scopes.get(classification.scope)
+        # The scope the desk acts on: the classifier's, when it is a scope of this policy and
+        # at or above the threshold. Below it, its fixed severity (a feature request is Low)
+        # and its queue would be a guess the decision itself calls too uncertain (triage).
+        confident = classification.confidence >= policy.confidence_threshold
+        self.trusted = self.scope if confident else None
 
     def make(
         self,
@@ -215,12 +222,12 @@ class _Context:
         """A decision with the severity rules applied and the queue chosen."""
         ruling = rule_severity(
             self.request.declared_severity,
-            scope=self.scope,
+            scope=self.trusted,
             production_impact=self.request.production_impact,
             incident_wide=incident_wide,
             default=self.policy.default_severity,
         )
-        queue = TRIAGE_QUEUE if outcome is Outcome.TRIAGE or self.scope is None else self.scope.queue
+        queue = TRIAGE_QUEUE if outcome is Outcome.TRIAGE or self.trusted is None else self.trusted.queue
         return Decision(
             outcome=outcome,
             scope=self.classification.scope,

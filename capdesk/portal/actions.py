@@ -25,12 +25,14 @@ def _hash(token: str) -> str:
 
 
 @transaction.atomic
-def request_magic_link(address: str, *, next_url: str = "", language: str = "") -> bool:
+def request_magic_link(address: str, *, next_url: str = "", chosen_language: str = "") -> bool:
     """Email a sign-in link if the address is registered. Returns whether one was sent.
 
     The caller must answer the same way whatever this returns: the portal never says
     whether an address is registered (no enumeration of Capgo's customers).
-    ``language`` is the sign-in page's: the mail answers the page the person just used.
+    ``chosen_language`` is one the person picked in this browser (the language switch,
+    remembered in its cookie), if any: it wins over their saved one, which wins over
+    whatever language the browser merely advertises.
     """
     email = normalise_email(address)
     registered = EmailAddress.objects.select_related("person").filter(email=email).first()
@@ -52,10 +54,12 @@ def request_magic_link(address: str, *, next_url: str = "", language: str = "") 
         "url": f"{settings.BASE_URL}/portal/magic/{token}/",
         "minutes": settings.CAPDESK_MAGIC_LINK_MINUTES,
     }
-    # The page's language wins over the profile's: Person.language is whatever Capgo's
-    # directory holds (English by default), while the page is in the language the person
-    # reads right now, which already follows their portal switch through the language cookie.
-    mail_language = language if language in Language.values else registered.person.language
+    # A choice made in this browser is the latest word (Dewi switched to English, her profile
+    # still said Indonesian); without one the person's saved language wins over the page's,
+    # which then only follows the browser's Accept-Language (Sari, Indonesian, signing in
+    # from an English browser, was mailed in English).
+    person_language = registered.person.language
+    mail_language = chosen_language if chosen_language in Language.values else person_language
     subject, body = render_email("portal/email/magic_link", context, language=mail_language)
     queue_email(
         to=email,

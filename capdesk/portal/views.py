@@ -93,7 +93,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         actions.request_magic_link(
             form.cleaned_data["email"],
             next_url=request.GET.get("next", ""),
-            language=translation.get_language() or "",
+            # Only the cookie is a choice: the page's language may be the browser's guess.
+            chosen_language=request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
         )
         # The same answer whether or not the address is registered (no enumeration).
         return render(request, "portal/check_email.html", {"email": form.cleaned_data["email"]})

@@ -12,6 +12,18 @@ from capdesk.policy.types import Outcome
 from capdesk.tickets.models import Copied, Message, Ticket
 
 
+def shown_to_customers() -> QuerySet[Ticket]:
+    """Every ticket a customer could see, before asking whose: all but a request held until
+    its sender confirms (E3).
+
+    That request came in a registered person's name without proof, so its text and files
+    may be a forger's: shown in her portal they would read as her own. Like a held reply,
+    nobody but agents sees it; the link emailed to the address is the way forward, and
+    once confirmed it is decided again and shows as usual.
+    """
+    return Ticket.objects.exclude(outcome=Outcome.VERIFY_SENDER)
+
+
 def owned_tickets(person: Person) -> QuerySet[Ticket]:
     """A customer's own requests, and their organization's when they administer it: the
     tickets they may manage (who is copied on them), not only read."""
@@ -20,16 +32,14 @@ def owned_tickets(person: Person) -> QuerySet[Ticket]:
         for b in RoleBinding.objects.filter(person=person, project__isnull=True)
         if normalise_role(b.role, on_app=False) in ORG_ROLES_GRANTING_APPS
     ]
-    # A request held until its sender confirms (E3) may be forged: only its requester sees it.
-    admin_sees = Q(organization_id__in=admin_orgs) & ~Q(outcome=Outcome.VERIFY_SENDER)
-    return Ticket.objects.filter(Q(requester=person) | admin_sees)
+    return shown_to_customers().filter(Q(requester=person) | Q(organization_id__in=admin_orgs))
 
 
 def customer_tickets(person: Person) -> QuerySet[Ticket]:
     """What a customer sees: ``owned_tickets``, and the tickets an address of theirs is copied on."""
     mine = EmailAddress.objects.filter(person=person).values("email")
     copied = Copied.objects.filter(email__in=mine).values("ticket_id")
-    return owned_tickets(person) | Ticket.objects.filter(pk__in=copied)
+    return owned_tickets(person) | shown_to_customers().filter(pk__in=copied)
 
 
 def manages_copies(person: Person, ticket: Ticket) -> bool:

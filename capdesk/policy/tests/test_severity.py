@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from capdesk.policy.decide import decide
 from capdesk.policy.document import Policy
+from capdesk.policy.loader import TRIAGE_QUEUE
 from capdesk.policy.tests.makers import classified, incident, project, request, requester
-from capdesk.policy.types import Outcome, Severity
+from capdesk.policy.types import Identity, Outcome, Severity
 
 
 def test_it_keeps_the_severity_the_customer_declared(policy: Policy) -> None:
@@ -91,3 +94,56 @@ def test_it_records_a_feature_request_as_low_whatever_was_declared(policy: Polic
     )
     assert (decision.severity, decision.queue) == (Severity.LOW, "product")
     assert any("feature request is Low" in line for line in decision.explanation)
+
+
+def test_a_triaged_request_keeps_the_severity_the_customer_declared(policy: Policy) -> None:
+    # The classifier guesses "feature request" too uncertainly to act on: a person decides,
+    # so neither its Low severity nor its queue applies to what an Enterprise customer filed.
+    decision = decide(
+        request(severity=Severity.NORMAL),
+        requester(),
+        project(),
+        (),
+        classified("feature_request", confidence=0.25),
+        policy,
+    )
+    assert (decision.outcome, decision.severity, decision.queue) == (
+        Outcome.TRIAGE,
+        Severity.NORMAL,
+        TRIAGE_QUEUE,
+    )
+    assert not any("whatever was declared" in line for line in decision.explanation)
+
+
+def test_a_triaged_request_that_declared_nothing_gets_the_default(policy: Policy) -> None:
+    decision = decide(request(), requester(), project(), (), classified("feature_request", 0.25), policy)
+    assert (decision.outcome, decision.severity) == (Outcome.TRIAGE, policy.default_severity)
+
+
+def test_a_confident_feature_request_is_still_low_whatever_was_declared(policy: Policy) -> None:
+    decision = decide(
+        request(severity=Severity.NORMAL), requester(), project(), (), classified("feature_request"), policy
+    )
+    assert (decision.outcome, decision.severity) == (Outcome.ACCEPT, Severity.LOW)
+
+
+@pytest.mark.parametrize(
+    ("channel", "identity", "outcome"),
+    [
+        ("discord", Identity.VERIFIED, Outcome.REDIRECT_COMMUNITY),
+        ("email", Identity.UNKNOWN, Outcome.DENY_UNREGISTERED),
+        ("email", Identity.UNVERIFIED, Outcome.VERIFY_SENDER),
+    ],
+)
+def test_outcomes_before_the_confidence_step_do_not_act_on_an_uncertain_scope(
+    policy: Policy, channel: str, identity: Identity, outcome: Outcome
+) -> None:
+    decision = decide(
+        request(channel, identity, Severity.HIGH),
+        requester(),
+        project(),
+        (),
+        classified("feature_request", 0.25),
+        policy,
+    )
+    assert (decision.outcome, decision.severity, decision.queue) == (outcome, Severity.HIGH, TRIAGE_QUEUE)

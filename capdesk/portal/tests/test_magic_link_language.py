@@ -1,4 +1,4 @@
-"""The sign-in mail answers in the language of the page it was asked from."""
+"""The sign-in mail: in the language chosen in this browser, else the person's saved one, never the browser's guess."""
 
 import pytest
 from django.core import mail
@@ -12,7 +12,7 @@ from django.core import mail
         ("id", "id", "Tautan masuk Dukungan Capgo Anda"),
     ],
 )
-def test_it_writes_the_sign_in_mail_in_the_language_of_the_sign_in_page(
+def test_a_language_chosen_in_this_browser_wins_over_the_saved_one(
     client, cast, run_worker, profile, page, subject
 ):
     cast.developer.language = profile
@@ -25,10 +25,21 @@ def test_it_writes_the_sign_in_mail_in_the_language_of_the_sign_in_page(
     assert sent.body.startswith("Hello," if page == "en" else "Halo,")
 
 
-def test_a_browser_that_says_nothing_gets_the_english_page_and_an_english_mail(client, cast, run_worker):
-    cast.developer.language = "id"
+@pytest.mark.parametrize(
+    ("profile", "browser", "subject"),
+    [
+        # Sari (Indonesian) signing in from an English browser, never having switched in it.
+        ("id", "en-GB,en;q=0.9", "Tautan masuk Dukungan Capgo Anda"),
+        ("en", "id-ID,id;q=0.9", "Your Capgo Support sign-in link"),
+        ("id", "", "Tautan masuk Dukungan Capgo Anda"),
+    ],
+)
+def test_without_a_choice_in_this_browser_the_mail_follows_the_persons_saved_language(
+    client, cast, run_worker, profile, browser, subject
+):
+    cast.developer.language = profile
     cast.developer.save()
-    client.post("/portal/sign-in/", {"email": "dewi@acme.test"}, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    client.post("/portal/sign-in/", {"email": "dewi@acme.test"}, HTTP_ACCEPT_LANGUAGE=browser)
     run_worker()
     (sent,) = mail.outbox
-    assert sent.subject == "Your Capgo Support sign-in link"
+    assert sent.subject == subject
