@@ -20,6 +20,7 @@ from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import EmailAddress, Organization, Person, Project
 from capdesk.notify import suppressions
 from capdesk.notify.actions import new_message_id, queue_email, render_email
+from capdesk.policy.types import Outcome
 from capdesk.sla import actions as sla_actions
 from capdesk.tickets import audit, copies
 from capdesk.tickets.models import (
@@ -557,10 +558,15 @@ def notify_customer(
     language = ticket.mail_language
     portal_url = f"{settings.BASE_URL}/portal/requests/{ticket.reference}/"
     recipients = [ticket.requester_email, *(copies.addresses(ticket) if copied is None else copied)]
-    # Only an address of a Capgo account signs in to the portal (by a magic link).
-    registered = set(EmailAddress.objects.filter(email__in=recipients[1:]).values_list("email", flat=True))
-    if ticket.requester_id is not None:
-        registered.add(ticket.requester_email)
+    # Only an address of a Capgo account signs in to the portal (by a magic link); and a
+    # request held until its sender confirms (E3) shows there to nobody (scoping) until then.
+    registered: set[str] = set()
+    if ticket.outcome != Outcome.VERIFY_SENDER:
+        registered.update(
+            EmailAddress.objects.filter(email__in=recipients[1:]).values_list("email", flat=True)
+        )
+        if ticket.requester_id is not None:
+            registered.add(ticket.requester_email)
     others = others_named(recipients)
     attached = sum(encoded_size(f.size) for f in files) <= settings.CAPDESK_EMAIL_ATTACHMENT_BYTES
     threading = threading_headers(ticket)

@@ -120,3 +120,16 @@ def test_once_confirmed_the_request_shows_to_its_requester_as_usual(cast: Person
         'id="held-request"'
         not in as_agent(cast).get(f"/console/tickets/{ticket.reference}/").content.decode()
     )
+
+
+def test_an_agents_reply_to_a_held_request_links_no_portal_page_it_cannot_open(cast: Personas, stub) -> None:
+    from capdesk.tickets.actions import reply_as_agent
+
+    ticket = forged_request()
+    reply_as_agent(ticket, agent=User.objects.get(pk=cast.agent.pk), body="Did you write this?")
+    [email] = OutboundEmail.objects.filter(ticket=ticket, kind="agent_reply")
+    assert "/portal/requests/" not in email.body_text
+    confirm(ticket)
+    ticket.refresh_from_db()
+    reply_as_agent(ticket, agent=User.objects.get(pk=cast.agent.pk), body="Thanks, on it.")
+    assert "/portal/requests/" in OutboundEmail.objects.filter(kind="agent_reply").latest("pk").body_text
