@@ -18,10 +18,15 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "capdesk.settings")
     from django.core.management import execute_from_command_line
 
+    from capdesk.core.audit_actor import acting
+
     args = list(sys.argv[1:] if argv is None else argv)
     if args:
         args[0] = ALIASES.get(args[0], args[0])
-    execute_from_command_line(["capdesk", *args])
+    # A staff account made or changed from the command line (createsuperuser, changepassword,
+    # shell) is recorded as done by this command (core.access_audit).
+    with acting(args[0] if args else "help"):
+        execute_from_command_line(["capdesk", *args])
 
 
 if __name__ == "__main__":

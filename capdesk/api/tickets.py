@@ -31,6 +31,7 @@ from capdesk.api.errors import ApiError, forbidden, not_found
 from capdesk.api.idempotency import run_once
 from capdesk.api.models import Scope
 from capdesk.api.pagination import MAX_LIMIT, paginate
+from capdesk.console import macros
 from capdesk.directory.models import EmailAddress, normalise_email
 from capdesk.intake import actions as intake
 from capdesk.intake import confirmation
@@ -247,6 +248,16 @@ def reply(
     ticket = get_ticket(token, reference)
     if data.leave_out:
         _check_leave_out(ticket, data)
+    left = [] if data.internal else macros.placeholders_left(data.body)
+    if left:
+        # A macro's placeholder still as written would reach the customer as "{incident_url}".
+        raise ApiError(
+            422,
+            "unfilled_placeholder",
+            f"Fill in or remove {', '.join('{' + n + '}' for n in left)} before sending: "
+            "the customer would get it as written. Internal notes may contain them.",
+            {"placeholders": left},
+        )
 
     def send() -> tuple[int, dict[str, Any]]:
         message = actions.reply_as_agent(

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from capdesk.console import macros
 from capdesk.console.assignees import Candidate
 from capdesk.policy.types import Outcome
 from capdesk.tickets.models import Severity, Status
@@ -151,6 +152,18 @@ class MacroForm(forms.Form):
                 "shared": instance_values.shared,
             }
         super().__init__(*args, **kwargs)
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data["body"]
+        unknown = macros.unknown_placeholders(body)
+        if unknown:
+            # A typo such as {nmae} is never filled: it would reach the customer as written.
+            raise forms.ValidationError(
+                _("Unknown placeholder: %(names)s. Use one of those listed, or write {{ and }} for a brace."),
+                params={"names": ", ".join(f"{{{name}}}" for name in unknown)},
+                code="unknown_placeholder",
+            )
+        return body
 
 
 class HeldReplyForm(forms.Form):

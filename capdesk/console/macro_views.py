@@ -24,7 +24,9 @@ def macro_for_ticket(request: HttpRequest, reference: str) -> HttpResponse:
     choice = macros.render_macro(request.GET.get("macro", ""), ticket, _agent(request))
     if choice is None:
         return JsonResponse({"error": "no such macro"}, status=404)
-    return JsonResponse({"key": choice.key, "title": choice.title, "body": choice.body})
+    return JsonResponse(
+        {"key": choice.key, "title": choice.title, "body": choice.body, "unfilled": list(choice.unfilled)}
+    )
 
 
 @agent_required

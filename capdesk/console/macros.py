@@ -2,7 +2,9 @@
 
 Placeholders are ``{name}`` style, like the policy's templates, so an agent writes a
 macro the way the standard replies are written. A placeholder with no value for this
-ticket stays in the text as written, so the agent sees what still needs filling in.
+ticket stays in the text as written, so the agent sees what still needs filling in: the
+reply box says which are left, and a public reply that still has one is refused
+(``placeholders_left``), so the customer never gets ``{incident_url}`` as written.
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ PLACEHOLDERS = (
     "support_address",
     "discord_url",
     "github_url",
+    # Filled only when the ticket is linked to a status-page incident.
+    "incident_title",
+    "incident_url",
+    "incident_started",
+    # Filled from the directory: the requester's apps, and who can grant Developer access (E4).
+    "projects",
+    "grantors",
+    # Never filled: the agent writes it in (the standard community redirect asks for it).
+    "reason",
 )
 _FIELD = re.compile(r"\{\{|\}\}|\{(\w+)\}")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -121,17 +132,90 @@ class MacroChoice:
     key: str  # "std:<reply key>" or "m:<pk>"
     title: str
     body: str
+    # The placeholders this ticket has no value for, in order: the agent fills them before sending.
+    unfilled: tuple[str, ...] = ()
+
+    def notice(self) -> str:
+        """What the reply box says about ``unfilled``; empty when every placeholder was filled."""
+        return unfilled_notice(self.unfilled)
+
+
+def unfilled_notice(names: tuple[str, ...] | list[str]) -> str:
+    """ "Still to fill in: {incident_url}": the same words the console's script shows after inserting a macro."""
+    if not names:
+        return ""
+    text = _("Still to fill in before sending: {names}.").replace(
+        "{names}", ", ".join(f"{{{name}}}" for name in names)
+    )
+    if any(name.startswith("incident_") for name in names):
+        # Filled from the linked incident only: guessing one from the open incidents could
+        # point the customer at the wrong one, so the agent links it (or writes it in).
+        text += " " + _(
+            "Link the ticket to its incident in the side panel to fill in the incident's details."
+        )
+    return text
 
 
 def fill(template: str, values: dict[str, str]) -> str:
+    return _fill(template, values)[0]
+
+
+def _fill(template: str, values: dict[str, str]) -> tuple[str, tuple[str, ...]]:
+    """The filled text, and the placeholders left as written (read from the template, not
+    the result: a value such as a ticket's subject may itself contain braces)."""
+    missing: list[str] = []
+
     def one(match: re.Match[str]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
         name = match.group(1)
+        if name not in values and name not in missing:
+            missing.append(name)
         return values.get(name, token)
 
-    return _BLANK_LINES.sub("\n\n", _FIELD.sub(one, template)).strip() + "\n"
+    return _BLANK_LINES.sub("\n\n", _FIELD.sub(one, template)).strip() + "\n", tuple(missing)
+
+
+def macro_placeholders(policy: Policy | None = None) -> frozenset[str]:
+    """The names an agent's macro may use: those on the macro form, and the policy's links and prices."""
+    return frozenset(PLACEHOLDERS) | frozenset(policy_values(policy or get_policy()))
+
+
+def known_placeholders(policy: Policy | None = None) -> frozenset[str]:
+    """Every name a macro can leave in a reply: an agent's macros', and the standard replies'."""
+    policy = policy or get_policy()
+    in_replies = {
+        m.group(1)
+        for reply in policy.replies.values()
+        for m in _FIELD.finditer(reply.body)
+        if m.group(1) is not None
+    }
+    return macro_placeholders(policy) | in_replies
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    """Names in braces a macro may not use, in order (a typo would reach the customer as written)."""
+    allowed = macro_placeholders()
+    found = [m.group(1) for m in _FIELD.finditer(text) if m.group(1) is not None]
+    return list(dict.fromkeys(name for name in found if name not in allowed))
+
+
+# Code the agent quotes is sent as written: fenced blocks, inline code spans (Markdown, as
+# replies are rendered) and ``${name}`` template literals are not placeholders.
+_CODE = re.compile(r"(```|~~~).*?(?:\1|\Z)|`[^`\n]*`|\$\{\w+\}", re.DOTALL)
+
+
+def placeholders_left(body: str) -> list[str]:
+    """The macro placeholders still in ``body`` as ``{name}``, in order: an unfilled macro.
+
+    Only exact known names count, so a customer's JSON (``{"a": 1}``) or any other braces
+    quoted in a reply are left alone; ``{{name}}`` is a literal, as in a macro.
+    """
+    known = known_placeholders()
+    text = _CODE.sub(" ", body)
+    found = [m.group(1) for m in _FIELD.finditer(text) if m.group(1) is not None]
+    return list(dict.fromkeys(name for name in found if name in known))
 
 
 def ticket_values(ticket: Ticket, agent: User, policy: Policy) -> dict[str, str]:
@@ -224,10 +308,15 @@ def render_macro(key: str, ticket: Ticket, agent: User) -> MacroChoice | None:
             # hand, there is no such decision (an override records none): the line would
             # cite the wrong clauses or none, so it goes; the override's reason is the record.
             body = _CITATION_LINE.sub("", body)
-        return MacroChoice(key, fill(reply.subject, values).strip(), fill(body, values))
+        text, unfilled = _fill(body, values)
+        return MacroChoice(key, fill(reply.subject, values).strip(), text, unfilled)
     if kind == "m" and ident.isdigit():
         macro = Macro.objects.filter(Q(owner=agent) | Q(shared=True), pk=int(ident)).first()
         if macro is None:
             return None
-        return MacroChoice(key, macro.title, fill(macro.body, values))
+        if "{projects}" in macro.body or "{grantors}" in macro.body:
+            lang = ticket.language if ticket.language in policy.languages else policy.default_language
+            values.update(_directory_values(ticket, policy, lang))
+        text, unfilled = _fill(macro.body, values)
+        return MacroChoice(key, macro.title, text, unfilled)
     return None

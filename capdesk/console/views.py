@@ -130,9 +130,16 @@ def ticket_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _ticket_page(
-    request: HttpRequest, ticket: Ticket, *, facts_error: str = "", status: int = 200
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    facts_error: str = "",
+    reply_form: AgentReplyForm | None = None,
+    reply_error: str = "",
+    status: int = 200,
 ) -> HttpResponse:
-    """The whole ticket page; ``facts_error`` says above the side panel why a change made there was refused."""
+    """The whole ticket page; ``facts_error`` says above the side panel why a change made there was refused,
+    ``reply_error`` above the reply box why the reply in ``reply_form`` (kept as typed) was not sent."""
     agent = _agent(request)
     # ?macro=... fills the reply box on the server, so macros work without the script too.
     macro_key = request.GET.get("macro", "")
@@ -155,7 +162,9 @@ def _ticket_page(
                     "attachments"
                 ),
             ),
-            "reply_form": AgentReplyForm(initial={"body": chosen_macro.body} if chosen_macro else None),
+            "reply_form": reply_form
+            or AgentReplyForm(initial={"body": chosen_macro.body} if chosen_macro else None),
+            "reply_error": reply_error,
             "macros": macros.available(agent),
             "chosen_macro": chosen_macro,
             "present": console_actions.touch_presence(ticket, agent, replying=False),
@@ -189,6 +198,15 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
             return partials.reply_error(_("The reply is empty or too long."))
         messages.error(request, _("The reply is empty or too long."))
         return redirect("console:ticket", reference=ticket.reference)
+    left = [] if form.cleaned_data["internal"] else macros.placeholders_left(form.cleaned_data["body"])
+    if left:
+        # A macro's placeholder still as written would reach the customer as "{incident_url}".
+        text = _("Fill in or remove %(names)s before sending: the customer would get it as written.") % {
+            "names": ", ".join(f"{{{name}}}" for name in left)
+        }
+        if partials.is_htmx(request):
+            return partials.reply_error(text)
+        return _ticket_page(request, ticket, reply_form=form, reply_error=text, status=422)
     upload = form.cleaned_data.get("attachment")
     files = []
     if upload is not None:

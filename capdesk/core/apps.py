@@ -9,8 +9,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from capdesk.core import jobs  # registers the sweeps of intake and notify
+        from capdesk.core import access_audit, jobs  # jobs registers the sweeps of intake and notify
 
+        access_audit.connect()
         post_migrate.connect(
             jobs.analyze_after_migrate, sender=self, dispatch_uid="core.analyze_after_migrate"
         )

@@ -1,7 +1,8 @@
 """Write the audit log: one call from each named action, next to its structured log line.
 
 Ticket events stay in ``tickets.Event``; this log is for everything around the tickets:
-sign-ins, API tokens, directory changes and settings. Addresses are redacted as in
+sign-ins, API tokens, webhook endpoints, staff accounts (``core.access_audit``), directory
+changes and settings. Addresses are redacted as in
 the logs (CONVENTIONS.md habit 14): an audit row names people by account, not by mailbox.
 """
 
@@ -35,6 +36,13 @@ class Action:
     QUARANTINE_DISCARDED = "quarantine.discarded"
     QUARANTINE_DOWNLOADED = "quarantine.downloaded"
     INTAKE_DOWNLOADED = "intake.downloaded"  # any stored request, from the intake log
+    USER_CREATED = "access.user_created"
+    USER_ACCESS_CHANGED = "access.user_changed"  # staff, superuser, active, groups, permissions
+    USER_PASSWORD_CHANGED = "access.password_changed"  # noqa: S105 (an action name, not a secret)
+    GROUP_PERMISSIONS_CHANGED = "access.group_permissions_changed"
+    WEBHOOK_ENDPOINT_CREATED = "webhooks.endpoint_created"
+    WEBHOOK_ENDPOINT_CHANGED = "webhooks.endpoint_changed"
+    WEBHOOK_ENDPOINT_DELETED = "webhooks.endpoint_deleted"
     MACRO_SAVED = "console.macro_saved"
     MACRO_DELETED = "console.macro_deleted"
     QUEUE_AUTO_ASSIGN = "console.queue_auto_assign"

@@ -63,13 +63,24 @@ class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "description": data["description"],
             "is_active": data["is_active"],
         }
+        by = request.user
         if change:
-            saved = webhooks.edit_endpoint(WebhookEndpoint.objects.get(pk=obj.pk), **fields)
+            saved = webhooks.edit_endpoint(
+                WebhookEndpoint.objects.get(pk=obj.pk), **fields, by=by, request=request
+            )
         else:
-            saved = webhooks.create_endpoint(**fields)
+            saved = webhooks.create_endpoint(**fields, by=by, request=request)
         obj.pk = saved.pk
         obj.secret = saved.secret
         obj.created_at = saved.created_at
+
+    def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
+        webhooks.delete_endpoint(obj, by=request.user, request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        # The list's bulk delete: one entry per endpoint, as deleting them one by one would.
+        for endpoint in queryset:
+            webhooks.delete_endpoint(endpoint, by=request.user, request=request)
 
 
 class AttemptInline(AttemptLogInline):

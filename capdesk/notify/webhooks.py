@@ -18,11 +18,14 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest
 from django.utils import timezone
 
-from capdesk.core import circuits, deliveries
+from capdesk.core import audit, circuits, deliveries
+from capdesk.core.models import ActorKind
 from capdesk.core.outbound import Sent, UnsafeTarget, check_target, send_signed
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.core.webhook_signatures import generate_secret
@@ -71,35 +74,101 @@ def _check_events(events: Iterable[str]) -> list[str]:
     return chosen
 
 
+Actor = AbstractBaseUser | AnonymousUser | None
+_AUDITED = ("url", "events", "description", "is_active")
+
+
+def _audit_endpoint(
+    action: str, endpoint: WebhookEndpoint, *, by: Actor, request: HttpRequest | None, details: dict[str, Any]
+) -> None:
+    """An endpoint is sent every ticket event it asks for: who pointed one where is on record.
+    The secret never is (a credential); the URL is, since it says where the data goes."""
+    audit.record(
+        action,
+        actor_kind=ActorKind.STAFF if by is not None else ActorKind.SYSTEM,
+        user=by,
+        request=request,
+        target_type="webhook_endpoint",
+        target_id=endpoint.pk,
+        details=details,
+    )
+
+
 @transaction.atomic
 def create_endpoint(
-    *, url: str, events: Iterable[str] = (), description: str = "", is_active: bool = True
+    *,
+    url: str,
+    events: Iterable[str] = (),
+    description: str = "",
+    is_active: bool = True,
+    by: Actor = None,
+    request: HttpRequest | None = None,
 ) -> WebhookEndpoint:
     """Register a receiver; it gets a fresh ``whsec_`` secret to verify what it is sent."""
     chosen = _check_events(events)
     check_endpoint(url.strip())
-    return WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpoint.objects.create(
         url=url.strip(),
         events=chosen,
         description=description.strip(),
         is_active=is_active,
         secret=generate_secret(),
     )
+    _audit_endpoint(
+        audit.Action.WEBHOOK_ENDPOINT_CREATED,
+        endpoint,
+        by=by,
+        request=request,
+        details={field: getattr(endpoint, field) for field in _AUDITED},
+    )
+    return endpoint
 
 
 @transaction.atomic
 def edit_endpoint(
-    endpoint: WebhookEndpoint, *, url: str, events: Iterable[str], description: str, is_active: bool
+    endpoint: WebhookEndpoint,
+    *,
+    url: str,
+    events: Iterable[str],
+    description: str,
+    is_active: bool,
+    by: Actor = None,
+    request: HttpRequest | None = None,
 ) -> WebhookEndpoint:
     """Change where an endpoint points, what it hears, or switch it off; the secret stays."""
     chosen = _check_events(events)
     check_endpoint(url.strip())
+    before = {field: getattr(endpoint, field) for field in _AUDITED}
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
         url=url.strip(), events=chosen, description=description.strip(), is_active=is_active
     )
     _forget_endpoints()  # an update() sends no post_save
     endpoint.refresh_from_db()
+    changed = {
+        field: [before[field], getattr(endpoint, field)]
+        for field in _AUDITED
+        if before[field] != getattr(endpoint, field)
+    }
+    if changed:
+        _audit_endpoint(
+            audit.Action.WEBHOOK_ENDPOINT_CHANGED, endpoint, by=by, request=request, details=changed
+        )
     return endpoint
+
+
+@transaction.atomic
+def delete_endpoint(
+    endpoint: WebhookEndpoint, *, by: Actor = None, request: HttpRequest | None = None
+) -> None:
+    """Remove a receiver, with its deliveries; the audit entry keeps where it pointed."""
+    _audit_endpoint(
+        audit.Action.WEBHOOK_ENDPOINT_DELETED,
+        endpoint,
+        by=by,
+        request=request,
+        details={"url": endpoint.url, "description": endpoint.description},
+    )
+    endpoint.delete()
 
 
 # The active endpoints, read once per write transaction (core.per_transaction): intake

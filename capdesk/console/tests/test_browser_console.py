@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,23 @@ def test_an_agent_reads_on_past_the_first_page_and_moves_through_the_new_rows_wi
         page.keyboard.press("j")
     expect(rows.nth(52)).to_have_class("current")
     page.screenshot(path=str(_shots(tmp_path) / "console-list-more.png"), full_page=True)
+
+
+def test_an_agent_is_told_which_placeholders_a_macro_left_and_cannot_send_them(
+    browser_page: Page, cast
+) -> None:
+    page = browser_page
+    rollback, _invoice, _channel = _tickets(cast)
+    sign_in_to_console(page)
+    page.goto(f"/console/tickets/{rollback.reference}/")
+    expect(page.locator("#macro-unfilled")).to_be_hidden()
+    page.select_option("#macro", label="Point to the status page for an ongoing incident")
+    page.click("#macro-form button[type=submit]")
+    expect(page.locator("#macro-unfilled")).to_contain_text(
+        "Still to fill in before sending: {incident_title}, {incident_started}, {incident_url}."
+    )
+    expect(page.locator("#macro-unfilled")).to_contain_text("Link the ticket to its incident")
+    page.click("#reply button[type=submit]")
+    expect(page.locator("#reply-errors")).to_contain_text("Fill in or remove {incident_title}")
+    expect(page.locator("#id_body")).to_have_value(re.compile(r"\{incident_url\}"))  # the typed text stays
+    assert not rollback.messages.filter(author_kind="agent", public=True).exists()

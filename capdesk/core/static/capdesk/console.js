@@ -100,6 +100,13 @@
           body.value = body.value.slice(0, start) + data.body + body.value.slice(end);
           body.focus();
           body.selectionStart = body.selectionEnd = start + data.body.length;
+          /* Say which placeholders this ticket had no value for, as the page without the script does. */
+          var left = document.getElementById("macro-unfilled"), names = data.unfilled || [];
+          if (left) {
+            left.textContent = names.length ? left.getAttribute("data-text").replace("{names}", names.map(function (n) { return "{" + n + "}"; }).join(", ")) +
+              (names.some(function (n) { return n.indexOf("incident_") === 0; }) ? " " + left.getAttribute("data-incident") : "") : "";
+            left.hidden = !names.length;
+          }
         })
         .catch(function () { macroForm.submit(); });
     });
