@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from capdesk.core import audit
 from capdesk.directory.models import EmailAddress, Language, Person
-from capdesk.directory.queries import developer_projects_for, organizations_for, projects_for
+from capdesk.directory.queries import organizations_for, projects_for
 from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_file, encode_payload
 from capdesk.knowledge.search import search_articles
@@ -32,6 +32,7 @@ from capdesk.notify import suppressions
 from capdesk.notify.models import Suppression
 from capdesk.policy.loader import get_policy
 from capdesk.portal import actions
+from capdesk.portal.entitlements import panel_for
 from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, PremiumForm, ReplyForm, SignInForm
 from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
 from capdesk.status.queries import open_incidents
@@ -183,13 +184,14 @@ def email_again(request: HttpRequest, person: Person) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest, person: Person) -> HttpResponse:
     projects = list(projects_for(person))
-    developer_on = {p.pk for p in developer_projects_for(person)}
+    # The form's first view preselects the one project the person qualifies on; a posted form keeps theirs.
+    panel = panel_for(person, projects, channel=_channel(request)) if request.method == "GET" else None
     form = NewRequestForm(
         request.POST or None,
         request.FILES or None,
         projects=projects,
         requester_email=request.session.get("capdesk_email", person.primary_email),
-        initial={"idempotency_key": uuid.uuid4().hex},
+        initial={"idempotency_key": uuid.uuid4().hex, "project": panel.preselect if panel else ""},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -212,7 +214,7 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
             authenticated_person=person,
         )
         return _after_receive(request, receipt)
-    entitlements = [(p, p.pk in developer_on) for p in projects]
+    panel = panel or panel_for(person, projects, channel=_channel(request))
     # Without the script, suggestions come from the page: a knowledge base search in the
     # side panel (?kb=...), or what the customer wrote when the form comes back with errors.
     kb_query = request.GET.get("kb", "").strip()[:300]
@@ -227,7 +229,7 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
         {
             "form": form,
             "person": person,
-            "entitlements": entitlements,
+            "panel": panel,
             "severity_help": SEVERITY_HELP,
             "kb_query": kb_query,
             "suggestions": (
