@@ -38,7 +38,7 @@ from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
 from capdesk.status.queries import open_incidents
 from capdesk.tickets import copies
 from capdesk.tickets.downloads import attachment_response
-from capdesk.tickets.models import Message
+from capdesk.tickets.models import Message, Ticket
 from capdesk.tickets.scoping import (
     conversation_for,
     customer_tickets,
@@ -273,7 +273,11 @@ def request_detail(request: HttpRequest, person: Person, reference: str) -> Http
         survivor = ticket.surviving()
         if customer_tickets(person).filter(pk=survivor.pk).exists():
             return redirect("portal:request_detail", reference=survivor.reference)
-    form = ReplyForm(initial={"idempotency_key": uuid.uuid4().hex})
+    return _detail_page(request, person, ticket, ReplyForm(initial={"idempotency_key": uuid.uuid4().hex}))
+
+
+def _detail_page(request: HttpRequest, person: Person, ticket: Ticket, form: ReplyForm) -> HttpResponse:
+    """The request's page with its reply form: a fresh one, or one sent back with what was typed."""
     suppressed = _suppressed(person)
     conversation = (
         conversation_for(person, ticket)
@@ -312,8 +316,9 @@ def request_reply(request: HttpRequest, person: Person, reference: str) -> HttpR
     ticket = get_ticket_for_customer(person, reference)
     form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Your reply is empty or too long."))
-        return redirect("portal:request_detail", reference=ticket.reference)
+        # Shown again with the reply as typed and the errors beside it (a file too large, an
+        # empty reply): nothing was accepted, so nothing is lost.
+        return _detail_page(request, person, ticket, form)
     payload = {
         "kind": "reply",
         "ticket": ticket.reference,
