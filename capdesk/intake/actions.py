@@ -17,7 +17,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from capdesk.core import appends
 from capdesk.directory.models import Person
@@ -377,8 +377,11 @@ def _tell_not_accepted(exc: channels.Unprocessable) -> str:
     An automatic reply: rate-limited per address and marked Auto-Submitted (RFC 3834), so a
     forged or looping sender cannot make the desk spray notices.
     """
+    # The reason in the notice's language; the quarantine keeps the admins' English one.
+    with translation.override(exc.language):
+        reason = exc.explain() if exc.explain else str(exc)
     context = {
-        "reason": str(exc),
+        "reason": reason,
         "max_files": settings.CAPDESK_MAX_ATTACHMENTS,
         "max_mb": settings.CAPDESK_MAX_ATTACHMENT_BYTES // (1024 * 1024),
     }

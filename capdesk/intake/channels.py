@@ -32,13 +32,24 @@ class Unprocessable(Exception):
     ``tell`` is the sender's address when they can fix the cause (a file too large) and
     should hear why nothing happened, in ``language``; empty when nobody is told.
     ``answering`` is the Message-ID of their email, which the notice answers.
+    ``explain`` says the reason to them, called with ``language`` active; without it
+    they read ``reason``, which is written for the admins who read the quarantine.
     """
 
-    def __init__(self, reason: str, *, tell: str = "", answering: str = "", language: str = "en") -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        tell: str = "",
+        answering: str = "",
+        language: str = "en",
+        explain: Callable[[], str] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.tell = tell
         self.answering = answering
         self.language = language
+        self.explain = explain
 
 
 def register(name: str) -> Callable[[Handler], Handler]:

@@ -260,7 +260,11 @@ def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Rea
         # and tell the sender, who can send smaller files.
         language = reply_language(person.language if person else None, mail.text, get_policy().languages)
         raise Unprocessable(
-            str(exc), tell=mail.from_address, answering=mail.message_id, language=language
+            str(exc),
+            tell=mail.from_address,
+            answering=mail.message_id,
+            language=language,
+            explain=exc.explain,
         ) from None
     project = project_named_in(person, f"{mail.subject}\n{mail.text}") if person else None
     return _Read(raw, mail, "", person, auth, identity, html, project)

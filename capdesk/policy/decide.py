@@ -165,6 +165,30 @@ def decide(
     )
 
 
+def technical_help(
+    requester: RequesterFacts, project: ProjectFacts | None, policy: Policy, *, channel: str
+) -> Decision | None:
+    """What ``decide`` makes of a technical question (S1, S2) about ``project`` (None: no
+    project named) from this verified requester through ``channel``; None if the policy
+    covers no technical scope.
+
+    The portal says what a customer may get help with before they write: asking
+    ``decide`` itself keeps that promise the policy's (E1 and E4 alike), never a
+    second reading of it. No incidents: the page shows those on their own (M2).
+    """
+    scope = next((s for s in policy.scopes.values() if s.group is Group.COVERED), None)
+    if scope is None:
+        return None
+    return decide(
+        RequestFacts(channel=channel, identity=Identity.VERIFIED),
+        requester,
+        project,
+        (),
+        Classification(scope.id, 1.0, scope.group.value),
+        policy,
+    )
+
+
 def _matching_incident(scope: Scope, incidents: Sequence[IncidentFacts]) -> IncidentFacts | None:
     """The most recent ongoing incident this request is about, if any (M2)."""
     touching = [i for i in incidents if i.areas & scope.areas]

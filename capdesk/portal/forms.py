@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from capdesk.directory.models import Project
 from capdesk.tickets import copies
+from capdesk.tickets.actions import AttachmentRejected, attachment_limit_mb, check_attachment_sizes
 from capdesk.tickets.models import Severity
 
 SEVERITY_HELP = {
@@ -15,6 +19,35 @@ SEVERITY_HELP = {
     Severity.NORMAL: _("A component not behaving as documented, or a general question."),
     Severity.LOW: _("Information or feature request."),
 }
+
+
+def _limit_attachment(form: forms.Form) -> None:
+    """Say the attachment limits next to the file input, and give them to the page's script.
+
+    Read when the form is made, not at import: the limits are settings.
+    """
+    field = form.fields["attachment"]
+    mb = attachment_limit_mb()
+    field.help_text = gettext("Up to %(mb)s MB.") % {"mb": mb}
+    field.widget.attrs.update(
+        {
+            "data-max-bytes": str(settings.CAPDESK_MAX_ATTACHMENT_BYTES),
+            # The script puts the chosen file's name in place of {name}.
+            "data-too-large": gettext("%(name)s is larger than %(mb)s MB, the limit for one attachment.")
+            % {"name": "{name}", "mb": mb},
+        }
+    )
+
+
+def _checked_attachment(upload: UploadedFile | None) -> UploadedFile | None:
+    """Intake's attachment limits, checked by the form: the customer is told at once and keeps
+    what they typed, and nothing is accepted (then quarantined) for a limit the form can see."""
+    if upload is not None:
+        try:
+            check_attachment_sizes([(upload.name or "attachment", upload.size or 0)])
+        except AttachmentRejected as exc:
+            raise forms.ValidationError(exc.explain()) from None
+    return upload
 
 
 class SignInForm(forms.Form):
@@ -56,6 +89,10 @@ class NewRequestForm(forms.Form):
         choices: list[tuple[str, str]] = [("", str(_("Not about one project (billing, account)")))]
         choices += [(p.app_id, f"{p.name} ({p.app_id})" if p.name else p.app_id) for p in projects]
         self.fields["project"].choices = choices  # type: ignore[attr-defined]
+        _limit_attachment(self)
+
+    def clean_attachment(self) -> UploadedFile | None:
+        return _checked_attachment(self.cleaned_data.get("attachment"))
 
     def clean_copied(self) -> list[str]:
         try:
@@ -68,6 +105,13 @@ class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 6}), max_length=50_000)
     attachment = forms.FileField(label=_("Attachment"), required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _limit_attachment(self)
+
+    def clean_attachment(self) -> UploadedFile | None:
+        return _checked_attachment(self.cleaned_data.get("attachment"))
 
 
 class PremiumForm(forms.Form):

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from capdesk.core import audit
 from capdesk.directory.models import EmailAddress, Language, Person
-from capdesk.directory.queries import developer_projects_for, organizations_for, projects_for
+from capdesk.directory.queries import organizations_for, projects_for
 from capdesk.intake import actions as intake
 from capdesk.intake.web_channel import encode_file, encode_payload
 from capdesk.knowledge.search import search_articles
@@ -32,12 +32,13 @@ from capdesk.notify import suppressions
 from capdesk.notify.models import Suppression
 from capdesk.policy.loader import get_policy
 from capdesk.portal import actions
+from capdesk.portal.entitlements import panel_for
 from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, PremiumForm, ReplyForm, SignInForm
 from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
 from capdesk.status.queries import open_incidents
 from capdesk.tickets import copies
 from capdesk.tickets.downloads import attachment_response
-from capdesk.tickets.models import Message
+from capdesk.tickets.models import Message, Ticket
 from capdesk.tickets.scoping import (
     conversation_for,
     customer_tickets,
@@ -184,13 +185,14 @@ def email_again(request: HttpRequest, person: Person) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest, person: Person) -> HttpResponse:
     projects = list(projects_for(person))
-    developer_on = {p.pk for p in developer_projects_for(person)}
+    # The form's first view preselects the one project the person qualifies on; a posted form keeps theirs.
+    panel = panel_for(person, projects, channel=_channel(request)) if request.method == "GET" else None
     form = NewRequestForm(
         request.POST or None,
         request.FILES or None,
         projects=projects,
         requester_email=request.session.get("capdesk_email", person.primary_email),
-        initial={"idempotency_key": uuid.uuid4().hex},
+        initial={"idempotency_key": uuid.uuid4().hex, "project": panel.preselect if panel else ""},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -213,7 +215,7 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
             authenticated_person=person,
         )
         return _after_receive(request, receipt)
-    entitlements = [(p, p.pk in developer_on) for p in projects]
+    panel = panel or panel_for(person, projects, channel=_channel(request))
     # Without the script, suggestions come from the page: a knowledge base search in the
     # side panel (?kb=...), or what the customer wrote when the form comes back with errors.
     kb_query = request.GET.get("kb", "").strip()[:300]
@@ -228,7 +230,7 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
         {
             "form": form,
             "person": person,
-            "entitlements": entitlements,
+            "panel": panel,
             "severity_help": SEVERITY_HELP,
             "kb_query": kb_query,
             "suggestions": (
@@ -272,7 +274,11 @@ def request_detail(request: HttpRequest, person: Person, reference: str) -> Http
         survivor = ticket.surviving()
         if customer_tickets(person).filter(pk=survivor.pk).exists():
             return redirect("portal:request_detail", reference=survivor.reference)
-    form = ReplyForm(initial={"idempotency_key": uuid.uuid4().hex})
+    return _detail_page(request, person, ticket, ReplyForm(initial={"idempotency_key": uuid.uuid4().hex}))
+
+
+def _detail_page(request: HttpRequest, person: Person, ticket: Ticket, form: ReplyForm) -> HttpResponse:
+    """The request's page with its reply form: a fresh one, or one sent back with what was typed."""
     suppressed = _suppressed(person)
     conversation = (
         conversation_for(person, ticket)
@@ -311,8 +317,9 @@ def request_reply(request: HttpRequest, person: Person, reference: str) -> HttpR
     ticket = get_ticket_for_customer(person, reference)
     form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Your reply is empty or too long."))
-        return redirect("portal:request_detail", reference=ticket.reference)
+        # Shown again with the reply as typed and the errors beside it (a file too large, an
+        # empty reply): nothing was accepted, so nothing is lost.
+        return _detail_page(request, person, ticket, form)
     payload = {
         "kind": "reply",
         "ticket": ticket.reference,

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
@@ -38,7 +39,37 @@ from capdesk.tickets.reply_address import copy_message_id, threading_headers
 
 
 class AttachmentRejected(ValueError):
-    """An attachment over the configured size or count limit."""
+    """An attachment over the configured size or count limit.
+
+    ``str()`` is the reason in English, as admins read it in quarantine; ``explain()``
+    says it in the active language, for the customer who can fix it.
+    """
+
+    def __init__(self, filename: str | None = None) -> None:
+        self.filename = filename  # None: too many files, not one too large
+        self.max_files = settings.CAPDESK_MAX_ATTACHMENTS
+        self.max_mb = attachment_limit_mb()
+        if filename is None:
+            super().__init__(f"at most {self.max_files} attachments per message")
+        else:
+            super().__init__(f"{filename} is larger than {self.max_mb} MB")
+
+    def explain(self) -> str:
+        if self.filename is None:
+            return ngettext(
+                "A message can carry at most %(count)d attachment.",
+                "A message can carry at most %(count)d attachments.",
+                self.max_files,
+            ) % {"count": self.max_files}
+        return gettext("%(name)s is larger than %(mb)s MB, the limit for one attachment.") % {
+            "name": self.filename,
+            "mb": self.max_mb,
+        }
+
+
+def attachment_limit_mb() -> int:
+    """CAPDESK_MAX_ATTACHMENT_BYTES in whole MB, as customers are told it."""
+    return settings.CAPDESK_MAX_ATTACHMENT_BYTES // (1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -81,12 +112,16 @@ def add_system_message(ticket: Ticket, body: str, *, public: bool, message_id: s
 
 
 def check_attachments(files: list[IncomingFile]) -> None:
+    check_attachment_sizes([(f.filename, len(f.content)) for f in files])
+
+
+def check_attachment_sizes(files: Sequence[tuple[str, int]]) -> None:
+    """The limits on (file name, size) pairs: a form checks them before it reads any file."""
     if len(files) > settings.CAPDESK_MAX_ATTACHMENTS:
-        raise AttachmentRejected(f"at most {settings.CAPDESK_MAX_ATTACHMENTS} attachments per message")
-    for f in files:
-        if len(f.content) > settings.CAPDESK_MAX_ATTACHMENT_BYTES:
-            limit_mb = settings.CAPDESK_MAX_ATTACHMENT_BYTES // (1024 * 1024)
-            raise AttachmentRejected(f"{f.filename} is larger than {limit_mb} MB")
+        raise AttachmentRejected()
+    for filename, size in files:
+        if size > settings.CAPDESK_MAX_ATTACHMENT_BYTES:
+            raise AttachmentRejected(filename)
 
 
 def _store_attachments(message: Message, files: list[IncomingFile]) -> list[Attachment]:

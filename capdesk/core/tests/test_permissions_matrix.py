@@ -162,7 +162,8 @@ WEB_ROWS = [
         "portal/requests/<str:reference>/reply/",
         "POST",
         "/portal/requests/{ticket}/reply/",
-        portal(developer=302),
+        # An empty reply: the page comes back with the form and its error (nothing is received).
+        portal(developer=200),
         {"body": ""},
     ),
     # Only who manages the request copies people on it (test_copies.py has the copied persona).

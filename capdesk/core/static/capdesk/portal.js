@@ -42,3 +42,19 @@
   if (subject) { subject.addEventListener("input", later); }
   if (body) { body.addEventListener("input", later); }
 })();
+
+/* Portal forms: say at once that a chosen file is over the attachment limit, before it is sent.
+   Only a hint: the server checks the same limit and sends the form back with the text kept. */
+(function () {
+  "use strict";
+  var inputs = document.querySelectorAll("input[type=file][data-max-bytes]");
+  Array.prototype.forEach.call(inputs, function (input) {
+    var max = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var message = input.getAttribute("data-too-large") || "";
+    input.addEventListener("change", function () {
+      var big = Array.prototype.filter.call(input.files || [], function (f) { return f.size > max; })[0];
+      input.setCustomValidity(big ? message.replace("{name}", big.name) : "");
+      if (big) { input.reportValidity(); }
+    });
+  });
+})();
