@@ -62,3 +62,17 @@ def open_for(
         project=project,
         language=language,
     )
+
+
+def confirm_sender(ticket: Ticket) -> None:
+    """Follow the confirmation link a held request's sender was emailed (E3), as they would."""
+    import re
+
+    from django.test import Client
+
+    from capdesk.notify.models import OutboundEmail
+
+    email = OutboundEmail.objects.filter(ticket=ticket, kind="reply.verify_sender").latest("pk")
+    found = re.search(r"/confirm/[\w-]+/", email.body_text)
+    assert found is not None, email.body_text
+    assert Client().post(found.group(0)).status_code == 200

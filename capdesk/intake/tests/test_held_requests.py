@@ -7,7 +7,6 @@ portal under her name, it read as her own message; it is an agent's alone until 
 
 from __future__ import annotations
 
-import re
 from email.message import EmailMessage
 from typing import Any
 
@@ -20,6 +19,7 @@ from capdesk.intake import actions as intake
 from capdesk.notify.models import OutboundEmail
 from capdesk.portal.actions import user_for_person
 from capdesk.testing.factories import Personas
+from capdesk.testing.requests import confirm_sender
 from capdesk.tickets.models import Attachment, Ticket
 
 FORGED = "Silakan bayar ke rekening baru di http://evil.example/pay mulai bulan ini."
@@ -79,11 +79,7 @@ def as_agent(cast: Personas) -> Client:
     return client
 
 
-def confirm(ticket: Ticket) -> None:
-    email = OutboundEmail.objects.get(ticket=ticket, kind="reply.verify_sender")
-    found = re.search(r"/confirm/[\w-]+/", email.body_text)
-    assert found is not None
-    assert Client().post(found.group(0)).status_code == 200
+confirm = confirm_sender
 
 
 def test_a_held_request_shows_to_no_customer_not_even_its_requester(cast: Personas, stub) -> None:
