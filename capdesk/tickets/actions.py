@@ -422,7 +422,25 @@ def reply_as_agent(
 
 
 @transaction.atomic
-def change_status(ticket: Ticket, status: str, *, agent: User | None, reason: str = "") -> None:
+def change_status(
+    ticket: Ticket,
+    status: str,
+    *,
+    agent: User | None,
+    reason: str = "",
+    kind: str = "status.changed",
+    data: Mapping[str, object] | None = None,
+) -> None:
+    """Move the ticket to ``status``: a person's choice, the auto-close sweep, a merge, an incident's end.
+
+    The one audit row records both ends of the change, so the History reads "Open → Solved",
+    ``follows_up`` finds when it was closed, and webhooks hear ``ticket.solved`` once
+    (``notify.webhook_events``); the SLA clocks follow (paused, resumed, ended). ``kind``
+    names the cause when it is not a person's status change (``incident.resolved``), with
+    ``data``: that row then tells both why and what changed. A policy decision and a
+    customer's message move the status with the rest of what they record, on the same terms
+    (``decisions.apply_decision``, ``_customer_wrote``).
+    """
     if status not in Status.values:
         raise ValueError(f"unknown status {status!r}")
     previous = ticket.status
@@ -431,7 +449,8 @@ def change_status(ticket: Ticket, status: str, *, agent: User | None, reason: st
     ticket.status = status
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["status", "updated_at"])
-    _event(ticket, "status.changed", user=agent, reason=reason, status_from=previous, status_to=status)
+    moved = {**(data or {}), "status_from": previous, "status_to": status}
+    audit.record(ticket, kind, user=agent, reason=reason, data=moved)
     sla_actions.on_status_changed(ticket, previous)
 
 
