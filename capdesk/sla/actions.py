@@ -57,6 +57,11 @@ def on_status_changed(ticket: Ticket, previous: str) -> None:
     _refresh_ticket(ticket, clocks)
 
 
+def pauses(status: str) -> bool:
+    """Whether the clocks stand still while a ticket has ``status`` (the policy's pause_statuses)."""
+    return status in sla_config().pause_statuses
+
+
 def _follow_status(ticket: Ticket, clocks: list[Clock]) -> None:
     """The status part of ``on_status_changed`` on clocks already read (and saved) by the caller."""
     now = timezone.now()

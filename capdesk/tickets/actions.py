@@ -496,13 +496,20 @@ def close_solved(*, batch: int = 500, batches: int = 20) -> int:
 def assign(ticket: Ticket, assignee: User | None, *, agent: User | None) -> None:
     """Give the ticket to ``assignee`` (or nobody); ``agent`` is who did it, None for the desk itself."""
     previous = ticket.assignee_id
+    status_from = ticket.status
     ticket.assignee = assignee
     if ticket.status == Status.NEW and assignee is not None:
         ticket.status = Status.OPEN
     ticket.save(update_fields=["assignee", "status"])
-    _event(
-        ticket, "assigned", user=agent, assignee_from=previous, assignee_to=assignee.pk if assignee else None
-    )
+    moved = ticket.status != status_from
+    data: dict[str, object] = {"assignee_from": previous, "assignee_to": assignee.pk if assignee else None}
+    if moved:  # New -> Open on the same row, as change_status records a move (History, follows_up)
+        data |= {"status_from": status_from, "status_to": ticket.status}
+    audit.record(ticket, "assigned", user=agent, data=data)
+    # The clocks only care if one status pauses them and the other does not (a deployment
+    # may pause on New); the round-robin assigns on intake's path, so no clock read otherwise.
+    if moved and sla_actions.pauses(status_from) != sla_actions.pauses(ticket.status):
+        sla_actions.on_status_changed(ticket, status_from)
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from pytest_django.fixtures import Settings
 
+from capdesk.console.history import sentence
 from capdesk.notify.models import WebhookDelivery
 from capdesk.notify.webhooks import create_endpoint
 from capdesk.sla.actions import sweep_alerts
@@ -178,3 +179,16 @@ def test_a_person_solving_a_ticket_still_says_solved_once(db: None) -> None:
         ticket_actions.change_status(ticket, Status.SOLVED, agent=None)
     _assert_clocks_ended_and_never_breached(ticket)
     assert len(_solved_deliveries(ticket)) == 1
+
+
+def test_assigning_a_new_ticket_records_that_it_opened_on_the_same_row(enterprise: Personas) -> None:
+    ticket = open_ticket_at(MONDAY_9_WIB, enterprise.org)
+    ticket_actions.assign(ticket, staff_user("agent"), agent=None)
+    (assigned,) = Event.objects.filter(ticket=ticket, kind="assigned")
+    assert (assigned.data["status_from"], assigned.data["status_to"]) == ("new", "open")
+    assert sentence(assigned, {enterprise.agent.pk: "agent"}) == (
+        "Assigned to agent (was: nobody) · Status: New → Open"
+    )
+    # Open runs the clock as New did: nothing to pause, nothing announced as solved.
+    ticket.refresh_from_db()
+    assert ticket.next_deadline == DUE and not _solved_deliveries(ticket)
