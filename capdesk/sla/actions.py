@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from capdesk.directory.models import Organization
+from capdesk.policy.types import Outcome
 from capdesk.sla import alerts
 from capdesk.sla.models import Clock
 from capdesk.sla.policies import Metric, SlaConfig, Target, capgo_sla
@@ -250,6 +251,11 @@ def _received_at(ticket: Ticket) -> datetime:
 def _target(ticket: Ticket, metric: Metric) -> Target | None:
     org = ticket.organization
     if org is None:
+        return None
+    # L1: the SLA is support response times. A Premium Support lead is an enquiry for the
+    # sales contact (R1), not a support request: no clock of it is contractual, or a goal.
+    # Its clock started on arrival, before the decision, ends (cancelled) when it is decided.
+    if ticket.outcome == Outcome.PREMIUM_LEAD:
         return None
     addons = frozenset(
         name
