@@ -122,10 +122,13 @@ def _assigned(data: dict[str, Any], names: Names) -> str:
     before = _agent(data.get("assignee_from"), names)
     if data["assignee_to"] is None:
         return _("Unassigned (was: %(old)s)") % {"old": before}
-    return _("Assigned to %(new)s (was: %(old)s)") % {
+    assigned = _("Assigned to %(new)s (was: %(old)s)") % {
         "new": _agent(data["assignee_to"], names),
         "old": before,
     }
+    # A New ticket opens when it is given to someone; rows before that was recorded say only who.
+    moved = _change(data, "status", Status, _("Status: %(old)s → %(new)s"))
+    return " · ".join([assigned, moved]) if moved else assigned
 
 
 def _decision(data: dict[str, Any], names: Names) -> str:

@@ -56,15 +56,33 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def event_type_for(event: Event) -> str | None:
-    """The webhook event an audit row is, or None when it is not one."""
+def solves(event: Event) -> bool:
+    """Whether the audit row records the ticket becoming solved, whatever the cause.
+
+    Every action that moves a status records both ends on its one row: a person's change
+    (``status.changed``), the policy's decision or an agent's override, the incident the
+    ticket waited on resolving (M2). The row is the change, so it is announced once.
+    """
+    data = event.data if isinstance(event.data, dict) else {}
+    return data.get("status_to") == Status.SOLVED and data.get("status_from") != Status.SOLVED
+
+
+def event_types_for(event: Event) -> tuple[str, ...]:
+    """The webhook events an audit row is: none, one, or its own and ``ticket.solved``.
+
+    A row that solves the ticket is ``ticket.solved`` rather than ``ticket.updated``, as a
+    status change always was; an override keeps its own event and says ``ticket.solved`` too.
+    """
     if event.kind in DIRECT_KINDS:
-        return event.kind
-    if event.kind == "status.changed" and event.data.get("status_to") == Status.SOLVED:
-        return "ticket.solved"
+        return (event.kind, "ticket.solved") if solves(event) else (event.kind,)
     if event.kind in UPDATED_KINDS:
-        return "ticket.updated"
-    return None
+        return ("ticket.solved",) if solves(event) else ("ticket.updated",)
+    return ()
+
+
+def event_type_for(event: Event) -> str | None:
+    """The webhook event an audit row is first, or None when it is not one."""
+    return next(iter(event_types_for(event)), None)
 
 
 def ticket_summary(ticket: Ticket) -> dict[str, Any]:
@@ -95,9 +113,9 @@ def ticket_payload(event: Event, event_type: str) -> dict[str, Any]:
 def on_ticket_event(sender: type[Event], instance: Event, created: bool, **kwargs: Any) -> None:
     if not created or kwargs.get("raw"):
         return
-    event_type = event_type_for(instance)
-    if event_type is not None and wanted(event_type):
-        queue_event(event_type, ticket_payload(instance, event_type))
+    for event_type in event_types_for(instance):
+        if wanted(event_type):
+            queue_event(event_type, ticket_payload(instance, event_type))
 
 
 def incident_event_type(payload: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from capdesk.directory.models import Organization
+from capdesk.policy.types import Outcome
 from capdesk.sla import alerts
 from capdesk.sla.models import Clock
 from capdesk.sla.policies import Metric, SlaConfig, Target, capgo_sla
@@ -55,6 +56,11 @@ def on_status_changed(ticket: Ticket, previous: str) -> None:
     clocks = list(_open_clocks(ticket))
     _follow_status(ticket, clocks)
     _refresh_ticket(ticket, clocks)
+
+
+def pauses(status: str) -> bool:
+    """Whether the clocks stand still while a ticket has ``status`` (the policy's pause_statuses)."""
+    return status in sla_config().pause_statuses
 
 
 def _follow_status(ticket: Ticket, clocks: list[Clock]) -> None:
@@ -245,6 +251,11 @@ def _received_at(ticket: Ticket) -> datetime:
 def _target(ticket: Ticket, metric: Metric) -> Target | None:
     org = ticket.organization
     if org is None:
+        return None
+    # L1: the SLA is support response times. A Premium Support lead is an enquiry for the
+    # sales contact (R1), not a support request: no clock of it is contractual, or a goal.
+    # Its clock started on arrival, before the decision, ends (cancelled) when it is decided.
+    if ticket.outcome == Outcome.PREMIUM_LEAD:
         return None
     addons = frozenset(
         name

@@ -473,7 +473,25 @@ def reply_as_agent(
 
 
 @transaction.atomic
-def change_status(ticket: Ticket, status: str, *, agent: User | None, reason: str = "") -> None:
+def change_status(
+    ticket: Ticket,
+    status: str,
+    *,
+    agent: User | None,
+    reason: str = "",
+    kind: str = "status.changed",
+    data: Mapping[str, object] | None = None,
+) -> None:
+    """Move the ticket to ``status``: a person's choice, the auto-close sweep, a merge, an incident's end.
+
+    The one audit row records both ends of the change, so the History reads "Open → Solved",
+    ``follows_up`` finds when it was closed, and webhooks hear ``ticket.solved`` once
+    (``notify.webhook_events``); the SLA clocks follow (paused, resumed, ended). ``kind``
+    names the cause when it is not a person's status change (``incident.resolved``), with
+    ``data``: that row then tells both why and what changed. A policy decision and a
+    customer's message move the status with the rest of what they record, on the same terms
+    (``decisions.apply_decision``, ``_customer_wrote``).
+    """
     if status not in Status.values:
         raise ValueError(f"unknown status {status!r}")
     previous = ticket.status
@@ -482,7 +500,8 @@ def change_status(ticket: Ticket, status: str, *, agent: User | None, reason: st
     ticket.status = status
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["status", "updated_at"])
-    _event(ticket, "status.changed", user=agent, reason=reason, status_from=previous, status_to=status)
+    moved = {**(data or {}), "status_from": previous, "status_to": status}
+    audit.record(ticket, kind, user=agent, reason=reason, data=moved)
     sla_actions.on_status_changed(ticket, previous)
 
 
@@ -528,13 +547,20 @@ def close_solved(*, batch: int = 500, batches: int = 20) -> int:
 def assign(ticket: Ticket, assignee: User | None, *, agent: User | None) -> None:
     """Give the ticket to ``assignee`` (or nobody); ``agent`` is who did it, None for the desk itself."""
     previous = ticket.assignee_id
+    status_from = ticket.status
     ticket.assignee = assignee
     if ticket.status == Status.NEW and assignee is not None:
         ticket.status = Status.OPEN
     ticket.save(update_fields=["assignee", "status"])
-    _event(
-        ticket, "assigned", user=agent, assignee_from=previous, assignee_to=assignee.pk if assignee else None
-    )
+    moved = ticket.status != status_from
+    data: dict[str, object] = {"assignee_from": previous, "assignee_to": assignee.pk if assignee else None}
+    if moved:  # New -> Open on the same row, as change_status records a move (History, follows_up)
+        data |= {"status_from": status_from, "status_to": ticket.status}
+    audit.record(ticket, "assigned", user=agent, data=data)
+    # The clocks only care if one status pauses them and the other does not (a deployment
+    # may pause on New); the round-robin assigns on intake's path, so no clock read otherwise.
+    if moved and sla_actions.pauses(status_from) != sla_actions.pauses(ticket.status):
+        sla_actions.on_status_changed(ticket, status_from)
 
 
 @transaction.atomic

@@ -8,12 +8,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from capdesk.core import appends
 from capdesk.notify.actions import new_message_id
 from capdesk.tickets import audit
-from capdesk.tickets.actions import add_system_message, notify_customer
+from capdesk.tickets.actions import add_system_message, change_status, notify_customer
 from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
 
 
@@ -94,12 +94,12 @@ def on_incident_resolved(
                 context={"name": shown, "url": url},
                 headers={"Auto-Submitted": "auto-generated"},
             )
-        status_from = ticket.status
-        ticket.status = Status.SOLVED
-        ticket.updated_at = timezone.now()
-        ticket.save(update_fields=["status", "updated_at"])
-        Event.objects.create(
-            ticket=ticket,
+        # Solved as any status change is: the clocks end (no breach once the incident is over)
+        # and the one incident.resolved row, with both ends, is announced as ticket.solved.
+        change_status(
+            ticket,
+            Status.SOLVED,
+            agent=None,
             kind="incident.resolved",
-            data={"incident": public_id, "solved": True, "status_from": status_from},
+            data={"incident": public_id, "solved": True},
         )

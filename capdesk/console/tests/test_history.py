@@ -50,7 +50,8 @@ def test_it_names_who_has_the_ticket_and_who_had_it_before(cast):
     ticket_actions.assign(ticket, None, agent=cast.agent)
 
     assert _sentences(ticket)[-3:] == [
-        "Assigned to ana (was: nobody)",
+        # Given to someone, a New ticket opens: the same row says so.
+        "Assigned to ana (was: nobody) · Status: New → Open",
         "Assigned to agent (was: ana)",
         "Unassigned (was: agent)",
     ]
@@ -62,7 +63,7 @@ def test_it_says_a_removed_account_for_an_agent_deleted_since(cast):
     ticket_actions.assign(ticket, temp, agent=cast.agent)
     temp.delete()
 
-    assert _sentences(ticket)[-1] == "Assigned to a removed account (was: nobody)"
+    assert _sentences(ticket)[-1] == "Assigned to a removed account (was: nobody) · Status: New → Open"
 
 
 def test_it_tells_a_severity_change_and_a_customer_reply_that_reopened_the_ticket(cast):

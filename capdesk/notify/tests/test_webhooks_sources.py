@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from capdesk.notify import webhooks
 from capdesk.notify.models import WebhookEndpoint
-from capdesk.notify.webhook_events import event_type_for
+from capdesk.notify.webhook_events import event_type_for, event_types_for
 from capdesk.sla.actions import sweep_alerts
 from capdesk.sla.tests.helpers import MONDAY_9_WIB, open_ticket_at, organization, utc
 from capdesk.tickets import actions as ticket_actions
@@ -35,6 +35,11 @@ def _endpoint(hook: Receiver, events: list[str]) -> WebhookEndpoint:
         ("ticket.created", {}, "ticket.created"),
         ("status.changed", {"status_to": "solved"}, "ticket.solved"),
         ("status.changed", {"status_to": "pending"}, "ticket.updated"),
+        # Whatever solved it, the row that did is ticket.solved; one already solved is not again.
+        ("incident.resolved", {"status_from": "on_hold", "status_to": "solved"}, "ticket.solved"),
+        ("incident.resolved", {"solved": False}, "ticket.updated"),
+        ("decision.made", {"status_from": "new", "status_to": "solved"}, "ticket.solved"),
+        ("decision.made", {"status_from": "solved", "status_to": "solved"}, "ticket.updated"),
         ("message.agent", {}, "ticket.updated"),
         ("message.internal", {}, None),
         ("decision.overridden", {}, "decision.overridden"),
@@ -46,6 +51,11 @@ def _endpoint(hook: Receiver, events: list[str]) -> WebhookEndpoint:
 )
 def test_it_maps_each_audit_kind_to_its_webhook_event(kind, data, expected):
     assert event_type_for(Event(kind=kind, data=data)) == expected
+
+
+def test_an_override_that_solves_is_announced_as_both_events():
+    row = Event(kind="decision.overridden", data={"status_from": "new", "status_to": "solved"})
+    assert event_types_for(row) == ("decision.overridden", "ticket.solved")
 
 
 def test_it_announces_an_sla_warning_and_breach_with_the_clocks_facts(hook):
