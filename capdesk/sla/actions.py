@@ -173,7 +173,9 @@ def _recompute(ticket: Ticket) -> list[Clock]:
         and ticket.organization_id is not None  # else there is no target to start a clock for
         and ticket.is_open
         and not Message.objects.filter(ticket=ticket, author_kind=Message.Author.AGENT, public=True).exists()
-        and not Clock.objects.filter(ticket=ticket).exists()
+        # A cancelled clock timed nothing (a lead, a request solved at once, a plan without
+        # targets): a ticket turned into a support request still gets its first response timed.
+        and not Clock.objects.filter(ticket=ticket).exclude(state=Clock.State.CANCELLED).exists()
     ):
         started = _start(
             ticket, Metric.FIRST_RESPONSE, _received_at(ticket)

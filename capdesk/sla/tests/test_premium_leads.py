@@ -65,3 +65,21 @@ def test_a_technical_request_from_the_same_organization_still_runs_its_contractu
     assert ticket.outcome == "accept"
     (clock,) = clocks(ticket)
     assert (clock.state, clock.tier, clock.policy) == ("running", "contractual", "enterprise")
+
+
+def test_a_lead_an_agent_turns_into_a_support_request_gets_its_first_response_clock(
+    enterprise: Personas,
+) -> None:
+    from django.contrib.auth.models import User
+
+    from capdesk.tickets.decisions import override_decision
+
+    agent = User.objects.get(pk=enterprise.agent.pk)
+    ticket = file_portal_request(enterprise.org_admin, *PREMIUM, project="com.acme.shop")
+    with time_machine.travel(utc(2026, 6, 8, 3), tick=False):
+        override_decision(ticket, outcome="accept", reason="a technical question", agent=agent)
+    ticket.refresh_from_db()
+    running = [c for c in clocks(ticket) if c.state == Clock.State.RUNNING]
+    assert [c.metric for c in running] == ["first_response"]
+    # Counted from when the request arrived: the customer has waited since then.
+    assert running[0].started_at == MONDAY_9_WIB and ticket.next_deadline is not None
