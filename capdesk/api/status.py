@@ -18,9 +18,9 @@ from capdesk.api.idempotency import run_once
 from capdesk.api.models import Scope
 from capdesk.api.pagination import MAX_LIMIT, paginate
 from capdesk.api.tickets import BODY_ERRORS, ERRORS
+from capdesk.core.translations import language_name
 from capdesk.status import actions, incident_templates
 from capdesk.status.models import UNRESOLVED_INCIDENT, Incident, IncidentTemplate
-from capdesk.status.translations import language_name
 
 router = Router(tags=["status"])
 

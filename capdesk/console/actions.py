@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from capdesk.console import assignees
 from capdesk.console.models import Away, Macro, Presence, QueueRotation, SavedView
+from capdesk.core.translations import Translations, checked, merged
 from capdesk.notify import actions as notify_actions
 from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail
@@ -212,14 +213,30 @@ def set_auto_assign(queue: Queue, *, enabled: bool) -> None:
     rotation.save(update_fields=["auto_assign"])
 
 
-def save_macro(*, owner: User, title: str, body: str, shared: bool, pk: int | None = None) -> Macro:
-    """Create an agent's macro, or edit one they wrote."""
+def save_macro(
+    *,
+    owner: User,
+    title: str,
+    body: str,
+    shared: bool,
+    pk: int | None = None,
+    translations: Translations | None = None,
+) -> Macro:
+    """Create an agent's macro, or edit one they wrote.
+
+    ``translations`` (``{"id": {"title": ..., "body": ...}}``) replaces the texts it names; an
+    empty text removes that translation; None leaves them as they are. Raises TranslationError.
+    """
+    changes = checked(translations, Macro.TRANSLATED)
     if pk is not None:
         macro = Macro.objects.get(pk=pk, owner=owner)
         macro.title, macro.body, macro.shared = title, body, shared
-        macro.save(update_fields=["title", "body", "shared"])
+        macro.translations = merged(macro.translations, changes)
+        macro.save(update_fields=["title", "body", "shared", "translations"])
         return macro
-    return Macro.objects.create(owner=owner, title=title, body=body, shared=shared)
+    return Macro.objects.create(
+        owner=owner, title=title, body=body, shared=shared, translations=merged({}, changes)
+    )
 
 
 def delete_macro(owner: User, pk: int) -> None:

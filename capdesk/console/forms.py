@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from capdesk.console import macros
 from capdesk.console.assignees import Candidate
+from capdesk.core.translation_fields import field_name, translations_from, with_translations
+from capdesk.core.translations import other_languages
 from capdesk.policy.types import Outcome
 from capdesk.tickets.models import Severity, Status
 
@@ -139,7 +141,10 @@ class BulkForm(forms.Form):
         return data
 
 
+@with_translations("title", "body")
 class MacroForm(forms.Form):
+    """An agent's macro, with its title and text in the desk's other languages ("Text in Bahasa Indonesia")."""
+
     title = forms.CharField(label=_("Title"), max_length=120)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), max_length=20_000)
     shared = forms.BooleanField(label=_("Share with every agent"), required=False, initial=True)
@@ -151,19 +156,40 @@ class MacroForm(forms.Form):
                 "body": instance_values.body,
                 "shared": instance_values.shared,
             }
+        # with_translations fills the translations' fields from the instance being edited.
+        self.instance = instance_values
         super().__init__(*args, **kwargs)
 
     def clean_body(self) -> str:
         body: str = self.cleaned_data["body"]
-        unknown = macros.unknown_placeholders(body)
-        if unknown:
-            # A typo such as {nmae} is never filled: it would reach the customer as written.
-            raise forms.ValidationError(
-                _("Unknown placeholder: %(names)s. Use one of those listed, or write {{ and }} for a brace."),
-                params={"names": ", ".join(f"{{{name}}}" for name in unknown)},
-                code="unknown_placeholder",
-            )
+        _refuse_unknown_placeholders(body)
         return body
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # The same check for each translation: an Indonesian customer would get {nmae} as written too.
+        for lang in other_languages():
+            name = field_name("body", lang)
+            try:
+                _refuse_unknown_placeholders(data.get(name) or "")
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+        return data
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        """The title and text typed per other language; an emptied field removes that translation."""
+        return translations_from(self.cleaned_data, {"title": "title", "body": "body"})
+
+
+def _refuse_unknown_placeholders(text: str) -> None:
+    unknown = macros.unknown_placeholders(text)
+    if unknown:
+        # A typo such as {nmae} is never filled: it would reach the customer as written.
+        raise forms.ValidationError(
+            _("Unknown placeholder: %(names)s. Use one of those listed, or write {{ and }} for a brace."),
+            params={"names": ", ".join(f"{{{name}}}" for name in unknown)},
+            code="unknown_placeholder",
+        )
 
 
 class HeldReplyForm(forms.Form):

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from capdesk.console.views import agent_required
+from capdesk.core.translation_fields import field_name
+from capdesk.core.translations import language_name, other_languages
 from capdesk.status import monitor_actions
 from capdesk.status.actions import StatusError
 from capdesk.status.admin_forms import (
@@ -33,8 +35,6 @@ from capdesk.status.admin_forms import (
 from capdesk.status.incident_templates import resolved_body, resolved_body_in
 from capdesk.status.models import Incident, IncidentTemplate, ResolutionProposal
 from capdesk.status.queries import open_incidents
-from capdesk.status.translation_fields import field_name
-from capdesk.status.translations import language_name, other_languages
 from capdesk.tickets.incidents import link_incident, unlink_incident
 from capdesk.tickets.models import OPEN_STATUSES
 from capdesk.tickets.scoping import agent_tickets, get_ticket_for_agent

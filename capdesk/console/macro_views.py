@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,6 +16,7 @@ from capdesk.console.forms import MacroForm
 from capdesk.console.models import Macro
 from capdesk.console.views import _agent, agent_required
 from capdesk.core import audit
+from capdesk.core.translations import language_name, other_languages
 from capdesk.tickets.scoping import get_ticket_for_agent
 
 
@@ -25,7 +28,15 @@ def macro_for_ticket(request: HttpRequest, reference: str) -> HttpResponse:
     if choice is None:
         return JsonResponse({"error": "no such macro"}, status=404)
     return JsonResponse(
-        {"key": choice.key, "title": choice.title, "body": choice.body, "unfilled": list(choice.unfilled)}
+        {
+            "key": choice.key,
+            "title": choice.title,
+            "body": choice.body,
+            "unfilled": list(choice.unfilled),
+            # The language the text went in, and what the reply box says about it.
+            "language": choice.language,
+            "language_notice": choice.language_notice(),
+        }
     )
 
 
@@ -46,6 +57,7 @@ def macro_list(request: HttpRequest) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 shared=form.cleaned_data["shared"],
                 pk=editing.pk if editing else None,
+                translations=form.translations(),
             )
             # A shared macro speaks for the whole desk: who wrote or changed it is on record.
             audit.record_staff(
@@ -54,12 +66,17 @@ def macro_list(request: HttpRequest) -> HttpResponse:
                 request=request,
                 target_type="macro",
                 target_id=macro.pk,
-                details={"title": macro.title, "shared": macro.shared, "edited": editing is not None},
+                details={
+                    "title": macro.title,
+                    "shared": macro.shared,
+                    "edited": editing is not None,
+                    "languages": sorted(macro.translations),
+                },
             )
         messages.success(request, _("Macro saved."))
         return redirect("console:macros")
-    mine = Macro.objects.filter(owner=agent)
-    shared = Macro.objects.filter(shared=True).exclude(owner=agent).select_related("owner")
+    mine = _in_languages(Macro.objects.filter(owner=agent))
+    shared = _in_languages(Macro.objects.filter(shared=True).exclude(owner=agent).select_related("owner"))
     return render(
         request,
         "console/macros.html",
@@ -69,9 +86,30 @@ def macro_list(request: HttpRequest) -> HttpResponse:
             "shared": shared,
             "editing": editing,
             "placeholders": macros.PLACEHOLDERS,
+            "other_languages": [(code, language_name(code)) for code in other_languages()],
             "standard": macros.standard_macros(),
         },
     )
+
+
+def _in_languages(found: Iterable[Macro]) -> list[tuple[Macro, list[dict[str, str]]]]:
+    """Each macro with its texts in the desk's other languages, as the list shows them under the original."""
+    return [
+        (
+            macro,
+            [
+                {
+                    "name": language_name(code),
+                    "code": code,
+                    "title": macro.text_in("title", code),
+                    "body": body,
+                }
+                for code in other_languages()
+                if (body := macro.translations_of("body").get(code))
+            ],
+        )
+        for macro in found
+    ]
 
 
 @agent_required

@@ -5,6 +5,11 @@ macro the way the standard replies are written. A placeholder with no value for 
 ticket stays in the text as written, so the agent sees what still needs filling in: the
 reply box says which are left, and a public reply that still has one is refused
 (``placeholders_left``), so the customer never gets ``{incident_url}`` as written.
+
+A macro is inserted in the ticket's language: a standard reply from the policy's text in
+that language, an agent's macro from its translation (``Macro.translations``) when its
+author wrote one, else as written (English). The reply box says which language went in,
+so an agent does not send English to an Indonesian customer without knowing it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from capdesk.console.models import Macro
+from capdesk.core.translations import language_name
 from capdesk.policy.document import Policy
 from capdesk.policy.facts import facts_for
 from capdesk.policy.loader import get_policy
@@ -134,10 +140,25 @@ class MacroChoice:
     body: str
     # The placeholders this ticket has no value for, in order: the agent fills them before sending.
     unfilled: tuple[str, ...] = ()
+    # The language the text is in, and the ticket's: they differ when the macro has no
+    # translation into the ticket's language and went in as written.
+    language: str = ""
+    wanted: str = ""
 
     def notice(self) -> str:
         """What the reply box says about ``unfilled``; empty when every placeholder was filled."""
         return unfilled_notice(self.unfilled)
+
+    def language_notice(self) -> str:
+        """ "Inserted in Bahasa Indonesia", or that the macro had no text in the ticket's language."""
+        if not self.language:
+            return ""
+        if self.wanted and self.wanted != self.language:
+            return _("This macro has no text in %(wanted)s: inserted in %(language)s.") % {
+                "wanted": language_name(self.wanted),
+                "language": language_name(self.language),
+            }
+        return _("Inserted in %(language)s.") % {"language": language_name(self.language)}
 
 
 def unfilled_notice(names: tuple[str, ...] | list[str]) -> str:
@@ -218,10 +239,16 @@ def placeholders_left(body: str) -> list[str]:
     return list(dict.fromkeys(name for name in found if name in known))
 
 
-def ticket_values(ticket: Ticket, agent: User, policy: Policy) -> dict[str, str]:
+def reply_language(ticket: Ticket, policy: Policy) -> str:
+    """The language a macro is inserted in on ``ticket``: the ticket's, if the policy writes in it."""
+    return ticket.language if ticket.language in policy.languages else policy.default_language
+
+
+def ticket_values(ticket: Ticket, agent: User, policy: Policy, lang: str | None = None) -> dict[str, str]:
+    """The placeholders' values for ``ticket``, those that depend on it in ``lang`` (the ticket's by default)."""
     person = ticket.requester
     org = ticket.organization
-    lang = ticket.language if ticket.language in policy.languages else policy.default_language
+    lang = lang or reply_language(ticket, policy)
     severity = policy.severity_labels.get((lang, Severity(ticket.severity)), ticket.get_severity_display())
     values = {
         **policy_values(policy),
@@ -236,7 +263,7 @@ def ticket_values(ticket: Ticket, agent: User, policy: Policy) -> dict[str, str]
         "agent": agent.get_full_name() or agent.get_username(),
         "portal_url": f"{settings.BASE_URL}/portal/requests/{ticket.reference}/",
         "clauses": ", ".join(_latest_decision(ticket)[1]),
-        **_incident_values(ticket),
+        **_incident_values(ticket, lang),
     }
     # A standard reply's optional notes depend on a decision's details; in a macro they are left out.
     for note in ("sla_note", "severity_note", "premium_note"):
@@ -250,13 +277,13 @@ def _latest_decision(ticket: Ticket) -> tuple[str, list[str]]:
     return (latest[0], list(latest[1] or [])) if latest else ("", [])
 
 
-def _incident_values(ticket: Ticket) -> dict[str, str]:
-    """The linked status-page incident, for the status referral; nothing when the ticket has none."""
+def _incident_values(ticket: Ticket, lang: str) -> dict[str, str]:
+    """The linked status-page incident, its title in ``lang`` if staff gave one; nothing when the ticket has none."""
     incident = Incident.objects.filter(public_id=ticket.incident).first() if ticket.incident else None
     if incident is None:
         return {}
     return {
-        "incident_title": incident.name,
+        "incident_title": incident.text_in("name", lang),
         "incident_url": status_config.incident_url(incident.public_id),
         "incident_started": incident.started_at.strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -293,13 +320,13 @@ def available(agent: User) -> list[tuple[str, str]]:
 def render_macro(key: str, ticket: Ticket, agent: User) -> MacroChoice | None:
     """The macro ``key`` filled in for ``ticket``, in the ticket's language; None if there is no such macro."""
     policy = get_policy()
-    values = ticket_values(ticket, agent, policy)
+    lang = reply_language(ticket, policy)
     kind, _sep, ident = key.partition(":")
     if kind == "std":
-        lang = ticket.language if ticket.language in policy.languages else policy.default_language
         reply = policy.replies.get((ident, lang))
         if reply is None or ident not in _BY_REPLY:
             return None
+        values = ticket_values(ticket, agent, policy, lang)
         values.update(_directory_values(ticket, policy, lang))
         body = reply.body
         decided_reply, clauses = _latest_decision(ticket)
@@ -309,14 +336,20 @@ def render_macro(key: str, ticket: Ticket, agent: User) -> MacroChoice | None:
             # cite the wrong clauses or none, so it goes; the override's reason is the record.
             body = _CITATION_LINE.sub("", body)
         text, unfilled = _fill(body, values)
-        return MacroChoice(key, fill(reply.subject, values).strip(), text, unfilled)
+        return MacroChoice(key, fill(reply.subject, values).strip(), text, unfilled, lang, lang)
     if kind == "m" and ident.isdigit():
         macro = Macro.objects.filter(Q(owner=agent) | Q(shared=True), pk=int(ident)).first()
         if macro is None:
             return None
-        if "{projects}" in macro.body or "{grantors}" in macro.body:
-            lang = ticket.language if ticket.language in policy.languages else policy.default_language
-            values.update(_directory_values(ticket, policy, lang))
-        text, unfilled = _fill(macro.body, values)
-        return MacroChoice(key, macro.title, text, unfilled)
+        translated = macro.translations_of("body").get(lang, "")
+        # Without a translation the text goes in as written, and so do the placeholders'
+        # values (a severity label), so one reply is not in two languages.
+        written_in = lang if translated else policy.default_language
+        body = translated or macro.body
+        values = ticket_values(ticket, agent, policy, written_in)
+        if "{projects}" in body or "{grantors}" in body:
+            values.update(_directory_values(ticket, policy, written_in))
+        text, unfilled = _fill(body, values)
+        title = macro.text_in("title", lang) if translated else macro.title
+        return MacroChoice(key, title, text, unfilled, written_in, lang)
     return None

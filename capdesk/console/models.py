@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from capdesk.core.translations import HasTranslations
 from capdesk.tickets.models import Queue, Ticket
 
 
@@ -27,11 +28,19 @@ class SavedView(models.Model):
         return self.name
 
 
-class Macro(models.Model):
+class Macro(HasTranslations, models.Model):
     """A reply an agent wrote once to reuse, with placeholders such as {name} and {reference}."""
+
+    # Inserted on a ticket in its language when the agent wrote it in that language too.
+    TRANSLATED = ("title", "body")
 
     title = models.CharField(max_length=120)
     body = models.TextField()
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The title and text in the desk's other languages: {language: {field: text}}",
+    )
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="macros")
     shared = models.BooleanField(default=True, help_text="Visible to every agent, not only its author")
     created_at = models.DateTimeField(default=timezone.now)

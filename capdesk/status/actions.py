@@ -4,7 +4,7 @@ Each action runs in one transaction, records the component history the uptime ba
 drawn from, bumps the page version (rendered documents are cached until it moves) and
 writes the event subscribers are told about, so none of it can happen without the rest.
 ``at`` lets an admin backfill what happened before it was recorded; it defaults to now.
-``translations`` (``{language: {field: text}}``, see status.translations) carries what
+``translations`` (``{language: {field: text}}``, see core.translations) carries what
 staff wrote in the page's other languages beside the English original.
 """
 
@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
+from capdesk.core.translations import TranslationError, Translations, checked, merged, only, other_languages
 from capdesk.status import config, notifications, signals, tasks
 from capdesk.status.models import (
     UNRESOLVED_INCIDENT,
@@ -34,7 +35,6 @@ from capdesk.status.models import (
     MaintenanceStatus,
     PageState,
 )
-from capdesk.status.translations import TranslationError, Translations, checked, merged, only, other_languages
 
 ComponentChanges = Mapping[Component, str]
 

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 
 from capdesk.core.admin import AttemptLogInline
+from capdesk.core.translation_fields import translations_from
 from capdesk.status import actions, subscriber_actions
 from capdesk.status.admin_forms import (
     ComponentForm,
@@ -44,7 +45,6 @@ from capdesk.status.models import (
     WebhookAttempt,
     WebhookDelivery,
 )
-from capdesk.status.translation_fields import translations_from
 
 if TYPE_CHECKING:
     Form = ModelForm[Any]

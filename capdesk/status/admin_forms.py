@@ -5,7 +5,7 @@ cleaned values to ``submit_new_incident`` / ``submit_incident_change`` below, wh
 the actions, so either screen writes exactly the rows, history and events the API would.
 An incident template fills the message (and the name, impact and components) an admin
 left empty; ``initial_from_template`` pre-fills a form before it is shown. Each text
-field has optional companions for the page's other languages (status.translation_fields);
+field has optional companions for the page's other languages (core.translation_fields);
 a template written in one of them fills those instead of the English fields.
 """
 
@@ -18,6 +18,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
+from capdesk.core.translation_fields import slot, translations_from, with_translations
 from capdesk.status import actions, incident_templates
 from capdesk.status.actions import COMPONENT_TEXTS, StatusError, check_name_free
 from capdesk.status.models import (
@@ -30,7 +31,6 @@ from capdesk.status.models import (
     IncidentTemplate,
     MaintenanceStatus,
 )
-from capdesk.status.translation_fields import slot, translations_from, with_translations
 
 _KEEP = [("", _("(leave components as they are)"))]
 _OPEN_STATUSES = [

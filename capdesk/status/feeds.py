@@ -25,10 +25,10 @@ from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.translation import gettext
 
+from capdesk.core.translations import other_languages
 from capdesk.status import config, ical, v2
 from capdesk.status.config import in_language
 from capdesk.status.models import Incident, MaintenanceStatus
-from capdesk.status.translations import other_languages
 
 FEED_ITEMS = 50
 

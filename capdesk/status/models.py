@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from capdesk.status.translations import pick
+from capdesk.core.translations import HasTranslations
 
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -61,11 +61,8 @@ ACTIVE_MAINTENANCE = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING
 ALL_STATUSES = [*IncidentStatus.choices, *MaintenanceStatus.choices]
 
 
-class Translated(models.Model):
+class Translated(HasTranslations, models.Model):
     """Text written in the page's default language, with what staff wrote in its other languages."""
-
-    # The fields whose text may be given in another language (status.translations).
-    TRANSLATED: tuple[str, ...] = ()
 
     translations = models.JSONField(
         default=dict,
@@ -75,16 +72,6 @@ class Translated(models.Model):
 
     class Meta:
         abstract = True
-
-    def text_in(self, field: str, language: str | None) -> str:
-        """``field`` as a reader in ``language`` sees it: its translation, else the original."""
-        if field not in self.TRANSLATED:
-            raise ValueError(f"{field!r} is not translated on {type(self).__name__}")
-        return pick(self.translations, field, language) or str(getattr(self, field))
-
-    def translations_of(self, field: str) -> dict[str, str]:
-        """``field``'s translations by language, for screens that show them all."""
-        return {lang: texts[field] for lang, texts in self.translations.items() if texts.get(field)}
 
 
 class ComponentGroup(Translated):

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from capdesk.core.translations import Translations, merged
 from capdesk.notify.actions import queue_email, render_email
 from capdesk.status import actions, incident_templates
 from capdesk.status.models import (
@@ -37,7 +38,6 @@ from capdesk.status.models import (
     ResolutionProposal,
 )
 from capdesk.status.probes import Outcome
-from capdesk.status.translations import Translations, merged
 
 RESULTS_KEPT_DAYS = 30
 # Stored in English, with their .po translations beside them (stock texts, as actions' are);

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from capdesk.core.translations import merged, only, other_languages, pick
 from capdesk.status import config, v2
 from capdesk.status.indicator import strict_component_status
 from capdesk.status.models import Component, ComponentStatusChange, Incident, IncidentUpdate, StatusEvent
-from capdesk.status.translations import merged, only, other_languages, pick
 
 
 def page_block() -> v2.Json:

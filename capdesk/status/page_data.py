@@ -13,6 +13,7 @@ from typing import TypeVar, cast
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from capdesk.core.translations import pick
 from capdesk.status import config, uptime, v2
 from capdesk.status.indicator import worst_component_status
 from capdesk.status.models import (
@@ -23,7 +24,6 @@ from capdesk.status.models import (
     ComponentStatusChange,
     Incident,
 )
-from capdesk.status.translations import pick
 from capdesk.status.uptime import Day
 
 BAR_DAYS = 90

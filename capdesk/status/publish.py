@@ -33,9 +33,9 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from capdesk.core.translations import other_languages
 from capdesk.status import assets, page_data, v2
 from capdesk.status.config import in_language
-from capdesk.status.translations import other_languages
 
 MANIFEST = "manifest.json"
 FORMAT = 1

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from capdesk.core.translations import other_languages
 from capdesk.status import config, v2
 from capdesk.status.models import Component
-from capdesk.status.translations import other_languages
 
 
 @dataclass(frozen=True)

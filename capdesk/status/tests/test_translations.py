@@ -2,10 +2,10 @@
 
 import pytest
 
+from capdesk.core.translations import TranslationError, checked, merged, pick
 from capdesk.status import actions
 from capdesk.status.actions import StatusError
 from capdesk.status.models import Incident, StatusEvent
-from capdesk.status.translations import TranslationError, checked, merged, pick
 
 ID = {"id": {"name": "Unduhan bundle lambat", "body": "Kami sedang menyelidiki unduhan yang lambat."}}
 

@@ -12,6 +12,11 @@
     if (body) { body.value = ""; }
     var errors = document.getElementById("reply-errors");
     if (errors) { errors.textContent = ""; }
+    /* What the box said about an inserted macro was about the text just sent. */
+    ["macro-language", "macro-unfilled"].forEach(function (id) {
+      var notice = document.getElementById(id);
+      if (notice) { notice.textContent = ""; notice.hidden = true; }
+    });
   });
 
   /* A change the side panel refused (an assignee who may not have the ticket) answers 400

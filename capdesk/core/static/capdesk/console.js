@@ -100,6 +100,12 @@
           body.value = body.value.slice(0, start) + data.body + body.value.slice(end);
           body.focus();
           body.selectionStart = body.selectionEnd = start + data.body.length;
+          /* Say which language went in (the ticket's, or English when the macro has no text in it). */
+          var language = document.getElementById("macro-language");
+          if (language) {
+            language.textContent = data.language_notice || "";
+            language.hidden = !data.language_notice;
+          }
           /* Say which placeholders this ticket had no value for, as the page without the script does. */
           var left = document.getElementById("macro-unfilled"), names = data.unfilled || [];
           if (left) {

@@ -1,18 +1,18 @@
-"""Status page text in the page's other languages: the original (English) stays in its column.
+"""Text staff write in the desk's other languages beside the original (English), which stays in its column.
 
-An incident's title, its postmortem, each update's body and a component's (or group's)
-name and description are written in the page's default language (``LANGUAGE_CODE``):
-the Statuspage v2 JSON, the default feeds and webhooks carry that text. What staff
-also write in another of ``LANGUAGES`` is kept beside it in a ``translations`` JSON
-field shaped ``{language: {field: text}}``, so a further language needs a line in
-settings and the ``.po`` file, not a column per language.
-Readers in that language (the page, the feeds' ``?lang=`` copies, subscriber emails,
-ticket replies) get it when it was given and the original otherwise.
+The status page (an incident's title and updates, a component's name) and agents' macros
+are written in the desk's default language (``LANGUAGE_CODE``). What staff also write in
+another of ``LANGUAGES`` is kept beside it in a ``translations`` JSON field shaped
+``{language: {field: text}}``, so a further language needs a line in settings and the
+``.po`` file, not a column per language. Readers in that language (the status page and
+its feeds, subscriber emails, a customer a macro is inserted for) get it when it was
+given and the original otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.conf import settings
 
@@ -24,11 +24,11 @@ DEFAULT_MAX_LENGTH = 20_000
 
 
 class TranslationError(ValueError):
-    """Text for a language the page is not offered in, or a field that is not translated."""
+    """Text for a language the desk is not offered in, or a field that is not translated."""
 
 
 def other_languages() -> list[str]:
-    """The languages text can be translated into: every page language but the original's."""
+    """The languages text can be translated into: every language of the desk but the original's."""
     return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
 
@@ -39,7 +39,7 @@ def language_name(code: str) -> str:
 def checked(raw: Translations | None, fields: Iterable[str]) -> dict[str, dict[str, str]]:
     """``raw`` with its texts stripped; an empty text stays, meaning "remove this translation".
 
-    Refuses a language that is not an other page language, and a field not in ``fields``,
+    Refuses a language that is not another of the desk's languages, and a field not in ``fields``,
     rather than keeping text no reader would ever be shown.
     """
     allowed_fields = set(fields)
@@ -47,7 +47,7 @@ def checked(raw: Translations | None, fields: Iterable[str]) -> dict[str, dict[s
     clean: dict[str, dict[str, str]] = {}
     for language, texts in (raw or {}).items():
         if language not in allowed_languages:
-            raise TranslationError(f"{language!r} is not a language the page is translated into")
+            raise TranslationError(f"{language!r} is not a language the desk is translated into")
         unknown = set(texts) - allowed_fields
         if unknown:
             raise TranslationError(f"{', '.join(sorted(unknown))} cannot be translated here")
@@ -93,3 +93,24 @@ def only(translations: Translations, fields: Mapping[str, str]) -> dict[str, dic
         if kept:
             picked[language] = kept
     return picked
+
+
+class HasTranslations:
+    """A model mixin: ``TRANSLATED`` fields read in a language from its ``translations`` JSON field.
+
+    Each model declares the field itself (its help text says whose words they are).
+    """
+
+    # The fields whose text may be given in another language.
+    TRANSLATED: tuple[str, ...] = ()
+    translations: Any
+
+    def text_in(self, field: str, language: str | None) -> str:
+        """``field`` as a reader in ``language`` sees it: its translation, else the original."""
+        if field not in self.TRANSLATED:
+            raise ValueError(f"{field!r} is not translated on {type(self).__name__}")
+        return pick(self.translations, field, language) or str(getattr(self, field))
+
+    def translations_of(self, field: str) -> dict[str, str]:
+        """``field``'s translations by language, for screens that show them all."""
+        return {lang: texts[field] for lang, texts in self.translations.items() if texts.get(field)}

@@ -1,10 +1,10 @@
-"""Form fields for incident text in the page's other languages ("Name in Bahasa Indonesia").
+"""Form fields for text in the desk's other languages ("Name in Bahasa Indonesia"), for the status page and macros.
 
 ``with_translations("name", "body")`` adds, after each named field, one optional field per
 other language (``name_in_id``), so the Django admin and the console ask for the same
 thing, and a further language in settings adds its fields everywhere without a code change.
 ``translations_from`` turns what was typed back into ``{language: {field: text}}`` for the
-actions (status.translations).
+actions (core.translations).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.forms.utils import pretty_name
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from capdesk.status.translations import language_name, other_languages
+from capdesk.core.translations import language_name, other_languages
 
 F = TypeVar("F", bound=type[forms.BaseForm])
 
