@@ -159,6 +159,13 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Django's model backend, loading a signed-in user with whether they are restricted to queues
+# (tickets.backends). The plain one stays for the portal's sign-ins, which name it, and for
+# sessions signed in before; it checks no password (AgentBackend refuses a wrong one first).
+AUTHENTICATION_BACKENDS = [
+    "capdesk.tickets.backends.AgentBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

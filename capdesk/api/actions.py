@@ -17,6 +17,7 @@ from capdesk.api.models import ApiToken, Scope
 from capdesk.core import audit
 from capdesk.core.models import ActorKind
 from capdesk.directory.models import Person
+from capdesk.tickets import scoping
 
 logger = logging.getLogger(__name__)
 
@@ -112,11 +113,14 @@ def token_for(plaintext: str) -> ApiToken | None:
     """The live token this plaintext is, or None: unknown, revoked, expired, or its owner lost access."""
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user", "person").filter(token_hash=hash_token(plaintext)).first()
+    tokens = ApiToken.objects.select_related("user", "person").filter(token_hash=hash_token(plaintext))
+    # Whether the owner is restricted to queues, in the same query (tickets.scoping.RESTRICTED).
+    token = scoping.restricted(tokens, "user_id").first()
     now = timezone.now()
     if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
         return None
     if token.user is not None:
+        setattr(token.user, scoping.RESTRICTED, getattr(token, scoping.RESTRICTED))
         if not token.user.is_active:
             return None
         # An agent token is staff access: it ends the moment its owner stops being staff.

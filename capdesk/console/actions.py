@@ -46,8 +46,14 @@ def _bulk_event(ticket: Ticket, agent: User, action: str, count: int) -> None:
 
 @transaction.atomic
 def bulk_assign(tickets: Iterable[Ticket], assignee: User | None, *, agent: User) -> int:
-    """Assign many tickets at once; each gets its own 'assigned' event plus a note that it was a bulk change."""
+    """Assign many tickets at once; each gets its own 'assigned' event plus a note that it was a bulk change.
+
+    All or none: one ticket ``assignee`` may not be given (``NotAssignable``) leaves them all as they were.
+    """
     items = list(tickets)
+    if assignee is not None:
+        for ticket in items:
+            _check_assignable(ticket, assignee)
     for ticket in items:
         ticket_actions.assign(ticket, assignee, agent=agent)
         _bulk_event(ticket, agent, "assign", len(items))
@@ -58,6 +64,21 @@ class NotAssignable(ValueError):
     """The ticket cannot be given to that account: it is not an agent who works the ticket's queue."""
 
 
+def _check_assignable(ticket: Ticket, assignee: User) -> None:
+    if assignees.is_eligible(ticket, assignee):
+        return
+    if assignee.is_active and assignee.is_staff:
+        # An agent restricted to other queues would be given a ticket they cannot open.
+        raise NotAssignable(
+            _("%(name)s cannot be given %(ticket)s: they work only their own queues, not %(queue)s.")
+            % {"name": assignee.get_username(), "ticket": ticket.reference, "queue": ticket.queue}
+        )
+    raise NotAssignable(
+        _("%(name)s cannot be given this ticket: only active agents work the %(queue)s queue.")
+        % {"name": assignee.get_username(), "queue": ticket.queue}
+    )
+
+
 @transaction.atomic
 def assign_ticket(ticket: Ticket, assignee: User | None, *, agent: User) -> bool:
     """An agent gives the ticket to an eligible colleague, to themself or to nobody; False if nothing changed.
@@ -65,11 +86,8 @@ def assign_ticket(ticket: Ticket, assignee: User | None, *, agent: User) -> bool
     The ticket's row is locked first, so the "was" its History records is who really had it
     when two agents assign at once; giving it to whoever already has it records nothing.
     """
-    if assignee is not None and not assignees.is_eligible(ticket, assignee):
-        raise NotAssignable(
-            _("%(name)s cannot be given this ticket: only active agents work the %(queue)s queue.")
-            % {"name": assignee.get_username(), "queue": ticket.queue}
-        )
+    if assignee is not None:
+        _check_assignable(ticket, assignee)
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if locked.assignee_id == (assignee.pk if assignee else None):
         return False
@@ -134,7 +152,12 @@ def bulk_round_robin(tickets: Iterable[Ticket], *, agent: User) -> int:
 
 @transaction.atomic
 def set_rotation_membership(queue: Queue, user: User, *, member: bool) -> None:
-    rotation, _ = QueueRotation.objects.get_or_create(queue=queue)
+    """Join or leave ``queue``'s rotation; joining one's queues do not include is ``NotAssignable``."""
+    if member and not assignees.working(queue.pk).filter(pk=user.pk).exists():
+        raise NotAssignable(
+            _("You cannot join the %(queue)s rotation: you work only your own queues.") % {"queue": queue}
+        )
+    rotation, _created = QueueRotation.objects.get_or_create(queue=queue)
     if member:
         rotation.members.add(user)
     else:
@@ -148,7 +171,12 @@ def _take_turn(rotation: QueueRotation) -> User | None:
     Inactive accounts, former staff and agents who said they are away are skipped; they
     keep their membership for when they return.
     """
-    members = list(rotation.members.filter(is_active=True, is_staff=True, away__isnull=True).order_by("pk"))
+    # Only who works the queue: an agent restricted to other queues since joining is passed over too.
+    members = list(
+        rotation.members.filter(
+            away__isnull=True, pk__in=assignees.working(rotation.queue_id).values("pk")
+        ).order_by("pk")
+    )
     if not members:
         return None
     last = rotation.last_assigned_id or 0

@@ -1,9 +1,10 @@
 """Who a ticket may be given to: the agents who can work its queue, its rotation's members first.
 
-The desk has no per-queue permission: every active staff account sees and works every
-queue (``tickets.scoping.agent_tickets``), so that is who is eligible. A queue's rotation
+An active staff account works every queue unless it is restricted to some
+(``tickets.models.QueueMembership``, ``tickets.scoping.agent_tickets``): those are who is
+eligible, so a ticket is never given to an agent who could not open it. A queue's rotation
 only says who takes its tickets in turn; its members are offered first, not exclusively.
-Eligibility is decided here alone, so a future per-queue permission changes one query.
+Eligibility is decided here alone (the assign select, the bulk form and the rotations).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from capdesk.console.models import Away, QueueRotation
-from capdesk.tickets.models import Ticket
+from capdesk.tickets.models import QueueMembership, Ticket
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,18 @@ class Candidate:
     away: bool
 
 
+def working(queue_id: int) -> QuerySet[User]:
+    """The active agents (staff) who work queue ``queue_id``: superusers, agents restricted to no
+    queue, and agents restricted to queues among which it is."""
+    restricted_to = QueueMembership.objects.filter(user_id=OuterRef("pk"))
+    return User.objects.filter(is_staff=True, is_active=True).filter(
+        Q(is_superuser=True) | ~Exists(restricted_to) | Exists(restricted_to.filter(queue_id=queue_id))
+    )
+
+
 def eligible(ticket: Ticket) -> QuerySet[User]:
-    """The accounts that may be assigned ``ticket``: active agents (staff), as for every console page."""
-    return User.objects.filter(is_staff=True, is_active=True)
+    """The accounts that may be assigned ``ticket``: the active agents who work its queue."""
+    return working(ticket.queue_id)
 
 
 def is_eligible(ticket: Ticket, user: User) -> bool:

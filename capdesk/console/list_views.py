@@ -25,7 +25,7 @@ from capdesk.intake.models import InboundRequest
 from capdesk.policy.types import Outcome
 from capdesk.tickets import merging
 from capdesk.tickets.models import Queue, Severity, Status, Ticket
-from capdesk.tickets.scoping import agent_messages, agent_tickets
+from capdesk.tickets.scoping import agent_messages, agent_queue_ids, agent_tickets
 
 # Rows a queue page draws; "more" reads the next ones after the last (filters.Cursor). A
 # help desk's list shows what an agent can take in (Zendesk 30, Frappe Helpdesk 20); 200
@@ -81,19 +81,25 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         # The filters changed on the page, or "more" was asked for: only rows are drawn, not the side panel.
         fragment = render(request, "console/partials/ticket_rows.html", rows_context)
         return partials.vary_on_htmx(fragment)
+    restricted_to = agent_queue_ids(agent)
     context = {
         **rows_context,
         "views": filters.VIEWS,
         "view_links": [(key, label, chosen.querystring(view=key)) for key, label in filters.VIEWS.items()],
-        "quarantined": InboundRequest.objects.filter(state=InboundRequest.State.QUARANTINED).count(),
+        # Quarantined requests have no queue yet: not counted for an agent restricted to some.
+        "quarantined": 0
+        if restricted_to is not None
+        else InboundRequest.objects.filter(state=InboundRequest.State.QUARANTINED).count(),
         # Held replies wait for a confirmation that may never come: counted where agents look first.
         "held_replies": agent_messages(request.user).filter(held=True).count(),
         "saved_views": SavedView.objects.filter(owner=agent),
         # Cached for a few seconds: counting 700,000 open tickets on every view is most of its cost.
-        **side_counts.open_counts(),
+        **side_counts.open_counts(restricted_to),
         "statuses": Status.choices,
         "severities": Severity.choices,
-        "queues": Queue.objects.all(),
+        "queues": Queue.objects.all()
+        if restricted_to is None
+        else Queue.objects.filter(pk__in=restricted_to),
         "filter_labels": filters.labels(chosen),
         "agents": _agents(),
         # The policy's outcomes, not a DISTINCT over every ticket (a full scan on a big desk).
@@ -138,7 +144,11 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if action == "assign":
         value = form.cleaned_data["assignee"]
         assignee = User.objects.filter(pk=int(value), is_staff=True).first() if value.isdigit() else None
-        count = actions.bulk_assign(chosen, assignee, agent=agent)
+        try:
+            count = actions.bulk_assign(chosen, assignee, agent=agent)
+        except actions.NotAssignable as exc:
+            messages.error(request, str(exc))
+            return redirect(target_url)
     elif action == "status":
         count = actions.bulk_status(chosen, form.cleaned_data["status"], agent=agent)
     elif action == "merge":
@@ -214,5 +224,8 @@ def rotation_toggle(request: HttpRequest, slug: str) -> HttpResponse:
                 details={"enabled": enabled},
             )
     else:
-        actions.set_rotation_membership(queue, _agent(request), member=request.POST.get("member") == "1")
+        try:
+            actions.set_rotation_membership(queue, _agent(request), member=request.POST.get("member") == "1")
+        except actions.NotAssignable as exc:
+            messages.error(request, str(exc))
     return redirect("console:rotations")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import admin, messages
@@ -11,6 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,12 +33,35 @@ from capdesk.notify.models import OutboundEmail
 from capdesk.policy.loader import get_policy
 from capdesk.tickets import actions, copies, decisions
 from capdesk.tickets.models import Ticket
-from capdesk.tickets.scoping import agent_tickets, get_ticket_for_agent, is_agent
+from capdesk.tickets.scoping import (
+    agent_queue_ids,
+    agent_tickets,
+    get_ticket_for_agent,
+    is_agent,
+    works_queue,
+)
 
 logger = logging.getLogger(__name__)
 
 # Agents are staff users; everyone else is sent to the console's sign-in page.
 agent_required = user_passes_test(is_agent, login_url="console:login")
+
+
+def every_queue_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A 403 for an agent restricted to queues: the page is about requests of every queue, or of none yet.
+
+    Quarantined requests have no queue: released, one becomes a ticket of whichever queue
+    the policy decides, so what it says is for the agents who see them all.
+    """
+
+    @agent_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if agent_queue_ids(request.user) is not None:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 # Failed sign-ins allowed in a 15-minute window, per account name and per client address
@@ -266,6 +292,15 @@ def ticket_override(request: HttpRequest, reference: str) -> HttpResponse:
         reason=form.cleaned_data["reason"],
         agent=_agent(request),
     )
+    if not works_queue(request.user, ticket.queue_id):
+        # Moving a ticket out of one's queues is allowed: a lead that is really a bug report
+        # belongs to Support, and an agent restricted to Sales hands it over by overriding.
+        messages.success(
+            request,
+            _("Decision overridden: %(ticket)s is now in the %(queue)s queue, which you do not work.")
+            % {"ticket": ticket.reference, "queue": ticket.queue},
+        )
+        return redirect("console:tickets")
     messages.success(request, _("Decision overridden."))
     return redirect("console:ticket", reference=ticket.reference)
 
@@ -371,7 +406,7 @@ def ticket_assign(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("console:ticket", reference=ticket.reference)
 
 
-@agent_required
+@every_queue_required
 def quarantine(request: HttpRequest) -> HttpResponse:
     """What could not be processed, with its reason: nothing is dropped silently."""
     held = InboundRequest.objects.filter(state=InboundRequest.State.QUARANTINED).order_by("-received_at")[
@@ -380,7 +415,7 @@ def quarantine(request: HttpRequest) -> HttpResponse:
     return render(request, "console/quarantine.html", {"held": held})
 
 
-@agent_required
+@every_queue_required
 @require_POST
 def quarantine_release(request: HttpRequest, pk: int) -> HttpResponse:
     held = get_object_or_404(InboundRequest, pk=pk, state=InboundRequest.State.QUARANTINED)
@@ -398,7 +433,7 @@ def quarantine_release(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("console:quarantine")
 
 
-@agent_required
+@every_queue_required
 def quarantine_raw(request: HttpRequest, pk: int) -> HttpResponse:
     """The request exactly as received, to open in a mail client or an editor; never shown inline."""
     held = get_object_or_404(
@@ -421,7 +456,7 @@ def quarantine_raw(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@agent_required
+@every_queue_required
 @require_POST
 def quarantine_discard(request: HttpRequest, pk: int) -> HttpResponse:
     held = get_object_or_404(InboundRequest, pk=pk, state=InboundRequest.State.QUARANTINED)

@@ -1,5 +1,6 @@
 """Audit who made or changed a staff account: created, given or losing staff, superuser or
-active status, groups and permissions, or a new password set for them.
+active status, groups and permissions, the queues they are restricted to, or a new password
+set for them.
 
 Accounts change through Django's own code (the admin's user forms, ``createsuperuser``,
 ``changepassword``, a shell), not through a Capdesk action, so the entries are written from
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission, User
-from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from capdesk.core import audit
 from capdesk.core.audit_actor import Command, current_actor
@@ -130,7 +131,39 @@ def _group_actor() -> dict[str, Any]:
     return {"actor_kind": ActorKind.STAFF, "user": user, "request": who}
 
 
+def _queue_membership(verb: str) -> Callable[..., None]:
+    """An agent restricted to one queue more (``added``) or one fewer (``removed``): which tickets they see."""
+
+    def changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+        if raw or current_actor.get() is None or (verb == "added" and not kwargs.get("created")):
+            return
+        user = User.objects.filter(pk=instance.user_id).first()
+        if user is None:  # the account itself is being deleted: that is recorded, not each of its rows
+            return
+        _record(
+            audit.Action.USER_ACCESS_CHANGED,
+            user,
+            {"username": user.get_username(), "queues": {verb: [instance.queue.slug]}},
+        )
+
+    return changed
+
+
 def connect() -> None:
+    from capdesk.tickets.models import QueueMembership  # tickets builds on core, not the reverse
+
+    post_save.connect(
+        _queue_membership("added"),
+        sender=QueueMembership,
+        weak=False,
+        dispatch_uid="core.access_audit.queue_added",
+    )
+    post_delete.connect(
+        _queue_membership("removed"),
+        sender=QueueMembership,
+        weak=False,
+        dispatch_uid="core.access_audit.queue_removed",
+    )
     pre_save.connect(_remember, sender=User, dispatch_uid="core.access_audit.remember")
     post_save.connect(_saved, sender=User, dispatch_uid="core.access_audit.saved")
     # weak=False: the receivers are closures nothing else holds.

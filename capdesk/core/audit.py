@@ -37,7 +37,7 @@ class Action:
     QUARANTINE_DOWNLOADED = "quarantine.downloaded"
     INTAKE_DOWNLOADED = "intake.downloaded"  # any stored request, from the intake log
     USER_CREATED = "access.user_created"
-    USER_ACCESS_CHANGED = "access.user_changed"  # staff, superuser, active, groups, permissions
+    USER_ACCESS_CHANGED = "access.user_changed"  # staff, superuser, active, groups, permissions, queues
     USER_PASSWORD_CHANGED = "access.password_changed"  # noqa: S105 (an action name, not a secret)
     GROUP_PERMISSIONS_CHANGED = "access.group_permissions_changed"
     WEBHOOK_ENDPOINT_CREATED = "webhooks.endpoint_created"

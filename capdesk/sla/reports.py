@@ -143,8 +143,15 @@ def parse_by(text: str) -> list[str]:
     return by
 
 
-def report_facts(now: datetime, *, month: str | None = None, metric: str | None = None) -> list[ClockFacts]:
-    """The decided targets the report counts, optionally of one month (UTC, by start) and one metric.
+def report_facts(
+    now: datetime,
+    *,
+    month: str | None = None,
+    metric: str | None = None,
+    queue_ids: Sequence[int] | None = None,
+) -> list[ClockFacts]:
+    """The decided targets the report counts, optionally of one month (UTC, by start), one metric
+    and the tickets of some queues (an agent restricted to them: ``tickets.scoping.agent_queue_ids``).
 
     One read for the command and the page, so the CSV and the charts always agree.
     """
@@ -153,6 +160,8 @@ def report_facts(now: datetime, *, month: str | None = None, metric: str | None 
     if metric and metric not in METRICS:
         raise ReportError(f"metric {metric!r} is not one of {', '.join(METRICS)}")
     clocks = decided_clocks(now)
+    if queue_ids is not None:
+        clocks = clocks.filter(ticket__queue_id__in=queue_ids)
     if metric:
         clocks = clocks.filter(metric=metric)
     if month:

@@ -22,6 +22,7 @@ from capdesk.sla.reports import (
     whole_minutes,
     write_csv,
 )
+from capdesk.tickets.scoping import agent_queue_ids
 
 # The page's four views of attainment (issue 5, point 7): grouping, heading.
 SECTIONS = (("policy", "By plan"), ("severity", "By severity"), ("agent", "By agent"), ("month", "By month"))
@@ -32,7 +33,9 @@ def report(request: HttpRequest) -> HttpResponse:
     month = request.GET.get("month", "").strip() or None
     metric = request.GET.get("metric", "").strip() or None
     try:
-        facts = report_facts(timezone.now(), month=month, metric=metric)
+        facts = report_facts(
+            timezone.now(), month=month, metric=metric, queue_ids=agent_queue_ids(request.user)
+        )
     except ReportError as exc:
         return HttpResponseBadRequest(str(exc))
     sections = []
@@ -57,7 +60,9 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     metric = request.GET.get("metric", "").strip() or None
     try:
         by = parse_by(request.GET.get("by", "month,policy,severity"))
-        facts = report_facts(timezone.now(), month=month, metric=metric)
+        facts = report_facts(
+            timezone.now(), month=month, metric=metric, queue_ids=agent_queue_ids(request.user)
+        )
     except ReportError as exc:
         return HttpResponseBadRequest(str(exc))
     out = StringIO()

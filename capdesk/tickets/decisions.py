@@ -24,10 +24,11 @@ from capdesk.policy.types import Decision as PolicyDecision
 from capdesk.policy.types import Outcome
 from capdesk.sla import actions as sla_actions
 from capdesk.tickets import audit
-from capdesk.tickets.actions import add_system_message, ticket_arrived
+from capdesk.tickets.actions import add_system_message, assign, ticket_arrived
 from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import Channel, Decision, Event, Message, Queue, Status, Ticket
 from capdesk.tickets.reply_address import threading_headers
+from capdesk.tickets.scoping import works_queue
 
 # What the ticket's status becomes after each outcome: open work for people, waiting
 # on the customer, held until the sender confirms, or answered (deflected) at once.
@@ -112,11 +113,14 @@ def apply_decision(
     ticket.outcome = decision.outcome
     ticket.scope = decision.scope
     ticket.severity = decision.severity
+    queue_from = ticket.queue_id
     ticket.queue = _queue_named(ticket, decision.queue)
     ticket.language = language
     ticket.status = STATUS_AFTER[Outcome(decision.outcome)]
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["outcome", "scope", "severity", "queue", "language", "status", "updated_at"])
+    if ticket.queue_id != queue_from:
+        _unassign_outside_queue(ticket, agent)
     sla_actions.on_decision_applied(ticket, previous_status=status_from)
     audit.record(
         ticket,
@@ -258,6 +262,16 @@ def _notify_sales(ticket: Ticket) -> None:
     )
 
 
+def _unassign_outside_queue(ticket: Ticket, agent: User | None) -> None:
+    """A ticket moved to a queue its assignee does not work (restricted to others) is given to nobody.
+
+    Left assigned, it would wait on an agent who can no longer open it; unassigned, the new
+    queue's agents see it as theirs to take (and its rotation, if it assigns on arrival).
+    """
+    if ticket.assignee is not None and not works_queue(ticket.assignee, ticket.queue_id):
+        assign(ticket, None, agent=agent)
+
+
 # Where an overridden ticket goes when the agent does not say: the work queue for work,
 # otherwise it stays where it is.
 _QUEUE_FOR_OUTCOME = {
@@ -302,6 +316,7 @@ def override_decision(ticket: Ticket, *, outcome: str, reason: str, agent: User)
     ticket.status = Status.OPEN if new_status == Status.NEW else new_status
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["outcome", "queue", "status", "updated_at"])
+    _unassign_outside_queue(ticket, agent)
     sla_actions.on_decision_applied(ticket, previous_status=status_from)
     Event.objects.create(
         ticket=ticket,

@@ -54,6 +54,28 @@ class Queue(models.Model):
         return self.name
 
 
+class QueueMembership(models.Model):
+    """An agent restricted to a queue: an agent with any of these rows sees only their queues' tickets.
+
+    An agent with none sees every queue, as superusers always do (``tickets.scoping``).
+    Deleting a queue an agent is restricted to is refused (PROTECT): were the row to
+    vanish with it, an agent restricted to that queue alone would suddenly see them all.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_memberships"
+    )
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="memberships")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "queue"], name="tickets_queuemembership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} restricted to {self.queue}"
+
+
 class Ticket(models.Model):
     """One customer request and everything done about it; referred to as ``CAP-1042``."""
 

@@ -23,6 +23,9 @@ def _user_form(user, **changes):
         "date_joined_1": "10:00:00",
         "initial-date_joined_0": "2026-01-01",
         "initial-date_joined_1": "10:00:00",
+        # The queues the agent is restricted to (tickets.admin): none.
+        "queue_memberships-TOTAL_FORMS": "0",
+        "queue_memberships-INITIAL_FORMS": "0",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}

@@ -33,6 +33,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -905,6 +906,67 @@ def test_each_url_answers_each_persona_as_its_row_says(row, world):
 def test_each_api_operation_answers_each_token_as_its_row_says(row, world, client):
     _skip_if_gone(row, _api_operations(client))
     _ask(row, world, API_PERSONAS)
+
+
+# An agent restricted to queues -------------------------------------------------------
+#
+# Not a column of every row: restricted or not, an agent reaches the same URLs. What
+# changes is which tickets they find, so each URL about a ticket is asked about the
+# developer's (in the Support queue) by an agent restricted to Sales, in the console
+# and with their agent token, and every agent page and listing is read for the marks
+# of tickets outside Sales.
+
+OUTSIDE_SALES = (ACME_MARK, OTHER_MARK, INTERNAL_MARK)
+ABOUT_A_TICKET = [
+    r
+    for r in (*WEB_ROWS, *API_ROWS)
+    if r.path.startswith(("/console/tickets/{ticket}", "/api/tickets/{ticket}"))
+]
+LISTINGS = [
+    r
+    for r in (*WEB_ROWS, *API_ROWS)
+    if r.method == "GET" and r.path.startswith(("/console/", "/api/tickets", "/sla/")) and "{" not in r.path
+]
+
+
+@pytest.fixture
+def sales_agent(world):
+    from capdesk.tickets.models import Queue, QueueMembership
+
+    martin = make_user("martin", staff=True)
+    assert isinstance(martin, User)
+    QueueMembership.objects.create(user=martin, queue=Queue.objects.create(slug="sales", name="Sales"))
+    console, api_client = Client(), Client()
+    console.force_login(martin)
+    token = create_token(name="martin", scope="agent", user=martin)
+    api_client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token.plaintext}"
+    return console, api_client
+
+
+def _ask_as(clients: tuple[Client, Client], row: Row, world: World) -> Any:
+    console, api_client = clients
+    path = world.fill(row.path)
+    with transaction.atomic():
+        response = _request(
+            api_client if path.startswith("/api/") else console, row, path, _fill(row.data, world)
+        )
+        transaction.set_rollback(True)
+    return response
+
+
+@pytest.mark.parametrize("row", ABOUT_A_TICKET, ids=lambda r: r.id)
+def test_an_agent_restricted_to_other_queues_finds_no_ticket_outside_them(row, world, sales_agent):
+    response = _ask_as(sales_agent, row, world)
+    assert response.status_code == 404, f"{row.id}: {_outcome(response)}"
+
+
+@pytest.mark.parametrize("row", LISTINGS, ids=lambda r: r.id)
+def test_an_agent_restricted_to_other_queues_reads_nothing_of_them_in_a_listing(row, world, sales_agent):
+    response = _ask_as(sales_agent, row, world)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert not [m for m in OUTSIDE_SALES if m.encode() in body], (
+        f"{row.id} leaks to an agent restricted to Sales"
+    )
 
 
 # The admin family ----------------------------------------------------------------------
