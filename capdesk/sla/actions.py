@@ -119,11 +119,16 @@ def on_severity_changed(ticket: Ticket) -> None:
     recompute_clocks(ticket)
 
 
-def on_decision_applied(ticket: Ticket, *, previous_status: str) -> None:
-    """A policy decision (or an agent's override) set severity and status in one go: follow both."""
+def on_decision_applied(ticket: Ticket, *, previous_status: str, was_untimed: bool = False) -> None:
+    """A policy decision (or an agent's override) set severity and status in one go: follow both.
+
+    ``was_untimed``: the ticket was, until this decision, one the SLA does not time (a
+    Premium Support lead); its cancelled clocks timed nothing, so its first response is
+    timed now, from the request's arrival, if nobody has answered it yet.
+    """
     # One read of the open clocks and one deadline for both steps, as if run one after the other
     # (the ticket actions that call this hold the transaction).
-    clocks = _recompute(ticket)
+    clocks = _recompute(ticket, was_untimed=was_untimed)
     if ticket.status != previous_status:
         _follow_status(ticket, clocks)
     _refresh_ticket(ticket, clocks)
@@ -155,7 +160,7 @@ def recompute_clocks(ticket: Ticket) -> None:
     _refresh_ticket(ticket, _recompute(ticket))
 
 
-def _recompute(ticket: Ticket) -> list[Clock]:
+def _recompute(ticket: Ticket, *, was_untimed: bool = False) -> list[Clock]:
     """``recompute_clocks`` without the deadline copy; returns the clocks still open afterwards."""
     now = timezone.now()
     clocks = list(_open_clocks(ticket))
@@ -173,15 +178,22 @@ def _recompute(ticket: Ticket) -> list[Clock]:
         and ticket.organization_id is not None  # else there is no target to start a clock for
         and ticket.is_open
         and not Message.objects.filter(ticket=ticket, author_kind=Message.Author.AGENT, public=True).exists()
-        # A cancelled clock timed nothing (a lead, a request solved at once, a plan without
-        # targets): a ticket turned into a support request still gets its first response timed.
-        and not Clock.objects.filter(ticket=ticket).exclude(state=Clock.State.CANCELLED).exists()
+        and not _ever_timed(ticket, was_untimed=was_untimed)
     ):
         started = _start(
             ticket, Metric.FIRST_RESPONSE, _received_at(ticket)
         )  # the organization gained a policy
         clocks = [started] if started else []
     return [clock for clock in clocks if clock.state in OPEN]
+
+
+def _ever_timed(ticket: Ticket, *, was_untimed: bool) -> bool:
+    """Whether a clock ever timed ``ticket``. One cancelled by a solve did: a reopened ticket
+    is not timed again from its arrival. A former lead's cancelled clocks timed nothing."""
+    clocks = Clock.objects.filter(ticket=ticket)
+    if was_untimed:
+        clocks = clocks.exclude(state=Clock.State.CANCELLED)
+    return clocks.exists()
 
 
 # --- the sweep -----------------------------------------------------------------------

@@ -317,7 +317,11 @@ def override_decision(ticket: Ticket, *, outcome: str, reason: str, agent: User)
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["outcome", "queue", "status", "updated_at"])
     _unassign_outside_queue(ticket, agent)
-    sla_actions.on_decision_applied(ticket, previous_status=status_from)
+    sla_actions.on_decision_applied(
+        ticket,
+        previous_status=status_from,
+        was_untimed=previous is not None and previous.outcome == Outcome.PREMIUM_LEAD,
+    )
     Event.objects.create(
         ticket=ticket,
         kind="decision.overridden",
