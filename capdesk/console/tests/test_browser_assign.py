@@ -37,7 +37,10 @@ def test_an_agent_gives_a_ticket_to_a_colleague_and_is_told_when_one_has_left(
     assignee = page.locator("#ticket-facts dt:text-is('Assignee') + dd")
     expect(assignee).to_have_text("ana")
     # Redrawn out of band, inside the closed History <details>: its text, not what shows.
-    expect(page.locator("#history-events li").last).to_contain_text("Assigned to ana (was: nobody) — agent")
+    # Taking a new ticket in hand opens it: the History says both on one line.
+    expect(page.locator("#history-events li").last).to_contain_text(
+        "Assigned to ana (was: nobody) · Status: New → Open — agent"
+    )
     # Budi leaves while the page is open: choosing him is refused, and the panel says why.
     User.objects.filter(username="budi").update(is_active=False)
     page.get_by_label("Assign to").select_option(label="budi")
