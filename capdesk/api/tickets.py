@@ -29,7 +29,7 @@ from capdesk.api.auth import (
 )
 from capdesk.api.errors import ApiError, forbidden, not_found
 from capdesk.api.idempotency import run_once
-from capdesk.api.models import Scope
+from capdesk.api.models import ApiToken, Scope
 from capdesk.api.pagination import MAX_LIMIT, paginate
 from capdesk.console import macros
 from capdesk.directory.models import EmailAddress, normalise_email
@@ -361,6 +361,16 @@ def change_status(request: HttpRequest, reference: str, data: s.StatusIn) -> dic
     return ticket_out(get_ticket(token, reference))
 
 
+def _held_on(token: ApiToken, reference: str) -> Ticket:
+    """The ticket whose held reply is settled; the one it was merged into must be visible too,
+    since the reply lives there now (an agent restricted to queues may not see it)."""
+    ticket = get_ticket(token, reference)
+    survivor = ticket.surviving()
+    if survivor.pk != ticket.pk:
+        get_ticket(token, survivor.reference)
+    return ticket
+
+
 def _not_held(ticket: Ticket) -> ApiError:
     return ApiError(409, "not_held", f"That message is not a held reply on {ticket.reference}.")
 
@@ -375,7 +385,7 @@ def publish_held(
 ) -> dict[str, Any]:
     """E3: as if the registered address had used its link; the link then reports itself used."""
     token = require(request, Scope.AGENT)
-    ticket = get_ticket(token, reference)
+    ticket = _held_on(token, reference)
     released = confirmation.release_held_reply(
         ticket, message_id, agent=owner_user(token), reason=data.reason
     )
@@ -391,7 +401,7 @@ def publish_held(
 )
 def discard_held(request: HttpRequest, reference: str, message_id: int, data: s.HeldReplyIn) -> Status[None]:
     token = require(request, Scope.AGENT)
-    ticket = get_ticket(token, reference)
+    ticket = _held_on(token, reference)
     if not confirmation.discard_held_reply(ticket, message_id, agent=owner_user(token), reason=data.reason):
         raise _not_held(ticket)
     return Status(204, None)

@@ -35,8 +35,15 @@ def held_list(request: HttpRequest) -> HttpResponse:
 
 
 def _posted(request: HttpRequest, reference: str) -> tuple[Ticket, HeldReplyForm, str]:
-    """The ticket the agent may see (else 404), the posted form and its reason."""
+    """The ticket the agent may see (else 404), the posted form and its reason.
+
+    A held reply is settled where it lives now: on the ticket this one was merged into,
+    which the agent must be able to see too (an agent restricted to queues may not).
+    """
     ticket = get_ticket_for_agent(request.user, reference)
+    survivor = ticket.surviving()
+    if survivor.pk != ticket.pk:
+        get_ticket_for_agent(request.user, survivor.reference)
     form = HeldReplyForm(request.POST)
     return ticket, form, form.cleaned_data["reason"] if form.is_valid() else ""
 

@@ -67,3 +67,23 @@ def test_a_restricted_agent_cannot_discard_a_held_reply_on_another_queues_ticket
     client.force_login(martin)
     client.post(f"/console/tickets/{lead.reference}/held/{held.pk}/discard/", {"reason": "spam"})
     assert Message.objects.filter(pk=held.pk).exists()
+
+
+def test_nor_through_the_api(merged):
+    from django.test import Client
+
+    from capdesk.api.actions import create_token
+
+    martin, lead, _crash, held = merged
+    token = create_token(name="martin", scope="agent", user=martin).plaintext
+    auth = {"Authorization": f"Bearer {token}"}
+    for action in ("publish", "discard"):
+        response = Client().post(
+            f"/api/tickets/{lead.reference}/messages/{held.pk}/{action}",
+            {"reason": "phoned her"},
+            content_type="application/json",
+            headers=auth,
+        )
+        assert response.status_code == 404, response.content
+    held.refresh_from_db()
+    assert held.held and not held.public
