@@ -30,7 +30,7 @@ from capdesk.policy.facts import facts_for
 from capdesk.policy.loader import get_policy
 from capdesk.policy.replies import policy_values
 from capdesk.policy.reply_keys import Fragment, ReplyKey
-from capdesk.policy.types import Severity
+from capdesk.policy.types import Outcome, Severity
 from capdesk.status import config as status_config
 from capdesk.status.models import Incident
 from capdesk.tickets.models import Ticket
@@ -261,10 +261,13 @@ def ticket_values(ticket: Ticket, agent: User, policy: Policy, lang: str | None 
         "plan": org.get_plan_display() if org else "",
         "severity": str(severity),
         "agent": agent.get_full_name() or agent.get_username(),
-        "portal_url": f"{settings.BASE_URL}/portal/requests/{ticket.reference}/",
         "clauses": ", ".join(_latest_decision(ticket)[1]),
         **_incident_values(ticket, lang),
     }
+    # A request held until its sender confirms (E3) shows in no portal: its link would 404, so
+    # it is left unfilled and the agent is told (placeholders_left).
+    if ticket.outcome != Outcome.VERIFY_SENDER:
+        values["portal_url"] = f"{settings.BASE_URL}/portal/requests/{ticket.reference}/"
     # A standard reply's optional notes depend on a decision's details; in a macro they are left out.
     for note in ("sla_note", "severity_note", "premium_note"):
         values[note] = ""

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from capdesk.directory.models import EmailAddress
 from capdesk.notify.actions import queue_email, render_email
+from capdesk.policy.types import Outcome
 from capdesk.tickets import actions, copies
 from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
@@ -44,6 +45,15 @@ def check_merge(source: Ticket, target: Ticket) -> None:
             f"{source.reference} and {target.reference} belong to different organizations; "
             "tickets are only merged within one organization."
         )
+    # A request held until its sender confirms (E3) may be forged: merged into a ticket its
+    # requester reads, its words would show there as hers; merged into, hers would vanish
+    # from her portal. It is confirmed (then merged) or discarded first.
+    for ticket in (source, target):
+        if ticket.outcome == Outcome.VERIFY_SENDER:
+            raise MergeRefused(
+                f"{ticket.reference} waits for its sender to confirm it (E3): merge it once it is "
+                "confirmed, or close it if it is forged."
+            )
     if source.organization_id is None and source.requester_email.lower() != target.requester_email.lower():
         raise MergeRefused(
             f"{source.reference} and {target.reference} have no organization and different requesters."

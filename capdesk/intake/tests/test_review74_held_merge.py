@@ -5,6 +5,7 @@ its requester does see: the forger's text then reads in her portal as her own.
 
 from __future__ import annotations
 
+import pytest
 from django.contrib.auth.models import User
 
 from capdesk.intake.tests.test_held_requests import FORGED, as_agent, as_customer, forged_request
@@ -47,8 +48,11 @@ def test_a_request_cannot_be_merged_into_a_held_one_and_vanish_from_its_requeste
 
     forged = forged_request()
     genuine = _genuine(cast, forged)
-    merging.merge_tickets(genuine, forged, agent=User.objects.get(pk=cast.agent.pk), notify_requester=True)
-    # Dewi's own conversation now lives only on a ticket no customer may open.
+    with pytest.raises(merging.MergeRefused, match="confirm"):
+        merging.merge_tickets(
+            genuine, forged, agent=User.objects.get(pk=cast.agent.pk), notify_requester=True
+        )
+    # Dewi's own conversation stays on the ticket she opens.
     detail = as_customer(cast.developer).get(f"/portal/requests/{genuine.reference}/")
     assert detail.status_code == 200 and "Which account do we pay" in detail.content.decode(), (
         detail.status_code
