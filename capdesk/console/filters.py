@@ -231,11 +231,11 @@ def requester_q(given: str) -> Q:
     if "@" in given:
         email = given.lower()
         people = list(EmailAddress.objects.filter(email=email).values_list("person_id", flat=True))
-        if people:
-            # By person, on the (requester, created_at) index: their tickets from every address.
-            return Q(requester_id__in=people)
-        # A sender with no account: the address on the ticket (no index; such senders are few).
-        return Q(requester__isnull=True, requester_email=email)
+        # The person's tickets from any of their addresses, and what the address sent while
+        # it had no account (no requester then: matched by the address on the ticket, which
+        # has no index; an explicit filter an agent asks for, not a list page's default).
+        unregistered = Q(requester__isnull=True, requester_email=email)
+        return Q(requester_id__in=people) | unregistered if people else unregistered
     named = Person.objects.filter(name__icontains=given).order_by("name")
     return Q(requester_id__in=list(named.values_list("pk", flat=True)[:NAME_MATCHES]))
 

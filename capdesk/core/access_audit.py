@@ -131,20 +131,32 @@ def _group_actor() -> dict[str, Any]:
     return {"actor_kind": ActorKind.STAFF, "user": user, "request": who}
 
 
+def _queue_before(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """A restriction row about to be saved: its queue as stored, if it is moved in place."""
+    if raw or instance.pk is None or current_actor.get() is None:
+        return
+    instance._audit_queue_before = (
+        sender.objects.filter(pk=instance.pk).values_list("queue__slug", flat=True).first()
+    )
+
+
 def _queue_membership(verb: str) -> Callable[..., None]:
-    """An agent restricted to one queue more (``added``) or one fewer (``removed``): which tickets they see."""
+    """An agent restricted to one queue more (``added``) or one fewer (``removed``), or a row
+    moved from one queue to another (both): which tickets they see."""
 
     def changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-        if raw or current_actor.get() is None or (verb == "added" and not kwargs.get("created")):
+        if raw or current_actor.get() is None:
             return
+        queues = {verb: [instance.queue.slug]}
+        if verb == "added" and not kwargs.get("created"):
+            before = getattr(instance, "_audit_queue_before", None)
+            if before is None or before == instance.queue.slug:
+                return
+            queues = {"removed": [before], "added": [instance.queue.slug]}
         user = User.objects.filter(pk=instance.user_id).first()
         if user is None:  # the account itself is being deleted: that is recorded, not each of its rows
             return
-        _record(
-            audit.Action.USER_ACCESS_CHANGED,
-            user,
-            {"username": user.get_username(), "queues": {verb: [instance.queue.slug]}},
-        )
+        _record(audit.Action.USER_ACCESS_CHANGED, user, {"username": user.get_username(), "queues": queues})
 
     return changed
 
@@ -152,6 +164,7 @@ def _queue_membership(verb: str) -> Callable[..., None]:
 def connect() -> None:
     from capdesk.tickets.models import QueueMembership  # tickets builds on core, not the reverse
 
+    pre_save.connect(_queue_before, sender=QueueMembership, dispatch_uid="core.access_audit.queue_before")
     post_save.connect(
         _queue_membership("added"),
         sender=QueueMembership,
