@@ -118,6 +118,11 @@ class ReplyIn(Schema):
         max_length=100,
         description="Copied addresses not to email this reply to; they stay copied on the ticket",
     )
+    as_written: bool = Field(
+        default=False,
+        description="Send even if the body holds a macro placeholder such as {name}: the braces are "
+        "meant for the customer (otherwise 422 unfilled_placeholder)",
+    )
 
 
 class CopyIn(Schema):

@@ -248,14 +248,15 @@ def reply(
     ticket = get_ticket(token, reference)
     if data.leave_out:
         _check_leave_out(ticket, data)
-    left = [] if data.internal else macros.placeholders_left(data.body)
+    left = [] if data.internal or data.as_written else macros.placeholders_left(data.body)
     if left:
         # A macro's placeholder still as written would reach the customer as "{incident_url}".
         raise ApiError(
             422,
             "unfilled_placeholder",
             f"Fill in or remove {', '.join('{' + n + '}' for n in left)} before sending: "
-            "the customer would get it as written. Internal notes may contain them.",
+            "the customer would get it as written. Internal notes may contain them; "
+            "as_written: true sends it anyway.",
             {"placeholders": left},
         )
 

@@ -34,6 +34,7 @@ from capdesk.policy.types import Outcome, Severity
 from capdesk.status import config as status_config
 from capdesk.status.models import Incident
 from capdesk.tickets.models import Ticket
+from capdesk.tickets.rendering import prose
 
 # The placeholders an agent can use in a macro, shown on the macro form.
 PLACEHOLDERS = (
@@ -222,19 +223,20 @@ def unknown_placeholders(text: str) -> list[str]:
     return list(dict.fromkeys(name for name in found if name not in allowed))
 
 
-# Code the agent quotes is sent as written: fenced blocks, inline code spans (Markdown, as
-# replies are rendered) and ``${name}`` template literals are not placeholders.
-_CODE = re.compile(r"(```|~~~).*?(?:\1|\Z)|`[^`\n]*`|\$\{\w+\}", re.DOTALL)
+# ``${name}`` template literals quoted in prose are not placeholders either.
+_TEMPLATE_LITERAL = re.compile(r"\$\{\w+\}")
 
 
 def placeholders_left(body: str) -> list[str]:
     """The macro placeholders still in ``body`` as ``{name}``, in order: an unfilled macro.
 
     Only exact known names count, so a customer's JSON (``{"a": 1}``) or any other braces
-    quoted in a reply are left alone; ``{{name}}`` is a literal, as in a macro.
+    quoted in a reply are left alone; ``{{name}}`` is a literal, as in a macro. Code the
+    agent quotes is sent as written: what Markdown renders as code (fenced or indented
+    blocks, spans in any number of backticks), as replies are rendered, is not looked at.
     """
     known = known_placeholders()
-    text = _CODE.sub(" ", body)
+    text = _TEMPLATE_LITERAL.sub(" ", "\n".join(prose(body)))
     found = [m.group(1) for m in _FIELD.finditer(text) if m.group(1) is not None]
     return list(dict.fromkeys(name for name in found if name in known))
 

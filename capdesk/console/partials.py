@@ -133,9 +133,15 @@ def reply_posted(request: HttpRequest, ticket: Ticket, message: Message, *, flas
     return render(request, "console/partials/reply_posted.html", context)
 
 
-def reply_error(text: str) -> HttpResponse:
-    """Shown above the reply box; the conversation is left as it is."""
-    response = HttpResponse(format_html('<p class="notice">{}</p>', text))
+def reply_error(text: str, *, confirm: str = "") -> HttpResponse:
+    """Shown above the reply box; the conversation is left as it is. With ``confirm``, a box
+    the agent ticks to send the reply as it is anyway (it lands inside the reply form)."""
+    html = format_html('<p class="notice">{}</p>', text)
+    if confirm:
+        html += format_html(
+            '<p><label><input type="checkbox" name="as_written" id="as-written"> {}</label></p>', confirm
+        )
+    response = HttpResponse(html)
     response["HX-Retarget"] = "#reply-errors"
     response["HX-Reswap"] = "innerHTML"
     return response

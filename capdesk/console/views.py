@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from capdesk.api import ratelimit
@@ -162,6 +163,7 @@ def _ticket_page(
     facts_error: str = "",
     reply_form: AgentReplyForm | None = None,
     reply_error: str = "",
+    reply_confirm: bool = False,
     status: int = 200,
 ) -> HttpResponse:
     """The whole ticket page; ``facts_error`` says above the side panel why a change made there was refused,
@@ -191,6 +193,7 @@ def _ticket_page(
             "reply_form": reply_form
             or AgentReplyForm(initial={"body": chosen_macro.body} if chosen_macro else None),
             "reply_error": reply_error,
+            "reply_confirm": AS_WRITTEN if reply_confirm else "",
             "macros": macros.available(agent),
             "chosen_macro": chosen_macro,
             "present": console_actions.touch_presence(ticket, agent, replying=False),
@@ -214,6 +217,10 @@ def _ticket_page(
     )
 
 
+# The box a refusal for placeholders adds to the reply form: ticked, the next send goes as typed.
+AS_WRITTEN = gettext_lazy("Send it as written: the braces are meant for the customer.")
+
+
 @agent_required
 @require_POST
 def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
@@ -224,15 +231,23 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
             return partials.reply_error(_("The reply is empty or too long."))
         messages.error(request, _("The reply is empty or too long."))
         return redirect("console:ticket", reference=ticket.reference)
-    left = [] if form.cleaned_data["internal"] else macros.placeholders_left(form.cleaned_data["body"])
+    # A macro's placeholder still as written would reach the customer as "{incident_url}";
+    # an agent who means the braces (a template syntax they explain) confirms it.
+    as_written = request.POST.get("as_written") == "on"
+    left = (
+        []
+        if form.cleaned_data["internal"] or as_written
+        else macros.placeholders_left(form.cleaned_data["body"])
+    )
     if left:
-        # A macro's placeholder still as written would reach the customer as "{incident_url}".
         text = _("Fill in or remove %(names)s before sending: the customer would get it as written.") % {
             "names": ", ".join(f"{{{name}}}" for name in left)
         }
         if partials.is_htmx(request):
-            return partials.reply_error(text)
-        return _ticket_page(request, ticket, reply_form=form, reply_error=text, status=422)
+            return partials.reply_error(text, confirm=str(AS_WRITTEN))
+        return _ticket_page(
+            request, ticket, reply_form=form, reply_error=text, reply_confirm=True, status=422
+        )
     upload = form.cleaned_data.get("attachment")
     files = []
     if upload is not None:

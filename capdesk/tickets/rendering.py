@@ -90,6 +90,19 @@ def sanitise_email(fragment: str) -> str:
     return IMG_TAG.sub(_drop_remote_image, sanitise(fragment))
 
 
+def prose(text: str) -> list[str]:
+    """What the reader of ``text`` rendered as Markdown reads as words, not code: the text
+    and link targets, without code blocks (fenced or indented) and code spans (any backticks)."""
+    pieces: list[str] = []
+    for token in _MARKDOWN.parse(text):
+        for child in token.children or ():
+            if child.type == "text":
+                pieces.append(child.content)
+            elif child.type in ("link_open", "image"):
+                pieces.extend(str(v) for k, v in (child.attrs or {}).items() if k in ("href", "src"))
+    return pieces
+
+
 def render_markdown(text: str) -> str:
     # Agents' and customers' typed Markdown keeps its remote images: an agent's picture
     # from the docs is meant to reach the customer's mail client. The desk's own pages

@@ -20,3 +20,13 @@ def test_it_takes_the_same_text_as_an_internal_note_and_json_in_a_reply(tokens, 
     assert note.status_code == 201
     reply = api.post(f"/tickets/{mine.reference}/replies", tokens.agent, {"body": 'Set {"a": 1} please.'})
     assert reply.status_code == 201
+
+
+def test_it_sends_the_braces_when_the_agent_says_they_are_meant(tokens, api, tickets_of_both_orgs):
+    mine, _ = tickets_of_both_orgs
+    body = "Write {name} in the dialog text; the plugin fills it in."
+    response = api.post(
+        f"/tickets/{mine.reference}/replies", tokens.agent, {"body": body, "as_written": True}
+    )
+    assert response.status_code == 201
+    assert Message.objects.get(ticket=mine, public=True, author_kind="agent").body_text == body

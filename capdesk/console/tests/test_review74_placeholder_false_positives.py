@@ -44,6 +44,14 @@ def test_a_macros_own_literal_braces_can_be_sent(client, cast):
     chosen = macros.render_macro(f"m:{macro.pk}", ticket, cast.agent)
     assert chosen is not None and chosen.unfilled == ()
     client.force_login(cast.agent)
-    client.post(f"/console/tickets/{ticket.reference}/reply/", {"body": chosen.body})
-    # Expected: sent, as the macro said nothing was left to fill. Found: refused (422).
-    assert Message.objects.filter(ticket=ticket, author_kind="agent", public=True).exists()
+    # The literal reads as a placeholder once inserted: the desk asks, the agent confirms.
+    refused = client.post(f"/console/tickets/{ticket.reference}/reply/", {"body": chosen.body})
+    assert refused.status_code == 422 and 'name="as_written"' in refused.content.decode()
+    htmx = client.post(
+        f"/console/tickets/{ticket.reference}/reply/", {"body": chosen.body}, headers={"HX-Request": "true"}
+    )
+    assert 'name="as_written"' in htmx.content.decode() and htmx["HX-Retarget"] == "#reply-errors"
+    assert not Message.objects.filter(ticket=ticket, author_kind="agent", public=True).exists()
+    client.post(f"/console/tickets/{ticket.reference}/reply/", {"body": chosen.body, "as_written": "on"})
+    sent = Message.objects.get(ticket=ticket, author_kind="agent", public=True)
+    assert sent.body_text == "Write {name} in the dialog text; the plugin fills it in."
