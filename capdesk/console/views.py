@@ -267,10 +267,10 @@ def ticket_reply(request: HttpRequest, reference: str) -> HttpResponse:
             leave_out=set(request.POST.getlist("copied_shown")) - set(request.POST.getlist("copied_to")),
         )
     except actions.AttachmentRejected as exc:
+        # In the agent's language, and the page keeps what they typed (as the portal does).
         if partials.is_htmx(request):
-            return partials.reply_error(str(exc))
-        messages.error(request, str(exc))
-        return redirect("console:ticket", reference=ticket.reference)
+            return partials.reply_error(exc.explain())
+        return _ticket_page(request, ticket, reply_form=form, reply_error=exc.explain(), status=422)
     done = _("Note added.") if form.cleaned_data["internal"] else _("Reply sent.")
     if partials.is_htmx(request):
         return partials.reply_posted(request, ticket, message, flash=done)

@@ -193,3 +193,24 @@ def test_the_side_panel_speaks_indonesian_for_the_subscription_and_the_clock(cli
     page = client.get(f"/console/tickets/{ticket.reference}/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert "· Aktif" in page  # the organization's subscription (active in the personas)
     assert "respons pertama" in page.lower() and " left" not in page
+
+
+def test_an_agents_reply_with_a_file_over_the_limit_keeps_the_text_and_says_why(client, cast, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from capdesk.testing.requests import open_for
+    from capdesk.tickets.models import Message
+
+    settings.CAPDESK_MAX_ATTACHMENT_BYTES = 1024 * 1024
+    ticket = open_for(cast.developer, "Crash log", email="dewi@acme.test", project=cast.project)
+    client.force_login(cast.agent)
+    big = SimpleUploadedFile("trace.bin", b"x" * (1024 * 1024 + 1))
+    page = client.post(
+        f"/console/tickets/{ticket.reference}/reply/",
+        {"body": "Here is the patched build, try it.", "attachment": big},
+    )
+    assert page.status_code == 422
+    text = page.content.decode()
+    assert "trace.bin" in text and "1 MB" in text
+    assert "Here is the patched build, try it." in text  # the reply box keeps it
+    assert not Message.objects.filter(ticket=ticket, author_kind="agent").exists()
