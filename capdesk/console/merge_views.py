@@ -73,5 +73,13 @@ def ticket_split(request: HttpRequest, reference: str) -> HttpResponse:
     except splitting.SplitRefused as exc:
         messages.error(request, str(exc))
         return redirect("console:ticket", reference=ticket.reference)
+    if not agent_tickets(request.user).filter(pk=new.pk).exists():
+        # Decided into a queue this agent does not work (they are restricted to others).
+        messages.success(
+            request,
+            _("Split out as %(new)s, which went to the %(queue)s queue.")
+            % {"new": new.reference, "queue": new.queue.name},
+        )
+        return redirect("console:ticket", reference=ticket.reference)
     messages.success(request, _("Split out of %(source)s as a new ticket.") % {"source": ticket.reference})
     return redirect("console:ticket", reference=new.reference)

@@ -177,3 +177,25 @@ def test_restricting_an_agent_is_audited(cast, desk):
         {"username": "martin", "queues": {"added": ["support"]}},
         {"username": "martin", "queues": {"removed": ["support"]}},
     ]
+
+
+def test_a_split_that_lands_in_another_queue_brings_the_agent_back_not_to_a_404(client, cast, desk):
+    from capdesk.tickets.models import Ticket
+
+    _sales, _support, martin, lead, _crash = desk
+    extra = ticket_actions.record_customer_reply(
+        lead,
+        body="Also: the rollback crashes on Android 14",
+        person=cast.developer,
+        author_email="dewi@acme.test",
+    )
+    client.force_login(martin)
+    response = client.post(
+        f"/console/tickets/{lead.reference}/split/", {"message": extra.pk, "subject": "Crash"}
+    )
+    new = Ticket.objects.get(split_from=lead)
+    assert new.queue.slug == "support"  # a crash report is support's work, not sales'
+    assert response["Location"] == f"/console/tickets/{lead.reference}/"
+    page = client.get(response["Location"]).content.decode()
+    assert f"Split out as {new.reference}, which went to the Support queue." in page
+    assert client.get(response["Location"]).status_code == 200
