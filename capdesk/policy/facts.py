@@ -42,11 +42,11 @@ def facts_for(
     requester, org_facts, bindings = _requester_facts(person, policy, retainer_minutes_used or {})
     if project is None or project.organization_id not in org_facts:
         return requester, None
-    return requester, ProjectFacts(
-        app_id=project.app_id,
-        name=project.name or project.app_id,
-        org=org_facts[project.organization_id],
-        requester_qualifies=_qualifies(bindings, project, policy.roles),
+    return requester, _project_facts(
+        project,
+        org_facts,
+        bindings,
+        policy,
         grantors=_project_grantors(project, policy.roles, exclude=person),
     )
 
@@ -62,15 +62,27 @@ def facts_for_projects(
     """
     requester, org_facts, bindings = _requester_facts(person, policy, {})
     return requester, {
-        p.app_id: ProjectFacts(
-            app_id=p.app_id,
-            name=p.name or p.app_id,
-            org=org_facts[p.organization_id],
-            requester_qualifies=_qualifies(bindings, p, policy.roles),
-        )
+        p.app_id: _project_facts(p, org_facts, bindings, policy)
         for p in projects
         if p.organization_id in org_facts
     }
+
+
+def _project_facts(
+    project: Project,
+    org_facts: Mapping[int, OrgFacts],
+    bindings: Iterable[RoleBinding],
+    policy: Policy,
+    *,
+    grantors: tuple[str, ...] = (),
+) -> ProjectFacts:
+    return ProjectFacts(
+        app_id=project.app_id,
+        name=project.name or project.app_id,
+        org=org_facts[project.organization_id],
+        requester_qualifies=_qualifies(bindings, project, policy.roles),
+        grantors=grantors,
+    )
 
 
 def _requester_facts(
