@@ -207,20 +207,19 @@ def macro_placeholders(policy: Policy | None = None) -> frozenset[str]:
 def known_placeholders(policy: Policy | None = None) -> frozenset[str]:
     """Every name a macro can leave in a reply: an agent's macros', and the standard replies'."""
     policy = policy or get_policy()
-    in_replies = {
-        m.group(1)
-        for reply in policy.replies.values()
-        for m in _FIELD.finditer(reply.body)
-        if m.group(1) is not None
-    }
+    in_replies = {name for reply in policy.replies.values() for name in _names(reply.body)}
     return macro_placeholders(policy) | in_replies
+
+
+def _names(text: str) -> list[str]:
+    """The ``{name}`` placeholders in ``text``, in order and repeated as written (``{{`` is a literal)."""
+    return [m.group(1) for m in _FIELD.finditer(text) if m.group(1) is not None]
 
 
 def unknown_placeholders(text: str) -> list[str]:
     """Names in braces a macro may not use, in order (a typo would reach the customer as written)."""
     allowed = macro_placeholders()
-    found = [m.group(1) for m in _FIELD.finditer(text) if m.group(1) is not None]
-    return list(dict.fromkeys(name for name in found if name not in allowed))
+    return list(dict.fromkeys(name for name in _names(text) if name not in allowed))
 
 
 # ``${name}`` template literals quoted in prose are not placeholders either.
@@ -237,8 +236,7 @@ def placeholders_left(body: str) -> list[str]:
     """
     known = known_placeholders()
     text = _TEMPLATE_LITERAL.sub(" ", "\n".join(prose(body)))
-    found = [m.group(1) for m in _FIELD.finditer(text) if m.group(1) is not None]
-    return list(dict.fromkeys(name for name in found if name in known))
+    return list(dict.fromkeys(name for name in _names(text) if name in known))
 
 
 def reply_language(ticket: Ticket, policy: Policy) -> str:
