@@ -233,7 +233,6 @@ def _notify_sales(ticket: Ticket) -> None:
         orgs = list(Organization.objects.filter(bindings__person_id=ticket.requester_id).distinct())
     else:
         orgs = []
-    name = ticket.organization.name if ticket.organization else "(no organization)"
     where = "; ".join(
         f"{o.name}: {policy.plans[o.plan].name if o.plan in policy.plans else o.plan}, {o.subscription_status}"
         for o in sorted(orgs, key=lambda o: o.name)
@@ -250,7 +249,8 @@ def _notify_sales(ticket: Ticket) -> None:
         text = text[:_LEAD_TEXT_CHARS].rstrip() + " […]"
     queue_email(
         to=policy.premium.sales_address,
-        subject=f"[{ticket.reference}] Premium Support request from {orgs[0].name if len(orgs) == 1 else name}",
+        subject=f"[{ticket.reference}] Premium Support request from "
+        f"{orgs[0].name if len(orgs) == 1 else '(no organization)'}",
         body_text=(
             f"{who} ({where or 'no organization'}) asks about Premium Support.\n\n"
             f"Subject: {ticket.subject}\n\n{text}\n\n"
