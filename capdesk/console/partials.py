@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html
 
 from capdesk.console import assignees
 from capdesk.console import history as history_lines
@@ -136,11 +136,10 @@ def reply_posted(request: HttpRequest, ticket: Ticket, message: Message, *, flas
 def reply_error(text: str, *, confirm: str = "") -> HttpResponse:
     """Shown above the reply box; the conversation is left as it is. With ``confirm``, a box
     the agent ticks to send the reply as it is anyway (it lands inside the reply form)."""
-    html = format_html('<p class="notice">{}</p>', text)
-    if confirm:
-        html += format_html(
-            '<p><label><input type="checkbox" name="as_written" id="as-written"> {}</label></p>', confirm
-        )
+    # The page draws the same partial when the reply was posted without the script.
+    html = render_to_string(
+        "console/partials/reply_error.html", {"reply_error": text, "reply_confirm": confirm}
+    )
     response = HttpResponse(html)
     response["HX-Retarget"] = "#reply-errors"
     response["HX-Reswap"] = "innerHTML"
