@@ -32,9 +32,8 @@ def _limit_attachment(form: forms.Form) -> None:
     field.widget.attrs.update(
         {
             "data-max-bytes": str(settings.CAPDESK_MAX_ATTACHMENT_BYTES),
-            # The script puts the chosen file's name in place of {name}.
-            "data-too-large": gettext("%(name)s is larger than %(mb)s MB, the limit for one attachment.")
-            % {"name": "{name}", "mb": mb},
+            # The refusal's own words; the script puts the chosen file's name in place of {name}.
+            "data-too-large": AttachmentRejected("{name}").explain(),
         }
     )
 
