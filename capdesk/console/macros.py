@@ -288,7 +288,7 @@ def _incident_values(ticket: Ticket, lang: str) -> dict[str, str]:
     return {
         "incident_title": incident.text_in("name", lang),
         "incident_url": status_config.incident_url(incident.public_id),
-        "incident_started": incident.started_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "incident_started": status_config.utc_minute(incident.started_at),
     }
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
 
+from capdesk.status.config import utc_minute
 from capdesk.status.models import Component, Incident, IncidentStatus, IncidentTemplate
 
 _FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -58,7 +59,7 @@ def values_for(
     return {
         "component": ", ".join(names) or settings.CAPDESK_STATUS_PAGE_NAME,
         # UTC, spelled out: readers of the page are in every time zone.
-        "started": started.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "started": utc_minute(started),
         "incident": incident.text_in("name", language) if incident is not None else "",
         "status_url": settings.CAPDESK_STATUS_URL,
     }
