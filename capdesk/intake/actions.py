@@ -24,6 +24,7 @@ from capdesk.directory.models import Person
 from capdesk.intake import channels
 from capdesk.intake.models import InboundRequest
 from capdesk.notify.actions import deliveries_batched, queue_email, render_email
+from capdesk.tickets.actions import attachment_limit
 
 logger = logging.getLogger(__name__)
 
@@ -380,11 +381,8 @@ def _tell_not_accepted(exc: channels.Unprocessable) -> str:
     # The reason in the notice's language; the quarantine keeps the admins' English one.
     with translation.override(exc.language):
         reason = exc.explain() if exc.explain else str(exc)
-    context = {
-        "reason": reason,
-        "max_files": settings.CAPDESK_MAX_ATTACHMENTS,
-        "max_mb": settings.CAPDESK_MAX_ATTACHMENT_BYTES // (1024 * 1024),
-    }
+        max_size = attachment_limit()
+    context = {"reason": reason, "max_files": settings.CAPDESK_MAX_ATTACHMENTS, "max_size": max_size}
     subject, body = render_email("intake/email/not_accepted", context, language=exc.language)
     headers = {"Auto-Submitted": "auto-replied"}
     if exc.answering:  # the notice answers the email, so the sender's client shows them together

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from capdesk.directory.models import Project
 from capdesk.tickets import copies
-from capdesk.tickets.actions import AttachmentRejected, attachment_limit_mb, check_attachment_sizes
+from capdesk.tickets.actions import AttachmentRejected, attachment_limit, check_attachment_sizes
 from capdesk.tickets.models import Severity
 
 SEVERITY_HELP = {
@@ -27,8 +27,7 @@ def _limit_attachment(form: forms.Form) -> None:
     Read when the form is made, not at import: the limits are settings.
     """
     field = form.fields["attachment"]
-    mb = attachment_limit_mb()
-    field.help_text = gettext("Up to %(mb)s MB.") % {"mb": mb}
+    field.help_text = gettext("Up to %(size)s.") % {"size": attachment_limit()}
     field.widget.attrs.update(
         {
             "data-max-bytes": str(settings.CAPDESK_MAX_ATTACHMENT_BYTES),

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 
 from capdesk.core import appends
@@ -48,11 +49,11 @@ class AttachmentRejected(ValueError):
     def __init__(self, filename: str | None = None) -> None:
         self.filename = filename  # None: too many files, not one too large
         self.max_files = settings.CAPDESK_MAX_ATTACHMENTS
-        self.max_mb = attachment_limit_mb()
         if filename is None:
             super().__init__(f"at most {self.max_files} attachments per message")
         else:
-            super().__init__(f"{filename} is larger than {self.max_mb} MB")
+            with translation.override(None):
+                super().__init__(f"{filename} is larger than {attachment_limit()}")
 
     def explain(self) -> str:
         if self.filename is None:
@@ -61,15 +62,26 @@ class AttachmentRejected(ValueError):
                 "A message can carry at most %(count)d attachments.",
                 self.max_files,
             ) % {"count": self.max_files}
-        return gettext("%(name)s is larger than %(mb)s MB, the limit for one attachment.") % {
+        return gettext("%(name)s is larger than %(size)s, the limit for one attachment.") % {
             "name": self.filename,
-            "mb": self.max_mb,
+            "size": attachment_limit(),
         }
 
 
-def attachment_limit_mb() -> int:
-    """CAPDESK_MAX_ATTACHMENT_BYTES in whole MB, as customers are told it."""
-    return settings.CAPDESK_MAX_ATTACHMENT_BYTES // (1024 * 1024)
+def attachment_limit() -> str:
+    """CAPDESK_MAX_ATTACHMENT_BYTES as customers are told it, in the active language.
+
+    "10 MB", "1.5 MB", "512 KB": whole megabytes would say "0 MB" of a limit under one.
+    """
+    return byte_size(settings.CAPDESK_MAX_ATTACHMENT_BYTES)
+
+
+def byte_size(count: int) -> str:
+    """A size in binary megabytes (or kilobytes below one), to one decimal where it has one."""
+    value, unit = (count / 1024**2, "MB") if count >= 1024**2 else (count / 1024, "KB")
+    shown = round(value, 1)
+    digits = 0 if shown == int(shown) else 1
+    return f"{number_format(shown, decimal_pos=digits)} {unit}"
 
 
 @dataclass(frozen=True)

@@ -114,3 +114,19 @@ def test_the_forms_show_the_limit_next_to_the_file_input(customer):
     page = customer.get(f"/portal/requests/{ticket.reference}/").content.decode()
     assert "Up to 1 MB." in page and f'data-max-bytes="{LIMIT}"' in page
     assert "capdesk/portal.js" in page
+
+
+@pytest.mark.parametrize(
+    ("limit", "english", "indonesian"),
+    [
+        (512 * 1024, "512 KB", "512 KB"),
+        (1536 * 1024, "1.5 MB", "1,5 MB"),
+        (25 * 1024 * 1024, "25 MB", "25 MB"),
+    ],
+)
+def test_a_limit_that_is_not_whole_megabytes_is_said_as_it_is(customer, settings, limit, english, indonesian):
+    """Whole megabytes said "0 MB" of a 512 KB limit; the size is now said to a decimal, in the page's number format."""
+    settings.CAPDESK_MAX_ATTACHMENT_BYTES = limit
+    assert f"Up to {english}." in customer.get("/portal/requests/new/").content.decode()
+    customer.cookies["django_language"] = "id"
+    assert f"Maksimal {indonesian}." in customer.get("/portal/requests/new/").content.decode()
