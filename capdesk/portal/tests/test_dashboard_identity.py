@@ -60,9 +60,9 @@ def test_it_signs_in_a_dashboard_user_and_files_their_request_as_dashboard(clien
         ({"exp": int(time.time()) - 100, "iat": int(time.time()) - 200}, "expired"),
         ({"aud": "another-app"}, "not valid"),
         ({"iss": "https://evil.example"}, "not valid"),
-        ({"email": "omar@other.test"}, "not registered on this account"),
-        ({"sub": str(uuid.uuid4())}, "not known"),
-        ({"exp": int(time.time()) + 86400}, "longer than allowed"),
+        ({"email": "omar@other.test"}, "not registered on your Capgo account"),
+        ({"sub": str(uuid.uuid4())}, "does not know your Capgo account yet"),
+        ({"exp": int(time.time()) + 86400}, "not valid"),
     ],
 )
 def test_it_refuses_a_token_that_does_not_prove_the_identity(client, cast, platform_key, change, reason):
@@ -95,3 +95,12 @@ def test_a_token_signs_in_only_once(client, cast, platform_key):
     response = client.get("/portal/sso/dashboard/", {"token": token})
     assert response.status_code == 403
     assert "already used" in response.content.decode()
+
+
+def test_the_refusal_is_said_in_the_pages_language_without_the_tokens_internals(client, cast, platform_key):
+    """The reason in English goes to the log and the audit; the person reads it in their language."""
+    client.cookies["django_language"] = "id"
+    token = _token(platform_key, cast.developer, aud="another-app")
+    page = client.get("/portal/sso/dashboard/", {"token": token}).content.decode()
+    assert "Tautan dari dasbor tidak valid." in page
+    assert "InvalidAudienceError" not in page
