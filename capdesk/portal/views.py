@@ -129,7 +129,7 @@ def dashboard_sign_in(request: HttpRequest) -> HttpResponse:
     except InvalidIdentity as exc:
         logger.info("portal.dashboard_token_refused", extra={"reason": str(exc)})
         audit.record_refused_sso(str(exc), request=request)
-        return render(request, "portal/token_refused.html", {"reason": str(exc)}, status=403)
+        return render(request, "portal/token_refused.html", {"reason": exc.explain()}, status=403)
     login(
         request, actions.user_for_person(identity.person), backend="django.contrib.auth.backends.ModelBackend"
     )
@@ -258,8 +258,15 @@ def _after_receive(request: HttpRequest, receipt: intake.Receipt) -> HttpRespons
     if receipt.request.ticket is not None:
         return redirect("portal:request_detail", reference=receipt.request.ticket.reference)
     if receipt.request.state == receipt.request.State.QUARANTINED:
+        # The reason is written for the admins who read the quarantine, in English, and the
+        # forms check what a customer could fix first: what is left is for the team to look at.
         messages.error(
-            request, _("We could not file this request: %(reason)s") % {"reason": receipt.request.reason}
+            request,
+            _(
+                "We could not file this request. It is kept for our support team, who will look into it; "
+                "if it cannot wait, write to %(address)s."
+            )
+            % {"address": settings.CAPDESK_SUPPORT_ADDRESS},
         )
     else:
         messages.info(request, _("We received your request; it will appear here in a moment."))

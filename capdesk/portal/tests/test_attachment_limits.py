@@ -5,6 +5,8 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from capdesk.intake import web_channel
+from capdesk.intake.channels import Unprocessable
 from capdesk.intake.models import InboundRequest
 from capdesk.portal.actions import user_for_person
 from capdesk.tickets.models import Message, Ticket
@@ -130,3 +132,31 @@ def test_a_limit_that_is_not_whole_megabytes_is_said_as_it_is(customer, settings
     assert f"Up to {english}." in customer.get("/portal/requests/new/").content.decode()
     customer.cookies["django_language"] = "id"
     assert f"Maksimal {indonesian}." in customer.get("/portal/requests/new/").content.decode()
+
+
+def test_a_request_that_cannot_be_filed_is_kept_and_the_customer_is_not_shown_the_admins_reason(
+    customer, monkeypatch
+):
+    """What the forms cannot catch (a race with a membership change, say) is quarantined, and said plainly."""
+
+    def refuse(payload):
+        raise Unprocessable("the request names a project this person does not belong to")
+
+    monkeypatch.setattr(web_channel, "_files", refuse)
+    customer.cookies["django_language"] = "id"
+    page = customer.post(
+        "/portal/requests/new/",
+        {
+            "project": "com.acme.shop",
+            "subject": "Bundle never downloads",
+            "severity": "normal",
+            "idempotency_key": uuid.uuid4().hex,
+            "body": "It stays on the old bundle.",
+        },
+        follow=True,
+    ).content.decode()
+    assert "Kami tidak dapat mencatat permintaan ini." in page
+    assert "does not belong to" not in page
+    kept = InboundRequest.objects.get()
+    assert kept.state == InboundRequest.State.QUARANTINED
+    assert kept.reason == "the request names a project this person does not belong to"
