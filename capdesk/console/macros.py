@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from capdesk.console.models import Macro
-from capdesk.core.translations import language_name
+from capdesk.core.translations import language_in_sentence
 from capdesk.policy.document import Policy
 from capdesk.policy.facts import facts_for
 from capdesk.policy.loader import get_policy
@@ -156,10 +156,10 @@ class MacroChoice:
             return ""
         if self.wanted and self.wanted != self.language:
             return _("This macro has no text in %(wanted)s: inserted in %(language)s.") % {
-                "wanted": language_name(self.wanted),
-                "language": language_name(self.language),
+                "wanted": language_in_sentence(self.wanted),
+                "language": language_in_sentence(self.language),
             }
-        return _("Inserted in %(language)s.") % {"language": language_name(self.language)}
+        return _("Inserted in %(language)s.") % {"language": language_in_sentence(self.language)}
 
 
 def unfilled_notice(names: tuple[str, ...] | list[str]) -> str:

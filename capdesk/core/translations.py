@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import get_language_info
 
 # {language: {field: text}}, as stored and as actions, forms and the API pass it.
 Translations = Mapping[str, Mapping[str, str]]
@@ -33,7 +34,16 @@ def other_languages() -> list[str]:
 
 
 def language_name(code: str) -> str:
+    """The language's name in itself ("Bahasa Indonesia"), as a language switcher shows it."""
     return str(dict(settings.LANGUAGES).get(code, code))
+
+
+def language_in_sentence(code: str) -> str:
+    """The language's name in the active language ("Indonesian", "Inggris"), for a sentence about it."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return language_name(code)
 
 
 def checked(raw: Translations | None, fields: Iterable[str]) -> dict[str, dict[str, str]]:

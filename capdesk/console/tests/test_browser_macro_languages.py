@@ -45,7 +45,7 @@ def test_an_agent_inserts_a_macro_in_indonesian_sees_which_language_and_sends_it
     page.select_option("#macro", label="Out of scope")
     page.click("#macro-form button[type=submit]")
     expect(page.locator("#macro-language")).to_have_text(
-        "This macro has no text in Bahasa Indonesia: inserted in English."
+        "This macro has no text in Indonesian: inserted in English."
     )
     expect(page.locator("#macro-unfilled")).to_contain_text("{reason}")
 
@@ -55,7 +55,7 @@ def test_an_agent_inserts_a_macro_in_indonesian_sees_which_language_and_sends_it
     expect(page.locator("#id_body")).to_have_value(
         "Halo Dewi Developer, versi berapa yang dijalankan com.acme.shop?\n"
     )
-    expect(page.locator("#macro-language")).to_have_text("Inserted in Bahasa Indonesia.")
+    expect(page.locator("#macro-language")).to_have_text("Inserted in Indonesian.")
     expect(page.locator("#macro-unfilled")).to_be_hidden()
     assert page.url.endswith(f"/console/tickets/{ticket.reference}/")  # by the script, no reload
 

@@ -111,7 +111,7 @@ def test_it_inserts_the_indonesian_text_on_an_indonesian_ticket_with_values_in_i
         == "Halo Dewi Developer, versi berapa yang dijalankan com.acme.shop? Tingkat: Tinggi (P2).\n"
     )
     assert data["language"] == "id"
-    assert data["language_notice"] == "Inserted in Bahasa Indonesia."
+    assert data["language_notice"] == "Inserted in Indonesian."
 
 
 def test_it_inserts_the_english_text_on_an_english_ticket(client, cast, macro):
@@ -132,7 +132,7 @@ def test_it_falls_back_to_english_and_says_so_when_the_macro_has_no_indonesian_t
     # The values follow the text, so the English reply does not carry an Indonesian label.
     assert data["body"].endswith("Severity: High (P2).\n")
     assert data["language"] == "en"
-    assert data["language_notice"] == "This macro has no text in Bahasa Indonesia: inserted in English."
+    assert data["language_notice"] == "This macro has no text in Indonesian: inserted in English."
 
 
 def test_it_says_which_language_went_in_without_a_script(client, cast, macro):
@@ -141,7 +141,7 @@ def test_it_says_which_language_went_in_without_a_script(client, cast, macro):
     page = client.get(f"/console/tickets/{ticket.reference}/", {"macro": f"m:{macro.pk}"}).content.decode()
     assert "Halo Dewi Developer" in page.split('id="id_body"')[1].split("</textarea>")[0]
     notice = _notice(page, "macro-language")
-    assert "hidden" not in notice.split(">")[0] and "Inserted in Bahasa Indonesia." in notice
+    assert "hidden" not in notice.split(">")[0] and "Inserted in Indonesian." in notice
     # Both notices: the language, and the placeholders left (none here).
     assert _notice(page, "macro-unfilled").split(">")[0].rstrip().endswith("hidden")
     plain = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
@@ -159,7 +159,7 @@ def test_it_keeps_both_notices_when_an_indonesian_macro_leaves_a_placeholder(cli
     ticket = _ticket(cast, "id")
     client.force_login(cast.agent)
     page = client.get(f"/console/tickets/{ticket.reference}/", {"macro": f"m:{macro.pk}"}).content.decode()
-    assert "Inserted in Bahasa Indonesia." in _notice(page, "macro-language")
+    assert "Inserted in Indonesian." in _notice(page, "macro-language")
     assert "Still to fill in before sending: {reason}." in _notice(page, "macro-unfilled")
     # Without its own title the macro keeps the English one.
     assert _insert(client, ticket, f"m:{macro.pk}")["title"] == "Out of scope"
@@ -169,7 +169,7 @@ def test_it_says_a_standard_reply_went_in_the_tickets_language(client, cast):
     ticket = _ticket(cast, "id")
     client.force_login(cast.agent)
     data = _insert(client, ticket, "std:need_project")
-    assert (data["language"], data["language_notice"]) == ("id", "Inserted in Bahasa Indonesia.")
+    assert (data["language"], data["language_notice"]) == ("id", "Inserted in Indonesian.")
 
 
 def test_it_names_the_linked_incident_in_the_tickets_language(cast):
@@ -234,4 +234,4 @@ def test_it_tells_an_agent_reading_the_console_in_indonesian_in_indonesian(cast)
     assert filled is not None
     with translation.override("id"):
         notice = filled.language_notice()
-    assert notice == "Makro ini tidak punya teks dalam Bahasa Indonesia: disisipkan dalam English."
+    assert notice == "Makro ini tidak punya teks dalam bahasa Indonesia: disisipkan dalam bahasa Inggris."
