@@ -104,11 +104,14 @@ def _event(
     return audit.record(ticket, kind, user=user, person=person, reason=reason, data=data)
 
 
-def add_system_message(ticket: Ticket, body: str, *, public: bool, message_id: str = "") -> Message:
+def add_system_message(
+    ticket: Ticket, body: str, *, public: bool, message_id: str = "", to_copied: bool = False
+) -> Message:
     """The desk's own message on a ticket: a standard reply, a notice, an internal note.
 
     ``message_id`` is the Message-ID of the email that carried it to the customer, so an
-    answer or a bounce that cites it finds the ticket.
+    answer or a bounce that cites it finds the ticket. ``to_copied``: the people copied on
+    the ticket are told it too, so they read it in the portal; otherwise it is the requester's.
     """
     # Appended with the rest of a write batch (core.appends): nothing reads it back by query.
     return appends.save(
@@ -116,6 +119,7 @@ def add_system_message(ticket: Ticket, body: str, *, public: bool, message_id: s
             ticket=ticket,
             author_kind=Message.Author.SYSTEM,
             public=public,
+            to_copied=to_copied,
             body_text=body,
             body_html=render_plain(body),
             message_id=message_id,

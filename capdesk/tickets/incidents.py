@@ -83,7 +83,7 @@ def on_incident_resolved(
         # Inserted at once (not with a write batch): each copied person's Message-ID names its pk.
         with appends.batched(defer=False):
             notice = add_system_message(
-                ticket, body, public=True, message_id=new_message_id() if emailed else ""
+                ticket, body, public=True, message_id=new_message_id() if emailed else "", to_copied=True
             )
         if emailed:
             # As an agent's public reply: the requester and each person copied, one email each.

@@ -206,6 +206,10 @@ class Message(models.Model):
     # E3: a reply from a registered address that did not prove it came from there waits on the
     # ticket, not public, until that address confirms it (intake.confirmation); agents see it marked.
     held = models.BooleanField(default=False)
+    # The desk's own messages speak to the requester (a standard reply names their plan,
+    # projects and access), so people copied on the ticket do not read them; a notice that
+    # was emailed to them too (the end of a linked incident) is theirs to read as well.
+    to_copied = models.BooleanField(default=False)
     body_text = models.TextField(help_text="The body as received (plain text or Markdown)")
     body_html = models.TextField(help_text="The body as rendered for display, sanitised")
     source = models.ForeignKey(

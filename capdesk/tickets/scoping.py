@@ -57,12 +57,13 @@ def with_managed(tickets: QuerySet[Ticket], person: Person) -> QuerySet[Ticket]:
 
 def conversation_for(person: Person, ticket: Ticket) -> QuerySet[Message]:
     """The messages of ``ticket`` that ``person`` reads: the public ones, without the desk's
-    own when they see it only because they are copied. Those (standard replies, notices)
-    speak of the requester's plan, projects and access, and are emailed to the requester
-    alone; a copied person reads the people's conversation."""
+    own that were for the requester when they see it only because they are copied. Those
+    (standard replies) speak of the requester's plan, projects and access, and are emailed
+    to the requester alone; a copied person reads the people's conversation and the notices
+    they were emailed too (``Message.to_copied``)."""
     messages = ticket.messages.filter(public=True)
     if not manages_copies(person, ticket):
-        messages = messages.exclude(author_kind=Message.Author.SYSTEM)
+        messages = messages.exclude(author_kind=Message.Author.SYSTEM, to_copied=False)
     return messages
 
 

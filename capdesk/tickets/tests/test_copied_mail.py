@@ -12,6 +12,7 @@ from django.test import Client
 
 from capdesk.console.history import sentence
 from capdesk.notify.models import OutboundEmail
+from capdesk.portal.actions import user_for_person
 from capdesk.status import actions as status_actions
 from capdesk.testing.requests import file_portal_request
 from capdesk.tickets import actions as ticket_actions
@@ -19,6 +20,7 @@ from capdesk.tickets import copies
 from capdesk.tickets.merging import merge_tickets
 from capdesk.tickets.models import Event, Message, Ticket
 from capdesk.tickets.reply_address import copy_message_id
+from capdesk.tickets.scoping import conversation_for
 from capdesk.tickets.splitting import split_ticket
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +104,28 @@ def test_the_end_of_a_linked_incident_is_emailed_to_each_copied_person_with_its_
     # The requester's text is the notice on the ticket, unchanged for them.
     assert "The platform issue your request" in sent["dewi@acme.test"].body_text
     assert "You are copied" not in notice.body_text
+
+
+def test_a_copied_person_reads_the_incident_notice_they_were_emailed_but_not_the_requesters_standard_reply(
+    cast,
+) -> None:
+    api = status_actions.create_component(name="Live update API")
+    incident = status_actions.open_incident(
+        name="Bundle downloads failing", body="x", notify=False, components={api: "major_outage"}
+    )
+    ticket = _ticket(cast)
+    standard = Message.objects.get(ticket=ticket, author_kind="system")  # the decision's, naming her access
+    status_actions.resolve_incident(incident, body="Fixed.", notify=False)
+    notice = Message.objects.filter(ticket=ticket, author_kind="system").latest("pk")
+    assert notice.to_copied and not standard.to_copied
+
+    read = set(conversation_for(cast.reader, ticket))
+    assert notice in read and standard not in read
+    assert {notice, standard} <= set(conversation_for(cast.developer, ticket)), "the requester reads both"
+    client = Client()
+    client.force_login(user_for_person(cast.reader))
+    page = client.get(f"/portal/requests/{ticket.reference}/").content.decode()
+    assert notice.body_html in page and standard.body_html not in page
 
 
 def test_a_merge_notice_reaches_the_copied_people_who_follow_the_survivor(cast) -> None:
