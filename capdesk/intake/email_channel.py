@@ -456,7 +456,7 @@ def _open(
     mail, person, auth, identity = read.mail, read.person, read.auth, read.identity
     assert auth is not None
     requester, requester_email, project, organization = person, mail.from_address, read.project, None
-    subject = mail.subject if follow_up is None else follow_up.subject
+    subject = mail.subject if follow_up is None else follow_up.subject(mail.subject)
     # Someone copied who answers asks for themselves, as decided for them with the batch.
     if follow_up is not None and follow_up.by_requester:
         # The requester's conversation goes on: in its project, decided on them afresh.

@@ -174,16 +174,19 @@ def _follow_up(
         requester, organization = person, None
         project = projects_for(person).filter(pk=follow_up.of.project_id or 0).first()
     identity = Identity.VERIFIED if requester is not None else Identity.UNKNOWN
+    # A portal reply has no subject of its own, and the closed request is one its sender
+    # sees, never one held for a confirmation (scoping.shown_to_customers).
+    subject = follow_up.of.subject
     decided = decide_request(
         channel=request.channel,
         identity=identity,
         person=requester,
         project=project,
-        subject=follow_up.subject,
+        subject=subject,
         body=body,
     )
     ticket = ticket_actions.open_ticket(
-        subject=follow_up.subject,
+        subject=subject,
         body=body,
         channel=request.channel,
         requester=requester,

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from capdesk.directory.models import Organization, Person, Project
 from capdesk.directory.queries import organizations_for, projects_for
+from capdesk.policy.classifier.text import strip_reply_prefix
+from capdesk.policy.types import Outcome
 from capdesk.tickets import copies
 from capdesk.tickets.models import OPEN_STATUSES, Ticket
 
@@ -34,10 +36,16 @@ class FollowUp:
     project: Project | None
     organization: Organization | None
 
-    @property
-    def subject(self) -> str:
-        # The conversation's subject, not "Re: [CAP-1001] ..." with the closed reference.
-        return self.of.subject
+    def subject(self, answer: str) -> str:
+        """The conversation's subject, not "Re: [CAP-1001] ..." with the closed reference.
+
+        The ``answer``'s own when the closed request was never confirmed (E3): its subject
+        came in the registered person's name without proof, and may be a forger's. Without
+        "Re:" and the closed reference there either, so the follow-up is not taken for it.
+        """
+        if self.of.outcome != Outcome.VERIFY_SENDER:
+            return self.of.subject
+        return strip_reply_prefix(answer.replace(f"[{self.of.reference}]", " "))
 
     def open_sequel(self, sender: str) -> Ticket | None:
         """An open follow-up of the same ticket already opened by the sender's answer: a second

@@ -347,3 +347,25 @@ def test_an_answer_received_before_the_ticket_closed_joins_and_reopens_it(cast, 
     ticket_actions.change_status(ticket, Status.CLOSED, agent=cast.agent)
     later = deliver(acme.sign(email(to=reply_address(ticket.pk), body="And on iOS too.")))
     assert later.ticket is not None and later.ticket.follow_up_of == ticket
+
+
+def test_a_follow_up_of_a_never_confirmed_request_takes_the_answers_subject_not_the_forgers(
+    cast, acme: Signer, stub
+) -> None:
+    """A forged request in Dewi's name is held (E3), never confirmed, and closed. When Dewi
+    herself answers it, her follow-up must not carry the forger's subject as hers."""
+    forged = opened(email(subject="Refund to IBAN XX00 1234 approved", body="Please confirm the refund."))
+    assert forged.outcome == "verify_sender"
+    ticket_actions.change_status(forged, Status.CLOSED, agent=cast.agent)
+    follow_up = deliver(
+        acme.sign(
+            email(
+                to=reply_address(forged.pk),
+                subject=f"Re: [{forged.reference}] I never sent this",
+                body="I never wrote this; my real question is about rollbacks.",
+            )
+        )
+    ).ticket
+    assert follow_up is not None and follow_up.follow_up_of == forged
+    assert "IBAN" not in follow_up.subject
+    assert follow_up.subject == "I never sent this"
