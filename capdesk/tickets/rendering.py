@@ -40,7 +40,17 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
 
 
 # "js-default" disables raw HTML in Markdown: a customer cannot inject markup by typing it.
-_MARKDOWN = MarkdownIt("js-default", {"highlight": _highlight, "linkify": False}).enable("table")
+# People type replies as they type email: a line break is a line break (``breaks``, as
+# GitHub's comments read them), and a bare URL is a link (``linkify``, sanitised below
+# like any link).
+_MARKDOWN = (
+    MarkdownIt("js-default", {"highlight": _highlight, "linkify": True, "breaks": True})
+    .enable("table")
+    .enable("linkify")
+)
+# Only what says it is an address (a scheme, or www.): app ids such as com.acme.shop read as
+# domain names, and must stay text.
+_MARKDOWN.linkify.set({"fuzzy_link": False})
 
 
 def sanitise(fragment: str) -> str:
