@@ -50,6 +50,7 @@ _MARKDOWN = (
 )
 # Only what says it is an address (a scheme, or www.): app ids such as com.acme.shop read as
 # domain names, and must stay text.
+assert _MARKDOWN.linkify is not None  # set by the "linkify" option
 _MARKDOWN.linkify.set({"fuzzy_link": False})
 
 
