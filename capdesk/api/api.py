@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import NinjaAPI
 
-from capdesk.api import customer, directory, errors, schemas, status, tickets
+from capdesk.api import customer, directory, errors, macros, schemas, status, tickets
 from capdesk.api.auth import TokenAuth, caller
 
 api = NinjaAPI(
@@ -29,6 +29,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/", tickets.router)
+api.add_router("/", macros.router)
 api.add_router("/directory", directory.router)
 api.add_router("/status", status.router)
 api.add_router("/customer", customer.router)
