@@ -18,7 +18,8 @@ api = NinjaAPI(
         "(agent, platform, status_admin, read_only, customer) and see what their owner sees. "
         "Customers read and answer their own requests under /api/customer/: with their own customer "
         "token, or through Capgo's dashboard (its platform token plus the customer's signed identity "
-        "token in X-Capgo-Identity). Every error is "
+        "token in X-Capgo-Identity). Agents' macros are under /api/macros (staff tokens read them and "
+        "fill one in for a ticket without sending it; agent tokens write their own). Every error is "
         '`{"error": {"code", "message", "details"}}`. Lists are paged by an opaque `next_cursor`. '
         "Creates accept an `Idempotency-Key` header. Over the token's rate limit: 429 with Retry-After."
     ),
