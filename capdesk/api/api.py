@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import NinjaAPI
 
-from capdesk.api import customer, directory, errors, schemas, status, tickets
+from capdesk.api import customer, directory, errors, macros, schemas, status, tickets
 from capdesk.api.auth import TokenAuth, caller
 
 api = NinjaAPI(
@@ -18,7 +18,8 @@ api = NinjaAPI(
         "(agent, platform, status_admin, read_only, customer) and see what their owner sees. "
         "Customers read and answer their own requests under /api/customer/: with their own customer "
         "token, or through Capgo's dashboard (its platform token plus the customer's signed identity "
-        "token in X-Capgo-Identity). Every error is "
+        "token in X-Capgo-Identity). Agents' macros are under /api/macros (staff tokens read them and "
+        "fill one in for a ticket without sending it; agent tokens write their own). Every error is "
         '`{"error": {"code", "message", "details"}}`. Lists are paged by an opaque `next_cursor`. '
         "Creates accept an `Idempotency-Key` header. Over the token's rate limit: 429 with Retry-After."
     ),
@@ -29,6 +30,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/", tickets.router)
+api.add_router("/", macros.router)
 api.add_router("/directory", directory.router)
 api.add_router("/status", status.router)
 api.add_router("/customer", customer.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -267,8 +268,20 @@ def save_macro(
     )
 
 
-def delete_macro(owner: User, pk: int) -> None:
-    Macro.objects.filter(owner=owner, pk=pk).delete()
+def macro_audit_details(macro: Macro, *, edited: bool) -> dict[str, Any]:
+    """What the audit log keeps of a saved macro, saved in the console or over the API alike."""
+    return {
+        "title": macro.title,
+        "shared": macro.shared,
+        "edited": edited,
+        "languages": sorted(macro.translations),
+    }
+
+
+def delete_macro(owner: User, pk: int) -> bool:
+    """Remove one of ``owner``'s macros; False when they wrote none with that id."""
+    deleted, _by_model = Macro.objects.filter(owner=owner, pk=pk).delete()
+    return deleted > 0
 
 
 def touch_presence(ticket: Ticket, user: User, *, replying: bool) -> list[Presence]:

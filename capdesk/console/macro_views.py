@@ -66,12 +66,7 @@ def macro_list(request: HttpRequest) -> HttpResponse:
                 request=request,
                 target_type="macro",
                 target_id=macro.pk,
-                details={
-                    "title": macro.title,
-                    "shared": macro.shared,
-                    "edited": editing is not None,
-                    "languages": sorted(macro.translations),
-                },
+                details=actions.macro_audit_details(macro, edited=editing is not None),
             )
         messages.success(request, _("Macro saved."))
         return redirect("console:macros")

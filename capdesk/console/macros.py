@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -313,9 +313,14 @@ def standard_macros() -> list[tuple[str, str, str]]:
     return [(m.key, _(m.title), _(m.description)) for m in STANDARD_MACROS if m.reply.value in replies]
 
 
+def visible_macros(agent: User) -> QuerySet[Macro]:
+    """The agents' macros ``agent`` may read and insert: their own, and those shared with every agent."""
+    return Macro.objects.filter(Q(owner=agent) | Q(shared=True))
+
+
 def available(agent: User) -> list[tuple[str, str]]:
     """(key, title) of every macro the agent can use: the standard replies, then agents' own."""
-    own = Macro.objects.filter(Q(owner=agent) | Q(shared=True)).order_by("title")
+    own = visible_macros(agent).order_by("title")
     standard = [(key, title) for key, title, _description in standard_macros()]
     return standard + [(f"m:{m.pk}", m.title) for m in own]
 
@@ -341,7 +346,7 @@ def render_macro(key: str, ticket: Ticket, agent: User) -> MacroChoice | None:
         text, unfilled = _fill(body, values)
         return MacroChoice(key, fill(reply.subject, values).strip(), text, unfilled, lang, lang)
     if kind == "m" and ident.isdigit():
-        macro = Macro.objects.filter(Q(owner=agent) | Q(shared=True), pk=int(ident)).first()
+        macro = visible_macros(agent).filter(pk=int(ident)).first()
         if macro is None:
             return None
         translated = macro.translations_of("body").get(lang, "")

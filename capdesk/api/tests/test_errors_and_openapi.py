@@ -68,6 +68,12 @@ def test_the_openapi_document_lists_every_operation_with_bearer_security_and_the
         ("GET", "/api/directory/organizations"),
         ("PUT", "/api/directory/people/{capgo_id}"),
         ("PUT", "/api/directory/bindings"),
+        ("GET", "/api/macros"),
+        ("POST", "/api/macros"),
+        ("GET", "/api/macros/{macro_id}"),
+        ("PATCH", "/api/macros/{macro_id}"),
+        ("DELETE", "/api/macros/{macro_id}"),
+        ("GET", "/api/tickets/{reference}/macros/{macro_id}"),
     } <= operations
     schemes = document["components"]["securitySchemes"]
     assert any(s == {"type": "http", "scheme": "bearer"} for s in schemes.values())

@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from capdesk.api.actions import create_token
+from capdesk.console import actions as console_actions
 from capdesk.status import actions as status_actions
 from capdesk.testing.factories import Personas, make_user
 from capdesk.tickets import actions as ticket_actions
@@ -76,12 +77,20 @@ def _real_rows(cast: Any) -> dict[str, Any]:
     ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Which bundle?")
     ticket_actions.reply_as_agent(ticket, agent=cast.agent, body="Internal", public=False)
     incident = status_actions.open_incident(name="Updates delayed", body="Investigating", user=cast.admin)
+    macro = console_actions.save_macro(
+        owner=cast.agent,
+        title="Versions",
+        body="Hello {name}, which version runs? {incident_url}",
+        shared=True,
+        translations={"id": {"title": "Versi", "body": "Halo {name}"}},
+    )
     return {
         "reference": ticket.reference,
         "capgo_id": str(cast.org.capgo_id),
         "app_id": cast.project.app_id,
         "public_id": incident.public_id,
         "account_id": str(cast.developer.capgo_id),
+        "macro_id": macro.pk,
     }
 
 

@@ -40,6 +40,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from capdesk.api.actions import create_token
+from capdesk.console import actions as console_actions
 from capdesk.intake.models import InboundRequest
 from capdesk.portal.actions import user_for_person
 from capdesk.portal.models import MagicLink
@@ -550,6 +551,36 @@ API_ROWS = [
         "/api/tickets/{ticket}/decisions",
         api(customers=403, platform=403),
     ),
+    # Agents' macros (test_macros_api.py): staff tokens read them and fill one in for a ticket
+    # (nothing is sent); agent tokens write their own. The agent wrote the world's one.
+    R("GET /api/macros", "GET", "/api/macros", api(customers=403, platform=403)),
+    R("GET /api/macros/{macro_id}", "GET", "/api/macros/{macro}", api(customers=403, platform=403)),
+    R(
+        "POST /api/macros",
+        "POST",
+        "/api/macros",
+        api(customers=403, agent=201, admin=403, platform=403),
+        {"title": "Matrix", "body": "Hello {{name}}"},  # {{ }}: the row is filled by str.format
+    ),
+    R(
+        "PATCH /api/macros/{macro_id}",
+        "PATCH",
+        "/api/macros/{macro}",
+        api(customers=403, agent=200, admin=403, platform=403),
+        {"title": "Matrix"},
+    ),
+    R(
+        "DELETE /api/macros/{macro_id}",
+        "DELETE",
+        "/api/macros/{macro}",
+        api(customers=403, agent=204, admin=403, platform=403),
+    ),
+    R(
+        "GET /api/tickets/{reference}/macros/{macro_id}",
+        "GET",
+        "/api/tickets/{ticket}/macros/{macro}",
+        api(customers=403, platform=403),
+    ),
     # A customer's own requests: customer tokens (these read_only ones read, never reply); the
     # platform only with a signed identity (X-Capgo-Identity, test_customer_api.py); staff have /api/tickets
     R(
@@ -802,6 +833,7 @@ def world(cast, settings):
         channel="email", idempotency_key="held", raw=b"x", state="quarantined"
     )
     incident = status_actions.open_incident(name="Updates delayed", body="Investigating", notify=False)
+    macro = console_actions.save_macro(owner=cast.agent, title="Matrix", body="Hi {name}", shared=True)
     values = {
         "ticket": ticket.reference,
         "other_ticket": other.reference,
@@ -815,6 +847,7 @@ def world(cast, settings):
         "answer_email": str(ticket.outbound_emails.filter(kind="agent_reply").get().pk),
         "attachment": str(ticket.messages.get(author_kind="customer", held=False).attachments.get().pk),
         "incident": incident.public_id,
+        "macro": str(macro.pk),
         "developer_id": str(cast.developer.capgo_id),
         "outsider_id": str(cast.outsider.capgo_id),
         "org_id": str(cast.org.capgo_id),
