@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -111,7 +111,9 @@ def _in_languages(found: Iterable[Macro]) -> list[tuple[Macro, list[dict[str, st
 @require_POST
 def macro_delete(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
-        actions.delete_macro(_agent(request), pk)
+        if not actions.delete_macro(_agent(request), pk):
+            # Another agent's, or gone: nothing was removed, so nothing is recorded.
+            raise Http404("No such macro of yours")
         audit.record_staff(
             audit.Action.MACRO_DELETED, request.user, request=request, target_type="macro", target_id=pk
         )

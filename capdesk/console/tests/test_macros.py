@@ -7,6 +7,7 @@ from time_machine import travel
 
 from capdesk.console import actions, macros
 from capdesk.console.models import Macro
+from capdesk.core.models import AuditEntry
 from capdesk.portal.actions import user_for_person
 from capdesk.testing.factories import make_user
 from capdesk.tickets import actions as ticket_actions
@@ -161,8 +162,9 @@ def test_it_lets_an_agent_write_edit_and_delete_their_macros_only(client, cast):
     macro.refresh_from_db()
     assert macro.body == "Thank you {name}!" and not macro.shared
     client.force_login(cast.admin)
-    client.post(f"/console/macros/{macro.pk}/delete/")
+    assert client.post(f"/console/macros/{macro.pk}/delete/").status_code == 404
     assert Macro.objects.count() == 1
+    assert not AuditEntry.objects.filter(action="console.macro_deleted").exists(), "nothing was removed"
     client.force_login(cast.agent)
     client.post(f"/console/macros/{macro.pk}/delete/")
     assert Macro.objects.count() == 0
