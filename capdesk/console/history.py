@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from capdesk.tickets.models import Channel, Event, Severity, Status
 
@@ -221,8 +221,18 @@ def _retainer(data: dict[str, Any], names: Names) -> str:
     ) % {"minutes": minutes}
 
 
+_VERDICTS = {
+    "verified": gettext_lazy("Sender checked: a registered address, proven"),
+    "unverified": gettext_lazy("Sender checked: a registered address, not proven"),
+    "unknown": gettext_lazy("Sender checked: not a registered address"),
+}
+
+
 def _sender_identified(data: dict[str, Any], names: Names) -> str:
-    return _("Sender checked: %(verdict)s") % {"verdict": data.get("verdict") or "—"}
+    # The verdict is about the address (E3); how it was checked (DKIM, DMARC) is the reason's.
+    verdict = str(data.get("verdict") or "")
+    said = _VERDICTS.get(verdict)
+    return str(said) if said else _("Sender checked: %(verdict)s") % {"verdict": verdict or "—"}
 
 
 def _undelivered(data: dict[str, Any], names: Names) -> str:

@@ -382,8 +382,10 @@ def _copy_recipients(ticket: Ticket, read: _Read, *, opened: bool) -> None:
     ):
         copies.add(ticket, named, how="email", person=person, strict=False, by=read.mail.from_address)
         return
-    if read.identity != Identity.VERIFIED:
-        reason = "not a registered customer who proved the From address"
+    if read.identity == Identity.UNKNOWN:
+        reason = "not a registered customer"
+    elif read.identity != Identity.VERIFIED:
+        reason = "a registered customer whose From address was not proven"
     else:
         reason = "neither the requester nor an admin of the organization"
     audit.record(

@@ -174,3 +174,23 @@ def test_it_tells_what_a_policy_decision_did_to_the_ticket(cast):
     assert line.startswith("Policy decision: deny_unregistered (")
     assert "Status: New → Solved" in line
     assert f"Queue: {ticket.queue.name}" in line
+
+
+@pytest.mark.parametrize(
+    ("verdict", "english", "indonesian"),
+    [
+        ("verified", "Sender checked: a registered address, proven", "alamat terdaftar, terbukti"),
+        (
+            "unverified",
+            "Sender checked: a registered address, not proven",
+            "alamat terdaftar, belum terbukti",
+        ),
+        # A stranger whose domain signed the mail (DKIM pass) was read as "Sender checked: unknown".
+        ("unknown", "Sender checked: not a registered address", "bukan alamat terdaftar"),
+    ],
+)
+def test_it_says_what_the_sender_check_found_in_words(cast, verdict, english, indonesian):
+    event = Event.objects.create(ticket=_open(cast), kind="sender.identified", data={"verdict": verdict})
+    assert history.sentence(event, {}) == english
+    with translation.override("id"):
+        assert history.sentence(event, {}).endswith(indonesian)

@@ -194,13 +194,17 @@ def test_a_signed_stranger_copies_nobody_into_a_customers_portal(cast, acme: Sig
         )
     )
     assert copies.addresses(ticket) == []
-    assert Event.objects.get(ticket=ticket, kind="copied.skipped").data["emails"] == ["omar@other.test"]
+    skipped = Event.objects.get(ticket=ticket, kind="copied.skipped")
+    assert skipped.data["emails"] == ["omar@other.test"]
+    assert skipped.reason == "the email's To and Cc were not copied: the sender is not a registered customer"
 
 
 def test_an_unproven_registered_sender_copies_nobody_and_the_history_says_whom_it_named(cast, stub) -> None:
     ticket = opened(email(cc="kim@acme.test"))  # Dewi's address, no signature: held until confirmed
     assert copies.addresses(ticket) == []
-    assert Event.objects.get(ticket=ticket, kind="copied.skipped").data["emails"] == ["kim@acme.test"]
+    skipped = Event.objects.get(ticket=ticket, kind="copied.skipped")
+    assert skipped.data["emails"] == ["kim@acme.test"]
+    assert skipped.reason.endswith("the sender is a registered customer whose From address was not proven")
 
 
 def test_forged_mail_in_a_copied_persons_name_does_not_join(cast, stub) -> None:
