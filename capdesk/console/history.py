@@ -116,6 +116,21 @@ def _severity(data: dict[str, Any], names: Names) -> str:
     return _change(data, "severity", Severity, _("Severity: %(old)s → %(new)s")) or _("Severity changed")
 
 
+def _severity_declared(data: dict[str, Any], names: Names) -> str:
+    """What an email declared (intake.declared_severity), quoted as written, and whether it counted."""
+    said = data.get("said")
+    values = {
+        "severity": _choice(Severity, data.get("severity")),
+        "said": ", ".join(f"“{s}”" for s in said) if isinstance(said, list) and said else "—",
+    }
+    if data.get("taken"):
+        return _("Severity %(severity)s declared by the customer by email: %(said)s") % values
+    return (
+        _("Severity %(severity)s claimed by email (%(said)s), not taken: the sender is not proven (E3)")
+        % values
+    )
+
+
 def _assigned(data: dict[str, Any], names: Names) -> str:
     if "assignee_to" not in data:
         return _("Assignee changed")
@@ -349,6 +364,7 @@ SENTENCES: dict[str, _Sentence] = {
     "message.internal": _fixed(gettext_noop("Internal note added")),
     "status.changed": _status,
     "severity.changed": _severity,
+    "severity.declared": _severity_declared,
     "assigned": _assigned,
     "round_robin.arrival": _fixed(gettext_noop("Given out by the queue's round-robin on arrival")),
     "bulk.applied": _bulk,

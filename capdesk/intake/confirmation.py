@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from capdesk.directory.models import Person
-from capdesk.intake.deciding import decide_again_if_project_named, decide_request
+from capdesk.intake.deciding import decide_again_if_project_named, decide_request, declared_at_intake
 from capdesk.intake.models import InboundRequest, SenderConfirmation
 from capdesk.notify import suppressions
 from capdesk.notify.actions import queue_email, render_email
@@ -144,6 +144,8 @@ def confirm_sender(token: str) -> Confirmed | None:
         )
         return Confirmed(ticket, reply=True)
     first = ticket.messages.order_by("created_at", "id").first()
+    # What the email declared was a claim until now (E3): the confirmed sender's declaration.
+    declared = declared_at_intake(ticket)
     decided = decide_request(
         channel=ticket.channel,
         identity=Identity.VERIFIED,
@@ -151,6 +153,9 @@ def confirm_sender(token: str) -> Confirmed | None:
         project=ticket.project,
         subject=ticket.subject,
         body=first.body_text if first else "",
+        declared_severity=declared.severity,
+        production_impact=declared.production_impact,
+        severity_from_text=declared.from_text,
     )
     # A held follow-up copied nobody while its sender was unproven: now those of the closed one.
     follow_ups.copy_followers(ticket)

@@ -26,8 +26,11 @@ from capdesk.policy.types import Classification, Decision, Identity, Outcome, Re
 from capdesk.sla import actions as sla_actions
 from capdesk.tickets import audit
 from capdesk.tickets.decisions import apply_decision
-from capdesk.tickets.models import Message, Ticket
+from capdesk.tickets.models import Channel, Event, Message, Ticket
 from capdesk.tickets.retainer import used_this_month
+
+# The audit event that records what an email declared of its severity (email_channel).
+DECLARED = "severity.declared"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class Question:
     body: str
     declared_severity: str | None = None
     production_impact: bool = False
+    # The channel reads the declared severity from the text (email: intake.declared_severity).
+    severity_from_text: bool = False
     # Given when the channel itself says what the request is (the Premium Support form).
     classification: Classification | None = None
 
@@ -92,6 +97,7 @@ def decide_requests(questions: Sequence[Question]) -> list[Decided]:
             identity=q.identity,
             declared_severity=Severity(q.declared_severity) if q.declared_severity else None,
             production_impact=q.production_impact,
+            severity_from_text=q.severity_from_text,
         )
         decision = decide(request, requester, project_facts, incidents, classification, policy)
         language = reply_language(
@@ -111,6 +117,7 @@ def decide_request(
     body: str,
     declared_severity: str | None = None,
     production_impact: bool = False,
+    severity_from_text: bool = False,
     classification: Classification | None = None,
 ) -> Decided:
     """One request: ``classification`` is given when the channel itself says what the request
@@ -124,9 +131,39 @@ def decide_request(
         body=body,
         declared_severity=declared_severity,
         production_impact=production_impact,
+        severity_from_text=severity_from_text,
         classification=classification,
     )
     return decide_requests([question])[0]
+
+
+@dataclass(frozen=True)
+class DeclaredAtIntake:
+    """What a ticket's request declared of its severity, for deciding it again as it was decided first."""
+
+    severity: str | None = None
+    production_impact: bool = False
+    from_text: bool = False
+
+
+def declared_at_intake(ticket: Ticket) -> DeclaredAtIntake:
+    """The severity the email that opened ``ticket`` declared (its ``severity.declared`` event).
+
+    Deciding a request again (its sender confirmed, its project named) decides the same
+    request: what it declared counts again, now for a proven sender. A follow-up read no
+    declaration (an answer's tag is not one), and a form's request is not read here.
+    """
+    if ticket.channel != Channel.EMAIL or ticket.follow_up_of_id is not None:
+        return DeclaredAtIntake()
+    # The event may still wait in the write batch that opened the ticket (core.appends).
+    pending = [e.data for e in appends.pending(Event) if e.ticket_id == ticket.pk and e.kind == DECLARED]
+    stored = pending or list(ticket.events.filter(kind=DECLARED).values_list("data", flat=True)[:1])
+    data = stored[0] if stored and isinstance(stored[0], dict) else {}
+    return DeclaredAtIntake(
+        severity=data.get("severity") or None,
+        production_impact=bool(data.get("production_impact")),
+        from_text=True,
+    )
 
 
 def decide_again_if_project_named(
@@ -162,6 +199,7 @@ def decide_again_if_project_named(
     stored = list(ticket.messages.filter(author_kind=customer).order_by("created_at", "id")[:1])
     pending = [m for m in appends.pending(Message) if m.ticket_id == ticket.pk and m.author_kind == customer]
     first = min(stored + pending, key=lambda m: m.created_at, default=None)
+    declared = declared_at_intake(ticket)
     decided = decide_request(
         channel=ticket.channel,
         identity=identity,
@@ -169,6 +207,9 @@ def decide_again_if_project_named(
         project=project,
         subject=ticket.subject,
         body=first.body_text if first is not None else own_text,
+        declared_severity=declared.severity,
+        production_impact=declared.production_impact,
+        severity_from_text=declared.from_text,
     )
     apply_decision(ticket, decided.decision, identity=identity, language=decided.language)
     return True

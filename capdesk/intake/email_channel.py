@@ -18,6 +18,7 @@ from capdesk.intake.bounces import record_bounces
 from capdesk.intake.channels import Prepared, Unprocessable, register_prepared
 from capdesk.intake.confirmation import create_confirmation, hold_reply
 from capdesk.intake.deciding import (
+    DECLARED,
     Decided,
     Question,
     decide_again_if_project_named,
@@ -25,6 +26,7 @@ from capdesk.intake.deciding import (
     decide_requests,
     project_named_in,
 )
+from capdesk.intake.declared_severity import Declaration, read_declaration
 from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
@@ -218,6 +220,7 @@ class _Read:
     identity: Identity = Identity.UNKNOWN
     html: str = ""
     project: Project | None = None
+    declaration: Declaration | None = None
 
 
 def _parse(request: InboundRequest) -> _Read:
@@ -267,7 +270,10 @@ def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Rea
             explain=exc.explain,
         ) from None
     project = project_named_in(person, f"{mail.subject}\n{mail.text}") if person else None
-    return _Read(raw, mail, "", person, auth, identity, html, project)
+    # Read for every email, though only a new request's counts: whether it is one is known
+    # only in the write phase. The policy weighs who declared it (E3).
+    declaration = read_declaration(mail.subject, mail.text)
+    return _Read(raw, mail, "", person, auth, identity, html, project, declaration)
 
 
 @register_prepared("email")
@@ -308,8 +314,11 @@ def prepare_emails(requests: Sequence[InboundRequest]) -> list[Prepared]:
                 identity=r.identity,
                 person=r.person,
                 project=r.project,
-                subject=r.mail.subject,
+                subject=_declared(r).subject,
                 body=r.mail.text,
+                declared_severity=_declared(r).severity,
+                production_impact=_declared(r).production_impact,
+                severity_from_text=True,
             )
             for r in people
         ]
@@ -330,6 +339,11 @@ def prepare_emails(requests: Sequence[InboundRequest]) -> list[Prepared]:
         else:
             out.append(partial(_write, read=r, decided=decision_of[id(r)], batch=batch))
     return out
+
+
+def _declared(read: _Read) -> Declaration:
+    assert read.declaration is not None  # read for every email that is not automatic
+    return read.declaration
 
 
 def _ignore_automatic(request: InboundRequest, *, read: _Read, batch: _Batch) -> None:
@@ -458,7 +472,10 @@ def _open(
     mail, person, auth, identity = read.mail, read.person, read.auth, read.identity
     assert auth is not None
     requester, requester_email, project, organization = person, mail.from_address, read.project, None
-    subject = mail.subject if follow_up is None else follow_up.subject(mail.subject)
+    declaration = _declared(read)
+    # A new request's severity tag is taken out of its title; a follow-up keeps the closed
+    # one's (the answer's own when that one was never confirmed: tickets.follow_ups).
+    subject = declaration.subject if follow_up is None else follow_up.subject(mail.subject)
     # Someone copied who answers asks for themselves, as decided for them with the batch.
     if follow_up is not None and follow_up.by_requester:
         # The requester's conversation goes on: in its project, decided on them afresh.
@@ -470,6 +487,17 @@ def _open(
             person=requester,
             project=project,
             subject=subject,
+            body=mail.text,
+        )
+    elif follow_up is not None and (declaration.severity or declaration.production_impact):
+        # Someone copied who answers asks for themselves, as decided for them with the batch,
+        # but an answer declares no severity: its tag may be the closed conversation's.
+        decided = decide_request(
+            channel="email",
+            identity=identity,
+            person=person,
+            project=project,
+            subject=mail.subject,
             body=mail.text,
         )
     ticket = ticket_actions.open_ticket(
@@ -501,6 +529,8 @@ def _open(
         },
         reason=f"{read.identity} sender: {auth.reason}",
     )
+    if follow_up is None and declaration.severity is not None:
+        _record_declaration(ticket, declaration, taken=decided.decision.declared_severity is not None)
     held = decided.decision.outcome == Outcome.VERIFY_SENDER
     if follow_up is not None and not held:
         # Until its sender is proven, a follow-up in the requester's name shows to nobody else.
@@ -519,3 +549,19 @@ def _open(
         customer_message_ids=[mail.message_id],
     )
     return ticket
+
+
+def _record_declaration(ticket: Ticket, declaration: Declaration, *, taken: bool) -> None:
+    """Agents see what the email declared, in its own words, and whether it was taken: an
+    unproven sender's is only a claim (E3), until they confirm it (``deciding.declared_at_intake``).
+    No actor: an unproven claim is not the registered person's act."""
+    audit.record(
+        ticket,
+        DECLARED,
+        data={
+            "severity": declaration.severity,
+            "production_impact": declaration.production_impact,
+            "said": list(declaration.said),
+            "taken": taken,
+        },
+    )

@@ -47,6 +47,9 @@ Severity (``severity.rule_severity``) is applied to every outcome; a scope's own
 and queue only when the classifier is confident of it (``_Context.trusted``). An outcome
 reached before the confidence step (channel, sender) or triage keeps the declared severity
 (or the default) and goes to the triage queue: nobody's request is rated on a guess either.
+Only a proven sender declares a severity (E3): an unverified or unknown sender's is a
+claim, kept on the decision for agents (``claimed_severity``) and never applied, or a
+forged "Urgent" in a customer's name would start their 1-hour clock.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ from capdesk.policy.types import (
     RequesterFacts,
     RequestFacts,
     RetainerState,
+    Severity,
     SlaTier,
 )
 
@@ -244,8 +248,9 @@ class _Context:
         retainer: RetainerState | None = None,
     ) -> Decision:
         """A decision with the severity rules applied and the queue chosen."""
+        declared, claimed, said = self.declaration()
         ruling = rule_severity(
-            self.request.declared_severity,
+            declared,
             scope=self.trusted,
             production_impact=self.request.production_impact,
             incident_wide=incident_wide,
@@ -261,9 +266,11 @@ class _Context:
             queue=queue,
             reply=reply.value,
             clauses=_unique((*clauses, *ruling.clauses)),
-            explanation=(*explanation, *ruling.explanation),
-            declared_severity=self.request.declared_severity,
+            explanation=(*explanation, *said, *ruling.explanation),
+            declared_severity=declared,
             severity_downgraded=ruling.downgraded,
+            claimed_severity=claimed,
+            severity_from_text=self.request.severity_from_text,
             sla=sla,
             reason=reason,
             project=project,
@@ -274,6 +281,25 @@ class _Context:
             book_retainer=book_retainer,
             retainer=retainer,
         )
+
+    def declaration(self) -> tuple[Severity | None, Severity | None, tuple[str, ...]]:
+        """The severity declared by a proven sender, one only claimed (E3), and what agents read of it."""
+        severity = self.request.declared_severity
+        if severity is None:
+            return None, None, ()
+        if self.request.identity is not Identity.VERIFIED:
+            return (
+                None,
+                severity,
+                (f"Severity {severity} claimed, not taken: the sender is not proven (E3).",),
+            )
+        if self.request.severity_from_text:
+            return (
+                severity,
+                None,
+                (f"Severity {severity} declared by the customer in the email's subject or first lines.",),
+            )
+        return severity, None, ()
 
     def refer(self, incident: IncidentFacts) -> Decision:
         return self.make(

@@ -72,7 +72,7 @@ def _values(decision: Decision, lang: str, policy: Policy) -> dict[str, str]:
     values["clauses"] = ", ".join(decision.clauses)
     values["reason"] = fragment(Fragment(decision.reason)) if decision.reason else ""
     values["sla_note"] = fragment(_SLA_FRAGMENTS[decision.sla]) if decision.outcome is Outcome.ACCEPT else ""
-    values["severity_note"] = fragment(Fragment.SEVERITY_DOWNGRADED) if decision.severity_downgraded else ""
+    values["severity_note"] = " ".join(fragment(key) for key in _severity_notes(decision))
     values["premium_note"] = fragment(Fragment.PREMIUM_OFFER) if decision.premium_offer else ""
     values["project"] = decision.project.app_id if decision.project else fragment(Fragment.ANY_PROJECT)
     # A person triages it either way; only a request that named no app is asked for one.
@@ -97,6 +97,20 @@ def _values(decision: Decision, lang: str, policy: Policy) -> dict[str, str]:
     values["retainer_remaining"] = _hours(retainer.remaining_minutes, lang) if retainer else ""
     values["retainer_used"] = _hours(retainer.used_minutes, lang) if retainer else ""
     return values
+
+
+def _severity_notes(decision: Decision) -> list[Fragment]:
+    """What the reply says of the severity beyond its name: why Urgent was lowered, and for
+    a request whose text may declare one (email), which it took or how to declare one."""
+    notes = [Fragment.SEVERITY_DOWNGRADED] if decision.severity_downgraded else []
+    if not decision.severity_from_text:
+        return notes
+    if decision.declared_severity is None:
+        return [*notes, Fragment.SEVERITY_HOW_BY_EMAIL]
+    return [
+        *notes,
+        Fragment.SEVERITY_IMPACT_BY_EMAIL if decision.severity_downgraded else Fragment.SEVERITY_FROM_EMAIL,
+    ]
 
 
 def policy_values(policy: Policy) -> dict[str, str]:

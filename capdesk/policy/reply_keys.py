@@ -42,6 +42,11 @@ class Fragment(StrEnum):
     SLA_GOALS = "sla_goals"
     SLA_NONE = "sla_none"
     SEVERITY_DOWNGRADED = "severity_downgraded"
+    # Email declares a severity in its text (intake.declared_severity): the reply says
+    # which one it took, or how to declare one next time.
+    SEVERITY_FROM_EMAIL = "severity_from_email"
+    SEVERITY_HOW_BY_EMAIL = "severity_how_by_email"
+    SEVERITY_IMPACT_BY_EMAIL = "severity_impact_by_email"
     PREMIUM_OFFER = "premium_offer"
     REASON_E1 = "reason_e1"
     REASON_X1 = "reason_x1"

@@ -84,15 +84,19 @@ class SlaTier(StrEnum):
 class RequestFacts:
     """The request itself: where it came from, how its sender is known, what severity they chose.
 
-    ``production_impact`` is the customer's own statement (a form checkbox, or an
-    agent's reading of an email) that production is unusable for all their users,
-    which Capgo's definition of Urgent requires.
+    ``production_impact`` is the customer's own statement (a form checkbox, an email's
+    ``Production: down`` line, or an agent's reading of an email) that production is
+    unusable for all their users, which Capgo's definition of Urgent requires.
+    ``severity_from_text``: the channel reads a declared severity from the request's own
+    text (an email's subject tag or first lines, ``intake.declared_severity``), not from a
+    form field, so the reply says what it took, or how to declare one.
     """
 
     channel: str
     identity: Identity
     declared_severity: Severity | None = None
     production_impact: bool = False
+    severity_from_text: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +189,9 @@ class Decision:
     explanation: tuple[str, ...]
     declared_severity: Severity | None = None
     severity_downgraded: bool = False  # Urgent lowered for want of a production impact
+    # What an unproven sender declared (E3): never applied, kept for agents to read.
+    claimed_severity: Severity | None = None
+    severity_from_text: bool = False  # as the request's (RequestFacts)
     sla: SlaTier = SlaTier.NONE
     reason: str = ""  # the fragment that says why, for replies that decline
     project: ProjectRef | None = None

@@ -128,3 +128,17 @@ def test_it_refuses_a_strangers_reply_within_its_query_budget(
     with django_assert_max_num_queries(27 + LOCKS):
         assert actions.process(pk)
     assert _processed(pk).ticket != first
+
+
+def test_a_new_email_declaring_a_severity_costs_no_query_more(
+    desk: Personas, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    # The plain email's budget: the declaration is read from the text already parsed, and
+    # recorded with the batch's other audit rows (one INSERT).
+    raw = (SAMPLES / "plain.eml").read_bytes().replace(b"Subject: ", b"Subject: [Urgent] ")
+    raw = raw.replace(b"\n\nHello,", b"\n\nSeverity: urgent\nProduction: down\n\nHello,")
+    pk = actions.receive(channel="email", raw=raw).request.pk
+    with django_assert_max_num_queries(42 + LOCKS):
+        assert actions.process(pk)
+    ticket = _processed(pk).ticket
+    assert ticket is not None and ticket.events.filter(kind="severity.declared").exists()

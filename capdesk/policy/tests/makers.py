@@ -73,9 +73,14 @@ def request(
     severity: Severity | None = None,
     *,
     production_impact: bool = False,
+    from_text: bool = False,
 ) -> RequestFacts:
     return RequestFacts(
-        channel=channel, identity=identity, declared_severity=severity, production_impact=production_impact
+        channel=channel,
+        identity=identity,
+        declared_severity=severity,
+        production_impact=production_impact,
+        severity_from_text=from_text,
     )
 
 

@@ -69,6 +69,7 @@ requests = st.builds(
     identity=st.sampled_from(list(Identity)),
     declared_severity=st.none() | st.sampled_from(list(Severity)),
     production_impact=st.booleans(),
+    severity_from_text=st.booleans(),
 )
 incidents = st.lists(
     st.builds(
@@ -129,6 +130,17 @@ def test_it_is_urgent_only_with_a_production_impact(args: Facts) -> None:
     decision = decide(*args, POLICY)
     if decision.severity is Severity.URGENT:
         assert request.production_impact and request.declared_severity is Severity.URGENT
+        assert request.identity is Identity.VERIFIED  # E3: a claim never raises it
+
+
+@given(facts)
+def test_it_applies_no_severity_an_unproven_sender_declared(args: Facts) -> None:
+    request = args[0]
+    decision = decide(*args, POLICY)
+    if request.identity is not Identity.VERIFIED:
+        assert decision.declared_severity is None
+        assert decision.claimed_severity is request.declared_severity
+        assert decision.severity in {POLICY.default_severity, Severity.LOW}  # a scope may fix Low
 
 
 def test_it_uses_the_same_severities_as_tickets() -> None:

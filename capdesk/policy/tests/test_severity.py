@@ -128,15 +128,16 @@ def test_a_confident_feature_request_is_still_low_whatever_was_declared(policy: 
 
 
 @pytest.mark.parametrize(
-    ("channel", "identity", "outcome"),
+    ("channel", "identity", "outcome", "severity"),
     [
-        ("discord", Identity.VERIFIED, Outcome.REDIRECT_COMMUNITY),
-        ("email", Identity.UNKNOWN, Outcome.DENY_UNREGISTERED),
-        ("email", Identity.UNVERIFIED, Outcome.VERIFY_SENDER),
+        ("discord", Identity.VERIFIED, Outcome.REDIRECT_COMMUNITY, Severity.HIGH),
+        # An unproven sender's High is only a claim (E3): the default, not the scope's Low.
+        ("email", Identity.UNKNOWN, Outcome.DENY_UNREGISTERED, Severity.NORMAL),
+        ("email", Identity.UNVERIFIED, Outcome.VERIFY_SENDER, Severity.NORMAL),
     ],
 )
 def test_outcomes_before_the_confidence_step_do_not_act_on_an_uncertain_scope(
-    policy: Policy, channel: str, identity: Identity, outcome: Outcome
+    policy: Policy, channel: str, identity: Identity, outcome: Outcome, severity: Severity
 ) -> None:
     decision = decide(
         request(channel, identity, Severity.HIGH),
@@ -146,4 +147,4 @@ def test_outcomes_before_the_confidence_step_do_not_act_on_an_uncertain_scope(
         classified("feature_request", 0.25),
         policy,
     )
-    assert (decision.outcome, decision.severity, decision.queue) == (outcome, Severity.HIGH, TRIAGE_QUEUE)
+    assert (decision.outcome, decision.severity, decision.queue) == (outcome, severity, TRIAGE_QUEUE)
