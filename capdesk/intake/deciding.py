@@ -6,6 +6,7 @@ classifier and the status page for it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -146,15 +147,18 @@ class DeclaredAtIntake:
     from_text: bool = False
 
 
-def declared_at_intake(ticket: Ticket) -> DeclaredAtIntake:
-    """The severity the email that opened ``ticket`` declared (its ``severity.declared`` event).
+def declared_at_intake(ticket: Ticket, first: Message | None = None) -> DeclaredAtIntake:
+    """The severity the request that opened ``ticket`` declared: an email's ``severity.declared``
+    event, or the fields of a form's request (``first``, the ticket's first customer message).
 
     Deciding a request again (its sender confirmed, its project named) decides the same
     request: what it declared counts again, now for a proven sender. A follow-up read no
-    declaration (an answer's tag is not one), and a form's request is not read here.
+    declaration (an answer's tag is not one; a reply form has no severity field).
     """
-    if ticket.channel != Channel.EMAIL or ticket.follow_up_of_id is not None:
+    if ticket.follow_up_of_id is not None:
         return DeclaredAtIntake()
+    if ticket.channel != Channel.EMAIL:
+        return _declared_on_form(first)
     # The event may still wait in the write batch that opened the ticket (core.appends).
     pending = [e.data for e in appends.pending(Event) if e.ticket_id == ticket.pk and e.kind == DECLARED]
     stored = pending or list(ticket.events.filter(kind=DECLARED).values_list("data", flat=True)[:1])
@@ -163,6 +167,23 @@ def declared_at_intake(ticket: Ticket) -> DeclaredAtIntake:
         severity=data.get("severity") or None,
         production_impact=bool(data.get("production_impact")),
         from_text=True,
+    )
+
+
+def _declared_on_form(first: Message | None) -> DeclaredAtIntake:
+    """A form's request (portal, dashboard, API) carries its severity and production checkbox
+    as fields of the JSON document stored for it (``web_channel``)."""
+    source = first.source if first is not None else None
+    try:
+        payload = json.loads(bytes(source.raw)) if source is not None else {}
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        payload = {}
+    if not isinstance(payload, dict):
+        return DeclaredAtIntake()
+    severity = payload.get("severity")
+    return DeclaredAtIntake(
+        severity=severity if severity in {s.value for s in Severity} else None,
+        production_impact=bool(payload.get("production_impact")),
     )
 
 
@@ -199,7 +220,7 @@ def decide_again_if_project_named(
     stored = list(ticket.messages.filter(author_kind=customer).order_by("created_at", "id")[:1])
     pending = [m for m in appends.pending(Message) if m.ticket_id == ticket.pk and m.author_kind == customer]
     first = min(stored + pending, key=lambda m: m.created_at, default=None)
-    declared = declared_at_intake(ticket)
+    declared = declared_at_intake(ticket, first)
     decided = decide_request(
         channel=ticket.channel,
         identity=identity,

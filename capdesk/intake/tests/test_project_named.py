@@ -7,6 +7,7 @@ from django.test import Client
 from capdesk.intake.tests.test_copied import email, opened
 from capdesk.intake.tests.test_sender_authentication import Signer, deliver
 from capdesk.portal.actions import user_for_person
+from capdesk.testing.requests import file_portal_request
 from capdesk.tickets.models import Decision, Event, Ticket
 from capdesk.tickets.reply_address import reply_address
 
@@ -56,3 +57,18 @@ def test_an_unproven_answer_or_someone_else_naming_an_app_moves_nothing(cast, ac
     )  # unsigned: held
     ticket.refresh_from_db()
     assert ticket.project is None and ticket.outcome == "need_project"
+
+
+def test_a_portal_request_decided_again_keeps_the_severity_its_form_declared(cast, client: Client) -> None:
+    """Decided again when the app is named, a form's request is the same request: its severity
+    field counts again (it was decided again as if nothing was declared, so High became Normal)."""
+    ticket = file_portal_request(cast.developer, "Updates stuck", VAGUE, severity="high")
+    assert ticket.outcome == "need_project" and ticket.severity == "high", ticket.outcome
+    client.force_login(user_for_person(cast.developer))
+    client.post(
+        f"/portal/requests/{ticket.reference}/reply/", {"body": "com.acme.shop", "idempotency_key": "p2"}
+    )
+    ticket.refresh_from_db()
+    assert ticket.project == cast.project and ticket.outcome != "need_project"
+    assert Decision.objects.filter(ticket=ticket).count() == 2
+    assert ticket.severity == "high"
