@@ -59,6 +59,10 @@ class TicketOut(Schema):
     project: str | None
     requester: uuid.UUID | None
     requester_email: str
+    requester_name: str = Field(
+        default="",
+        description="The name an unregistered requester gave (their email's From); empty when registered",
+    )
     # Addresses copied on the ticket (CCs): each is emailed the agents' public replies.
     copied: list[str]
     # The closed ticket this one follows up: a customer answered it after it was closed.

@@ -78,6 +78,7 @@ def _ticket_fields(ticket: Ticket) -> dict[str, Any]:
         "project": ticket.project.app_id if ticket.project else None,
         "requester": str(ticket.requester.capgo_id) if ticket.requester else None,
         "requester_email": ticket.requester_email,
+        "requester_name": ticket.requester_name,
         # Prefetched by the lists; one query for a single ticket.
         "copied": [c.email for c in ticket.copied.all()],
         "follow_up_of": Ticket.reference_of(ticket.follow_up_of_id) if ticket.follow_up_of_id else None,

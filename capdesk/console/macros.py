@@ -252,7 +252,7 @@ def ticket_values(ticket: Ticket, agent: User, policy: Policy, lang: str | None 
     severity = policy.severity_labels.get((lang, Severity(ticket.severity)), ticket.get_severity_display())
     values = {
         **policy_values(policy),
-        "name": person.name if person else ticket.requester_email,
+        "name": person.name if person else (ticket.requester_name or ticket.requester_email),
         "email": ticket.requester_email,
         "reference": ticket.reference,
         "subject": ticket.subject,

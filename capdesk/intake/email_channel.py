@@ -516,6 +516,7 @@ def _open(
         language=decided.language,
         received_at=request.received_at,
         follow_up_of=follow_up.of if follow_up else None,
+        requester_name=mail.from_name if requester_email == mail.from_address else "",
     )
     audit.record(
         ticket,

@@ -202,6 +202,14 @@ def clip_subject(subject: str) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+def shown_name(name: str) -> str:
+    """A sender's display name as agents read it and replies greet them: one line, within
+    the column, and never an address (``"dewi@acme.test" <x@evil.example>`` would read as
+    Dewi's own)."""
+    text = " ".join(name.split())[:200]
+    return "" if "@" in text else text
+
+
 @transaction.atomic(savepoint=False)
 def open_ticket(
     *,
@@ -223,6 +231,7 @@ def open_ticket(
     received_at: datetime | None = None,
     follow_up_of: Ticket | None = None,
     author: tuple[Person | None, str] | None = None,
+    requester_name: str = "",
 ) -> Ticket:
     """A new request becomes a ticket with its first customer message.
 
@@ -230,6 +239,7 @@ def open_ticket(
     a caller that has it so the SLA clock need not read it back. ``follow_up_of`` is the
     closed ticket the request answered (``tickets.follow_ups``). ``author`` (person, address)
     wrote the first message when it is not the requester (someone copied on the closed ticket).
+    ``requester_name`` is the name an unregistered requester gave (``shown_name``).
     """
     files = files or []
     check_attachments(files)
@@ -238,6 +248,7 @@ def open_ticket(
         subject=clip_subject(subject) or "(no subject)",
         requester=requester,
         requester_email=requester_email,
+        requester_name="" if requester is not None else shown_name(requester_name),
         project=project,
         organization=organization or (project.organization if project else None),
         channel=channel,

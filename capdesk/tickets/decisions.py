@@ -162,7 +162,7 @@ def _standard_reply(
         "reference": ticket.reference,
         "subject": ticket.subject,
         "portal_url": f"{settings.BASE_URL}/portal/requests/{ticket.reference}/",
-        "name": ticket.requester.name if ticket.requester else "",
+        "name": ticket.requester.name if ticket.requester else ticket.requester_name,
         **extra,
     }
     subject, body = replies.render(decision, language, context)

@@ -86,6 +86,9 @@ class Ticket(models.Model):
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT)
     requester = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT)
     requester_email = models.EmailField(blank=True)
+    # The name an unregistered requester gave (an email's From display name): agents and the
+    # replies address them by it. A registered requester's name is their Person's.
+    requester_name = models.CharField(max_length=200, blank=True)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.NORMAL)

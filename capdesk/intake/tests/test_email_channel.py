@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from pytest_django.fixtures import Settings
 
+from capdesk.console import macros
 from capdesk.intake import actions
 from capdesk.intake.mail_parsing import MailIdentity, parse, read_identity
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.smtpd import store_message
-from capdesk.testing.factories import Personas
+from capdesk.policy.loader import get_policy
+from capdesk.testing.factories import Personas, make_user
 from capdesk.tickets.models import Attachment, Message, Ticket
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -301,3 +304,28 @@ def test_it_finds_the_ticket_reference_among_other_bracketed_tags(cast: Personas
     tagged = f"[EXT-12] Re: [{ticket.reference.lower()}]"
     request = deliver("reply_by_reference.eml", **{"Re: [CAP-1001]": tagged})
     assert request.ticket == ticket
+
+
+@pytest.mark.parametrize(
+    ("sender", "shown"),
+    [
+        ("Alice  Stranger <dewi@acme.test>", "Alice Stranger"),
+        ("dewi@acme.test", ""),
+        # A name that is an address would read as someone else's in the console.
+        ('"support@capgo.app" <dewi@acme.test>', ""),
+    ],
+)
+def test_an_unregistered_sender_is_named_as_they_named_themselves(
+    db: None, deliver: Deliver, client, sender: str, shown: str
+) -> None:
+    deliver("plain.eml", **{"Dewi Developer <dewi@acme.test>": sender})
+    ticket = Ticket.objects.get()
+    assert ticket.requester is None and ticket.requester_name == shown
+    agent = make_user("nina", staff=True)
+    assert isinstance(agent, User)
+    client.force_login(agent)
+    facts = client.get(f"/console/tickets/{ticket.reference}/").content.decode()
+    assert f"<dd>{shown} dewi@acme.test" in facts
+    # A macro greets them by it ({name}), or by the address when they gave none.
+    values = macros.ticket_values(ticket, agent, get_policy())
+    assert values["name"] == (shown or "dewi@acme.test")
