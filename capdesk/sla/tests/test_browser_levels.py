@@ -36,6 +36,10 @@ def test_an_agent_asks_when_a_friday_evening_ticket_is_due(
     # Saturday 09:00-12:00, Sunday closed, Monday a holiday, Tuesday 08:00-14:00.
     expect(page.locator("#deadlines tr.deadline").first).to_contain_text("Tue 9 Jun 2026 14:00")
     page.screenshot(path=str(shots / "sla-levels.png"), full_page=True)
+    # On a phone the tables of targets scroll inside their cards; the page itself does not.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(shots / "sla-levels-390.png"), full_page=True)
 
     assert problems == []
     assert hosts == {urlsplit(live_server.url).netloc}
