@@ -15,4 +15,6 @@
 - ``actions.sweep_alerts`` (every 30 s, ``jobs``): warnings and breaches by index,
   mailed to the assignee and ``CAPDESK_SLA_ALERT_TO`` through the outbox (``alerts``).
 - ``display``: a clock as the console shows it. ``bench``: the performance checks.
+- ``levels``, ``calculator``, ``forms``: the console's Service levels page, the loaded
+  section as agents read it, and deadlines asked of ``actions.new_clock``.
 """

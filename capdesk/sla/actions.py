@@ -18,7 +18,7 @@ from capdesk.directory.models import Organization
 from capdesk.policy.types import Outcome
 from capdesk.sla import alerts
 from capdesk.sla.models import Clock
-from capdesk.sla.policies import Metric, SlaConfig, Target, capgo_sla
+from capdesk.sla.policies import Metric, SlaConfig, SlaPolicy, Target, capgo_sla
 from capdesk.sla.timeline import instant_reached, running_spans
 from capdesk.tickets.models import OPEN_STATUSES, Event, Message, Status, Ticket
 
@@ -169,7 +169,7 @@ def _recompute(ticket: Ticket, *, was_untimed: bool = False) -> list[Clock]:
         if target is None:
             _finish(clock, Clock.State.CANCELLED, now)
         else:
-            _apply_target(clock, target, ticket)
+            _apply_target(clock, target, _zone(ticket))
             _schedule(clock, now)
         clock.save()
     # Asked only when it matters: a ticket with open clocks never needs these two reads.
@@ -271,14 +271,30 @@ def _target(ticket: Ticket, metric: Metric) -> Target | None:
     # Its clock started on arrival, before the decision, ends (cancelled) when it is decided.
     if ticket.outcome == Outcome.PREMIUM_LEAD:
         return None
+    policy = organization_policy(org)
+    return policy.targets.get((metric, ticket.severity)) if policy else None
+
+
+def organization_policy(org: Organization) -> SlaPolicy | None:
+    """The first policy whose "when" matches the organization: a plan while paid, an add-on while active."""
     addons = frozenset(
         name
         for name, on in (("priority_plus", org.priority_plus), ("premium_support", org.premium_support))
         if on
     )
-    return sla_config().target(
-        plan=org.plan, paid=org.has_paid_subscription, addons=addons, metric=metric, severity=ticket.severity
-    )
+    return sla_config().policy_for(plan=org.plan, paid=org.has_paid_subscription, addons=addons)
+
+
+def new_clock(target: Target, *, zone: str, started_at: datetime, paused: bool = False) -> Clock:
+    """A clock timing ``target`` from ``started_at``, scheduled but not saved.
+
+    Every clock the desk starts is made here; the console's deadline calculator asks it
+    too, so the deadline it shows is the one a ticket would get.
+    """
+    clock = Clock(metric=target.metric, started_at=started_at, paused_since=started_at if paused else None)
+    _apply_target(clock, target, zone)
+    _schedule(clock, timezone.now())
+    return clock
 
 
 def _start(ticket: Ticket, metric: Metric, at: datetime) -> Clock | None:
@@ -286,21 +302,25 @@ def _start(ticket: Ticket, metric: Metric, at: datetime) -> Clock | None:
     if target is None:
         return None
     paused = ticket.status in sla_config().pause_statuses
-    clock = Clock(ticket=ticket, metric=metric, started_at=at, paused_since=at if paused else None)
-    _apply_target(clock, target, ticket)
-    _schedule(clock, timezone.now())
+    clock = new_clock(target, zone=_zone(ticket), started_at=at, paused=paused)
+    clock.ticket = ticket
     clock.save()
     return clock
 
 
-def _apply_target(clock: Clock, target: Target, ticket: Ticket) -> None:
+def _zone(ticket: Ticket) -> str:
+    """The zone business hours are counted in: the customer's (Organization.timezone)."""
+    return ticket.organization.timezone if ticket.organization else "UTC"
+
+
+def _apply_target(clock: Clock, target: Target, zone: str) -> None:
     clock.policy = target.policy
     clock.tier = target.tier
     clock.severity = target.severity
     clock.target_seconds = int(target.duration.total_seconds())
     clock.target_text = target.text
     clock.business_hours = target.business_hours
-    clock.timezone = ticket.organization.timezone if ticket.organization else "UTC"
+    clock.timezone = zone
 
 
 def _schedule(clock: Clock, now: datetime) -> None:

@@ -120,12 +120,20 @@ def _business_calendar(config: SlaConfig, zone: str) -> Calendar:
     )
 
 
-@functools.lru_cache(maxsize=1)
 def capgo_sla() -> SlaConfig:
-    """The SLA targets of the policy file this process runs under, read once."""
+    """The SLA targets of the policy file this process runs under, read once per path.
+
+    Keyed by ``settings.CAPDESK_POLICY`` as the policy loader is, so a deployment's file
+    (or a test's override) is the one the clocks and the console's pages read.
+    """
     from django.conf import settings
 
-    return load_sla_config(Path(settings.CAPDESK_POLICY))
+    return _sla_config_at(str(settings.CAPDESK_POLICY))
+
+
+@functools.lru_cache(maxsize=8)
+def _sla_config_at(path: str) -> SlaConfig:
+    return load_sla_config(Path(path))
 
 
 def load_sla_config(path: Path) -> SlaConfig:

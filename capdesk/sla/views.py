@@ -1,4 +1,5 @@
-"""The console's SLA pages, for agents: attainment (with charts and CSV) and Enterprise uptime credits."""
+"""The console's SLA pages, for agents: attainment (with charts and CSV), Enterprise uptime credits,
+and the service levels the desk loaded, with a deadline calculator."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from capdesk.console.views import agent_required
+from capdesk.sla import levels
 from capdesk.sla.charts import response_chart, share_met_chart
 from capdesk.sla.credit_data import month_credits
 from capdesk.sla.credits import last_month
+from capdesk.sla.forms import DeadlineForm
+from capdesk.sla.policies import CAPGO_SLA, capgo_sla
 from capdesk.sla.reports import (
     METRICS,
     ReportError,
@@ -92,3 +96,27 @@ def credits(request: HttpRequest) -> HttpResponse:
         "one_org": org.isdigit(),
     }
     return render(request, "sla/credits.html", context)
+
+
+@agent_required
+def service_levels(request: HttpRequest) -> HttpResponse:
+    """The SLA policies and calendars as loaded, and when a ticket started now (or then) would be due."""
+    config = capgo_sla()
+    calendar = levels.business_calendar(config)
+    form = DeadlineForm(request.GET if "severity" in request.GET else None, config=config)
+    path = levels.policy_path()
+    context = {
+        "config": config,
+        "policies": levels.policy_views(config),
+        "severities": levels.severities(),
+        "week": levels.week(calendar),
+        "calendar": calendar,
+        "holidays": levels.holidays_ahead(calendar, timezone.now().date()),
+        "pause_statuses": levels.pause_statuses(config),
+        "warn_percent": round(config.warn_at * 100),
+        "path": path,
+        "shipped": path == CAPGO_SLA,
+        "form": form,
+        "answer": form.answer(),
+    }
+    return render(request, "sla/levels.html", context)

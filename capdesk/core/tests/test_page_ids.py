@@ -76,6 +76,8 @@ def test_it_gives_the_console_ticket_page_unique_ids_and_working_labels(
         "/console/",
         "/console/sla/report/",
         "/console/sla/credits/",
+        "/console/sla/levels/",
+        "/console/sla/levels/?policy=team&zone=Asia/Jakarta&severity=high",
         "/console/audit/",
         "/console/rotations/",
         "/console/macros/",

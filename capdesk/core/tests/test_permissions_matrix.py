@@ -395,6 +395,13 @@ WEB_ROWS = [
     R("console/sla/report/", "GET", "/console/sla/report/", staff_only(200)),
     R("console/sla/report.csv", "GET", "/console/sla/report.csv", staff_only(200)),
     R("console/sla/credits/", "GET", "/console/sla/credits/", staff_only(200)),
+    R("console/sla/levels/", "GET", "/console/sla/levels/", staff_only(200)),
+    R(
+        "console/sla/levels/",
+        "GET",
+        "/console/sla/levels/?organization={org_pk}&severity=high",
+        staff_only(200),
+    ),
     # Knowledge base with real articles: a published one is public, a draft only for agents
     R("kb/", "GET", "/kb/", everyone(200)),
     R("kb/<slug:slug>/", "GET", "/kb/{article}/", everyone(200)),
@@ -851,6 +858,7 @@ def world(cast, settings):
         "developer_id": str(cast.developer.capgo_id),
         "outsider_id": str(cast.outsider.capgo_id),
         "org_id": str(cast.org.capgo_id),
+        "org_pk": str(cast.org.pk),  # the SLA calculator's organization field
         "other_org_id": str(cast.other_project.organization.capgo_id),
     }
     return World(values=values, clients=_clients(cast))
