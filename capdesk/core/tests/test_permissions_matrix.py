@@ -43,7 +43,7 @@ from capdesk.api.actions import create_token
 from capdesk.intake.models import InboundRequest
 from capdesk.portal.actions import user_for_person
 from capdesk.portal.models import MagicLink
-from capdesk.testing.factories import make_user
+from capdesk.testing.factories import make_user, restrict
 from capdesk.tickets import actions as ticket_actions
 
 WEB_PERSONAS = ("anonymous", "outsider", "reader", "developer", "billing_admin", "agent", "admin")
@@ -931,11 +931,11 @@ LISTINGS = [
 
 @pytest.fixture
 def sales_agent(world):
-    from capdesk.tickets.models import Queue, QueueMembership
+    from capdesk.tickets.models import Queue
 
     martin = make_user("martin", staff=True)
     assert isinstance(martin, User)
-    QueueMembership.objects.create(user=martin, queue=Queue.objects.create(slug="sales", name="Sales"))
+    restrict(martin, Queue.objects.create(slug="sales", name="Sales"))
     console, api_client = Client(), Client()
     console.force_login(martin)
     token = create_token(name="martin", scope="agent", user=martin)
