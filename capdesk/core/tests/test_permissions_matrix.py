@@ -912,15 +912,16 @@ def test_each_api_operation_answers_each_token_as_its_row_says(row, world, clien
 #
 # Not a column of every row: restricted or not, an agent reaches the same URLs. What
 # changes is which tickets they find, so each URL about a ticket is asked about the
-# developer's (in the Support queue) by an agent restricted to Sales, in the console
-# and with their agent token, and every agent page and listing is read for the marks
-# of tickets outside Sales.
+# developer's (in the Support queue) by an agent restricted to Sales, and by one restricted
+# to no queue at all (who sees no ticket, not every ticket), in the console and with their
+# agent token, and every agent page and listing is read for the marks of tickets outside Sales.
 
 OUTSIDE_SALES = (ACME_MARK, OTHER_MARK, INTERNAL_MARK)
 ABOUT_A_TICKET = [
     r
     for r in (*WEB_ROWS, *API_ROWS)
-    if r.path.startswith(("/console/tickets/{ticket}", "/api/tickets/{ticket}"))
+    # A draft article is made from a public reply on the developer's ticket.
+    if r.path.startswith(("/console/tickets/{ticket}", "/api/tickets/{ticket}", "/kb/draft/{public_message}"))
 ]
 LISTINGS = [
     r
@@ -929,13 +930,15 @@ LISTINGS = [
 ]
 
 
-@pytest.fixture
-def sales_agent(world):
+@pytest.fixture(params=["sales", "no queue"])
+def sales_agent(world, request):
+    """An agent restricted to Sales, or restricted to no queue: a console and an API client as them."""
     from capdesk.tickets.models import Queue
 
     martin = make_user("martin", staff=True)
     assert isinstance(martin, User)
-    restrict(martin, Queue.objects.create(slug="sales", name="Sales"))
+    sales = Queue.objects.create(slug="sales", name="Sales")
+    restrict(martin, *([sales] if request.param == "sales" else []))
     console, api_client = Client(), Client()
     console.force_login(martin)
     token = create_token(name="martin", scope="agent", user=martin)
