@@ -132,8 +132,8 @@ def working(queue_id: int) -> QuerySet[User]:
 
 
 def agent_tickets(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Ticket]:
-    """Agents (staff) see every ticket, or those of their queues when restricted to some;
-    anyone else sees none through the console."""
+    """Agents (staff) see every ticket, or when restricted those of their queues (none without
+    a queue); anyone else sees none through the console."""
     if not is_agent(user):
         return Ticket.objects.none()
     ids = agent_queue_ids(user)
