@@ -20,6 +20,7 @@ from capdesk.notify.models import OutboundEmail
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import audit, copies
 from capdesk.tickets.models import Event, Queue, Status, Ticket
+from capdesk.tickets.scoping import working
 
 # A presence row older than this means the agent has left (closed the tab, lost the network);
 # the page polls at a third of it, so one lost poll does not make a colleague vanish.
@@ -154,7 +155,7 @@ def bulk_round_robin(tickets: Iterable[Ticket], *, agent: User) -> int:
 @transaction.atomic
 def set_rotation_membership(queue: Queue, user: User, *, member: bool) -> None:
     """Join or leave ``queue``'s rotation; joining one's queues do not include is ``NotAssignable``."""
-    if member and not assignees.working(queue.pk).filter(pk=user.pk).exists():
+    if member and not working(queue.pk).filter(pk=user.pk).exists():
         raise NotAssignable(
             _("You cannot join the %(queue)s rotation: you work only your own queues.") % {"queue": queue}
         )
@@ -174,9 +175,9 @@ def _take_turn(rotation: QueueRotation) -> User | None:
     """
     # Only who works the queue: an agent restricted to other queues since joining is passed over too.
     members = list(
-        rotation.members.filter(
-            away__isnull=True, pk__in=assignees.working(rotation.queue_id).values("pk")
-        ).order_by("pk")
+        rotation.members.filter(away__isnull=True, pk__in=working(rotation.queue_id).values("pk")).order_by(
+            "pk"
+        )
     )
     if not members:
         return None

@@ -1,10 +1,10 @@
 """Who a ticket may be given to: the agents who can work its queue, its rotation's members first.
 
-An active staff account works every queue unless it is restricted to some
-(``tickets.models.QueueMembership``, ``tickets.scoping.agent_tickets``): those are who is
-eligible, so a ticket is never given to an agent who could not open it. A queue's rotation
-only says who takes its tickets in turn; its members are offered first, not exclusively.
-Eligibility is decided here alone (the assign select, the bulk form and the rotations).
+The agents who work its queue (``tickets.scoping.working``, the rule that also decides which
+tickets an agent sees) are who is eligible, so a ticket is never given to an agent who could
+not open it. A queue's rotation only says who takes its tickets in turn; its members are
+offered first, not exclusively. Eligibility is decided here alone (the assign select, the
+bulk form and the rotations).
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from capdesk.console.models import Away, QueueRotation
-from capdesk.tickets.models import QueueMembership, Ticket
+from capdesk.tickets.models import Ticket
+from capdesk.tickets.scoping import working
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,6 @@ class Candidate:
     name: str
     in_rotation: bool
     away: bool
-
-
-def working(queue_id: int) -> QuerySet[User]:
-    """The active agents (staff) who work queue ``queue_id``: superusers, agents restricted to no
-    queue, and agents restricted to queues among which it is."""
-    restricted_to = QueueMembership.objects.filter(user_id=OuterRef("pk"))
-    return User.objects.filter(is_staff=True, is_active=True).filter(
-        Q(is_superuser=True) | ~Exists(restricted_to) | Exists(restricted_to.filter(queue_id=queue_id))
-    )
 
 
 def eligible(ticket: Ticket) -> QuerySet[User]:

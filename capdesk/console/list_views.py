@@ -57,7 +57,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     more = ""
     more_hits = 0
     if chosen.q:
-        hits = search.find(chosen.q)
+        # Within the agent's queues inside the search itself: the hits are capped (search.HIT_LIMIT).
+        hits = search.find(chosen.q, agent_queue_ids(agent))
         order = {h.ticket_id: i for i, h in enumerate(hits)}
         # The hits within this view and its filters, best first; fragments for the shown ones only.
         matching = sorted(

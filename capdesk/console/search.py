@@ -9,6 +9,7 @@ NEAR, column filters, a stray ``-``) ever reaches either engine from an agent's 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -57,16 +58,20 @@ def highlight(fragment: str) -> SafeString:
     return mark_safe(marked)  # noqa: S308 - escaped above; only our own markers became tags
 
 
-def find(query: str) -> list[Hit]:
+def find(query: str, queue_ids: Sequence[int] | None = None) -> list[Hit]:
     """The best hit per ticket, best first: every word must appear in the subject or in one message.
 
+    ``queue_ids`` keeps only tickets of those queues (an agent restricted to them:
+    ``tickets.scoping.agent_queue_ids``), inside the engine's query: filtered afterwards,
+    the desk's newest and best hits would fill the cap and hide every hit in their queues.
     Ranking only: the fragments are made by ``fragments`` for the hits a page shows, as
     they re-read and re-tokenise each text (PostgreSQL's ts_headline most of all).
     """
     terms = words(query)
-    if not terms:
+    if not terms or (queue_ids is not None and not queue_ids):
         return []
-    found = _sqlite(terms) if connection.vendor == "sqlite" else _postgres(terms)
+    queues = None if queue_ids is None else sorted(set(queue_ids))
+    found = _sqlite(terms, queues) if connection.vendor == "sqlite" else _postgres(terms, queues)
     best: dict[int, Hit] = {}
     for hit in found:
         if hit.ticket_id not in best or hit.rank > best[hit.ticket_id].rank:
@@ -110,28 +115,49 @@ _SQLITE_FRAGMENT = {
 _WEIGHT = {"ticket": 2.0, "message": 1.0}
 
 
-def _sqlite(terms: list[str]) -> list[Hit]:
+def _sqlite(terms: list[str], queues: list[int] | None) -> list[Hit]:
     # Each word quoted (a literal token, never an operator); the last one also as a prefix,
     # so "rollb" already finds "rollback" while the agent types.
     exact = " ".join(f'"{t}"' for t in terms)
-    return [*_sqlite_table("ticket", exact), *_sqlite_table("message", exact)]
+    return [*_sqlite_table("ticket", exact, queues), *_sqlite_table("message", exact, queues)]
 
 
-def _sqlite_table(source: str, exact: str) -> list[Hit]:
+def _sqlite_scope(source: str, queues: list[int] | None) -> tuple[str, str]:
+    """The join and the condition (its parameters are ``queues``) keeping the hits on tickets
+    of ``queues``; none for every queue, so an unrestricted search reads the index alone.
+
+    CROSS JOIN keeps the FTS5 table the outer loop, as its MATCH, bm25() and rowid order need.
+    """
+    if queues is None:
+        return "", ""
+    fts = _FTS[source]
+    join = ""
+    ticket_id = f"{fts}.rowid"
+    if source == "message":
+        join, ticket_id = f" CROSS JOIN tickets_message m ON m.id = {fts}.rowid", "m.ticket_id"
+    join += f" CROSS JOIN tickets_ticket t ON t.id = {ticket_id}"
+    return join, f" AND t.queue_id IN ({', '.join(['%s'] * len(queues))})"
+
+
+def _sqlite_table(source: str, exact: str, queues: list[int] | None) -> list[Hit]:
     """Up to ``HIT_LIMIT`` hits in one FTS5 table: the best by bm25, or the newest of very many."""
     fts = _FTS[source]
+    join, scope = _sqlite_scope(source, queues)
+    within = queues or []
     # Identifiers and expressions come from this module, never from input.
-    newest = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s ORDER BY rowid DESC LIMIT %s"  # noqa: S608
+    newest = (
+        f"SELECT {fts}.rowid FROM {fts}{join} WHERE {fts} MATCH %s{scope} ORDER BY {fts}.rowid DESC LIMIT %s"  # noqa: S608
+    )
     with connection.cursor() as cursor:
         # A prefix query merges the doclists of every word it starts (seconds for "update*"
         # over five million messages); when the whole last word alone already has more
         # hits than we rank, the prefix could only add more of the same, so it is skipped.
         match = exact
-        cursor.execute(newest, [exact, CANDIDATES + 1])
+        cursor.execute(newest, [exact, *within, CANDIDATES + 1])
         ids = [row[0] for row in cursor.fetchall()]
         if len(ids) <= CANDIDATES:
             match = exact + "*"
-            cursor.execute(newest, [match, CANDIDATES + 1])
+            cursor.execute(newest, [match, *within, CANDIDATES + 1])
             ids = [row[0] for row in cursor.fetchall()]
         if not ids:
             return []
@@ -140,8 +166,9 @@ def _sqlite_table(source: str, exact: str) -> list[Hit]:
             # for a selective search, about a second for a word in half the messages.
             # It is lower for better hits; negated so higher is better, as in PostgreSQL.
             cursor.execute(
-                f"SELECT rowid, -bm25({fts}) FROM {fts} WHERE {fts} MATCH %s ORDER BY bm25({fts}) LIMIT %s",  # noqa: S608
-                [match, HIT_LIMIT],
+                f"SELECT {fts}.rowid, -bm25({fts}) FROM {fts}{join} WHERE {fts} MATCH %s{scope} "  # noqa: S608
+                f"ORDER BY bm25({fts}) LIMIT %s",
+                [match, *within, HIT_LIMIT],
             )
             ranked = dict(cursor.fetchall())
         else:
@@ -187,21 +214,29 @@ def _sqlite_fragments(source: str, hits: list[Hit]) -> list[tuple[int, str]]:
 # --- PostgreSQL: the GIN expression indexes of search_index ------------------------------------
 
 
-def _postgres(terms: list[str]) -> list[Hit]:
+def _postgres(terms: list[str], queues: list[int] | None) -> list[Hit]:
     # to_tsquery from words we quote ourselves: 'word' & 'other':* (prefix on the last one).
     parts = ["'" + t.replace("'", "''") + "'" for t in terms]
     parts[-1] += ":*"
     tsquery = " & ".join(parts)
+    within = [] if queues is None else [queues]
     hits: list[Hit] = []
     with connection.cursor() as cursor:
         for source, sql in (("ticket", _PG_SUBJECTS), ("message", _PG_MESSAGES)):
-            cursor.execute(sql, [tsquery, PG_CANDIDATES, HIT_LIMIT])
+            cursor.execute(_pg_scoped(sql, queues), [tsquery, *within, PG_CANDIDATES, HIT_LIMIT])
             weight = _WEIGHT[source]
             hits += [
                 Hit(ticket_id, rank * weight, source, rowid, tsquery)
                 for rowid, ticket_id, rank in cursor.fetchall()
             ]
     return hits
+
+
+def _pg_scoped(sql: str, queues: list[int] | None) -> str:
+    """``sql`` keeping the hits on tickets of ``queues`` (one array parameter), or every hit."""
+    if queues is None:
+        return sql.format(join="", scope="")
+    return sql.format(join=" JOIN tickets_ticket t ON t.id = m.ticket_id", scope=" AND t.queue_id = ANY(%s)")
 
 
 def _postgres_fragments(source: str, hits: list[Hit]) -> list[tuple[int, str]]:
@@ -220,16 +255,17 @@ def _postgres_fragments(source: str, hits: list[Hit]) -> list[tuple[int, str]]:
 # Ranked among the newest PG_CANDIDATES hits (by id, from the GIN index or, for a very common
 # word, from the primary key backwards), then cut to HIT_LIMIT. The subject's to_tsvector
 # expression repeats its GIN index's (search_index) verbatim; messages use the stored column.
+# ``{join}`` and ``{scope}`` narrow the candidates to some queues' tickets (``_pg_scoped``).
 _PG_SUBJECTS = (
     "SELECT c.id, c.id, ts_rank(to_tsvector('simple', c.subject), c.q) AS rank FROM ("
     "  SELECT t.id, t.subject, q FROM tickets_ticket t, to_tsquery('simple', %s) q"
-    "  WHERE to_tsvector('simple', t.subject) @@ q ORDER BY t.id DESC LIMIT %s"
+    "  WHERE to_tsvector('simple', t.subject) @@ q{scope} ORDER BY t.id DESC LIMIT %s"
     ") c ORDER BY rank DESC LIMIT %s"
 )
 _PG_MESSAGES = (
     "SELECT c.id, c.ticket_id, ts_rank(c.search_vector, c.q) AS rank FROM ("
-    "  SELECT m.id, m.ticket_id, m.search_vector, q FROM tickets_message m, to_tsquery('simple', %s) q"
-    "  WHERE m.search_vector @@ q ORDER BY m.id DESC LIMIT %s"
+    "  SELECT m.id, m.ticket_id, m.search_vector, q FROM tickets_message m{join}, to_tsquery('simple', %s) q"
+    "  WHERE m.search_vector @@ q{scope} ORDER BY m.id DESC LIMIT %s"
     ") c ORDER BY rank DESC LIMIT %s"
 )
 # ts_headline is the costly part of a PostgreSQL search: it runs for the shown hits only.

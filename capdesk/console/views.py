@@ -198,6 +198,7 @@ def _ticket_page(
             "chosen_macro": chosen_macro,
             "present": console_actions.touch_presence(ticket, agent, replying=False),
             "others": others,
+            **_linked(agent, ticket),
             "decisions": _decisions_with_clauses(ticket),
             # Emails of this ticket the requester's server refused for good (intake.bounces).
             "bounced": OutboundEmail.objects.filter(ticket=ticket, bounced_at__isnull=False).order_by(
@@ -215,6 +216,20 @@ def _ticket_page(
         },
         status=status,
     )
+
+
+def _linked(user: User, ticket: Ticket) -> dict[str, object]:
+    """The tickets this one follows up, was split from, or that follow up, merged into or split out
+    of it: those ``user`` sees. A follow-up or a split may have gone to a queue a restricted agent
+    does not work, and its subject is that queue's."""
+    visible = agent_tickets(user)
+    return {
+        "follow_up_of": visible.filter(pk=ticket.follow_up_of_id or 0).first(),
+        "split_from": visible.filter(pk=ticket.split_from_id or 0).first(),
+        "follow_ups": visible.filter(follow_up_of=ticket),
+        "merged": visible.filter(merged_into=ticket),
+        "splits": visible.filter(split_from=ticket),
+    }
 
 
 # The box a refusal for placeholders adds to the reply form: ticked, the next send goes as typed.

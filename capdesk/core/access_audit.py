@@ -1,6 +1,6 @@
 """Audit who made or changed a staff account: created, given or losing staff, superuser or
-active status, groups and permissions, the queues they are restricted to, or a new password
-set for them.
+active status, groups and permissions, whether they are restricted to queues and which, or a
+new password set for them.
 
 Accounts change through Django's own code (the admin's user forms, ``createsuperuser``,
 ``changepassword``, a shell), not through a Capdesk action, so the entries are written from
@@ -161,8 +161,37 @@ def _queue_membership(verb: str) -> Callable[..., None]:
     return changed
 
 
+def _queue_restriction(restricted: bool) -> Callable[..., None]:
+    """An agent restricted to their queues, or let see every queue (``tickets.models.QueueRestriction``)."""
+
+    def changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+        if raw or current_actor.get() is None or (restricted and not kwargs.get("created")):
+            return
+        user = User.objects.filter(pk=instance.user_id).first()
+        if user is None:  # the account itself is being deleted: that is recorded, not its rows
+            return
+        details = {"username": user.get_username(), "restricted_to_queues": [not restricted, restricted]}
+        _record(audit.Action.USER_ACCESS_CHANGED, user, details)
+
+    return changed
+
+
 def connect() -> None:
-    from capdesk.tickets.models import QueueMembership  # tickets builds on core, not the reverse
+    # tickets builds on core, not the reverse
+    from capdesk.tickets.models import QueueMembership, QueueRestriction
+
+    post_save.connect(
+        _queue_restriction(True),
+        sender=QueueRestriction,
+        weak=False,
+        dispatch_uid="core.access_audit.restricted",
+    )
+    post_delete.connect(
+        _queue_restriction(False),
+        sender=QueueRestriction,
+        weak=False,
+        dispatch_uid="core.access_audit.unrestricted",
+    )
 
     pre_save.connect(_queue_before, sender=QueueMembership, dispatch_uid="core.access_audit.queue_before")
     post_save.connect(

@@ -15,6 +15,7 @@ from django.urls import URLPattern, path
 from capdesk.core.admin import AttemptLogInline
 from capdesk.notify import webhooks
 from capdesk.notify.models import Suppression, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from capdesk.tickets.scoping import agent_queue_ids
 
 
 class EndpointForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -125,6 +126,17 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the log is the record of what left the desk
+
+    # The payloads summarise tickets of every queue: an agent restricted to queues, whatever
+    # their permissions, does not read (or re-send) the log, as they do not see quarantine.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return agent_queue_ids(request.user) is None and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return agent_queue_ids(request.user) is None and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return agent_queue_ids(request.user) is None and super().has_change_permission(request, obj)
 
     def get_urls(self) -> list[URLPattern]:
         # Before the admin's own patterns: its catch-all would take "<id>/resend/".

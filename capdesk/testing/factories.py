@@ -18,6 +18,8 @@ from capdesk.directory.models import (
     RoleBinding,
     SubscriptionStatus,
 )
+from capdesk.tickets.models import Queue, QueueMembership
+from capdesk.tickets.restriction import set_restricted
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
@@ -83,6 +85,12 @@ def make_user(username: str, *, staff: bool = False, superuser: bool = False) ->
     )
     assert isinstance(user, AbstractUser)
     return user
+
+
+def restrict(user: AbstractUser, *queues: Queue) -> None:
+    """Restrict ``user`` to ``queues`` (none given: to no queue at all), as an admin does."""
+    set_restricted(user, True)
+    QueueMembership.objects.bulk_create([QueueMembership(user_id=user.pk, queue=q) for q in queues])
 
 
 @dataclass

@@ -54,12 +54,28 @@ class Queue(models.Model):
         return self.name
 
 
-class QueueMembership(models.Model):
-    """An agent restricted to a queue: an agent with any of these rows sees only their queues' tickets.
+class QueueRestriction(models.Model):
+    """An agent restricted to queues: they see the tickets of their ``QueueMembership`` rows' queues, and none when they have none.
 
-    An agent with none sees every queue, as superusers always do (``tickets.scoping``).
-    Deleting a queue an agent is restricted to is refused (PROTECT): were the row to
-    vanish with it, an agent restricted to that queue alone would suddenly see them all.
+    Restriction is this row, not "has memberships": were it inferred, taking an agent's
+    last queue away would let them see every queue. An agent without the row sees every
+    queue, as superusers always do (``tickets.scoping``): an admin's choice, made by
+    removing it, never a side effect of removing a queue.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="queue_restriction"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user_id} restricted to queues"
+
+
+class QueueMembership(models.Model):
+    """A queue a restricted agent (``QueueRestriction``) works; for an agent who is not restricted it changes nothing.
+
+    Deleting a queue agents are restricted to is refused (PROTECT): its agents would lose
+    it without anyone deciding which queue they work instead.
     """
 
     user = models.ForeignKey(
@@ -73,7 +89,7 @@ class QueueMembership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} restricted to {self.queue}"
+        return f"{self.user_id} works {self.queue}"
 
 
 class Ticket(models.Model):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TypeVar, cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from capdesk.directory.models import EmailAddress, Person, RoleBinding
 from capdesk.directory.roles import ORG_ROLES_GRANTING_APPS, normalise_role
 from capdesk.policy.types import Outcome
-from capdesk.tickets.models import Copied, Message, QueueMembership, Ticket
+from capdesk.tickets.models import Copied, Message, QueueMembership, QueueRestriction, Ticket
 
 
 def shown_to_customers() -> QuerySet[Ticket]:
@@ -86,28 +86,33 @@ RESTRICTED = "queue_restricted"
 _M = TypeVar("_M", bound=Model)
 _QUEUE_IDS = "_capdesk_queue_ids"  # the restricted agent's queues, read once per loaded user
 
+# Who works which queue is decided here alone, in two spellings of one rule: for the
+# asking agent (``agent_queue_ids``, the tickets they see) and for every agent at once
+# (``working``, who may be given a queue's tickets). A superuser works every queue; so does
+# an agent who is not restricted (``QueueRestriction``); a restricted agent works the queues
+# of their memberships, and none when they have none.
+
 
 def restricted(rows: QuerySet[_M], user_field: str = "pk") -> QuerySet[_M]:
     """``rows`` (users, or rows with a user: ``user_field`` names it) with ``RESTRICTED`` annotated."""
-    memberships = QueueMembership.objects.filter(user_id=OuterRef(user_field))
-    return cast("QuerySet[_M]", rows.annotate(**{RESTRICTED: Exists(memberships)}))
+    restriction = QueueRestriction.objects.filter(user_id=OuterRef(user_field))
+    return cast("QuerySet[_M]", rows.annotate(**{RESTRICTED: Exists(restriction)}))
 
 
 def agent_queue_ids(user: AbstractBaseUser | AnonymousUser) -> list[int] | None:
-    """The queues ``user`` is restricted to, or None when they see every queue.
-
-    Superusers always see every queue, and so does an agent with no ``QueueMembership``:
-    the desk as it was before queues could be restricted.
-    """
+    """The queues ``user`` is restricted to (maybe none), or None when they see every queue."""
     if getattr(user, "is_superuser", False):
         return None
     known: list[int] | bool | None = getattr(user, _QUEUE_IDS, False)
     if known is not False:
         return cast("list[int] | None", known)
+    is_restricted = getattr(user, RESTRICTED, None)
+    if is_restricted is None:  # loaded elsewhere than tickets.backends or api.actions.token_for: ask
+        is_restricted = QueueRestriction.objects.filter(user_id=cast(int, user.pk)).exists()
     ids: list[int] | None = None
-    if getattr(user, RESTRICTED, True):  # restricted, or loaded without the flag: ask
+    if is_restricted:
         found = QueueMembership.objects.filter(user_id=cast(int, user.pk)).values_list("queue_id", flat=True)
-        ids = sorted(found) or None
+        ids = sorted(found)
     setattr(user, _QUEUE_IDS, ids)
     return ids
 
@@ -118,9 +123,18 @@ def works_queue(user: AbstractBaseUser | AnonymousUser, queue_id: int) -> bool:
     return ids is None or queue_id in ids
 
 
+def working(queue_id: int) -> QuerySet[User]:
+    """The active agents (staff) who work queue ``queue_id``, by the rule ``agent_queue_ids`` reads."""
+    restriction = QueueRestriction.objects.filter(user_id=OuterRef("pk"))
+    member = QueueMembership.objects.filter(user_id=OuterRef("pk"), queue_id=queue_id)
+    return User.objects.filter(is_staff=True, is_active=True).filter(
+        Q(is_superuser=True) | ~Exists(restriction) | Exists(member)
+    )
+
+
 def agent_tickets(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Ticket]:
-    """Agents (staff) see every ticket, or those of their queues when restricted to some;
-    anyone else sees none through the console."""
+    """Agents (staff) see every ticket, or when restricted those of their queues (none without
+    a queue); anyone else sees none through the console."""
     if not is_agent(user):
         return Ticket.objects.none()
     ids = agent_queue_ids(user)

@@ -5,8 +5,8 @@ from django.contrib.auth.models import User
 
 from capdesk.api.actions import create_token
 from capdesk.api.tests.conftest import open_ticket_for
-from capdesk.testing.factories import make_user
-from capdesk.tickets.models import Queue, QueueMembership, Ticket
+from capdesk.testing.factories import make_user, restrict
+from capdesk.tickets.models import Queue, Ticket
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ def desk(cast):
     sales = Queue.objects.create(slug="sales", name="Sales")
     martin = make_user("martin", staff=True)
     assert isinstance(martin, User)
-    QueueMembership.objects.create(user=martin, queue=sales)
+    restrict(martin, sales)
     lead = open_ticket_for(cast.developer, cast.project, "Premium Support quote")
     Ticket.objects.filter(pk=lead.pk).update(queue=sales)
     crash = open_ticket_for(cast.outsider, cast.other_project, "Rollback crashes the app")

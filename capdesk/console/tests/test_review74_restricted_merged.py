@@ -8,10 +8,10 @@ lead into the customer's Support ticket (same organization, so the merge is allo
 import pytest
 from django.contrib.auth.models import User
 
-from capdesk.testing.factories import make_user
+from capdesk.testing.factories import make_user, restrict
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import merging
-from capdesk.tickets.models import Message, Queue, QueueMembership
+from capdesk.tickets.models import Message, Queue
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def merged(cast):
     support = Queue.objects.create(slug="support", name="Support")
     martin = make_user("martin", staff=True)
     assert isinstance(martin, User)
-    QueueMembership.objects.create(user=martin, queue=sales)
+    restrict(martin, sales)
     common = {
         "channel": "portal",
         "requester": cast.developer,
