@@ -33,12 +33,12 @@ def check_sla_policy(
 def problems_with_tickets(config: SlaConfig) -> list[str]:
     """What the SLA policy names that the tickets app does not know (a typo would silently never pause)."""
     problems = [
-        f"sla.pause_statuses: {status!r} is not a ticket status ({', '.join(Status.values)})"
+        f"service_levels.pause_statuses: {status!r} is not a ticket status ({', '.join(Status.values)})"
         for status in sorted(config.pause_statuses - set(Status.values))
     ]
     for policy in config.policies:
         problems += [
-            f"sla.policies {policy.id!r}: {severity!r} is not a ticket severity"
+            f"service_levels.policies {policy.id!r}: {severity!r} is not a ticket severity"
             for _, severity in policy.targets
             if severity not in Severity.values
         ]

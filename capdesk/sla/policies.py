@@ -1,6 +1,6 @@
 """SLA policies: which targets apply to an organization's ticket, and on which calendar.
 
-Read from ``capgo_sla.toml`` (the policy file's future ``[sla]`` section). Pure: the
+Read from the policy file's ``[service_levels]`` section. Pure: the
 loader turns TOML into frozen values, ``SlaConfig.target`` picks one; nothing here
 touches the database.
 """
@@ -116,7 +116,10 @@ def zone_or_utc(name: str) -> str:
 @functools.lru_cache(maxsize=512)
 def _business_calendar(config: SlaConfig, zone: str) -> Calendar:
     return calendar_from_table(
-        config.business_hours, timezone=zone, source="sla.calendars.business_hours", base_dir=config.base_dir
+        config.business_hours,
+        timezone=zone,
+        source="service_levels.calendars.business_hours",
+        base_dir=config.base_dir,
     )
 
 
@@ -153,24 +156,28 @@ def parse_sla_config(section: object, *, base_dir: Path | None = None) -> SlaCon
         raise SlaPolicyError("[sla] is missing")
     warn_at = section.get("warn_at", 0.75)
     if not isinstance(warn_at, int | float) or not 0 < warn_at < 1:
-        raise SlaPolicyError("sla.warn_at must be a share between 0 and 1, such as 0.75")
+        raise SlaPolicyError("service_levels.warn_at must be a share between 0 and 1, such as 0.75")
     pause = section.get("pause_statuses", [])
     if not isinstance(pause, list) or not all(isinstance(s, str) for s in pause):
-        raise SlaPolicyError("sla.pause_statuses must be a list of ticket statuses")
+        raise SlaPolicyError("service_levels.pause_statuses must be a list of ticket statuses")
     calendars = section.get("calendars", {})
     table = calendars.get(BUSINESS_CALENDAR) if isinstance(calendars, Mapping) else None
     if not isinstance(table, Mapping):
-        raise SlaPolicyError(f"sla.calendars.{BUSINESS_CALENDAR} is missing")
+        raise SlaPolicyError(f"service_levels.calendars.{BUSINESS_CALENDAR} is missing")
     try:
         calendar_from_table(
-            table, timezone="UTC", source=f"sla.calendars.{BUSINESS_CALENDAR}", base_dir=base_dir
+            table, timezone="UTC", source=f"service_levels.calendars.{BUSINESS_CALENDAR}", base_dir=base_dir
         )
     except CalendarError as exc:
         raise SlaPolicyError(str(exc)) from None
-    business_day = _duration(section.get("business_day", "12 business hours"), "sla.business_day", None)
+    business_day = _duration(
+        section.get("business_day", "12 business hours"), "service_levels.business_day", None
+    )
     policies = section.get("policies", [])
     if not isinstance(policies, list) or not policies:
-        raise SlaPolicyError("sla.policies must list at least one policy ([[sla.policies]])")
+        raise SlaPolicyError(
+            "service_levels.policies must list at least one policy ([[service_levels.policies]])"
+        )
     parsed = tuple(_policy(p, i, business_day[0]) for i, p in enumerate(policies))
     return SlaConfig(
         warn_at=float(warn_at),
@@ -182,10 +189,10 @@ def parse_sla_config(section: object, *, base_dir: Path | None = None) -> SlaCon
 
 
 def _policy(table: object, index: int, business_day: timedelta) -> SlaPolicy:
-    where = f"sla.policies[{index}]"
+    where = f"service_levels.policies[{index}]"
     if not isinstance(table, Mapping) or not isinstance(table.get("id"), str):
         raise SlaPolicyError(f"{where} needs an id")
-    where = f"sla.policies {table['id']!r}"
+    where = f"service_levels.policies {table['id']!r}"
     when = table.get("when")
     if not isinstance(when, Mapping) or len(when) != 1 or not set(when) <= {"plan", "addon"}:
         raise SlaPolicyError(f'{where}: when must be {{ plan = "..." }} or {{ addon = "..." }}')

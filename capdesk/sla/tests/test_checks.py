@@ -18,4 +18,4 @@ def test_it_accepts_the_shipped_policy() -> None:
 def test_it_names_a_pause_status_the_tickets_do_not_have() -> None:
     config = replace(capgo_sla(), pause_statuses=frozenset({"pending", "waiting"}))
     (problem,) = problems_with_tickets(config)
-    assert problem.startswith("sla.pause_statuses: 'waiting' is not a ticket status")
+    assert problem.startswith("service_levels.pause_statuses: 'waiting' is not a ticket status")
