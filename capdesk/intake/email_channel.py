@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
@@ -34,12 +35,14 @@ from capdesk.policy.language import reply_language
 from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Identity, Outcome
 from capdesk.tickets import actions as ticket_actions
-from capdesk.tickets import audit, copies, follow_ups
+from capdesk.tickets import audit, copies, follow_ups, mailboxes
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.merging import may_reply
 from capdesk.tickets.models import Message, MessageReference, Status, Ticket
 from capdesk.tickets.reply_address import copied_message_pk, ticket_pks_in
 from capdesk.tickets.scoping import manages_copies
+
+logger = logging.getLogger(__name__)
 
 # Any bracketed "PREFIX-1234"; Ticket.pk_from_reference decides which are ours (in any case,
 # since some clients change the case of a subject they quote).
@@ -212,12 +215,13 @@ class _Read:
 
     raw: bytes
     mail: ParsedMail
-    automatic: str
+    automatic: str  # why it opens no ticket: machine-sent, or the desk's own (``loop``); "" otherwise
     person: Person | None = None
     auth: Authentication | None = None
     identity: Identity = Identity.UNKNOWN
     html: str = ""
     project: Project | None = None
+    loop: bool = False
 
 
 def _parse(request: InboundRequest) -> _Read:
@@ -229,6 +233,9 @@ def _parse(request: InboundRequest) -> _Read:
         raise Unprocessable(f"not a readable email message: {type(exc).__name__}: {exc}") from None
     if not mail.from_address or "@" not in mail.from_address:
         raise Unprocessable("the message has no usable From address")
+    if mailboxes.is_desk_address(mail.from_address):
+        # The desk's own mail come back: a ticket would answer it, and so on (tickets.mailboxes).
+        return _Read(raw, mail, f"from the desk's own address {mail.from_address}", loop=True)
     automatic = is_automatic(mail)
     if not automatic and not mail.text.strip() and not mail.files:
         raise Unprocessable("the message has no readable text")
@@ -325,11 +332,20 @@ def prepare_emails(requests: Sequence[InboundRequest]) -> list[Prepared]:
     for r in reads:
         if isinstance(r, Exception):
             out.append(r)
+        elif r.loop:
+            out.append(partial(_record_loop, read=r))
         elif r.automatic:
             out.append(partial(_ignore_automatic, read=r, batch=batch))
         else:
             out.append(partial(_write, read=r, decided=decision_of[id(r)], batch=batch))
     return out
+
+
+def _record_loop(request: InboundRequest, *, read: _Read) -> None:
+    """The desk's own mail came back: no ticket and no answer, which would loop; the intake
+    log says why, for the admin who looks for where it went."""
+    request.reason = f"mail loop refused ({read.automatic}): no ticket, no reply"
+    logger.warning("intake.mail_loop", extra={"request_id": request.pk})
 
 
 def _ignore_automatic(request: InboundRequest, *, read: _Read, batch: _Batch) -> None:
