@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Container, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
@@ -236,10 +237,38 @@ def _parse(request: InboundRequest) -> _Read:
     if mailboxes.is_desk_address(mail.from_address):
         # The desk's own mail come back: a ticket would answer it, and so on (tickets.mailboxes).
         return _Read(raw, mail, f"from the desk's own address {mail.from_address}", loop=True)
-    automatic = is_automatic(mail)
-    if not automatic and not mail.text.strip() and not mail.files:
-        raise Unprocessable("the message has no readable text")
-    return _Read(raw, mail, automatic)
+    return _Read(raw, mail, is_automatic(mail))
+
+
+def _sender_language(person: Person | None, mail: ParsedMail) -> str:
+    """The language a notice to the sender is written in: theirs, else their email's."""
+    return reply_language(person.language if person else None, mail.text, get_policy().languages)
+
+
+def _with_text(mail: ParsedMail, person: Person | None) -> ParsedMail:
+    """``mail``, with its subject as its text when it has no text nor files, as Zendesk and
+    Zammad do: "URGENT production updates down, call me" with an empty body is a request.
+
+    Unprocessable when there is no subject either: nothing says what is wanted. The sender
+    hears why (``intake.actions``), since they can write again.
+    """
+    if mail.text.strip() or mail.files:
+        return mail
+    if mail.subject.strip():
+        return replace(mail, text=mail.subject.strip(), html="", html_quoted="")
+    raise Unprocessable(
+        "the message has no subject, no text and no files",
+        tell=mail.from_address,
+        answering=mail.message_id,
+        language=_sender_language(person, mail),
+        explain=_nothing_written,
+    )
+
+
+def _nothing_written() -> str:
+    return gettext(
+        "Your email had no subject, no text and no attachment. Please write what you need and send it again."
+    )
 
 
 def _people_by_email(addresses: Iterable[str]) -> dict[str, Person]:
@@ -253,7 +282,7 @@ def _people_by_email(addresses: Iterable[str]) -> dict[str, Person]:
 
 def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Read:
     """Authenticate a parsed, non-automatic email and read what deciding needs, without writing."""
-    raw, mail = parsed.raw, parsed.mail
+    raw, mail = parsed.raw, _with_text(parsed.mail, person)
     # DKIM may ask DNS: done here, so no write lock waits on a resolver.
     auth = authenticate(raw, mail.from_address, request.received_at)
     identity = identity_for(registered=person is not None, authentication=auth)
@@ -265,13 +294,13 @@ def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Rea
     except ticket_actions.AttachmentRejected as exc:
         # Retrying cannot make a file smaller: quarantine at once, for a reply as for a new request,
         # and tell the sender, who can send smaller files.
-        language = reply_language(person.language if person else None, mail.text, get_policy().languages)
         raise Unprocessable(
             str(exc),
             tell=mail.from_address,
             answering=mail.message_id,
-            language=language,
+            language=_sender_language(person, mail),
             explain=exc.explain,
+            limits=True,
         ) from None
     project = project_named_in(person, f"{mail.subject}\n{mail.text}") if person else None
     return _Read(raw, mail, "", person, auth, identity, html, project)
