@@ -381,10 +381,10 @@ def _ignore_automatic(request: InboundRequest, *, read: _Read, batch: _Batch) ->
     # Out-of-office and bounces never open tickets, and are never answered (RFC 3834).
     # A bounce writes to the directory: the batch's locks come before any of its writes.
     batch.wait_for_related_batches()
-    request.reason = f"automatic message ignored ({read.automatic})"
     # A report sent to the return path of one of our emails names it (notify.verp).
     returned_to = verp.email_pk_in(read.mail.headers.get(h, "") for h in RECIPIENT_HEADERS)
-    request.reason += record_bounces(read.raw, returned_to=returned_to).note()
+    outcome = record_bounces(read.raw, returned_to=returned_to)
+    request.reason = outcome.described(f"automatic message ignored ({read.automatic})")
 
 
 def _hold_reply(request: InboundRequest, ticket: Ticket, *, read: _Read, batch: _Batch) -> None:
