@@ -309,6 +309,11 @@ def _unsuppressed(data: dict[str, Any], names: Names) -> str:
 
 
 def _withheld(data: dict[str, Any], names: Names) -> str:
+    if data.get("no_reply"):
+        return _(
+            "The standard reply was not emailed to %(address)s: it is an automatic mailbox "
+            "(no-reply) that nobody reads"
+        ) % {"address": data.get("address") or "—"}
     return _(
         "The standard reply was not emailed to %(address)s: the limit of automatic replies to one "
         "address a day (%(limit)s) was reached"

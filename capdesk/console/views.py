@@ -32,7 +32,7 @@ from capdesk.intake.models import InboundRequest
 from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail
 from capdesk.policy.loader import get_policy
-from capdesk.tickets import actions, copies, decisions
+from capdesk.tickets import actions, copies, decisions, mailboxes
 from capdesk.tickets.models import Ticket
 from capdesk.tickets.scoping import (
     agent_queue_ids,
@@ -206,6 +206,8 @@ def _ticket_page(
             )[:3],
             # The requester's address on the suppression list: the replies are not emailed.
             "suppressed": suppressed.get(ticket.requester_email.lower()),
+            # A mailbox nobody reads gets no standard reply (tickets.decisions).
+            "requester_no_reply": mailboxes.is_no_reply(ticket.requester_email),
             # Each of the ticket's recipients that is on it, by address.
             "suppressed_addresses": suppressed,
             "recipients": {ticket.requester_email.lower(), *copied},

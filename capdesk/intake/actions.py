@@ -24,6 +24,7 @@ from capdesk.directory.models import Person
 from capdesk.intake import channels
 from capdesk.intake.models import InboundRequest
 from capdesk.notify.actions import deliveries_batched, queue_email, render_email
+from capdesk.tickets import mailboxes
 from capdesk.tickets.actions import attachment_limit
 
 logger = logging.getLogger(__name__)
@@ -371,18 +372,27 @@ def _quarantine(request: InboundRequest, reason: str, ended: list[InboundRequest
 
 
 def _tell_not_accepted(exc: channels.Unprocessable) -> str:
-    """Tell the sender why their request opened nothing, when they can fix it (a file too large).
+    """Tell the sender why their request opened nothing, when they can fix it (a file too large,
+    an empty email).
 
     Returns the note the quarantine's reason gets: whether the notice was queued.
 
     An automatic reply: rate-limited per address and marked Auto-Submitted (RFC 3834), so a
-    forged or looping sender cannot make the desk spray notices.
+    forged or looping sender cannot make the desk spray notices; and never to the desk's
+    own addresses nor to a mailbox nobody reads (``tickets.mailboxes``).
     """
+    if mailboxes.is_desk_address(exc.tell) or mailboxes.is_no_reply(exc.tell):
+        return "; the sender was not told (a mailbox nobody reads)"
     # The reason in the notice's language; the quarantine keeps the admins' English one.
     with translation.override(exc.language):
         reason = exc.explain() if exc.explain else str(exc)
         max_size = attachment_limit()
-    context = {"reason": reason, "max_files": settings.CAPDESK_MAX_ATTACHMENTS, "max_size": max_size}
+    context = {
+        "reason": reason,
+        "limits": exc.limits,
+        "max_files": settings.CAPDESK_MAX_ATTACHMENTS,
+        "max_size": max_size,
+    }
     subject, body = render_email("intake/email/not_accepted", context, language=exc.language)
     headers = {"Auto-Submitted": "auto-replied"}
     if exc.answering:  # the notice answers the email, so the sender's client shows them together

@@ -77,19 +77,31 @@ class Report:
 
 @dataclass
 class Outcome:
-    """What ``record_bounces`` did: addresses marked, and each permanent failure it ignored and why."""
+    """What ``record_bounces`` did: registered addresses marked, what each report that took
+    effect changed, and each permanent failure it ignored and why."""
 
     marked: int = 0
     ignored: list[str] = field(default_factory=list)
-
     complained: int = 0
+    # One sentence per address a report took effect on, naming it: the admin reading the
+    # intake log must find it on the suppression list (the address was the desk's to mail).
+    recorded: list[str] = field(default_factory=list)
 
-    def note(self) -> str:
-        """The sentence added to the request's reason, for the admins reading it; "" when nothing happened."""
-        notes = [f"; permanent failure recorded on {self.marked} address(es)"] if self.marked else []
-        notes += [f"; spam complaint recorded on {self.complained} address(es)"] if self.complained else []
-        notes += [f"; unverified bounce ignored ({why})" for why in self.ignored]
-        return "".join(notes)
+    def described(self, otherwise: str) -> str:
+        """The request's reason, for the admins reading it: what the report changed, or
+        ``otherwise`` when it changed nothing; then each failure it ignored and why."""
+        said = "; ".join(self.recorded) or otherwise
+        return said + "".join(f"; unverified bounce ignored ({why})" for why in self.ignored)
+
+
+def _bounce_recorded(address: str, failure: Failure, *, marked: int, dead: bool) -> str:
+    """What a genuine bounce changed, as the intake log says it: the email always (it was
+    checked to be ours, to that address); the suppression list only for a dead address."""
+    effects = ["address suppressed"] if dead else []
+    effects += ["registered address marked as bouncing"] if marked else []
+    return f"bounce recorded for {address} ({failure.status}): " + ", ".join(
+        [*effects, "email marked not delivered"]
+    )
 
 
 def _address(field_value: str) -> str:
@@ -214,7 +226,8 @@ def recipients_of(message_ids: list[str]) -> set[str]:
 
 
 def _domain(address: str) -> str:
-    # Logs and notes name the domain only: an address in full is personal data (CONVENTIONS 14).
+    # Logs, and notes on a bounce that took no effect (its address is whatever its writer
+    # chose), name the domain only: an address in full is personal data (CONVENTIONS 14).
     return address.rpartition("@")[2] or "?"
 
 
@@ -250,6 +263,9 @@ def _record_complaint(report: Report) -> Outcome:
             email=email,
         )
         outcome.complained += 1
+        outcome.recorded.append(
+            f"spam complaint recorded for {email.to.lower()} ({report.feedback}): address suppressed"
+        )
         logger.info("intake.complaint_recorded", extra={"domain": _domain(email.to), "type": report.feedback})
     return outcome
 
@@ -287,18 +303,21 @@ def record_bounces(raw: bytes, *, when: datetime | None = None, returned_to: int
             )
             continue
         at = when or timezone.now()
+        dead = suppressions.dead_address(failure.status)
         # The address (if registered) and the email, so the agents on its ticket see that it never arrived, the apps
         # that sent it can stop (the status page unsubscribes the address), and no more
         # mail goes to it until it is shown to work again.
-        outcome.marked += suppressions.record_bounce(
+        marked = suppressions.record_bounce(
             failure.recipient,
             OutboundEmail.objects.filter(
                 **{"headers__Message-ID__in": report.cited}, to__iexact=failure.recipient
             ),
             said=f"{failure.status} {failure.diagnostic}",
             at=at,
-            dead=suppressions.dead_address(failure.status),
+            dead=dead,
         )
+        outcome.marked += marked
+        outcome.recorded.append(_bounce_recorded(failure.recipient, failure, marked=marked, dead=dead))
         logger.info(
             "intake.bounce_recorded",
             extra={"domain": _domain(failure.recipient), "status": failure.status},
@@ -316,13 +335,15 @@ def _returned(email_pk: int, permanent: list[Failure], when: datetime | None) ->
     # The line about our recipient if the report names it, else its first failure.
     failure = next((f for f in permanent if f.recipient == email.to.lower()), permanent[0])
     outcome = Outcome()
+    dead = suppressions.dead_address(failure.status)
     outcome.marked += suppressions.record_bounce(
         email.to,
         OutboundEmail.objects.filter(pk=email.pk),
         said=f"{failure.status} {failure.diagnostic}",
         at=when or timezone.now(),
-        dead=suppressions.dead_address(failure.status),
+        dead=dead,
     )
+    outcome.recorded.append(_bounce_recorded(email.to.lower(), failure, marked=outcome.marked, dead=dead))
     logger.info(
         "intake.bounce_recorded", extra={"domain": _domain(email.to), "status": failure.status, "verp": True}
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Container, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
@@ -36,12 +38,14 @@ from capdesk.policy.language import reply_language
 from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Identity, Outcome
 from capdesk.tickets import actions as ticket_actions
-from capdesk.tickets import audit, copies, follow_ups
+from capdesk.tickets import audit, copies, follow_ups, mailboxes
 from capdesk.tickets.decisions import apply_decision
 from capdesk.tickets.merging import may_reply
 from capdesk.tickets.models import Message, MessageReference, Status, Ticket
 from capdesk.tickets.reply_address import copied_message_pk, ticket_pks_in
 from capdesk.tickets.scoping import manages_copies
+
+logger = logging.getLogger(__name__)
 
 # Any bracketed "PREFIX-1234"; Ticket.pk_from_reference decides which are ours (in any case,
 # since some clients change the case of a subject they quote).
@@ -214,13 +218,14 @@ class _Read:
 
     raw: bytes
     mail: ParsedMail
-    automatic: str
+    automatic: str  # why it opens no ticket: machine-sent, or the desk's own (``loop``); "" otherwise
     person: Person | None = None
     auth: Authentication | None = None
     identity: Identity = Identity.UNKNOWN
     html: str = ""
     project: Project | None = None
     declaration: Declaration | None = None
+    loop: bool = False
 
 
 def _parse(request: InboundRequest) -> _Read:
@@ -232,10 +237,41 @@ def _parse(request: InboundRequest) -> _Read:
         raise Unprocessable(f"not a readable email message: {type(exc).__name__}: {exc}") from None
     if not mail.from_address or "@" not in mail.from_address:
         raise Unprocessable("the message has no usable From address")
-    automatic = is_automatic(mail)
-    if not automatic and not mail.text.strip() and not mail.files:
-        raise Unprocessable("the message has no readable text")
-    return _Read(raw, mail, automatic)
+    if mailboxes.is_desk_address(mail.from_address):
+        # The desk's own mail come back: a ticket would answer it, and so on (tickets.mailboxes).
+        return _Read(raw, mail, f"from the desk's own address {mail.from_address}", loop=True)
+    return _Read(raw, mail, is_automatic(mail))
+
+
+def _sender_language(person: Person | None, mail: ParsedMail) -> str:
+    """The language a notice to the sender is written in: theirs, else their email's."""
+    return reply_language(person.language if person else None, mail.text, get_policy().languages)
+
+
+def _with_text(mail: ParsedMail, person: Person | None) -> ParsedMail:
+    """``mail``, with its subject as its text when it has no text nor files, as Zendesk and
+    Zammad do: "URGENT production updates down, call me" with an empty body is a request.
+
+    Unprocessable when there is no subject either: nothing says what is wanted. The sender
+    hears why (``intake.actions``), since they can write again.
+    """
+    if mail.text.strip() or mail.files:
+        return mail
+    if mail.subject.strip():
+        return replace(mail, text=mail.subject.strip(), html="", html_quoted="")
+    raise Unprocessable(
+        "the message has no subject, no text and no files",
+        tell=mail.from_address,
+        answering=mail.message_id,
+        language=_sender_language(person, mail),
+        explain=_nothing_written,
+    )
+
+
+def _nothing_written() -> str:
+    return gettext(
+        "Your email had no subject, no text and no attachment. Please write what you need and send it again."
+    )
 
 
 def _people_by_email(addresses: Iterable[str]) -> dict[str, Person]:
@@ -249,7 +285,7 @@ def _people_by_email(addresses: Iterable[str]) -> dict[str, Person]:
 
 def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Read:
     """Authenticate a parsed, non-automatic email and read what deciding needs, without writing."""
-    raw, mail = parsed.raw, parsed.mail
+    raw, mail = parsed.raw, _with_text(parsed.mail, person)
     # DKIM may ask DNS: done here, so no write lock waits on a resolver.
     auth = authenticate(raw, mail.from_address, request.received_at)
     identity = identity_for(registered=person is not None, authentication=auth)
@@ -261,13 +297,13 @@ def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Rea
     except ticket_actions.AttachmentRejected as exc:
         # Retrying cannot make a file smaller: quarantine at once, for a reply as for a new request,
         # and tell the sender, who can send smaller files.
-        language = reply_language(person.language if person else None, mail.text, get_policy().languages)
         raise Unprocessable(
             str(exc),
             tell=mail.from_address,
             answering=mail.message_id,
-            language=language,
+            language=_sender_language(person, mail),
             explain=exc.explain,
+            limits=True,
         ) from None
     project = project_named_in(person, f"{mail.subject}\n{mail.text}") if person else None
     # Read for every email, though only a new request's counts: whether it is one is known
@@ -334,6 +370,8 @@ def prepare_emails(requests: Sequence[InboundRequest]) -> list[Prepared]:
     for r in reads:
         if isinstance(r, Exception):
             out.append(r)
+        elif r.loop:
+            out.append(partial(_record_loop, read=r))
         elif r.automatic:
             out.append(partial(_ignore_automatic, read=r, batch=batch))
         else:
@@ -346,14 +384,21 @@ def _declared(read: _Read) -> Declaration:
     return read.declaration
 
 
+def _record_loop(request: InboundRequest, *, read: _Read) -> None:
+    """The desk's own mail came back: no ticket and no answer, which would loop; the intake
+    log says why, for the admin who looks for where it went."""
+    request.reason = f"mail loop refused ({read.automatic}): no ticket, no reply"
+    logger.warning("intake.mail_loop", extra={"request_id": request.pk})
+
+
 def _ignore_automatic(request: InboundRequest, *, read: _Read, batch: _Batch) -> None:
     # Out-of-office and bounces never open tickets, and are never answered (RFC 3834).
     # A bounce writes to the directory: the batch's locks come before any of its writes.
     batch.wait_for_related_batches()
-    request.reason = f"automatic message ignored ({read.automatic})"
     # A report sent to the return path of one of our emails names it (notify.verp).
     returned_to = verp.email_pk_in(read.mail.headers.get(h, "") for h in RECIPIENT_HEADERS)
-    request.reason += record_bounces(read.raw, returned_to=returned_to).note()
+    outcome = record_bounces(read.raw, returned_to=returned_to)
+    request.reason = outcome.described(f"automatic message ignored ({read.automatic})")
 
 
 def _hold_reply(request: InboundRequest, ticket: Ticket, *, read: _Read, batch: _Batch) -> None:

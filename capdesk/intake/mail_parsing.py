@@ -45,6 +45,9 @@ _AUTOMATIC_HEADERS = (
     "content-type",  # multipart/report: a delivery or feedback report
 )
 _READ_HEADERS = frozenset((*RECIPIENT_HEADERS, *_AUTOMATIC_HEADERS))
+# Trace headers written once per recipient of a delivery (intake.envelope): each is read,
+# joined into one list, where a reply token may be in any of them.
+_EVERY_ONE = frozenset(("delivered-to", "x-original-to"))
 # The MIME headers the part walk reads several times per part (get_content_type,
 # get_content_charset, get_payload(decode=True), get_filename ...); their values repeat
 # across messages, so each distinct value is parsed once per process.
@@ -421,10 +424,27 @@ def parse(raw: bytes) -> ParsedMail:
         text=text,
         html=html,
         files=content.files,
-        headers={k.lower(): _header(msg, k) for k in set(msg.keys()) if k.lower() in _READ_HEADERS},
+        headers=_read_headers(msg),
         html_quoted=html_quoted,
         forwarded=content.forwarded,
     )
+
+
+def _read_headers(msg: EmailMessage) -> dict[str, str]:
+    """The headers the desk reads, by lower-case name: the topmost of each (the latest added,
+    such as the Return-Path of our own envelope), or all of those in ``_EVERY_ONE``."""
+    out: dict[str, str] = {}
+    for key in set(msg.keys()):
+        name = key.lower()
+        if name in _EVERY_ONE:
+            try:
+                values = msg.get_all(name, [])
+            except Exception:  # a header so broken the email package cannot even fold it
+                values = []
+            out[name] = ", ".join(_printable(str(value)).strip() for value in values)
+        elif name in _READ_HEADERS:
+            out[name] = _header(msg, key)
+    return out
 
 
 def is_automatic(mail: ParsedMail) -> str:
@@ -441,8 +461,12 @@ def is_automatic(mail: ParsedMail) -> str:
     if "list-id" in h:
         return "List-Id"
     local = mail.from_address.split("@", 1)[0]
-    if local in ("mailer-daemon", "postmaster") or h.get("return-path", "") == "<>":
+    if local in ("mailer-daemon", "postmaster"):
         return "delivery status notification"
+    if "".join(h.get("return-path", "").split()) == "<>":
+        # A null reverse-path: a bounce or another message nobody may answer (RFC 5321
+        # 4.5.5, RFC 3834 2); people's mail always has a sender to return it to.
+        return "null sender (Return-Path: <>)"
     if h.get("content-type", "").lower().lstrip().startswith("multipart/report"):
         # A DSN (RFC 3464) or a feedback loop's spam report (RFC 5965) from an address of its own.
         return "report"

@@ -10,7 +10,9 @@ which providers retry).
 
 The raw MIME is taken from the provider's payload, not re-serialised from anymail's
 parsed message: re-serialising would change bytes and break the DKIM signature that
-``authentication`` checks.
+``authentication`` checks. The envelope the provider reports (anymail's
+``envelope_sender`` and ``envelope_recipient``) goes on top of it, as ``capdesk smtpd``
+writes its own (``intake.envelope``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from capdesk.intake import actions
+from capdesk.intake.envelope import with_envelope
 from capdesk.intake.mail_parsing import read_identity
 
 logger = logging.getLogger(__name__)
@@ -165,7 +168,11 @@ def raw_mime(esp_name: str, esp_event: Any, message: Any) -> bytes:
 @receiver(inbound, dispatch_uid="capdesk.intake.providers.store_inbound")
 def store_inbound(sender: type[Any], event: Any, esp_name: str, **kwargs: Any) -> None:
     """Store one provider-delivered message durably; anymail answers 200 only after this returns."""
-    raw = raw_mime(esp_name, event.esp_event, event.message)
+    message = event.message
+    raw = raw_mime(esp_name, event.esp_event, message)
+    # None where the provider does not say; "" (or "<>") is a null sender, a bounce's.
+    returned_to, recipient = message.envelope_sender, message.envelope_recipient
+    raw = with_envelope(raw, sender=returned_to, recipients=[recipient] if recipient else [])
     identity = read_identity(raw)
     actions.receive(
         channel="email",

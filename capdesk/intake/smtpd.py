@@ -30,6 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections, connections
 
 from capdesk.intake import actions
+from capdesk.intake.envelope import with_envelope
 from capdesk.intake.mail_parsing import read_identity
 from capdesk.tickets.reply_address import split_plus
 
@@ -121,6 +122,9 @@ class SupportMailHandler:
         if raw is None:  # only when aiosmtpd decodes data, which this receiver never asks for
             content = envelope.content
             raw = content.encode("utf-8", "surrogateescape") if isinstance(content, str) else content or b""
+        # The envelope goes on top, as a local delivery writes it (intake.envelope): the
+        # reply token of a Bcc'd reply address, and a bounce's null sender, are only there.
+        raw = with_envelope(raw, sender=envelope.mail_from, recipients=envelope.rcpt_tos)
         self.in_flight += 1
         try:
             loop = asyncio.get_running_loop()

@@ -19,7 +19,6 @@ ticket has at most ``CAPDESK_MAX_COPIED`` copied addresses.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from email.utils import getaddresses, parseaddr
 
@@ -31,15 +30,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from capdesk.directory.models import Person, normalise_email
-from capdesk.tickets import audit
+from capdesk.tickets import audit, mailboxes
 from capdesk.tickets.models import Copied, Ticket
-from capdesk.tickets.reply_address import split_plus, support_addresses
-
-# Mailboxes nobody reads or that answer on their own: copying them only makes noise or loops.
-_AUTOMATIC_LOCAL = re.compile(
-    r"^(?:no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?|notifications?)(?:[+._-].*)?$"
-)
-
 
 # Between the addresses typed in one field.
 _SEPARATORS = ",;\n"
@@ -86,10 +78,10 @@ def _may_copy(requester_email: str, address: str) -> str:
         return _("%(address)s is the requester's address, which gets every reply already.") % {
             "address": address
         }
-    base, _tag = split_plus(address)
-    if base in support_addresses():
+    # Copying them only makes noise or loops (tickets.mailboxes).
+    if mailboxes.is_desk_address(address):
         return _("%(address)s is the support desk's own address.") % {"address": address}
-    if _AUTOMATIC_LOCAL.match(address.rpartition("@")[0]):
+    if mailboxes.is_no_reply(address):
         return _("%(address)s is an automatic mailbox.") % {"address": address}
     return ""
 

@@ -23,7 +23,7 @@ from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Decision as PolicyDecision
 from capdesk.policy.types import Outcome
 from capdesk.sla import actions as sla_actions
-from capdesk.tickets import audit
+from capdesk.tickets import audit, mailboxes
 from capdesk.tickets.actions import add_system_message, assign, ticket_arrived
 from capdesk.tickets.incidents import link_incident
 from capdesk.tickets.models import Channel, Decision, Event, Message, Queue, Status, Ticket
@@ -167,7 +167,11 @@ def _standard_reply(
     }
     subject, body = replies.render(decision, language, context)
     email = None
-    if ticket.requester_email:
+    if ticket.requester_email and mailboxes.is_no_reply(ticket.requester_email):
+        # A mailbox nobody reads (noreply@, a bounce handler): the answer would only bounce, or
+        # feed a robot that answers back (RFC 3834 2). Agents see why nothing went out.
+        audit.record(ticket, "email.withheld", data={"address": ticket.requester_email, "no_reply": True})
+    elif ticket.requester_email:
         email = queue_email(
             to=ticket.requester_email,
             # The reference threads the customer's answer back onto this ticket.

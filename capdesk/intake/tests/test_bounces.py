@@ -45,7 +45,11 @@ def test_it_records_a_permanent_failure_on_the_registered_address(db) -> None:
         request = deliver((SAMPLES / "bounce.eml").read_bytes())
     assert EmailAddress.objects.get(email="gone@acme.test").bounced_at == NOW
     assert request.state == InboundRequest.State.PROCESSED
-    assert request.reason.endswith("permanent failure recorded on 1 address(es)")
+    # What the bounce did, not "automatic message ignored": the admin finds the address by it.
+    assert request.reason == (
+        "bounce recorded for gone@acme.test (5.1.1): address suppressed, "
+        "registered address marked as bouncing, email marked not delivered"
+    )
     assert not Ticket.objects.exists()
 
 
@@ -135,7 +139,12 @@ def test_a_genuine_bounce_suppresses_the_address_and_a_forged_one_does_not(db) -
     sent("gone@acme.test", "<ours-9@capgo.app>")
     deliver(dsn(("gone@acme.test", "failed", "5.1.1"), cites="<not-ours@capgo.app>"))
     assert not Suppression.objects.exists()
-    deliver(dsn(("gone@acme.test", "failed", "5.1.1"), cites="<ours-9@capgo.app>"))
+    request = deliver(dsn(("gone@acme.test", "failed", "5.1.1"), cites="<ours-9@capgo.app>"))
+    # Nobody registered at the address: the intake log still says what the bounce did, and
+    # not "automatic message ignored" as for an out-of-office.
+    assert request.reason == (
+        "bounce recorded for gone@acme.test (5.1.1): address suppressed, email marked not delivered"
+    )
     suppression = Suppression.objects.get()
     assert (suppression.address, suppression.reason) == ("gone@acme.test", "bounce")
     assert suppression.detail.startswith("5.1.1")
@@ -164,7 +173,8 @@ def test_a_bounce_that_may_be_the_desks_own_doing_marks_the_email_but_suppresses
 
     sent("dewi@acme.test", "<ours-5@capgo.app>")
     # Rejected under the desk's own DMARC policy (RFC 7372): fixing the DNS must be enough.
-    deliver(dsn(("dewi@acme.test", "failed", "5.7.26"), cites="<ours-5@capgo.app>"))
+    request = deliver(dsn(("dewi@acme.test", "failed", "5.7.26"), cites="<ours-5@capgo.app>"))
+    assert request.reason == "bounce recorded for dewi@acme.test (5.7.26): email marked not delivered"
     email = OutboundEmail.objects.get()
     assert email.bounced_at is not None and email.bounce.startswith("5.7.26")
     assert not Suppression.objects.exists()
@@ -199,8 +209,7 @@ def test_a_feedback_loops_spam_report_suppresses_the_address_it_redacts_and_open
     sent("dewi@acme.test", "<ours-7@capgo.app>")
     request = deliver(arf("<ours-7@capgo.app>"))
     assert not Ticket.objects.exists()
-    assert request.reason.startswith("automatic message ignored (report)")
-    assert request.reason.endswith("spam complaint recorded on 1 address(es)")
+    assert request.reason == "spam complaint recorded for dewi@acme.test (abuse): address suppressed"
     suppression = Suppression.objects.get()
     assert (suppression.address, suppression.reason) == ("dewi@acme.test", "complaint")
     assert suppression.detail == "abuse report (ExampleFBL/1.0)"

@@ -104,7 +104,7 @@ def test_it_marks_the_address_when_the_dsn_returns_the_message_we_sent_it(db) ->
         request = arrive(with_returned_message("gone@acme.test", "5.1.1", original))
     assert bounced("gone@acme.test") == NOW
     assert request.state == InboundRequest.State.PROCESSED
-    assert request.reason.endswith("; permanent failure recorded on 1 address(es)")
+    assert request.reason.startswith("bounce recorded for gone@acme.test (5.1.1): address suppressed")
     assert not Ticket.objects.exists()
 
 

@@ -19,6 +19,7 @@ from capdesk.intake.imap import CONNECTION_ERRORS, ImapPoller, Mailbox
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.tests.imap_server import ImapServer
 from capdesk.testing.factories import Personas
+from capdesk.tickets.reply_address import reply_address
 
 
 def mail(n: int) -> bytes:
@@ -294,3 +295,44 @@ def test_an_admin_sees_a_message_the_poller_could_not_store_and_can_process_it_a
     held.refresh_from_db()
     assert held.state == InboundRequest.State.PROCESSED
     assert held.ticket is not None
+
+
+def test_the_envelope_the_mailboxs_own_server_wrote_is_read_as_smtpd_writes_it(
+    transactional_db, server
+) -> None:
+    # The mailbox's delivery agent (Postfix local, Dovecot LDA) put Return-Path and
+    # Delivered-To on top; the poller stores the message as it is and intake reads them.
+    first = mail(1)
+    server.add(first)
+    poller = ImapPoller(mailbox_of(server), timeout=5)
+    try:
+        poller.poll_once()
+        opened = InboundRequest.objects.get()
+        actions.process(opened.pk)
+        opened.refresh_from_db()
+        ticket = opened.ticket
+        assert ticket is not None
+        bcc_reply = (
+            f"Return-Path: <dewi@acme.test>\r\nDelivered-To: support@capgo.app\r\n"
+            f"Delivered-To: {reply_address(ticket.pk)}\r\n"
+            "From: Dewi <dewi@acme.test>\r\nTo: teammate@acme.test\r\nSubject: Still failing\r\n"
+            "Message-ID: <imap-bcc@mail.acme.test>\r\n\r\nThe reply address was in Bcc.\r\n"
+        ).encode()
+        bounce = (
+            b"Return-Path: <>\r\nDelivered-To: support@capgo.app\r\n"
+            b"From: Mail Delivery Subsystem <delivery@mx.example>\r\nTo: support@capgo.app\r\n"
+            b"Subject: Delivery failed\r\nMessage-ID: <imap-bounce@mx.example>\r\n\r\nAddress not found.\r\n"
+        )
+        server.add(bcc_reply)
+        server.add(bounce)
+        assert poller.poll_once() == 2
+    finally:
+        poller.close()
+    reply = InboundRequest.objects.get(idempotency_key="<imap-bcc@mail.acme.test>")
+    returned = InboundRequest.objects.get(idempotency_key="<imap-bounce@mx.example>")
+    assert bytes(reply.raw) == bcc_reply  # stored as it was: the poller adds no envelope of its own
+    for request in (reply, returned):
+        actions.process(request.pk)
+        request.refresh_from_db()
+    assert reply.ticket == ticket
+    assert returned.ticket is None and "null sender" in returned.reason

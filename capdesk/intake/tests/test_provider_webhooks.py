@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from capdesk.intake import actions
 from capdesk.intake.models import InboundRequest
+from capdesk.notify.models import OutboundEmail
+from capdesk.tickets.models import Ticket
 
 RAW = (
     b"Return-Path: <dewi@acme.test>\r\n"
@@ -51,7 +54,11 @@ def stored() -> InboundRequest:
     return request
 
 
-def postmark(client: Client, auth: str) -> int:
+# What the provider reported of the SMTP envelope, written on top of what it delivered (intake.envelope).
+ENVELOPE = b"Return-Path: <dewi@acme.test>\r\nDelivered-To: support@capgo.app\r\n"
+
+
+def postmark(client: Client, auth: str, *, return_path: str = "<dewi@acme.test>") -> int:
     payload = {
         "FromName": "Dewi Developer",
         "From": "dewi@acme.test",
@@ -70,7 +77,11 @@ def postmark(client: Client, auth: str) -> int:
         "HtmlBody": "",
         "StrippedTextReply": "",
         "Tag": "",
-        "Headers": [{"Name": "Message-ID", "Value": "<hook-1@mail.acme.test>"}],
+        # Postmark puts the envelope sender first here, and nowhere in RawEmail.
+        "Headers": [
+            {"Name": "Return-Path", "Value": return_path},
+            {"Name": "Message-ID", "Value": "<hook-1@mail.acme.test>"},
+        ],
         "Attachments": [],
         "RawEmail": RAW.decode(),
     }
@@ -85,7 +96,7 @@ def postmark(client: Client, auth: str) -> int:
 
 def test_it_stores_the_raw_message_from_a_postmark_post(client, db) -> None:
     assert postmark(client, basic(SECRET)) == 200
-    assert bytes(stored().raw) == RAW
+    assert bytes(stored().raw) == ENVELOPE + RAW
 
 
 def test_it_refuses_a_postmark_post_with_the_wrong_password(client, db) -> None:
@@ -112,7 +123,7 @@ def mailgun(client: Client, key: str) -> int:
 
 def test_it_stores_the_raw_message_from_a_signed_mailgun_post(client, db) -> None:
     assert mailgun(client, SIGNING_KEY) == 200
-    assert bytes(stored().raw) == RAW
+    assert bytes(stored().raw) == ENVELOPE + RAW
 
 
 def test_it_refuses_a_mailgun_post_signed_with_another_key(client, db) -> None:
@@ -181,7 +192,7 @@ def ses(client: Client, auth: str | None) -> int:
 
 def test_it_stores_the_raw_message_from_an_amazon_ses_notification(client, db) -> None:
     assert ses(client, basic(SECRET)) == 200
-    assert bytes(stored().raw) == RAW
+    assert bytes(stored().raw) == ENVELOPE + RAW
 
 
 def test_it_asks_amazon_sns_for_credentials_and_refuses_wrong_ones(client, db) -> None:
@@ -206,7 +217,7 @@ def sendgrid(client: Client, auth: str) -> int:
 
 def test_it_stores_the_raw_message_from_a_sendgrid_inbound_parse_post(client, db) -> None:
     assert sendgrid(client, basic(SECRET)) == 200
-    assert bytes(stored().raw) == RAW
+    assert bytes(stored().raw) == ENVELOPE + RAW
 
 
 def test_it_refuses_a_sendgrid_post_with_the_wrong_password(client, db) -> None:
@@ -255,3 +266,14 @@ def test_it_stores_nothing_for_an_sns_subscription_confirmation(client, db, capl
     assert [r.subscribe_url for r in caplog.records if r.msg == "intake.ses_subscription_pending"] == [
         confirmation["SubscribeURL"]
     ]
+
+
+def test_a_bounce_a_provider_received_with_a_null_sender_opens_no_ticket(client, db) -> None:
+    assert postmark(client, basic(SECRET), return_path="<>") == 200
+    request = stored()
+    assert bytes(request.raw).startswith(b"Return-Path: <>\r\nDelivered-To: support@capgo.app\r\n")
+    actions.process(request.pk)
+    request.refresh_from_db()
+    assert request.reason == "automatic message ignored (null sender (Return-Path: <>))"
+    assert not Ticket.objects.exists()
+    assert not OutboundEmail.objects.exists()

@@ -80,6 +80,10 @@ def receiver(transactional_db: None) -> Iterator[SmtpReceiver]:
         yield running
 
 
+# What the receiver writes on top of each message sent by ``send_whole`` (intake.envelope).
+ENVELOPE = b"Return-Path: <dewi@acme.test>\r\nDelivered-To: support@capgo.app\r\n"
+
+
 def send_whole(receiver: SmtpReceiver, raw: bytes) -> dict[str, tuple[int, bytes]]:
     host, port = receiver.address
     with smtplib.SMTP(host, port, timeout=30) as smtp:
@@ -102,7 +106,7 @@ def test_it_stores_nothing_from_a_client_that_hangs_up_halfway_through_data(
     # 250, the dropped session has long been dealt with.
     assert send_whole(receiver, plain_message()) == {}
     request = InboundRequest.objects.get()
-    assert bytes(request.raw) == plain_message()
+    assert bytes(request.raw) == ENVELOPE + plain_message()
     run_worker()
     assert Ticket.objects.get().inbound_requests.get() == request  # and no ticket from half a message
 
@@ -114,7 +118,7 @@ def test_it_keeps_serving_after_several_clients_hung_up_mid_data(
     for cut in (10, len(raw) // 3, len(raw) - 10):
         hang_up_mid_data(receiver, raw[:cut])
     assert send_whole(receiver, attachment_message()) == {}
-    assert bytes(InboundRequest.objects.get().raw) == attachment_message()
+    assert bytes(InboundRequest.objects.get().raw) == ENVELOPE + attachment_message()
     run_worker()
     assert Ticket.objects.count() == 1
 
@@ -124,7 +128,7 @@ def test_it_does_not_take_a_message_that_was_cut_just_before_the_final_dot(
 ) -> None:
     hang_up_mid_data(receiver, plain_message())  # the whole text, but never the "." that ends DATA
     assert send_whole(receiver, attachment_message()) == {}
-    assert bytes(InboundRequest.objects.get().raw) == attachment_message()
+    assert bytes(InboundRequest.objects.get().raw) == ENVELOPE + attachment_message()
 
 
 def test_it_hangs_up_on_a_client_that_stalls_mid_data_and_stores_nothing(
@@ -145,4 +149,4 @@ def test_it_hangs_up_on_a_client_that_stalls_mid_data_and_stores_nothing(
         assert not InboundRequest.objects.exists()
         # The receiver is still there for the next client.
         assert send_whole(receiver, plain_message()) == {}
-    assert bytes(InboundRequest.objects.get().raw) == plain_message()
+    assert bytes(InboundRequest.objects.get().raw) == ENVELOPE + plain_message()
