@@ -9,7 +9,7 @@ from capdesk.intake import actions as intake
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.web_channel import encode_payload
 from capdesk.tickets import actions as ticket_actions
-from capdesk.tickets.models import Ticket
+from capdesk.tickets.models import Queue, Ticket
 
 
 def file_portal_request(
@@ -51,8 +51,10 @@ def open_for(
     project: Project | None = None,
     body: str = "body",
     language: str = "en",
+    queue: Queue | None = None,
 ) -> Ticket:
-    """A portal ticket opened straight through ``open_ticket`` (no policy decision): for list and search tests."""
+    """A portal ticket opened straight through ``open_ticket`` (no policy decision): for list,
+    search and queue tests (``queue``: the default queue when None)."""
     return ticket_actions.open_ticket(
         subject=subject,
         body=body,
@@ -61,6 +63,7 @@ def open_for(
         requester_email=email,
         project=project,
         language=language,
+        queue=queue,
     )
 
 

@@ -14,18 +14,18 @@ from capdesk.console.models import QueueRotation
 from capdesk.core.audit_actor import acting
 from capdesk.core.models import AuditEntry
 from capdesk.testing.factories import make_user, restrict
+from capdesk.testing.requests import open_for
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Queue, QueueMembership, Ticket
 
 
 def _open(cast, subject, queue, *, requester=None, project=None):
-    return ticket_actions.open_ticket(
-        subject=subject,
-        body=f"{subject}: about the bundle",
-        channel="portal",
-        requester=requester or cast.developer,
-        requester_email="dewi@acme.test",
+    return open_for(
+        requester or cast.developer,
+        subject,
+        email="dewi@acme.test",
         project=project or cast.project,
+        body=f"{subject}: about the bundle",
         queue=queue,
     )
 

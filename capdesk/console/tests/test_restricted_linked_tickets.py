@@ -8,18 +8,17 @@ Personas: martin, restricted to Sales; the cast's agent, not restricted; the adm
 import pytest
 
 from capdesk.testing.factories import make_user, restrict
-from capdesk.tickets import actions as ticket_actions
+from capdesk.testing.requests import open_for
 from capdesk.tickets.models import Queue, Ticket
 
 
 def _open(cast, subject, queue):
-    return ticket_actions.open_ticket(
-        subject=subject,
-        body=f"{subject}: about the bundle",
-        channel="portal",
-        requester=cast.developer,
-        requester_email="dewi@acme.test",
+    return open_for(
+        cast.developer,
+        subject,
+        email="dewi@acme.test",
         project=cast.project,
+        body=f"{subject}: about the bundle",
         queue=queue,
     )
 

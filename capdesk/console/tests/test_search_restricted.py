@@ -13,6 +13,7 @@ import pytest
 
 from capdesk.console import search
 from capdesk.testing.factories import make_user, restrict
+from capdesk.testing.requests import open_for
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Queue
 
@@ -20,14 +21,8 @@ OTHERS = 5  # newer matching tickets in Support than the caps below let through
 
 
 def _open(cast, subject, body, queue):
-    return ticket_actions.open_ticket(
-        subject=subject,
-        body=body,
-        channel="portal",
-        requester=cast.developer,
-        requester_email="dewi@acme.test",
-        project=cast.project,
-        queue=queue,
+    return open_for(
+        cast.developer, subject, email="dewi@acme.test", project=cast.project, body=body, queue=queue
     )
 
 

@@ -12,20 +12,19 @@ from django.apps import apps
 from django.contrib.auth.models import User
 
 from capdesk.testing.factories import make_user, restrict
-from capdesk.tickets import actions as ticket_actions
+from capdesk.testing.requests import open_for
 from capdesk.tickets.models import Queue, QueueMembership, QueueRestriction
 from capdesk.tickets.restriction import set_restricted
 from capdesk.tickets.scoping import agent_queue_ids, agent_tickets, restricted, working, works_queue
 
 
 def _open(cast, subject, queue):
-    return ticket_actions.open_ticket(
-        subject=subject,
-        body=f"{subject}: about the bundle",
-        channel="portal",
-        requester=cast.developer,
-        requester_email="dewi@acme.test",
+    return open_for(
+        cast.developer,
+        subject,
+        email="dewi@acme.test",
         project=cast.project,
+        body=f"{subject}: about the bundle",
         queue=queue,
     )
 
