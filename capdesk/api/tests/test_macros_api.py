@@ -11,8 +11,8 @@ from capdesk.console import actions, macros
 from capdesk.console.models import Macro
 from capdesk.core.audit import Action
 from capdesk.core.models import ActorKind, AuditEntry
-from capdesk.testing.factories import make_user
-from capdesk.tickets.models import Queue, QueueMembership, Ticket
+from capdesk.testing.factories import make_user, restrict
+from capdesk.tickets.models import Queue, Ticket
 
 EN_BODY = "Hello {name}, which version of {project} runs? See {incident_url}."
 ID_BODY = "Halo {name}, versi berapa yang dijalankan {project}?"
@@ -337,7 +337,7 @@ def test_an_agent_restricted_to_a_queue_reads_every_macro_but_fills_one_only_on_
     martin = make_user("martin", staff=True)
     assert isinstance(martin, User)
     sales = Queue.objects.create(slug="sales", name="Sales")
-    QueueMembership.objects.create(user=martin, queue=sales)
+    restrict(martin, sales)
     token = create_token(name="martin", scope="agent", user=martin).plaintext
     support, lead = _ticket(cast), _ticket(cast)
     Ticket.objects.filter(pk=lead.pk).update(queue=sales)
