@@ -31,7 +31,8 @@ from capdesk.directory.models import Person
 from capdesk.intake.deciding import decide_again_if_project_named, decide_request
 from capdesk.intake.models import InboundRequest, SenderConfirmation
 from capdesk.notify import suppressions
-from capdesk.notify.actions import queue_email, render_email
+from capdesk.notify.actions import automatic_reply_allowed, queue_email, render_email
+from capdesk.notify.models import OutboundEmail
 from capdesk.policy.types import Identity
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import audit, follow_ups
@@ -44,27 +45,49 @@ def _hash(token: str) -> str:
 
 
 def create_confirmation(
-    request: InboundRequest, ticket: Ticket, person: Person, email: str
+    request: InboundRequest, ticket: Ticket, person: Person, email: str, *, emailed: bool = True
 ) -> dict[str, str]:
     """A new single-use link; returns the reply placeholders ``confirm_url`` and ``confirm_minutes``.
 
     ``confirm_minutes`` keeps its name (the policy's placeholder list knows it) but holds the
     lifetime written out in the ticket's language, such as "24 hours" or "24 jam".
+    ``emailed`` says whether the link goes out now: one the daily limit of automatic replies
+    withholds waits for the address's next list of what waits for it (``intake.waiting``).
     """
     token = secrets.token_urlsafe(32)
     minutes = settings.CAPDESK_CONFIRM_MINUTES
+    now = timezone.now()
     SenderConfirmation.objects.create(
         request=request,
         ticket=ticket,
         person=person,
         email=email,
         token_hash=_hash(token),
-        expires_at=timezone.now() + timedelta(minutes=minutes),
+        expires_at=now + timedelta(minutes=minutes),
+        emailed_at=now if emailed else None,
+        language=ticket.mail_language,
     )
     # The reply goes out in the ticket's language, so the duration is written in it too.
-    with translation.override(ticket.language):
+    with translation.override(ticket.mail_language):
         lifetime = lifetime_text(minutes)
-    return {"confirm_url": f"{settings.BASE_URL}/confirm/{token}/", "confirm_minutes": lifetime}
+    return {"confirm_url": _url(token), "confirm_minutes": lifetime}
+
+
+def _url(token: str) -> str:
+    return f"{settings.BASE_URL}/confirm/{token}/"
+
+
+def renew_link(confirmation: SenderConfirmation, *, language: str) -> str:
+    """A fresh link for a confirmation about to be emailed again, in ``language``; the one
+    before stops working (its email was never sent, or is older than this one)."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    confirmation.token_hash = _hash(token)
+    confirmation.expires_at = now + timedelta(minutes=settings.CAPDESK_CONFIRM_MINUTES)
+    confirmation.emailed_at = now
+    confirmation.language = language
+    confirmation.save(update_fields=["token_hash", "expires_at", "emailed_at", "language"])
+    return _url(token)
 
 
 def lifetime_text(minutes: int) -> str:
@@ -79,19 +102,24 @@ def lifetime_text(minutes: int) -> str:
 class Link:
     """What a confirmation link is now, for the page that opens it."""
 
-    state: str  # "pending", "used", or "expired" (also an unknown token: nothing to tell apart)
+    # "pending", "used", "expired", "rejected" (its owner said they did not send it), or
+    # "invalid": no link of ours has this token (mistyped, cut short, or replaced by a newer one).
+    state: str
     reply: bool = False  # it confirms a held reply, not a new request
+    language: str = ""  # the language its email was written in, which the page speaks
 
 
 def look_up(token: str) -> Link:
     found = SenderConfirmation.objects.filter(token_hash=_hash(token)).first()
     if found is None:
-        return Link("expired")
+        return Link("invalid")
     if found.confirmed_at is not None:
-        return Link("used")
+        return Link("used", language=found.language)
+    if found.rejected_at is not None:
+        return Link("rejected", language=found.language)
     if found.expires_at <= timezone.now():
-        return Link("expired")
-    return Link("pending", reply=_held_reply(found).exists())
+        return Link("expired", language=found.language)
+    return Link("pending", reply=_held_reply(found).exists(), language=found.language)
 
 
 def _held_reply(confirmation: SenderConfirmation) -> QuerySet[Message]:
@@ -101,16 +129,18 @@ def _held_reply(confirmation: SenderConfirmation) -> QuerySet[Message]:
 
 @dataclass(frozen=True)
 class Confirmed:
-    """What a confirmation did: the ticket, and whether it published a held reply (else re-decided a request)."""
+    """What a confirmation did: the ticket, whether it published a held reply (else re-decided a
+    request), and whether the answer to a re-decided request was emailed."""
 
     ticket: Ticket
     reply: bool = False
+    emailed: bool = False
 
 
 @transaction.atomic
 def confirm_sender(token: str) -> Confirmed | None:
-    """The sender proved they control the registered address: publish the held reply, or
-    decide the held request again, as verified. An unknown, used or expired token does nothing."""
+    """The sender proved they control the registered address by its link: see ``confirm``.
+    An unknown, used, rejected or expired token does nothing."""
     confirmation = (
         SenderConfirmation.objects.select_for_update()
         .select_related("ticket", "person")
@@ -120,27 +150,42 @@ def confirm_sender(token: str) -> Confirmed | None:
     if (
         confirmation is None
         or confirmation.confirmed_at is not None
+        or confirmation.rejected_at is not None
         or confirmation.expires_at <= timezone.now()
     ):
         return None
-    confirmation.confirmed_at = timezone.now()
-    confirmation.save(update_fields=["confirmed_at"])
     # The link reached its reader: the mailbox takes mail, whatever bounced before.
     suppressions.lift(confirmation.email, why="sender confirmation link used")
+    return confirm(confirmation, via="link")
+
+
+def confirm(confirmation: SenderConfirmation, *, via: str) -> Confirmed:
+    """The registered address's owner says they sent it (by its link, or signed in to the
+    portal): publish the held reply, or decide the held request again, as verified.
+
+    The caller locked ``confirmation`` and checked it still waits. What follows answers a
+    person's action on a page, not mail: its standard reply is outside the RFC 3834 limit.
+    """
+    confirmation.confirmed_at = timezone.now()
+    confirmation.save(update_fields=["confirmed_at"])
     held = _held_reply(confirmation).select_for_update().select_related("ticket").first()
     ticket = held.ticket if held is not None else confirmation.ticket
     Event.objects.create(
         ticket=ticket,
         kind="sender.confirmed",
         actor_person=confirmation.person,
-        data={"identity": Identity.VERIFIED, **({"message": held.pk} if held else {})},
+        data={"identity": Identity.VERIFIED, "via": via, **({"message": held.pk} if held else {})},
     )
     if held is not None:
         # The reply was already answered by the thread it joined: no new decision, no standard
         # reply; unless it answers "which app?", as a proven reply would (deciding).
         ticket_actions.publish_held_reply(held)
         decide_again_if_project_named(
-            held.ticket, person=confirmation.person, identity=Identity.VERIFIED, text=held.body_text
+            held.ticket,
+            person=confirmation.person,
+            identity=Identity.VERIFIED,
+            text=held.body_text,
+            answers_mail=False,
         )
         return Confirmed(ticket, reply=True)
     first = ticket.messages.order_by("created_at", "id").first()
@@ -154,8 +199,20 @@ def confirm_sender(token: str) -> Confirmed | None:
     )
     # A held follow-up copied nobody while its sender was unproven: now those of the closed one.
     follow_ups.copy_followers(ticket)
-    apply_decision(ticket, decided.decision, identity=decided.identity, language=decided.language)
-    return Confirmed(ticket)
+    apply_decision(
+        ticket, decided.decision, identity=decided.identity, language=decided.language, answers_mail=False
+    )
+    return Confirmed(ticket, emailed=_answer_emailed(ticket, since=confirmation.confirmed_at))
+
+
+def _answer_emailed(ticket: Ticket, *, since: datetime) -> bool:
+    """Whether the standard reply just decided is on its way: queued, to an address not suppressed."""
+    to = (
+        OutboundEmail.objects.filter(ticket=ticket, kind__startswith="reply.", created_at__gte=since)
+        .values_list("to", flat=True)
+        .first()
+    )
+    return to is not None and not suppressions.among([to])
 
 
 def hold_reply(
@@ -188,7 +245,17 @@ def hold_reply(
         cites=cites,
     )
     ticket = message.ticket
-    context = create_confirmation(request, ticket, person, author_email)
+    # The RFC 3834 limit stops a flood of forged replies from flooding the address with
+    # links; one it withholds waits for the address's next list of what waits (intake.waiting).
+    emailed = automatic_reply_allowed(author_email)
+    context = create_confirmation(request, ticket, person, author_email, emailed=emailed)
+    if not emailed:
+        audit.record(
+            ticket,
+            "email.withheld",
+            data={"address": author_email, "limit": settings.CAPDESK_AUTO_REPLIES_PER_DAY, "link": True},
+        )
+        return message
     # In the ticket's language, which the registered customer chose; the email says nothing
     # about the ticket beyond what the sender wrote (its subject), since the sender may be anyone.
     mail = {
@@ -196,7 +263,7 @@ def hold_reply(
         "confirm_url": context["confirm_url"],
         "lifetime": context["confirm_minutes"],
     }
-    email_subject, email_body = render_email("intake/email/held_reply", mail, language=ticket.language)
+    email_subject, email_body = render_email("intake/email/held_reply", mail, language=ticket.mail_language)
     # Threaded on the sender's own mail only: the ticket's reference and reply address stay out.
     threading = {"In-Reply-To": message_id, "References": message_id} if message_id else {}
     queue_email(

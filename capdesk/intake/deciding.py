@@ -130,7 +130,7 @@ def decide_request(
 
 
 def decide_again_if_project_named(
-    ticket: Ticket, *, person: Person | None, identity: Identity, text: str
+    ticket: Ticket, *, person: Person | None, identity: Identity, text: str, answers_mail: bool = True
 ) -> bool:
     """The requester answered ``need_project`` by naming one of their apps: the ticket takes
     that project and is decided again in it, as the standard reply promised. Whether it was.
@@ -138,7 +138,8 @@ def decide_again_if_project_named(
     Only the proven requester's answer counts, naming one app on which they qualify (E4)
     in its own text (the quoted reply lists every app), and only while no agent has taken
     the ticket in hand: their severity, queue and answer stand. The SLA clock starts at the
-    answer: the days the desk waited for it are not the desk's.
+    answer: the days the desk waited for it are not the desk's. ``answers_mail``: as
+    ``apply_decision``'s (False when the answer was confirmed on a page).
     """
     if (
         person is None
@@ -170,5 +171,7 @@ def decide_again_if_project_named(
         subject=ticket.subject,
         body=first.body_text if first is not None else own_text,
     )
-    apply_decision(ticket, decided.decision, identity=identity, language=decided.language)
+    apply_decision(
+        ticket, decided.decision, identity=identity, language=decided.language, answers_mail=answers_mail
+    )
     return True
