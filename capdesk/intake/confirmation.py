@@ -328,6 +328,7 @@ def _settle(
     kind: str,
     link: Mapping[str, object],
     data: Mapping[str, object] | None = None,
+    person: Person | None = None,
 ) -> Message | None:
     """Lock the held reply, change its link as ``link`` says and record ``kind`` in the History;
     None if it is no longer held."""
@@ -343,7 +344,7 @@ def _settle(
     # A discarded message's row goes: its Message-ID and request find its email again.
     facts = {"author": message.author_email, "message": message.pk, "message_id": message.message_id}
     facts |= {"request": message.source_id, **(data or {})}
-    audit.record(message.ticket, kind, user=agent, reason=reason, data=facts)
+    audit.record(message.ticket, kind, user=agent, person=person, reason=reason, data=facts)
     return message
 
 
@@ -359,21 +360,31 @@ def release_held_reply(ticket: Ticket, message_pk: int, *, agent: User, reason: 
 
 
 @transaction.atomic
-def discard_held_reply(ticket: Ticket, message_pk: int, *, agent: User | None, reason: str) -> bool:
+def discard_held_reply(
+    ticket: Ticket, message_pk: int, *, agent: User | None, reason: str, rejected_by: Person | None = None
+) -> bool:
     """An agent judged a held reply forged or unwanted: it leaves the ticket, and its link stops working.
 
     The email itself stays whole with its request in the intake log, for the record; the
     History says who discarded it and why. Returns False if it was no longer held. With no
-    agent, the desk discards one nobody settled in time (``discard_expired_held_replies``).
+    agent, the desk discards one nobody settled in time (``discard_expired_held_replies``),
+    or one its registered owner, signed in, said they did not send (``rejected_by``).
     """
-    link = {"expires_at": timezone.now()}
+    now = timezone.now()
+    link: dict[str, object] = {"expires_at": now}
+    data: dict[str, object] = {}
     if agent is not None:
-        kind, data, note = "held_reply.discarded", {}, f"held reply discarded by {agent.get_username()}"
+        kind, note = "held_reply.discarded", f"held reply discarded by {agent.get_username()}"
+    elif rejected_by is not None:
+        kind, note = "held_reply.rejected", "held reply discarded: its registered owner did not send it"
+        link["rejected_at"] = now
     else:
         days = settings.CAPDESK_HELD_REPLY_DAYS
         kind, data = "held_reply.expired", {"days": days}
         note = f"held reply discarded: unconfirmed {days} days after its link expired"
-    message = _settle(ticket, message_pk, agent=agent, reason=reason, kind=kind, link=link, data=data)
+    message = _settle(
+        ticket, message_pk, agent=agent, reason=reason, kind=kind, link=link, data=data, person=rejected_by
+    )
     if message is None:
         return False
     if message.source_id is not None:
