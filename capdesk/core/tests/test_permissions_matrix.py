@@ -183,6 +183,23 @@ WEB_ROWS = [
         {"email": "nobody@acme.test"},
     ),
     R("portal/premium/", "GET", "/portal/premium/", portal(developer=200, others=200)),
+    # Emails waiting for the customer's confirmation (E3); acting on one that is not theirs
+    # (here none) changes nothing and says it no longer waits (intake/tests/test_portal_waiting.py).
+    R("portal/waiting/", "GET", "/portal/waiting/", portal(developer=200, others=200)),
+    R(
+        "portal/waiting/<int:pk>/confirm/",
+        "POST",
+        "/portal/waiting/{nothing}/confirm/",
+        portal(developer="302 /portal/waiting/", others="302 /portal/waiting/"),
+        {},
+    ),
+    R(
+        "portal/waiting/<int:pk>/reject/",
+        "POST",
+        "/portal/waiting/{nothing}/reject/",
+        portal(developer="302 /portal/waiting/", others="302 /portal/waiting/"),
+        {},
+    ),
     # Lifts only an address of the signed-in customer's own (test_suppressions.py).
     R("portal/email-again/", "POST", "/portal/email-again/", portal(developer=302, others=302), {}),
     R("portal/language/", "POST", "/portal/language/", portal(developer=302, others=302), {"language": "en"}),
