@@ -280,10 +280,11 @@ def hold_reply(
 
 @dataclass(frozen=True)
 class HeldReply:
-    """A held reply as the console lists it: the message, and whether its link still works."""
+    """A held reply as the console lists it: the message, and whether its link was emailed and still works."""
 
     message: Message
     link_expires_at: datetime | None  # None if it has no confirmation row
+    link_withheld: bool = False  # the daily limit withheld its link: the address's next list takes it
 
     @property
     def link_expired(self) -> bool:
@@ -293,12 +294,19 @@ class HeldReply:
 def held_replies(messages: QuerySet[Message], limit: int) -> list[HeldReply]:
     """Up to ``limit`` of ``messages``' held replies, oldest first, each with its link's expiry (one query more)."""
     held = list(messages.filter(held=True).select_related("ticket").order_by("created_at", "pk")[:limit])
-    expiry = dict(
-        SenderConfirmation.objects.filter(request_id__in={m.source_id for m in held if m.source_id})
+    links = {
+        request_id: (expires_at, emailed_at)
+        for request_id, expires_at, emailed_at in SenderConfirmation.objects.filter(
+            request_id__in={m.source_id for m in held if m.source_id}
+        )
         .order_by("created_at")
-        .values_list("request_id", "expires_at")
-    )
-    return [HeldReply(m, expiry.get(m.source_id) if m.source_id else None) for m in held]
+        .values_list("request_id", "expires_at", "emailed_at")
+    }
+    out = []
+    for m in held:
+        link = links.get(m.source_id) if m.source_id else None
+        out.append(HeldReply(m, link[0], link[1] is None) if link else HeldReply(m, None))
+    return out
 
 
 def _lock_held(ticket: Ticket, message_pk: int) -> Message | None:

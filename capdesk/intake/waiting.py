@@ -232,6 +232,7 @@ class Again:
 
     sent: bool
     refused: str = ""  # "suppressed", or "settled" when nothing waits any more
+    address: str = ""
 
 
 @transaction.atomic
@@ -248,13 +249,13 @@ def email_link_again(ticket: Ticket, *, agent: User) -> Again:
     if confirmation is None:
         return Again(False, "settled")
     if suppressions.among([confirmation.email]):
-        return Again(False, "suppressed")
+        return Again(False, "suppressed", confirmation.email)
     [item] = listed(SenderConfirmation.objects.filter(pk=confirmation.pk))
     _send(confirmation.email, ticket.mail_language, [item], more=0, kind=AGAIN_KIND)
     audit.record(
         ticket, "confirmation.emailed", user=agent, data={"address": confirmation.email, "by": "agent"}
     )
-    return Again(True)
+    return Again(True, address=confirmation.email)
 
 
 def link_state(ticket: Ticket) -> SenderConfirmation | None:

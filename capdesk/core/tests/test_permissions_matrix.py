@@ -325,6 +325,14 @@ WEB_ROWS = [
         staff_only(302),
         {},
     ),
+    # A held request's confirmation link, emailed again by an agent (none waits here: refused, said)
+    R(
+        "console/tickets/<str:reference>/confirmation/again/",
+        "POST",
+        "/console/tickets/{ticket}/confirmation/again/",
+        staff_only(302),
+        {},
+    ),
     R("console/quarantine/", "GET", "/console/quarantine/", staff_only(200)),
     R("console/quarantine/<int:pk>/release/", "POST", "/console/quarantine/{held}/release/", staff_only(302)),
     R("console/quarantine/<int:pk>/raw/", "GET", "/console/quarantine/{held}/raw/", staff_only(200)),
@@ -441,7 +449,8 @@ WEB_ROWS = [
     R("hooks/capgo/", "POST", "/hooks/capgo/", everyone(400), {"type": "x"}),
     R("hooks/email/<slug:provider>/", "POST", "/hooks/email/postmark/", everyone(400), {}),
     R("hooks/email/<slug:provider>/tracking/", "POST", "/hooks/email/postmark/tracking/", everyone(400), {}),
-    R("confirm/<str:token>/", "GET", "/confirm/forged-token/", everyone(410)),
+    # A token no link has is not valid (404); a used, rejected or expired one is gone (410).
+    R("confirm/<str:token>/", "GET", "/confirm/forged-token/", everyone(404)),
     # The public status page (M1, M2): the same for everyone
     R("status/", "GET", "/status/", everyone(200)),
     R("status/history/", "GET", "/status/history/", everyone(200)),
