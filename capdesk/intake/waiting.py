@@ -87,9 +87,9 @@ class Waiting:
 EXCERPT_CHARS = 160
 
 
-def listed(confirmations: QuerySet[SenderConfirmation]) -> list[Waiting]:
-    """``confirmations`` newest first, each with what identifies its email (a few queries)."""
-    rows = list(confirmations.select_related("request", "ticket").order_by("-created_at", "-pk"))
+def listed(confirmations: QuerySet[SenderConfirmation], limit: int | None = None) -> list[Waiting]:
+    """Up to ``limit`` of ``confirmations``, newest first, each with what identifies its email (a few queries)."""
+    rows = list(confirmations.select_related("request", "ticket").order_by("-created_at", "-pk")[:limit])
     bodies = dict(
         Message.objects.filter(source_id__in=[c.request_id for c in rows])
         .order_by("created_at")

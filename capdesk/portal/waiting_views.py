@@ -20,12 +20,17 @@ from capdesk.directory.models import Person
 from capdesk.intake import waiting
 from capdesk.portal.views import customer_required
 
+# The newest this many: a flood of forged mail must not make one page read every email.
+PAGE_SIZE = 50
+
 
 @customer_required
 @require_GET
 def waiting_list(request: HttpRequest, person: Person) -> HttpResponse:
-    items = waiting.listed(waiting.waiting_for(person))
-    return render(request, "portal/waiting.html", {"person": person, "items": items})
+    mine = waiting.waiting_for(person)
+    items = waiting.listed(mine, PAGE_SIZE)
+    total = len(items) if len(items) < PAGE_SIZE else mine.count()
+    return render(request, "portal/waiting.html", {"person": person, "items": items, "total": total})
 
 
 @customer_required

@@ -166,3 +166,17 @@ def test_the_page_is_in_indonesian_for_an_indonesian_customer(cast: Personas, st
     page = client.get("/portal/waiting/").content.decode()
     assert "Email yang menunggu konfirmasi Anda" in page and "Saya yang mengirim ini" in page
     assert "Saya tidak mengirim ini" in page
+
+
+def test_a_flood_shows_a_page_of_the_newest_and_says_how_many_wait(
+    cast: Personas,
+    stub,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from capdesk.portal import waiting_views
+
+    monkeypatch.setattr(waiting_views, "PAGE_SIZE", 2)
+    for i in range(3):
+        send_plain_email("dewi@acme.test", f"Forged request {i}", "Pay the new account number from now on.")
+    page = signed_in(cast.developer).get("/portal/waiting/").content.decode()
+    assert "The 2 newest of 3" in page and "Forged request 2" in page and "Forged request 0" not in page
