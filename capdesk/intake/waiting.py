@@ -183,10 +183,9 @@ def _email_list(address: str) -> bool:
     rows = waiting().filter(email=address).select_for_update(of=("self",)).select_related("person")
     if not rows.filter(emailed_at__isnull=True).exists():  # confirmed or listed meanwhile
         return False
-    every = listed(rows)
-    person = every[0].confirmation.person
-    shown = every[:LIST_SIZE]
-    _send(address, person.language, shown, more=len(every) - len(shown), kind=LIST_KIND)
+    shown = listed(rows, LIST_SIZE)
+    more = rows.count() - len(shown) if len(shown) == LIST_SIZE else 0
+    _send(address, shown[0].confirmation.person.language, shown, more=more, kind=LIST_KIND)
     for item in shown:
         audit.record(
             item.confirmation.ticket, "confirmation.emailed", data={"address": address, "by": "list"}
@@ -209,6 +208,7 @@ def _send(address: str, language: str, items: list[Waiting], *, more: int, kind:
         lifetime = lifetime_text(settings.CAPDESK_CONFIRM_MINUTES)
     context = {
         "links": links,
+        "count": len(links) + more,
         "more": more,
         "lifetime": lifetime,
         "portal_url": f"{settings.BASE_URL}/portal/waiting/",

@@ -127,3 +127,21 @@ def test_the_list_is_written_in_the_customers_language(
     [listing] = lists()
     assert listing.subject == subject and says in listing.body_text
     assert "/portal/waiting/" in listing.body_text
+
+
+def test_a_list_names_the_newest_and_counts_the_rest(
+    cast: Personas,
+    stub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from capdesk.intake import waiting
+
+    monkeypatch.setattr(waiting, "LIST_SIZE", 6)
+    forge(8)
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert email_waiting() == 1
+    [listing] = lists()
+    assert set(links(listing)) == {f"Forged request {i}" for i in range(2, 8)}
+    assert "And 2 more: the portal lists them all." in listing.body_text
+    assert listing.subject == "Please confirm the 8 emails sent in your name"
+    assert "We received 8 emails sent in the name of this address" in listing.body_text
