@@ -198,7 +198,8 @@ def _standard_reply(
                 data={
                     "address": ticket.requester_email,
                     "limit": settings.CAPDESK_AUTO_REPLIES_PER_DAY,
-                    "link": bool(extra.get("confirm_url")),
+                    # The reply was a sender confirmation link: the address's next list takes it.
+                    **({"link": True} if extra.get("confirm_url") else {}),
                 },
             )
     # The message records the Message-ID its email went out with, so a bounce or an answer finds it.
