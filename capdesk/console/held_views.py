@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from capdesk.console.forms import HeldReplyForm
 from capdesk.console.views import _agent, agent_required
-from capdesk.intake import confirmation
+from capdesk.intake import confirmation, waiting
 from capdesk.tickets.models import Ticket
 from capdesk.tickets.scoping import agent_messages, get_ticket_for_agent
 
@@ -85,3 +85,30 @@ def held_discard(request: HttpRequest, reference: str, message_id: int) -> HttpR
     else:
         messages.error(request, _("That reply is no longer held on %(ref)s.") % {"ref": survivor.reference})
     return _back(form, survivor.reference)
+
+
+@agent_required
+@require_POST
+def confirmation_again(request: HttpRequest, reference: str) -> HttpResponse:
+    """Email a held request's registered address its confirmation link again: the agent's choice
+    (the customer asked for it, or the limit withheld it), so no automatic reply."""
+    ticket = get_ticket_for_agent(request.user, reference)
+    again = waiting.email_link_again(ticket, agent=_agent(request))
+    if again.sent:
+        messages.success(
+            request,
+            _("The confirmation link was emailed again to %(to)s; the link emailed before stops working.")
+            % {"to": again.address},
+        )
+    elif again.refused == "suppressed":
+        messages.error(
+            request,
+            _(
+                "The link was not emailed: %(to)s is on the suppression list. If the customer says the "
+                "mailbox works, take it off with “Email this address again” first."
+            )
+            % {"to": again.address},
+        )
+    else:
+        messages.error(request, _("Nothing on this ticket waits for its sender's confirmation any more."))
+    return redirect("console:ticket", reference=ticket.reference)

@@ -309,15 +309,47 @@ def _unsuppressed(data: dict[str, Any], names: Names) -> str:
 
 
 def _withheld(data: dict[str, Any], names: Names) -> str:
+    values = {"address": data.get("address") or "—", "limit": data.get("limit") or "—"}
     if data.get("no_reply"):
-        return _(
-            "The standard reply was not emailed to %(address)s: it is an automatic mailbox "
-            "(no-reply) that nobody reads"
-        ) % {"address": data.get("address") or "—"}
-    return _(
-        "The standard reply was not emailed to %(address)s: the limit of automatic replies to one "
-        "address a day (%(limit)s) was reached"
-    ) % {"address": data.get("address") or "—", "limit": data.get("limit") or "—"}
+        return (
+            _(
+                "The standard reply was not emailed to %(address)s: it is an automatic mailbox "
+                "(no-reply) that nobody reads"
+            )
+            % values
+        )
+    if data.get("link"):
+        return (
+            _(
+                "The confirmation link was not emailed to %(address)s: the limit of automatic replies to "
+                "one address a day (%(limit)s) was reached. It goes out in the address's next email "
+                "listing what waits for its confirmation"
+            )
+            % values
+        )
+    return (
+        _(
+            "The standard reply was not emailed to %(address)s: the limit of automatic replies to one "
+            "address a day (%(limit)s) was reached"
+        )
+        % values
+    )
+
+
+def _sender_confirmed(data: dict[str, Any], names: Names) -> str:
+    if data.get("via") == "portal":
+        return _("The registered customer confirmed they sent it, signed in to the portal")
+    return _("The sender confirmed their address")
+
+
+def _confirmation_emailed(data: dict[str, Any], names: Names) -> str:
+    values = {"address": data.get("address") or "—"}
+    if data.get("by") == "agent":
+        return _("The confirmation link was emailed again to %(address)s") % values
+    return (
+        _("The confirmation link was emailed to %(address)s, in its list of what waits for its confirmation")
+        % values
+    )
 
 
 def _project_named(data: dict[str, Any], names: Names) -> str:
@@ -382,7 +414,7 @@ SENTENCES: dict[str, _Sentence] = {
     "incident.unlinked": _incident_unlinked,
     "incident.resolved": _incident_resolved,
     "retainer.booked": _retainer,
-    "sender.confirmed": _fixed(gettext_noop("The sender confirmed their address")),
+    "sender.confirmed": _sender_confirmed,
     "email.undelivered": _undelivered,
     "email.unsuppressed": _unsuppressed,
     "email.withheld": _withheld,
@@ -395,6 +427,17 @@ SENTENCES: dict[str, _Sentence] = {
         gettext_noop("A held reply was discarded; its email stays in the intake log")
     ),
     "held_reply.expired": _held_reply_expired,
+    "held_reply.rejected": _fixed(
+        gettext_noop(
+            "A held reply was discarded: the registered customer said in the portal they did not send it"
+        )
+    ),
+    "sender.rejected": _fixed(
+        gettext_noop(
+            "The registered customer said in the portal they did not send this request: treat it as forged"
+        )
+    ),
+    "confirmation.emailed": _confirmation_emailed,
     "sender.identified": _sender_identified,
     "copied.added": _copied_added,
     "copied.removed": _copied_removed,

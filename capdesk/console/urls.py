@@ -55,6 +55,11 @@ urlpatterns = [
         held_views.held_discard,
         name="held_discard",
     ),
+    path(
+        "tickets/<str:reference>/confirmation/again/",
+        held_views.confirmation_again,
+        name="ticket_confirmation_again",
+    ),
     path("held/", held_views.held_list, name="held_replies"),
     path("incidents/", incident_views.incident_list, name="incidents"),
     path("incidents/new/", incident_views.incident_new, name="incident_new"),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
@@ -17,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,10 +29,12 @@ from capdesk.console import macros, partials
 from capdesk.console.forms import AgentReplyForm, OverrideForm, SeverityForm, StatusForm
 from capdesk.core import audit
 from capdesk.intake import actions as intake_actions
+from capdesk.intake import waiting
 from capdesk.intake.models import InboundRequest
 from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail
 from capdesk.policy.loader import get_policy
+from capdesk.policy.types import Outcome
 from capdesk.tickets import actions, copies, decisions, mailboxes
 from capdesk.tickets.models import Ticket
 from capdesk.tickets.scoping import (
@@ -215,6 +218,7 @@ def _ticket_page(
             "copied": copied,
             "override_form": OverrideForm(),
             "facts_error": facts_error,
+            **_held_request_context(ticket),
         },
         status=status,
     )
@@ -231,6 +235,19 @@ def _linked(user: User, ticket: Ticket) -> dict[str, object]:
         "follow_ups": visible.filter(follow_up_of=ticket),
         "merged": visible.filter(merged_into=ticket),
         "splits": visible.filter(split_from=ticket),
+    }
+
+
+def _held_request_context(ticket: Ticket) -> dict[str, object]:
+    """For a request held until its sender confirms (E3): its link, whether it was emailed or
+    withheld (and the limit that withheld it), and whether it still works."""
+    if ticket.outcome != Outcome.VERIFY_SENDER:
+        return {}
+    link = waiting.link_state(ticket)
+    return {
+        "held_link": link,
+        "held_link_expired": link is not None and link.expires_at <= timezone.now(),
+        "auto_reply_limit": settings.CAPDESK_AUTO_REPLIES_PER_DAY,
     }
 
 

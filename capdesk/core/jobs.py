@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from capdesk.core.schedule import every
 from capdesk.intake.actions import retry_stalled
 from capdesk.intake.confirmation import discard_expired_held_replies
+from capdesk.intake.waiting import email_waiting
 from capdesk.notify.actions import hand_over_due
 
 
@@ -26,6 +27,11 @@ def _retry_stalled() -> int:
 @every(3600, name="intake.discard_expired_held_replies")
 def _discard_expired_held_replies() -> int:
     return discard_expired_held_replies()
+
+
+@every(120, name="intake.email_waiting")
+def _email_waiting() -> int:
+    return email_waiting()
 
 
 @every(15, name="notify.deliver_due")

@@ -31,7 +31,8 @@ from capdesk.directory.models import Person
 from capdesk.intake.deciding import decide_again_if_project_named, decide_request, declared_at_intake
 from capdesk.intake.models import InboundRequest, SenderConfirmation
 from capdesk.notify import suppressions
-from capdesk.notify.actions import queue_email, render_email
+from capdesk.notify.actions import automatic_reply_allowed, queue_email, render_email
+from capdesk.notify.models import OutboundEmail
 from capdesk.policy.types import Identity
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets import audit, follow_ups
@@ -44,27 +45,49 @@ def _hash(token: str) -> str:
 
 
 def create_confirmation(
-    request: InboundRequest, ticket: Ticket, person: Person, email: str
+    request: InboundRequest, ticket: Ticket, person: Person, email: str, *, emailed: bool = True
 ) -> dict[str, str]:
     """A new single-use link; returns the reply placeholders ``confirm_url`` and ``confirm_minutes``.
 
     ``confirm_minutes`` keeps its name (the policy's placeholder list knows it) but holds the
     lifetime written out in the ticket's language, such as "24 hours" or "24 jam".
+    ``emailed`` says whether the link goes out now: one the daily limit of automatic replies
+    withholds waits for the address's next list of what waits for it (``intake.waiting``).
     """
     token = secrets.token_urlsafe(32)
     minutes = settings.CAPDESK_CONFIRM_MINUTES
+    now = timezone.now()
     SenderConfirmation.objects.create(
         request=request,
         ticket=ticket,
         person=person,
         email=email,
         token_hash=_hash(token),
-        expires_at=timezone.now() + timedelta(minutes=minutes),
+        expires_at=now + timedelta(minutes=minutes),
+        emailed_at=now if emailed else None,
+        language=ticket.mail_language,
     )
     # The reply goes out in the ticket's language, so the duration is written in it too.
-    with translation.override(ticket.language):
+    with translation.override(ticket.mail_language):
         lifetime = lifetime_text(minutes)
-    return {"confirm_url": f"{settings.BASE_URL}/confirm/{token}/", "confirm_minutes": lifetime}
+    return {"confirm_url": _url(token), "confirm_minutes": lifetime}
+
+
+def _url(token: str) -> str:
+    return f"{settings.BASE_URL}/confirm/{token}/"
+
+
+def renew_link(confirmation: SenderConfirmation, *, language: str) -> str:
+    """A fresh link for a confirmation about to be emailed again, in ``language``; the one
+    before stops working (its email was never sent, or is older than this one)."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    confirmation.token_hash = _hash(token)
+    confirmation.expires_at = now + timedelta(minutes=settings.CAPDESK_CONFIRM_MINUTES)
+    confirmation.emailed_at = now
+    confirmation.language = language
+    confirmation.save(update_fields=["token_hash", "expires_at", "emailed_at", "language"])
+    return _url(token)
 
 
 def lifetime_text(minutes: int) -> str:
@@ -79,19 +102,24 @@ def lifetime_text(minutes: int) -> str:
 class Link:
     """What a confirmation link is now, for the page that opens it."""
 
-    state: str  # "pending", "used", or "expired" (also an unknown token: nothing to tell apart)
+    # "pending", "used", "expired", "rejected" (its owner said they did not send it), or
+    # "invalid": no link of ours has this token (mistyped, cut short, or replaced by a newer one).
+    state: str
     reply: bool = False  # it confirms a held reply, not a new request
+    language: str = ""  # the language its email was written in, which the page speaks
 
 
 def look_up(token: str) -> Link:
     found = SenderConfirmation.objects.filter(token_hash=_hash(token)).first()
     if found is None:
-        return Link("expired")
+        return Link("invalid")
     if found.confirmed_at is not None:
-        return Link("used")
+        return Link("used", language=found.language)
+    if found.rejected_at is not None:
+        return Link("rejected", language=found.language)
     if found.expires_at <= timezone.now():
-        return Link("expired")
-    return Link("pending", reply=_held_reply(found).exists())
+        return Link("expired", language=found.language)
+    return Link("pending", reply=_held_reply(found).exists(), language=found.language)
 
 
 def _held_reply(confirmation: SenderConfirmation) -> QuerySet[Message]:
@@ -101,16 +129,18 @@ def _held_reply(confirmation: SenderConfirmation) -> QuerySet[Message]:
 
 @dataclass(frozen=True)
 class Confirmed:
-    """What a confirmation did: the ticket, and whether it published a held reply (else re-decided a request)."""
+    """What a confirmation did: the ticket, whether it published a held reply (else re-decided a
+    request), and whether the answer to a re-decided request was emailed."""
 
     ticket: Ticket
     reply: bool = False
+    emailed: bool = False
 
 
 @transaction.atomic
 def confirm_sender(token: str) -> Confirmed | None:
-    """The sender proved they control the registered address: publish the held reply, or
-    decide the held request again, as verified. An unknown, used or expired token does nothing."""
+    """The sender proved they control the registered address by its link: see ``confirm``.
+    An unknown, used, rejected or expired token does nothing."""
     confirmation = (
         SenderConfirmation.objects.select_for_update()
         .select_related("ticket", "person")
@@ -120,27 +150,42 @@ def confirm_sender(token: str) -> Confirmed | None:
     if (
         confirmation is None
         or confirmation.confirmed_at is not None
+        or confirmation.rejected_at is not None
         or confirmation.expires_at <= timezone.now()
     ):
         return None
-    confirmation.confirmed_at = timezone.now()
-    confirmation.save(update_fields=["confirmed_at"])
     # The link reached its reader: the mailbox takes mail, whatever bounced before.
     suppressions.lift(confirmation.email, why="sender confirmation link used")
+    return confirm(confirmation, via="link")
+
+
+def confirm(confirmation: SenderConfirmation, *, via: str) -> Confirmed:
+    """The registered address's owner says they sent it (by its link, or signed in to the
+    portal): publish the held reply, or decide the held request again, as verified.
+
+    The caller locked ``confirmation`` and checked it still waits. What follows answers a
+    person's action on a page, not mail: its standard reply is outside the RFC 3834 limit.
+    """
+    confirmation.confirmed_at = timezone.now()
+    confirmation.save(update_fields=["confirmed_at"])
     held = _held_reply(confirmation).select_for_update().select_related("ticket").first()
     ticket = held.ticket if held is not None else confirmation.ticket
     Event.objects.create(
         ticket=ticket,
         kind="sender.confirmed",
         actor_person=confirmation.person,
-        data={"identity": Identity.VERIFIED, **({"message": held.pk} if held else {})},
+        data={"identity": Identity.VERIFIED, "via": via, **({"message": held.pk} if held else {})},
     )
     if held is not None:
         # The reply was already answered by the thread it joined: no new decision, no standard
         # reply; unless it answers "which app?", as a proven reply would (deciding).
         ticket_actions.publish_held_reply(held)
         decide_again_if_project_named(
-            held.ticket, person=confirmation.person, identity=Identity.VERIFIED, text=held.body_text
+            held.ticket,
+            person=confirmation.person,
+            identity=Identity.VERIFIED,
+            text=held.body_text,
+            answers_mail=False,
         )
         return Confirmed(ticket, reply=True)
     first = ticket.messages.order_by("created_at", "id").first()
@@ -159,8 +204,20 @@ def confirm_sender(token: str) -> Confirmed | None:
     )
     # A held follow-up copied nobody while its sender was unproven: now those of the closed one.
     follow_ups.copy_followers(ticket)
-    apply_decision(ticket, decided.decision, identity=decided.identity, language=decided.language)
-    return Confirmed(ticket)
+    apply_decision(
+        ticket, decided.decision, identity=decided.identity, language=decided.language, answers_mail=False
+    )
+    return Confirmed(ticket, emailed=_answer_emailed(ticket, since=confirmation.confirmed_at))
+
+
+def _answer_emailed(ticket: Ticket, *, since: datetime) -> bool:
+    """Whether the standard reply just decided is on its way: queued, to an address not suppressed."""
+    to = (
+        OutboundEmail.objects.filter(ticket=ticket, kind__startswith="reply.", created_at__gte=since)
+        .values_list("to", flat=True)
+        .first()
+    )
+    return to is not None and not suppressions.among([to])
 
 
 def hold_reply(
@@ -193,7 +250,17 @@ def hold_reply(
         cites=cites,
     )
     ticket = message.ticket
-    context = create_confirmation(request, ticket, person, author_email)
+    # The RFC 3834 limit stops a flood of forged replies from flooding the address with
+    # links; one it withholds waits for the address's next list of what waits (intake.waiting).
+    emailed = automatic_reply_allowed(author_email)
+    context = create_confirmation(request, ticket, person, author_email, emailed=emailed)
+    if not emailed:
+        audit.record(
+            ticket,
+            "email.withheld",
+            data={"address": author_email, "limit": settings.CAPDESK_AUTO_REPLIES_PER_DAY, "link": True},
+        )
+        return message
     # In the ticket's language, which the registered customer chose; the email says nothing
     # about the ticket beyond what the sender wrote (its subject), since the sender may be anyone.
     mail = {
@@ -201,7 +268,7 @@ def hold_reply(
         "confirm_url": context["confirm_url"],
         "lifetime": context["confirm_minutes"],
     }
-    email_subject, email_body = render_email("intake/email/held_reply", mail, language=ticket.language)
+    email_subject, email_body = render_email("intake/email/held_reply", mail, language=ticket.mail_language)
     # Threaded on the sender's own mail only: the ticket's reference and reply address stay out.
     threading = {"In-Reply-To": message_id, "References": message_id} if message_id else {}
     queue_email(
@@ -218,10 +285,11 @@ def hold_reply(
 
 @dataclass(frozen=True)
 class HeldReply:
-    """A held reply as the console lists it: the message, and whether its link still works."""
+    """A held reply as the console lists it: the message, and whether its link was emailed and still works."""
 
     message: Message
     link_expires_at: datetime | None  # None if it has no confirmation row
+    link_withheld: bool = False  # the daily limit withheld its link: the address's next list takes it
 
     @property
     def link_expired(self) -> bool:
@@ -231,12 +299,19 @@ class HeldReply:
 def held_replies(messages: QuerySet[Message], limit: int) -> list[HeldReply]:
     """Up to ``limit`` of ``messages``' held replies, oldest first, each with its link's expiry (one query more)."""
     held = list(messages.filter(held=True).select_related("ticket").order_by("created_at", "pk")[:limit])
-    expiry = dict(
-        SenderConfirmation.objects.filter(request_id__in={m.source_id for m in held if m.source_id})
+    links = {
+        request_id: (expires_at, emailed_at)
+        for request_id, expires_at, emailed_at in SenderConfirmation.objects.filter(
+            request_id__in={m.source_id for m in held if m.source_id}
+        )
         .order_by("created_at")
-        .values_list("request_id", "expires_at")
-    )
-    return [HeldReply(m, expiry.get(m.source_id) if m.source_id else None) for m in held]
+        .values_list("request_id", "expires_at", "emailed_at")
+    }
+    out = []
+    for m in held:
+        link = links.get(m.source_id) if m.source_id else None
+        out.append(HeldReply(m, link[0], link[1] is None) if link else HeldReply(m, None))
+    return out
 
 
 def _lock_held(ticket: Ticket, message_pk: int) -> Message | None:
@@ -266,6 +341,7 @@ def _settle(
     kind: str,
     link: Mapping[str, object],
     data: Mapping[str, object] | None = None,
+    person: Person | None = None,
 ) -> Message | None:
     """Lock the held reply, change its link as ``link`` says and record ``kind`` in the History;
     None if it is no longer held."""
@@ -281,7 +357,7 @@ def _settle(
     # A discarded message's row goes: its Message-ID and request find its email again.
     facts = {"author": message.author_email, "message": message.pk, "message_id": message.message_id}
     facts |= {"request": message.source_id, **(data or {})}
-    audit.record(message.ticket, kind, user=agent, reason=reason, data=facts)
+    audit.record(message.ticket, kind, user=agent, person=person, reason=reason, data=facts)
     return message
 
 
@@ -297,21 +373,31 @@ def release_held_reply(ticket: Ticket, message_pk: int, *, agent: User, reason: 
 
 
 @transaction.atomic
-def discard_held_reply(ticket: Ticket, message_pk: int, *, agent: User | None, reason: str) -> bool:
+def discard_held_reply(
+    ticket: Ticket, message_pk: int, *, agent: User | None, reason: str, rejected_by: Person | None = None
+) -> bool:
     """An agent judged a held reply forged or unwanted: it leaves the ticket, and its link stops working.
 
     The email itself stays whole with its request in the intake log, for the record; the
     History says who discarded it and why. Returns False if it was no longer held. With no
-    agent, the desk discards one nobody settled in time (``discard_expired_held_replies``).
+    agent, the desk discards one nobody settled in time (``discard_expired_held_replies``),
+    or one its registered owner, signed in, said they did not send (``rejected_by``).
     """
-    link = {"expires_at": timezone.now()}
+    now = timezone.now()
+    link: dict[str, object] = {"expires_at": now}
+    data: dict[str, object] = {}
     if agent is not None:
-        kind, data, note = "held_reply.discarded", {}, f"held reply discarded by {agent.get_username()}"
+        kind, note = "held_reply.discarded", f"held reply discarded by {agent.get_username()}"
+    elif rejected_by is not None:
+        kind, note = "held_reply.rejected", "held reply discarded: its registered owner did not send it"
+        link["rejected_at"] = now
     else:
         days = settings.CAPDESK_HELD_REPLY_DAYS
         kind, data = "held_reply.expired", {"days": days}
         note = f"held reply discarded: unconfirmed {days} days after its link expired"
-    message = _settle(ticket, message_pk, agent=agent, reason=reason, kind=kind, link=link, data=data)
+    message = _settle(
+        ticket, message_pk, agent=agent, reason=reason, kind=kind, link=link, data=data, person=rejected_by
+    )
     if message is None:
         return False
     if message.source_id is not None:

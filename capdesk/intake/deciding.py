@@ -188,7 +188,7 @@ def _declared_on_form(first: Message | None) -> DeclaredAtIntake:
 
 
 def decide_again_if_project_named(
-    ticket: Ticket, *, person: Person | None, identity: Identity, text: str
+    ticket: Ticket, *, person: Person | None, identity: Identity, text: str, answers_mail: bool = True
 ) -> bool:
     """The requester answered ``need_project`` by naming one of their apps: the ticket takes
     that project and is decided again in it, as the standard reply promised. Whether it was.
@@ -196,7 +196,8 @@ def decide_again_if_project_named(
     Only the proven requester's answer counts, naming one app on which they qualify (E4)
     in its own text (the quoted reply lists every app), and only while no agent has taken
     the ticket in hand: their severity, queue and answer stand. The SLA clock starts at the
-    answer: the days the desk waited for it are not the desk's.
+    answer: the days the desk waited for it are not the desk's. ``answers_mail``: as
+    ``apply_decision``'s (False when the answer was confirmed on a page).
     """
     if (
         person is None
@@ -232,5 +233,7 @@ def decide_again_if_project_named(
         production_impact=declared.production_impact,
         severity_from_text=declared.from_text,
     )
-    apply_decision(ticket, decided.decision, identity=identity, language=decided.language)
+    apply_decision(
+        ticket, decided.decision, identity=identity, language=decided.language, answers_mail=answers_mail
+    )
     return True

@@ -33,7 +33,7 @@ from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automa
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
 from capdesk.notify import suppressions, verp
-from capdesk.notify.actions import expect_automatic_replies
+from capdesk.notify.actions import automatic_reply_allowed, expect_automatic_replies
 from capdesk.policy.language import reply_language
 from capdesk.policy.loader import get_policy
 from capdesk.policy.types import Identity, Outcome
@@ -585,7 +585,10 @@ def _open(
     batch.count_automatic_replies()
     context: dict[str, str] = {}
     if held and person is not None:
-        context = create_confirmation(request, ticket, person, mail.from_address)
+        # The link is the standard reply: the limit that withholds it (queue_email, counting
+        # on what was read for the batch) leaves it for the address's next list of what waits.
+        emailed = automatic_reply_allowed(mail.from_address)
+        context = create_confirmation(request, ticket, person, mail.from_address, emailed=emailed)
     apply_decision(
         ticket,
         decided.decision,

@@ -108,6 +108,23 @@ class SenderConfirmation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When its link was last emailed; empty while the daily limit of automatic replies to the
+    # address withholds it: the next list of what waits for the address takes it (intake.waiting).
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    # The language its link was last emailed in: the page that opens the link speaks it.
+    language = models.CharField(max_length=10, blank=True)
+    # Its registered owner said, signed in to the portal, that they did not send it.
+    rejected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The scheduler's question every few minutes: which links wait to be emailed?
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(emailed_at__isnull=True, confirmed_at__isnull=True),
+                name="confirmation_withheld_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"confirmation for ticket {self.ticket_id}"

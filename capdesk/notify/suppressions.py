@@ -42,8 +42,18 @@ logger = logging.getLogger(__name__)
 # Kinds of email sent even to a suppressed address, because the person asked for them a
 # moment ago or nothing can go on without them: a sign-in link, a status subscription's
 # confirmation, and the link that proves an unauthenticated sender owns the address (a new
-# request or a reply held until it is used; both automatic replies, so rate-limited).
-ASKED_FOR = frozenset({"magic_link", "status_confirm", "reply.verify_sender", "sender_confirmation.reply"})
+# request or a reply held until it is used; both automatic replies, so rate-limited; and the
+# address's daily list of those the limit withheld). An agent's "email the link again" is
+# refused to a suppressed address instead (intake.waiting).
+ASKED_FOR = frozenset(
+    {
+        "magic_link",
+        "status_confirm",
+        "reply.verify_sender",
+        "sender_confirmation.reply",
+        "sender_confirmation.waiting",
+    }
+)
 
 # What says the address itself is dead, in an enhanced status code (RFC 3463): bad mailbox
 # (5.1.1), bad system (5.1.2), bad syntax (5.1.3), moved (5.1.6), no mail accepted (5.1.10,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from capdesk.portal import copy_views, views
+from capdesk.portal import copy_views, views, waiting_views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("language/", views.set_language, name="language"),
     path("premium/", views.premium, name="premium"),
     path("email-again/", views.email_again, name="email_again"),
+    path("waiting/", waiting_views.waiting_list, name="waiting"),
+    path("waiting/<int:pk>/confirm/", waiting_views.waiting_confirm, name="waiting_confirm"),
+    path("waiting/<int:pk>/reject/", waiting_views.waiting_reject, name="waiting_reject"),
     path("requests/", views.request_list, name="request_list"),
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),

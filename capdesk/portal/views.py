@@ -25,6 +25,7 @@ from capdesk.core import audit
 from capdesk.directory.models import EmailAddress, Language, Person
 from capdesk.directory.queries import organizations_for, projects_for
 from capdesk.intake import actions as intake
+from capdesk.intake.waiting import waiting_for
 from capdesk.intake.web_channel import encode_file, encode_payload
 from capdesk.knowledge.search import search_articles
 from capdesk.knowledge.translations import reader_language
@@ -153,7 +154,13 @@ def request_list(request: HttpRequest, person: Person) -> HttpResponse:
     tickets = list(customer_tickets(person).select_related("project").order_by("-updated_at")[:200])
     # Those the person only follows, being copied on them, are marked (tickets.copies).
     owned = set(owned_tickets(person).filter(pk__in=[t.pk for t in tickets]).values_list("pk", flat=True))
-    context = {"person": person, "tickets": tickets, "owned": owned, "suppressed": _suppressed(person)}
+    context = {
+        "person": person,
+        "tickets": tickets,
+        "owned": owned,
+        "suppressed": _suppressed(person),
+        "waiting": waiting_for(person).count(),
+    }
     return render(request, "portal/request_list.html", context)
 
 

@@ -83,11 +83,15 @@ def apply_decision(
     reason: str = "",
     send_reply: bool = True,
     customer_message_ids: Sequence[str] | None = None,
+    answers_mail: bool = True,
 ) -> Decision:
     """Record ``decision`` on the ticket, route it, and send its standard reply.
 
     ``customer_message_ids``: the Message-IDs of the customer's mail on the ticket, oldest
     first, from a caller that just stored them; the reply cites them (else they are read).
+    ``answers_mail`` is False when the decision follows a person's action on a page (a
+    sender confirmation link, the portal), not mail received: its reply then answers no
+    mail, so the RFC 3834 limit on automatic replies neither counts nor stops it.
     """
     # Only an agent's decision overrides the one before; the desk's own needs no read of it.
     previous = ticket.decisions.order_by("-created_at", "-id").first() if agent is not None else None
@@ -143,7 +147,8 @@ def apply_decision(
     if decision.incident is not None:
         link_incident(ticket, decision.incident.key)
     if send_reply:
-        _standard_reply(ticket, decision, language, reply_context or {}, customer_message_ids)
+        automatic = answers_mail and ticket.channel == Channel.EMAIL
+        _standard_reply(ticket, decision, language, reply_context or {}, customer_message_ids, automatic)
     if decision.outcome == Outcome.PREMIUM_LEAD and decision.premium_offer:
         _notify_sales(ticket)
     if agent is None:
@@ -157,6 +162,7 @@ def _standard_reply(
     language: str,
     extra: Mapping[str, str],
     customer_message_ids: Sequence[str] | None,
+    automatic: bool,
 ) -> None:
     context = {
         "reference": ticket.reference,
@@ -182,10 +188,10 @@ def _standard_reply(
             # RFC 3834: an automatic answer says so, so autoresponders do not answer it back.
             headers={"Auto-Submitted": "auto-replied", **threading_headers(ticket, customer_message_ids)},
             # RFC 3834's limit guards against answering mail in a loop or a forged flood: only
-            # an answer to an email counts. A request filed signed in (portal, dashboard, API)
-            # is acknowledged every time, and does not use up the limit a held email's
-            # confirmation link needs.
-            automatic=ticket.channel == Channel.EMAIL,
+            # an answer to an email counts. A request filed signed in (portal, dashboard, API),
+            # or confirmed by its sender on our page, is acknowledged every time, and does not
+            # use up the limit a held email's confirmation link needs.
+            automatic=automatic,
         )
         if email is None:
             # The daily limit of automatic replies to the address (RFC 3834 loop guard): agents
@@ -193,7 +199,12 @@ def _standard_reply(
             audit.record(
                 ticket,
                 "email.withheld",
-                data={"address": ticket.requester_email, "limit": settings.CAPDESK_AUTO_REPLIES_PER_DAY},
+                data={
+                    "address": ticket.requester_email,
+                    "limit": settings.CAPDESK_AUTO_REPLIES_PER_DAY,
+                    # The reply was a sender confirmation link: the address's next list takes it.
+                    **({"link": True} if extra.get("confirm_url") else {}),
+                },
             )
     # The message records the Message-ID its email went out with, so a bounce or an answer finds it.
     add_system_message(

@@ -184,6 +184,23 @@ WEB_ROWS = [
         {"email": "nobody@acme.test"},
     ),
     R("portal/premium/", "GET", "/portal/premium/", portal(developer=200, others=200)),
+    # Emails waiting for the customer's confirmation (E3); acting on one that is not theirs
+    # (here none) changes nothing and says it no longer waits (intake/tests/test_portal_waiting.py).
+    R("portal/waiting/", "GET", "/portal/waiting/", portal(developer=200, others=200)),
+    R(
+        "portal/waiting/<int:pk>/confirm/",
+        "POST",
+        "/portal/waiting/{nothing}/confirm/",
+        portal(developer="302 /portal/waiting/", others="302 /portal/waiting/"),
+        {},
+    ),
+    R(
+        "portal/waiting/<int:pk>/reject/",
+        "POST",
+        "/portal/waiting/{nothing}/reject/",
+        portal(developer="302 /portal/waiting/", others="302 /portal/waiting/"),
+        {},
+    ),
     # Lifts only an address of the signed-in customer's own (test_suppressions.py).
     R("portal/email-again/", "POST", "/portal/email-again/", portal(developer=302, others=302), {}),
     R("portal/language/", "POST", "/portal/language/", portal(developer=302, others=302), {"language": "en"}),
@@ -306,6 +323,14 @@ WEB_ROWS = [
         "console/tickets/<str:reference>/held/<int:message_id>/discard/",
         "POST",
         "/console/tickets/{ticket}/held/{held_reply}/discard/",
+        staff_only(302),
+        {},
+    ),
+    # A held request's confirmation link, emailed again by an agent (none waits here: refused, said)
+    R(
+        "console/tickets/<str:reference>/confirmation/again/",
+        "POST",
+        "/console/tickets/{ticket}/confirmation/again/",
         staff_only(302),
         {},
     ),
@@ -432,7 +457,8 @@ WEB_ROWS = [
     R("hooks/capgo/", "POST", "/hooks/capgo/", everyone(400), {"type": "x"}),
     R("hooks/email/<slug:provider>/", "POST", "/hooks/email/postmark/", everyone(400), {}),
     R("hooks/email/<slug:provider>/tracking/", "POST", "/hooks/email/postmark/tracking/", everyone(400), {}),
-    R("confirm/<str:token>/", "GET", "/confirm/forged-token/", everyone(410)),
+    # A token no link has is not valid (404); a used, rejected or expired one is gone (410).
+    R("confirm/<str:token>/", "GET", "/confirm/forged-token/", everyone(404)),
     # The public status page (M1, M2): the same for everyone
     R("status/", "GET", "/status/", everyone(200)),
     R("status/history/", "GET", "/status/history/", everyone(200)),
