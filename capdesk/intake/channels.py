@@ -34,6 +34,7 @@ class Unprocessable(Exception):
     ``answering`` is the Message-ID of their email, which the notice answers.
     ``explain`` says the reason to them, called with ``language`` active; without it
     they read ``reason``, which is written for the admins who read the quarantine.
+    ``cause`` is the kind of reason (``InboundRequest.Cause``): which admin action can help.
     """
 
     def __init__(
@@ -44,8 +45,10 @@ class Unprocessable(Exception):
         answering: str = "",
         language: str = "en",
         explain: Callable[[], str] | None = None,
+        cause: str = "refused",
     ) -> None:
         super().__init__(reason)
+        self.cause = cause
         self.tell = tell
         self.answering = answering
         self.language = language

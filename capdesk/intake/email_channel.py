@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from django.db.models import QuerySet
@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import EmailAddress, Person, Project, normalise_email
-from capdesk.intake import thread_locks
+from capdesk.intake import files_left_out, thread_locks
 from capdesk.intake.authentication import Authentication, authenticate, identity_for
 from capdesk.intake.bounces import record_bounces
 from capdesk.intake.channels import Prepared, Unprocessable, register_prepared
@@ -25,6 +25,7 @@ from capdesk.intake.deciding import (
     decide_requests,
     project_named_in,
 )
+from capdesk.intake.files_left_out import LeftOut
 from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
@@ -45,6 +46,7 @@ from capdesk.tickets.scoping import manages_copies
 # since some clients change the case of a subject they quote).
 _REFERENCE = re.compile(r"\[([A-Za-z]{2,10}-\d{1,12})\]")
 MAX_CITATIONS = 30
+UNREADABLE = InboundRequest.Cause.UNREADABLE
 # Read with a thread's ticket: the reply's audit event puts them in its webhook summary.
 _SUMMARY = ("organization", "project")
 
@@ -218,6 +220,7 @@ class _Read:
     identity: Identity = Identity.UNKNOWN
     html: str = ""
     project: Project | None = None
+    left_out: tuple[LeftOut, ...] = ()  # attachments an admin accepted the email without
 
 
 def _parse(request: InboundRequest) -> _Read:
@@ -226,12 +229,14 @@ def _parse(request: InboundRequest) -> _Read:
     try:
         mail = parse(raw)
     except Exception as exc:
-        raise Unprocessable(f"not a readable email message: {type(exc).__name__}: {exc}") from None
+        raise Unprocessable(
+            f"not a readable email message: {type(exc).__name__}: {exc}", cause=UNREADABLE
+        ) from None
     if not mail.from_address or "@" not in mail.from_address:
-        raise Unprocessable("the message has no usable From address")
+        raise Unprocessable("the message has no usable From address", cause=UNREADABLE)
     automatic = is_automatic(mail)
     if not automatic and not mail.text.strip() and not mail.files:
-        raise Unprocessable("the message has no readable text")
+        raise Unprocessable("the message has no readable text", cause=UNREADABLE)
     return _Read(raw, mail, automatic)
 
 
@@ -253,6 +258,10 @@ def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Rea
     # Email is not Markdown: show plain text as written; HTML arrives sanitised by the parser.
     # The quoted history is folded behind a toggle; body_text keeps the full text.
     html = fold(mail.html, mail.html_quoted) if mail.html else render_plain_folded(mail.text)
+    left_out: tuple[LeftOut, ...] = ()
+    if request.without_files_over_limit:  # an admin accepted it so (console quarantine)
+        kept, over = ticket_actions.within_limits(mail.files)
+        mail, left_out = replace(mail, files=kept), LeftOut.of(over)
     try:
         ticket_actions.check_attachments(mail.files)
     except ticket_actions.AttachmentRejected as exc:
@@ -265,9 +274,10 @@ def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Rea
             answering=mail.message_id,
             language=language,
             explain=exc.explain,
+            cause=InboundRequest.Cause.ATTACHMENTS,
         ) from None
     project = project_named_in(person, f"{mail.subject}\n{mail.text}") if person else None
-    return _Read(raw, mail, "", person, auth, identity, html, project)
+    return _Read(raw, mail, "", person, auth, identity, html, project, left_out)
 
 
 @register_prepared("email")
@@ -433,6 +443,8 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
         decide_again_if_project_named(
             ticket, person=person, identity=identity, text=f"{mail.subject}\n{mail.text}"
         )
+    if read.left_out:
+        files_left_out.tell_agents(ticket, read.left_out)
     # A reply joins by its From address: agents see whether that address was proven.
     audit.record(
         ticket,
@@ -504,6 +516,10 @@ def _open(
         # Until its sender is proven, a follow-up in the requester's name shows to nobody else.
         follow_ups.copy_followers(ticket)
     _copy_recipients(ticket, read, opened=follow_up is None)
+    note = ""
+    if read.left_out:
+        files_left_out.tell_agents(ticket, read.left_out)
+        note = files_left_out.customer_note(ticket, read.left_out, decided.language)
     batch.count_automatic_replies()
     context: dict[str, str] = {}
     if held and person is not None:
@@ -515,5 +531,6 @@ def _open(
         language=decided.language,
         reply_context=context,
         customer_message_ids=[mail.message_id],
+        reply_note=note,
     )
     return ticket

@@ -75,6 +75,7 @@ def store_message(raw: bytes) -> actions.Receipt:
         raw=raw,
         idempotency_key=identity.message_id,
         claimed_sender=identity.from_address,
+        subject=identity.subject,
     )
 
 

@@ -213,6 +213,7 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
             idempotency_key=f"portal:{data['idempotency_key']}",
             claimed_sender=request.session.get("capdesk_email", person.primary_email),
             authenticated_person=person,
+            subject=payload["subject"],
         )
         return _after_receive(request, receipt)
     panel = panel or panel_for(person, projects, channel=_channel(request))
@@ -341,6 +342,7 @@ def request_reply(request: HttpRequest, person: Person, reference: str) -> HttpR
         idempotency_key=f"portal:{form.cleaned_data['idempotency_key']}",
         claimed_sender=request.session.get("capdesk_email", person.primary_email),
         authenticated_person=person,
+        subject=ticket.subject,
     )
     return _after_receive(request, receipt)
 
@@ -389,6 +391,7 @@ def premium(request: HttpRequest, person: Person) -> HttpResponse:
             idempotency_key=f"portal:{form.cleaned_data['idempotency_key']}",
             claimed_sender=request.session.get("capdesk_email", person.primary_email),
             authenticated_person=person,
+            subject=payload["subject"],
         )
         return _after_receive(request, receipt)
     return render(

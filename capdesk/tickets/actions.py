@@ -140,6 +140,17 @@ def check_attachment_sizes(files: Sequence[tuple[str, int]]) -> None:
             raise AttachmentRejected(filename)
 
 
+def within_limits(files: Sequence[IncomingFile]) -> tuple[list[IncomingFile], list[IncomingFile]]:
+    """The files a message may carry under the limits, in order, and the others: each file too
+    large, and every file past the count (an admin accepting an email without them, intake)."""
+    kept: list[IncomingFile] = []
+    left_out: list[IncomingFile] = []
+    for f in files:
+        fits = len(f.content) <= settings.CAPDESK_MAX_ATTACHMENT_BYTES
+        (kept if fits and len(kept) < settings.CAPDESK_MAX_ATTACHMENTS else left_out).append(f)
+    return kept, left_out
+
+
 def _store_attachments(message: Message, files: list[IncomingFile]) -> list[Attachment]:
     stored = []
     for f in files:

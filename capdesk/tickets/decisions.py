@@ -83,11 +83,14 @@ def apply_decision(
     reason: str = "",
     send_reply: bool = True,
     customer_message_ids: Sequence[str] | None = None,
+    reply_note: str = "",
 ) -> Decision:
     """Record ``decision`` on the ticket, route it, and send its standard reply.
 
     ``customer_message_ids``: the Message-IDs of the customer's mail on the ticket, oldest
     first, from a caller that just stored them; the reply cites them (else they are read).
+    ``reply_note``: a paragraph the standard reply gets before its signature, in its
+    language (which files of the request were not accepted, intake.files_left_out).
     """
     # Only an agent's decision overrides the one before; the desk's own needs no read of it.
     previous = ticket.decisions.order_by("-created_at", "-id").first() if agent is not None else None
@@ -143,7 +146,7 @@ def apply_decision(
     if decision.incident is not None:
         link_incident(ticket, decision.incident.key)
     if send_reply:
-        _standard_reply(ticket, decision, language, reply_context or {}, customer_message_ids)
+        _standard_reply(ticket, decision, language, reply_context or {}, customer_message_ids, reply_note)
     if decision.outcome == Outcome.PREMIUM_LEAD and decision.premium_offer:
         _notify_sales(ticket)
     if agent is None:
@@ -157,6 +160,7 @@ def _standard_reply(
     language: str,
     extra: Mapping[str, str],
     customer_message_ids: Sequence[str] | None,
+    note: str = "",
 ) -> None:
     context = {
         "reference": ticket.reference,
@@ -166,6 +170,8 @@ def _standard_reply(
         **extra,
     }
     subject, body = replies.render(decision, language, context)
+    if note:
+        body = _with_note(body, note)
     email = None
     if ticket.requester_email:
         email = queue_email(
@@ -198,6 +204,12 @@ def _standard_reply(
         public=True,
         message_id=email.headers["Message-ID"] if email is not None else "",
     )
+
+
+def _with_note(body: str, note: str) -> str:
+    """The reply with ``note`` as its last paragraph before the signature (every reply ends with one)."""
+    text, _, signature = body.rstrip().rpartition("\n\n")
+    return f"{text}\n\n{note}\n\n{signature}\n" if text else f"{signature}\n\n{note}\n"
 
 
 # Reply placeholders whose values only the requester's mailbox may read: a sender
