@@ -37,7 +37,7 @@ from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, PremiumForm, Rep
 from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
 from capdesk.status.queries import open_incidents
 from capdesk.tickets import copies
-from capdesk.tickets.downloads import attachment_response
+from capdesk.tickets.downloads import file_response, find_attachment, needs_confirmation
 from capdesk.tickets.models import Message, Ticket
 from capdesk.tickets.scoping import (
     conversation_for,
@@ -423,4 +423,7 @@ def request_attachment(
         survivor = ticket.surviving()
         if customer_tickets(person).filter(pk=survivor.pk).exists():
             ticket = survivor
-    return attachment_response(ticket, attachment_id, internal_allowed=False)
+    attachment = find_attachment(ticket, attachment_id, internal_allowed=False)
+    if needs_confirmation(request, attachment):
+        return render(request, "portal/attachment_confirm.html", {"ticket": ticket, "attachment": attachment})
+    return file_response(attachment)

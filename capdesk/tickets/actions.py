@@ -37,6 +37,7 @@ from capdesk.tickets.models import (
 )
 from capdesk.tickets.rendering import render_markdown, render_plain
 from capdesk.tickets.reply_address import copy_message_id, threading_headers
+from capdesk.tickets.sniffing import sniff
 
 
 class AttachmentRejected(ValueError):
@@ -155,6 +156,8 @@ def _store_attachments(message: Message, files: list[IncomingFile]) -> list[Atta
     stored = []
     for f in files:
         digest = hashlib.sha256(f.content).hexdigest()
+        # Sniffed from the bytes in hand, as they are stored: never read back from disk.
+        sniffed = sniff(f.filename, f.content_type, f.content)
         attachment = Attachment(
             message=message,
             filename=f.filename[:255] or "attachment",
@@ -162,6 +165,8 @@ def _store_attachments(message: Message, files: list[IncomingFile]) -> list[Atta
             size=len(f.content),
             sha256=digest,
             content_id=f.content_id[:255],
+            sniffed_type=sniffed.content_type,
+            risk=sniffed.risk,
         )
         attachment.file.save(digest, ContentFile(f.content), save=False)
         attachment.save()
