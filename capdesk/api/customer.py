@@ -179,6 +179,7 @@ def reply_as_customer(
             idempotency_key=f"api:{customer.token.pk}:{key}",
             claimed_sender=customer.email,
             authenticated_person=customer.person,
+            subject=ticket.subject,
         )
         inbound = receipt.request
         intake.process(inbound.pk)

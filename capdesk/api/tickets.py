@@ -226,6 +226,7 @@ def create(request: HttpRequest, response: HttpResponse, data: s.TicketIn) -> St
             idempotency_key=f"api:{token.pk}:{request.headers.get('Idempotency-Key') or uuid.uuid4().hex}",
             claimed_sender=email,
             authenticated_person=person,
+            subject=data.subject,
         )
         inbound = receipt.request
         intake.process(inbound.pk)

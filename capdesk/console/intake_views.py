@@ -13,11 +13,12 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from capdesk.console import quarantine_views
 from capdesk.console.audit_views import admin_required
 from capdesk.core import audit
 from capdesk.intake import channels
@@ -109,8 +110,10 @@ def page_of(
     after: tuple[datetime, int] | None = None,
 ) -> Page:
     """The page older than ``before``, or the one newer than ``after``, or the newest; each reads one index range."""
-    shown = rows.select_related("ticket", "authenticated_person").defer(
-        "raw"  # the bytes can be megabytes a row; they are only ever downloaded
+    shown: QuerySet[InboundRequest] = (
+        rows.select_related("ticket", "authenticated_person")
+        .defer("raw")  # the bytes can be megabytes a row; they are only ever downloaded
+        .annotate(size=Length("raw"))  # measured by the database, without reading them
     )
     if after is not None:
         # Read upwards from the cursor, then shown newest first like every page.
@@ -161,6 +164,7 @@ def intake_log(request: HttpRequest) -> HttpResponse:
             "newer": link("after", page.newer),
             "channels": sorted(channels.registered()),
             "ignored": IGNORED,
+            **quarantine_views.limits(),
         },
     )
 

@@ -15,7 +15,6 @@ from django.contrib.auth.decorators import user_passes_test
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -28,9 +27,7 @@ from capdesk.console import actions as console_actions
 from capdesk.console import macros, partials
 from capdesk.console.forms import AgentReplyForm, OverrideForm, SeverityForm, StatusForm
 from capdesk.core import audit
-from capdesk.intake import actions as intake_actions
 from capdesk.intake import waiting
-from capdesk.intake.models import InboundRequest
 from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail
 from capdesk.policy.loader import get_policy
@@ -453,71 +450,3 @@ def ticket_assign(request: HttpRequest, reference: str) -> HttpResponse:
     if partials.is_htmx(request):
         return partials.facts(request, ticket)
     return redirect("console:ticket", reference=ticket.reference)
-
-
-@every_queue_required
-def quarantine(request: HttpRequest) -> HttpResponse:
-    """What could not be processed, with its reason: nothing is dropped silently."""
-    held = InboundRequest.objects.filter(state=InboundRequest.State.QUARANTINED).order_by("-received_at")[
-        :200
-    ]
-    return render(request, "console/quarantine.html", {"held": held})
-
-
-@every_queue_required
-@require_POST
-def quarantine_release(request: HttpRequest, pk: int) -> HttpResponse:
-    held = get_object_or_404(InboundRequest, pk=pk, state=InboundRequest.State.QUARANTINED)
-    with transaction.atomic():
-        intake_actions.release_from_quarantine(held.pk)
-        audit.record_staff(
-            audit.Action.QUARANTINE_RELEASED,
-            request.user,
-            request=request,
-            target_type="inbound_request",
-            target_id=held.pk,
-            details={"channel": held.channel, "reason": held.reason[:200]},
-        )
-    messages.success(request, _("Request %(pk)s will be processed again.") % {"pk": held.pk})
-    return redirect("console:quarantine")
-
-
-@every_queue_required
-def quarantine_raw(request: HttpRequest, pk: int) -> HttpResponse:
-    """The request exactly as received, to open in a mail client or an editor; never shown inline."""
-    held = get_object_or_404(
-        InboundRequest,
-        pk=pk,
-        state__in=[InboundRequest.State.QUARANTINED, InboundRequest.State.DISCARDED],
-    )
-    email = held.channel == "email"
-    response = HttpResponse(bytes(held.raw), content_type="message/rfc822" if email else "application/json")
-    response["Content-Disposition"] = f'attachment; filename="request-{held.pk}.{"eml" if email else "json"}"'
-    # The bytes are a customer's message: who read them is part of the record.
-    logger.info("console.quarantine_downloaded", extra={"request_id": held.pk, "user_id": request.user.pk})
-    audit.record_staff(
-        audit.Action.QUARANTINE_DOWNLOADED,
-        request.user,
-        request=request,
-        target_type="inbound_request",
-        target_id=held.pk,
-    )
-    return response
-
-
-@every_queue_required
-@require_POST
-def quarantine_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    held = get_object_or_404(InboundRequest, pk=pk, state=InboundRequest.State.QUARANTINED)
-    with transaction.atomic():
-        intake_actions.discard_quarantined(held.pk, by=_agent(request))
-        audit.record_staff(
-            audit.Action.QUARANTINE_DISCARDED,
-            request.user,
-            request=request,
-            target_type="inbound_request",
-            target_id=held.pk,
-            details={"channel": held.channel, "reason": held.reason[:200]},
-        )
-    messages.success(request, _("Request %(pk)s was discarded.") % {"pk": held.pk})
-    return redirect("console:quarantine")

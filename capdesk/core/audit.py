@@ -33,6 +33,7 @@ class Action:
     DIRECTORY_API = "directory.api"
     STATUS_API = "status.api"
     QUARANTINE_RELEASED = "quarantine.released"
+    QUARANTINE_ACCEPTED = "quarantine.accepted"  # an email accepted without its files over the limits
     QUARANTINE_DISCARDED = "quarantine.discarded"
     QUARANTINE_DOWNLOADED = "quarantine.downloaded"
     INTAKE_DOWNLOADED = "intake.downloaded"  # any stored request, from the intake log

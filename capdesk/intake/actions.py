@@ -16,12 +16,13 @@ from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, connections, router, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 
 from capdesk.core import appends
 from capdesk.directory.models import Person
 from capdesk.intake import channels
+from capdesk.intake.mail_parsing import read_identity
 from capdesk.intake.models import InboundRequest
 from capdesk.notify.actions import deliveries_batched, queue_email, render_email
 from capdesk.tickets import mailboxes
@@ -49,6 +50,7 @@ def receive(
     idempotency_key: str = "",
     claimed_sender: str = "",
     authenticated_person: Person | None = None,
+    subject: str = "",
 ) -> Receipt:
     """Store a request before anything else happens to it; a repeat delivery is counted, not stored twice."""
     if channel not in channels.registered():
@@ -64,6 +66,7 @@ def receive(
                 raw=raw,
                 claimed_sender=claimed_sender[:320],
                 authenticated_person=authenticated_person,
+                subject=subject[:255],
             )
             # Enqueued in the same transaction: the task row exists iff the request does.
             process_inbound.enqueue(request.pk)
@@ -102,6 +105,8 @@ def quarantine_unstored(channel: str, raw: bytes, reason: str) -> Receipt:
                 raw=raw,
                 state=InboundRequest.State.QUARANTINED,
                 reason=reason[:2000],
+                cause=InboundRequest.Cause.FAILED,
+                subject=read_identity(raw).subject if channel == "email" else "",
                 processed_at=timezone.now(),
             )
     except IntegrityError:
@@ -289,6 +294,7 @@ def _run(request: InboundRequest, step: channels.Prepared, ended: list[InboundRe
     request.attempts += 1
     request.last_attempt_at = timezone.now()
     request.reason = ""  # a previous attempt's error; the handler may leave a note of its own
+    request.cause = ""
     request.preparing_until = None  # the attempt ends here, whatever its outcome
     try:
         if isinstance(step, Exception):
@@ -297,14 +303,13 @@ def _run(request: InboundRequest, step: channels.Prepared, ended: list[InboundRe
         with transaction.atomic(), appends.batched():
             ticket = step(request)
     except channels.Unprocessable as exc:
-        _quarantine(request, str(exc) + (_tell_not_accepted(exc) if exc.tell else ""), ended)
+        _quarantine(request, str(exc) + _told(request, exc), exc.cause, ended)
         return
     except Exception as exc:
         logger.exception("intake.handler_failed", extra={"request_id": request.pk})
         if request.attempts >= MAX_ATTEMPTS:
-            _quarantine(
-                request, f"failed {request.attempts} times; last error {type(exc).__name__}: {exc}", ended
-            )
+            reason = f"failed {request.attempts} times; last error {type(exc).__name__}: {exc}"
+            _quarantine(request, reason, InboundRequest.Cause.FAILED, ended)
         else:
             request.reason = f"{type(exc).__name__}: {exc}"[:2000]
             request.save(update_fields=["attempts", "last_attempt_at", "reason", "preparing_until"])
@@ -320,6 +325,8 @@ _PROCESSED_FIELDS = [
     "attempts",
     "last_attempt_at",
     "reason",
+    "cause",
+    "sender_told_at",
     "state",
     "processed_at",
     "ticket",
@@ -363,33 +370,50 @@ def _save_ended(requests: list[InboundRequest]) -> None:
             raise DatabaseError(f"{len(requests) - cursor.rowcount} of the batch's requests were not saved")
 
 
-def _quarantine(request: InboundRequest, reason: str, ended: list[InboundRequest] | None) -> None:
+def _quarantine(request: InboundRequest, reason: str, cause: str, ended: list[InboundRequest] | None) -> None:
     request.state = InboundRequest.State.QUARANTINED
     request.reason = reason[:2000]
+    request.cause = cause
     request.processed_at = timezone.now()
     _ended(request, ended)
     logger.warning("intake.quarantined", extra={"request_id": request.pk, "channel": request.channel})
 
 
-def _tell_not_accepted(exc: channels.Unprocessable) -> str:
-    """Tell the sender why their request opened nothing, when they can fix it (a file too large,
-    an empty email).
+def _told(request: InboundRequest, exc: channels.Unprocessable) -> str:
+    """Tell the sender why their request opened nothing, once; the note the quarantine's reason gets.
 
-    Returns the note the quarantine's reason gets: whether the notice was queued.
-
-    An automatic reply: rate-limited per address and marked Auto-Submitted (RFC 3834), so a
-    forged or looping sender cannot make the desk spray notices; and never to the desk's
-    own addresses nor to a mailbox nobody reads (``tickets.mailboxes``).
+    Processing a request again (an admin's "Process again") must not tell them a second
+    time: the notice would say nothing new and use up one of their automatic replies of
+    the day, which the answer to their next email may need.
     """
+    if not exc.tell:
+        return ""
+    if request.sender_told_at is not None:
+        return "; the sender was told when it first arrived"
     if mailboxes.is_desk_address(exc.tell) or mailboxes.is_no_reply(exc.tell):
         return "; the sender was not told (a mailbox nobody reads)"
+    if not _tell_not_accepted(exc):
+        return "; the sender was not told (automatic reply limit)"
+    request.sender_told_at = timezone.now()
+    return "; the sender was told"
+
+
+def _tell_not_accepted(exc: channels.Unprocessable) -> bool:
+    """Tell the sender why their request opened nothing, when they can fix it (a file too large,
+    an empty email). Returns whether the notice was queued.
+
+    An automatic reply: rate-limited per address and marked Auto-Submitted (RFC 3834), so a
+    forged or looping sender cannot make the desk spray notices; ``_told`` keeps it from the
+    desk's own addresses and from mailboxes nobody reads (``tickets.mailboxes``).
+    """
     # The reason in the notice's language; the quarantine keeps the admins' English one.
     with translation.override(exc.language):
         reason = exc.explain() if exc.explain else str(exc)
         max_size = attachment_limit()
     context = {
         "reason": reason,
-        "limits": exc.limits,
+        # The limits are recalled when a file was too large or one too many.
+        "limits": exc.cause == InboundRequest.Cause.ATTACHMENTS,
         "max_files": settings.CAPDESK_MAX_ATTACHMENTS,
         "max_size": max_size,
     }
@@ -405,21 +429,42 @@ def _tell_not_accepted(exc: channels.Unprocessable) -> str:
         headers=headers,
         automatic=True,
     )
-    return (
-        "; the sender was told" if email is not None else "; the sender was not told (automatic reply limit)"
-    )
+    return email is not None
 
 
 @transaction.atomic
-def release_from_quarantine(request_id: int) -> None:
-    """An admin fixed the cause (a directory entry, a setting): try the request again."""
+def release_from_quarantine(request_id: int) -> bool:
+    """An admin fixed the cause (a directory entry, a setting, a bug): try the request again.
+
+    Returns whether it was quarantined (and is now pending, with a task). A sender already
+    told that it was not accepted is not told again (``_told``).
+    """
+    return _requeue(InboundRequest.objects.filter(pk=request_id), request_id)
+
+
+@transaction.atomic
+def accept_without_files_over_limit(request_id: int) -> bool:
+    """An admin accepts an email quarantined for its attachments, without the files over the limits.
+
+    Processing it again could never work (a file does not shrink); this processes it with
+    those files left out, and the agents and the customer are told which (intake.files_left_out).
+    Returns whether it was such a quarantined email (and is now pending, with a task).
+    """
+    rows = InboundRequest.objects.filter(
+        pk=request_id, channel="email", cause=InboundRequest.Cause.ATTACHMENTS
+    )
+    return _requeue(rows, request_id, without_files_over_limit=True)
+
+
+def _requeue(rows: QuerySet[InboundRequest], request_id: int, **changes: bool) -> bool:
     from capdesk.intake.tasks import process_inbound
 
-    updated = InboundRequest.objects.filter(pk=request_id, state=InboundRequest.State.QUARANTINED).update(
-        state=InboundRequest.State.PENDING, attempts=0, processed_at=None
+    updated = rows.filter(state=InboundRequest.State.QUARANTINED).update(
+        state=InboundRequest.State.PENDING, attempts=0, processed_at=None, **changes
     )
     if updated:
         process_inbound.enqueue(request_id)
+    return bool(updated)
 
 
 @transaction.atomic

@@ -34,7 +34,7 @@ class Unprocessable(Exception):
     ``answering`` is the Message-ID of their email, which the notice answers.
     ``explain`` says the reason to them, called with ``language`` active; without it
     they read ``reason``, which is written for the admins who read the quarantine.
-    ``limits``: the reason is a file too many or too large, so the notice recalls the limits.
+    ``cause`` is the kind of reason (``InboundRequest.Cause``): which admin action can help.
     """
 
     def __init__(
@@ -45,14 +45,14 @@ class Unprocessable(Exception):
         answering: str = "",
         language: str = "en",
         explain: Callable[[], str] | None = None,
-        limits: bool = False,
+        cause: str = "refused",
     ) -> None:
         super().__init__(reason)
+        self.cause = cause
         self.tell = tell
         self.answering = answering
         self.language = language
         self.explain = explain
-        self.limits = limits
 
 
 def register(name: str) -> Callable[[Handler], Handler]:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from capdesk.core import appends
 from capdesk.core.per_transaction import PerTransaction
 from capdesk.directory.models import EmailAddress, Person, Project, normalise_email
-from capdesk.intake import thread_locks
+from capdesk.intake import files_left_out, thread_locks
 from capdesk.intake.authentication import Authentication, authenticate, identity_for
 from capdesk.intake.bounces import record_bounces
 from capdesk.intake.channels import Prepared, Unprocessable, register_prepared
@@ -29,6 +29,7 @@ from capdesk.intake.deciding import (
     project_named_in,
 )
 from capdesk.intake.declared_severity import Declaration, read_declaration
+from capdesk.intake.files_left_out import LeftOut
 from capdesk.intake.mail_parsing import RECIPIENT_HEADERS, ParsedMail, is_automatic, parse
 from capdesk.intake.models import InboundRequest
 from capdesk.intake.quoting import fold, render_plain_folded
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 # since some clients change the case of a subject they quote).
 _REFERENCE = re.compile(r"\[([A-Za-z]{2,10}-\d{1,12})\]")
 MAX_CITATIONS = 30
+UNREADABLE = InboundRequest.Cause.UNREADABLE
 # Read with a thread's ticket: the reply's audit event puts them in its webhook summary.
 _SUMMARY = ("organization", "project")
 
@@ -226,6 +228,7 @@ class _Read:
     project: Project | None = None
     declaration: Declaration | None = None
     loop: bool = False
+    left_out: tuple[LeftOut, ...] = ()  # attachments an admin accepted the email without
 
 
 def _parse(request: InboundRequest) -> _Read:
@@ -234,9 +237,11 @@ def _parse(request: InboundRequest) -> _Read:
     try:
         mail = parse(raw)
     except Exception as exc:
-        raise Unprocessable(f"not a readable email message: {type(exc).__name__}: {exc}") from None
+        raise Unprocessable(
+            f"not a readable email message: {type(exc).__name__}: {exc}", cause=UNREADABLE
+        ) from None
     if not mail.from_address or "@" not in mail.from_address:
-        raise Unprocessable("the message has no usable From address")
+        raise Unprocessable("the message has no usable From address", cause=UNREADABLE)
     if mailboxes.is_desk_address(mail.from_address):
         # The desk's own mail come back: a ticket would answer it, and so on (tickets.mailboxes).
         return _Read(raw, mail, f"from the desk's own address {mail.from_address}", loop=True)
@@ -265,6 +270,7 @@ def _with_text(mail: ParsedMail, person: Person | None) -> ParsedMail:
         answering=mail.message_id,
         language=_sender_language(person, mail),
         explain=_nothing_written,
+        cause=UNREADABLE,
     )
 
 
@@ -292,6 +298,10 @@ def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Rea
     # Email is not Markdown: show plain text as written; HTML arrives sanitised by the parser.
     # The quoted history is folded behind a toggle; body_text keeps the full text.
     html = fold(mail.html, mail.html_quoted) if mail.html else render_plain_folded(mail.text)
+    left_out: tuple[LeftOut, ...] = ()
+    if request.without_files_over_limit:  # an admin accepted it so (console quarantine)
+        kept, over = ticket_actions.within_limits(mail.files)
+        mail, left_out = replace(mail, files=kept), LeftOut.of(over)
     try:
         ticket_actions.check_attachments(mail.files)
     except ticket_actions.AttachmentRejected as exc:
@@ -303,13 +313,15 @@ def _read(request: InboundRequest, parsed: _Read, person: Person | None) -> _Rea
             answering=mail.message_id,
             language=_sender_language(person, mail),
             explain=exc.explain,
-            limits=True,
+            cause=InboundRequest.Cause.ATTACHMENTS,
         ) from None
     project = project_named_in(person, f"{mail.subject}\n{mail.text}") if person else None
     # Read for every email, though only a new request's counts: whether it is one is known
     # only in the write phase. The policy weighs who declared it (E3).
     declaration = read_declaration(mail.subject, mail.text)
-    return _Read(raw, mail, "", person, auth, identity, html, project, declaration)
+    return _Read(
+        raw, mail, "", person, auth, identity, html, project, declaration=declaration, left_out=left_out
+    )
 
 
 @register_prepared("email")
@@ -494,6 +506,8 @@ def _write(request: InboundRequest, *, read: _Read, decided: Decided, batch: _Ba
         decide_again_if_project_named(
             ticket, person=person, identity=identity, text=f"{mail.subject}\n{mail.text}"
         )
+    if read.left_out:
+        files_left_out.tell_agents(ticket, read.left_out)
     # A reply joins by its From address: agents see whether that address was proven.
     audit.record(
         ticket,
@@ -582,6 +596,10 @@ def _open(
         # Until its sender is proven, a follow-up in the requester's name shows to nobody else.
         follow_ups.copy_followers(ticket)
     _copy_recipients(ticket, read, opened=follow_up is None)
+    note = ""
+    if read.left_out:
+        files_left_out.tell_agents(ticket, read.left_out)
+        note = files_left_out.customer_note(ticket, read.left_out, decided.language)
     batch.count_automatic_replies()
     context: dict[str, str] = {}
     if held and person is not None:
@@ -596,6 +614,7 @@ def _open(
         language=decided.language,
         reply_context=context,
         customer_message_ids=[mail.message_id],
+        reply_note=note,
     )
     return ticket
 

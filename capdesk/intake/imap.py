@@ -148,6 +148,7 @@ class ImapPoller:
             raw=raw,
             idempotency_key=identity.message_id,
             claimed_sender=identity.from_address,
+            subject=identity.subject,
         )
         logger.info(
             "intake.imap_stored", extra={"request_id": receipt.request.pk, "duplicate": receipt.duplicate}

@@ -9,6 +9,7 @@ import quopri
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.header import decode_header
 from email.headerregistry import BaseHeader
 from email.message import EmailMessage, Message
 from email.parser import BytesParser, HeaderParser
@@ -122,10 +123,14 @@ class _Content:
 
 @dataclass(frozen=True)
 class MailIdentity:
-    """What a receiver needs before it has read the body: the repeat-delivery key and the claimed sender."""
+    """What a receiver needs before it has read the body: the repeat-delivery key and the claimed sender.
+
+    And the subject, kept on the stored request so admins can tell requests apart.
+    """
 
     message_id: str
     from_address: str
+    subject: str = ""
 
 
 def _message_id(value: str) -> str:
@@ -158,7 +163,28 @@ def read_identity(raw: bytes) -> MailIdentity:
         first.setdefault(name.lower(), value)
     addresses = getaddresses([_unfolded(first.get("from", ""))])
     address = addresses[0][1] if addresses else ""
-    return MailIdentity(_message_id(_unfolded(first.get("message-id", ""))), address.strip().lower())
+    return MailIdentity(
+        _message_id(_unfolded(first.get("message-id", ""))),
+        address.strip().lower(),
+        _decoded(_unfolded(first.get("subject", "")))[:255],
+    )
+
+
+def _decoded(value: str) -> str:
+    """A header value with its encoded words (RFC 2047) decoded; as it is when they do not decode."""
+    if "=?" not in value:  # most subjects: no email package at all
+        return value
+    try:
+        words = [
+            text.decode(charset or "ascii", "replace") if isinstance(text, bytes) else text
+            for text, charset in decode_header(value)
+        ]
+    except (
+        LookupError,
+        ValueError,
+    ):  # an unknown charset, a broken word: the raw text still tells rows apart
+        return value
+    return _printable("".join(words)).strip()
 
 
 def _unfolded(value: object) -> str:

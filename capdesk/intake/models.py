@@ -38,6 +38,21 @@ class InboundRequest(models.Model):
         # An admin decided it needs no processing (spam, a test): kept whole, no longer listed.
         DISCARDED = "discarded", "Discarded"
 
+    class Cause(models.TextChoices):
+        """Why a request was quarantined, as a kind: which admin action can help (console quarantine)."""
+
+        # Over the attachment limits: processing again cannot shrink a file; accepting
+        # without the files over the limit can.
+        ATTACHMENTS = "attachments", "Attachments over the limits"
+        # The bytes are not a request the desk can read (no From, no text, broken MIME):
+        # processing again helps only once the desk's code reads such mail.
+        UNREADABLE = "unreadable", "Unreadable"
+        # Processing failed with an error every time (a bug, an outage): worth another try
+        # once the cause is fixed.
+        FAILED = "failed", "Failed"
+        # Anything else the channel refused (a forged form, a project the person left).
+        REFUSED = "refused", "Refused"
+
     channel = models.CharField(max_length=20)
     idempotency_key = models.CharField(max_length=255, help_text="Message-ID, or the client's key")
     raw = models.BinaryField(help_text="The bytes as received: an RFC 5322 message or a JSON document")
@@ -50,6 +65,15 @@ class InboundRequest(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True, help_text="Why it was quarantined")
+    cause = models.CharField(max_length=20, choices=Cause.choices, blank=True)
+    # What the request says it is about (an email's Subject), read when it was received,
+    # so admins can tell quarantined and logged requests apart without opening the bytes.
+    subject = models.CharField(max_length=255, blank=True)
+    # When the sender was told that the request was not accepted: processing it again must
+    # not tell them twice (each notice counts toward their daily automatic replies).
+    sender_told_at = models.DateTimeField(null=True, blank=True)
+    # An admin accepted it without the attachments over the limits: processing leaves them out.
+    without_files_over_limit = models.BooleanField(default=False)
     duplicates = models.PositiveIntegerField(default=0, help_text="Repeat deliveries recognised")
     # E3 for email: who the sender is to the desk (verified/unverified/unknown) and how we know,
     # shown to agents. Empty until the request is processed, and for channels that prove identity.

@@ -179,5 +179,6 @@ def store_inbound(sender: type[Any], event: Any, esp_name: str, **kwargs: Any) -
         raw=raw,
         idempotency_key=identity.message_id,
         claimed_sender=identity.from_address,
+        subject=identity.subject,
     )
     logger.info("intake.provider_webhook", extra={"provider": esp_name, "bytes": len(raw)})

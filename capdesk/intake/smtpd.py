@@ -76,6 +76,7 @@ def store_message(raw: bytes) -> actions.Receipt:
         raw=raw,
         idempotency_key=identity.message_id,
         claimed_sender=identity.from_address,
+        subject=identity.subject,
     )
 
 

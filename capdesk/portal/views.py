@@ -38,7 +38,7 @@ from capdesk.portal.forms import SEVERITY_HELP, NewRequestForm, PremiumForm, Rep
 from capdesk.portal.identity import InvalidIdentity, verify_dashboard_token
 from capdesk.status.queries import open_incidents
 from capdesk.tickets import copies
-from capdesk.tickets.downloads import attachment_response
+from capdesk.tickets.downloads import file_response, find_attachment, needs_confirmation
 from capdesk.tickets.models import Message, Ticket
 from capdesk.tickets.scoping import (
     conversation_for,
@@ -220,6 +220,7 @@ def request_new(request: HttpRequest, person: Person) -> HttpResponse:
             idempotency_key=f"portal:{data['idempotency_key']}",
             claimed_sender=request.session.get("capdesk_email", person.primary_email),
             authenticated_person=person,
+            subject=payload["subject"],
         )
         return _after_receive(request, receipt)
     panel = panel or panel_for(person, projects, channel=_channel(request))
@@ -348,6 +349,7 @@ def request_reply(request: HttpRequest, person: Person, reference: str) -> HttpR
         idempotency_key=f"portal:{form.cleaned_data['idempotency_key']}",
         claimed_sender=request.session.get("capdesk_email", person.primary_email),
         authenticated_person=person,
+        subject=ticket.subject,
     )
     return _after_receive(request, receipt)
 
@@ -396,6 +398,7 @@ def premium(request: HttpRequest, person: Person) -> HttpResponse:
             idempotency_key=f"portal:{form.cleaned_data['idempotency_key']}",
             claimed_sender=request.session.get("capdesk_email", person.primary_email),
             authenticated_person=person,
+            subject=payload["subject"],
         )
         return _after_receive(request, receipt)
     return render(
@@ -427,4 +430,7 @@ def request_attachment(
         survivor = ticket.surviving()
         if customer_tickets(person).filter(pk=survivor.pk).exists():
             ticket = survivor
-    return attachment_response(ticket, attachment_id, internal_allowed=False)
+    attachment = find_attachment(ticket, attachment_id, internal_allowed=False)
+    if needs_confirmation(request, attachment):
+        return render(request, "portal/attachment_confirm.html", {"ticket": ticket, "attachment": attachment})
+    return file_response(attachment)

@@ -37,6 +37,7 @@ from capdesk.tickets.models import (
 )
 from capdesk.tickets.rendering import render_markdown, render_plain
 from capdesk.tickets.reply_address import copy_message_id, threading_headers
+from capdesk.tickets.sniffing import sniff
 
 
 class AttachmentRejected(ValueError):
@@ -140,10 +141,23 @@ def check_attachment_sizes(files: Sequence[tuple[str, int]]) -> None:
             raise AttachmentRejected(filename)
 
 
+def within_limits(files: Sequence[IncomingFile]) -> tuple[list[IncomingFile], list[IncomingFile]]:
+    """The files a message may carry under the limits, in order, and the others: each file too
+    large, and every file past the count (an admin accepting an email without them, intake)."""
+    kept: list[IncomingFile] = []
+    left_out: list[IncomingFile] = []
+    for f in files:
+        fits = len(f.content) <= settings.CAPDESK_MAX_ATTACHMENT_BYTES
+        (kept if fits and len(kept) < settings.CAPDESK_MAX_ATTACHMENTS else left_out).append(f)
+    return kept, left_out
+
+
 def _store_attachments(message: Message, files: list[IncomingFile]) -> list[Attachment]:
     stored = []
     for f in files:
         digest = hashlib.sha256(f.content).hexdigest()
+        # Sniffed from the bytes in hand, as they are stored: never read back from disk.
+        sniffed = sniff(f.filename, f.content_type, f.content)
         attachment = Attachment(
             message=message,
             filename=f.filename[:255] or "attachment",
@@ -151,6 +165,8 @@ def _store_attachments(message: Message, files: list[IncomingFile]) -> list[Atta
             size=len(f.content),
             sha256=digest,
             content_id=f.content_id[:255],
+            sniffed_type=sniffed.content_type,
+            risk=sniffed.risk,
         )
         attachment.file.save(digest, ContentFile(f.content), save=False)
         attachment.save()

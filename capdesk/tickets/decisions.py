@@ -84,6 +84,7 @@ def apply_decision(
     send_reply: bool = True,
     customer_message_ids: Sequence[str] | None = None,
     answers_mail: bool = True,
+    reply_note: str = "",
 ) -> Decision:
     """Record ``decision`` on the ticket, route it, and send its standard reply.
 
@@ -92,6 +93,8 @@ def apply_decision(
     ``answers_mail`` is False when the decision follows a person's action on a page (a
     sender confirmation link, the portal), not mail received: its reply then answers no
     mail, so the RFC 3834 limit on automatic replies neither counts nor stops it.
+    ``reply_note``: a paragraph the standard reply gets before its signature, in its
+    language (which files of the request were not accepted, intake.files_left_out).
     """
     # Only an agent's decision overrides the one before; the desk's own needs no read of it.
     previous = ticket.decisions.order_by("-created_at", "-id").first() if agent is not None else None
@@ -148,7 +151,9 @@ def apply_decision(
         link_incident(ticket, decision.incident.key)
     if send_reply:
         automatic = answers_mail and ticket.channel == Channel.EMAIL
-        _standard_reply(ticket, decision, language, reply_context or {}, customer_message_ids, automatic)
+        _standard_reply(
+            ticket, decision, language, reply_context or {}, customer_message_ids, automatic, reply_note
+        )
     if decision.outcome == Outcome.PREMIUM_LEAD and decision.premium_offer:
         _notify_sales(ticket)
     if agent is None:
@@ -163,6 +168,7 @@ def _standard_reply(
     extra: Mapping[str, str],
     customer_message_ids: Sequence[str] | None,
     automatic: bool,
+    note: str = "",
 ) -> None:
     context = {
         "reference": ticket.reference,
@@ -172,6 +178,8 @@ def _standard_reply(
         **extra,
     }
     subject, body = replies.render(decision, language, context)
+    if note:
+        body = _with_note(body, note)
     email = None
     if ticket.requester_email and mailboxes.is_no_reply(ticket.requester_email):
         # A mailbox nobody reads (noreply@, a bounce handler): the answer would only bounce, or
@@ -213,6 +221,12 @@ def _standard_reply(
         public=True,
         message_id=email.headers["Message-ID"] if email is not None else "",
     )
+
+
+def _with_note(body: str, note: str) -> str:
+    """The reply with ``note`` as its last paragraph before the signature (every reply ends with one)."""
+    text, _, signature = body.rstrip().rpartition("\n\n")
+    return f"{text}\n\n{note}\n\n{signature}\n" if text else f"{signature}\n\n{note}\n"
 
 
 # Reply placeholders whose values only the requester's mailbox may read: a sender

@@ -5,11 +5,13 @@ browser in our origin), as application/octet-stream, with nosniff and a sandboxi
 The one exception is the type: a file whose first bytes are a PNG, JPEG, GIF or WebP
 image is sent as that image type, so the message body can show it in an ``<img>``
 (an email's inline screenshot, tickets.message_body). Raster images only: no SVG.
+A file flagged as risky when stored (a program, a name that lies) is sent only after
+the reader saw the warning (``needs_confirmation``).
 """
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest
 
 from capdesk.tickets.models import Attachment, Ticket
 
@@ -33,11 +35,25 @@ def image_type(head: bytes) -> str | None:
     return None
 
 
-def attachment_response(ticket: Ticket, attachment_id: int, *, internal_allowed: bool) -> FileResponse:
+def find_attachment(ticket: Ticket, attachment_id: int, *, internal_allowed: bool) -> Attachment:
+    """The attachment on one of the ticket's messages the asker may read, or a 404."""
     messages = ticket.messages.all() if internal_allowed else ticket.messages.filter(public=True)
     attachment = Attachment.objects.filter(pk=attachment_id, message__in=messages).first()
     if attachment is None:
         raise Http404("No such attachment")
+    return attachment
+
+
+def needs_confirmation(request: HttpRequest, attachment: Attachment) -> bool:
+    """A file flagged when stored (tickets.sniffing) is sent only once the reader read the warning.
+
+    A link, not a form: the confirmation guards the person opening the file, not the desk,
+    so a bookmarked confirmed link is as good as a click through the page.
+    """
+    return bool(attachment.risk) and request.GET.get("confirmed") != "1"
+
+
+def file_response(attachment: Attachment) -> FileResponse:
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, OSError):

@@ -298,9 +298,20 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     # The email part's Content-ID, without <>: the message's HTML shows it inline as cid:<id>.
     content_id = models.CharField(max_length=255, blank=True, default="")
+    # What the bytes are (tickets.sniffing), "" when no signature matched; and why people are
+    # warned before they open it ("" for no warning): a program, a script, a name that lies.
+    sniffed_type = models.CharField(max_length=100, blank=True, default="")
+    risk = models.CharField(max_length=30, blank=True, default="")
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def warning(self) -> str:
+        """ "Windows program, named invoice.pdf", in the active language; "" for a file with no warning."""
+        from capdesk.tickets.sniffing import warning
+
+        return warning(self.risk, self.sniffed_type, self.filename)
 
 
 class Event(models.Model):

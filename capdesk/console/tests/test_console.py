@@ -81,8 +81,11 @@ def test_quarantined_requests_are_listed_with_their_reason_and_can_be_retried(cl
     page = client.get("/console/quarantine/").content.decode()
     assert "not a JSON document" in page
     client.post(f"/console/quarantine/{receipt.request.pk}/release/")
-    assert InboundRequest.objects.get().state == InboundRequest.State.PENDING
+    # Processed at once, and the page says what became of it: the same bytes fail the same way.
+    assert InboundRequest.objects.get().state == InboundRequest.State.QUARANTINED
     assert Ticket.objects.count() == 0
+    page = client.get("/console/quarantine/").content.decode()
+    assert f"Request {receipt.request.pk} was quarantined again: not a JSON document" in page
 
 
 def _decided_ticket(cast):

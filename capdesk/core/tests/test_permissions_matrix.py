@@ -336,6 +336,8 @@ WEB_ROWS = [
     ),
     R("console/quarantine/", "GET", "/console/quarantine/", staff_only(200)),
     R("console/quarantine/<int:pk>/release/", "POST", "/console/quarantine/{held}/release/", staff_only(302)),
+    # Only an email held for its attachments can be accepted without them: the others go back (302).
+    R("console/quarantine/<int:pk>/accept/", "POST", "/console/quarantine/{held}/accept/", staff_only(302)),
     R("console/quarantine/<int:pk>/raw/", "GET", "/console/quarantine/{held}/raw/", staff_only(200)),
     R("console/quarantine/<int:pk>/discard/", "POST", "/console/quarantine/{held}/discard/", staff_only(302)),
     # The intake log: admins only, as the audit log (an agent is refused, not sent to sign in)

@@ -251,7 +251,29 @@ def test_it_reads_the_id_out_of_a_message_id_with_a_comment() -> None:
         b"Message-ID: <plain-1@mail.acme.test>", b"Message-ID:\n <plain-1@mail.acme.test> (added by relay)"
     )
     assert parse(raw).message_id == "<plain-1@mail.acme.test>"
-    assert read_identity(raw) == MailIdentity("<plain-1@mail.acme.test>", "dewi@acme.test")
+    assert read_identity(raw) == MailIdentity(
+        "<plain-1@mail.acme.test>", "dewi@acme.test", "Live updates never download"
+    )
+
+
+@pytest.mark.parametrize(
+    ("subject", "stored"),
+    [
+        (
+            b"=?utf-8?q?Pembaruan_tidak_terunduh_=E2=80=94_darurat?=",
+            "Pembaruan tidak terunduh \u2014 darurat",
+        ),
+        (b"=?utf-8?q?broken_=FF?=", "broken \ufffd"),  # not UTF-8 inside the encoded word
+        (b"Live updates\n never download", "Live updates never download"),  # folded
+    ],
+)
+def test_it_stores_the_subject_the_quarantine_and_intake_log_show(
+    transactional_db: None, subject: bytes, stored: str
+) -> None:
+    raw = sample("plain.eml").replace(b"Subject: Live updates never download", b"Subject: " + subject)
+    assert raw != sample("plain.eml")
+    request = InboundRequest.objects.get(pk=store_message(raw).request.pk)
+    assert request.subject == stored
 
 
 @pytest.mark.parametrize(
