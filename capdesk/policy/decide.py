@@ -19,7 +19,11 @@ Precedence, first match wins:
    policy does not know: nobody is declined on a guess. This includes a guessed
    billing question: accepting it under B1 would be harmless, but its reply and
    queue would be a guess too, and a person reads triage just as soon.
-   Steps 2 and 3 come first because they rest on facts, not on the guess.
+   Steps 2 and 3 come first because they rest on facts, not on the guess. A proven
+   requester who declares a production outage (Urgent, production down) goes to triage
+   too when the scope would turn the request away (``not_covered``) or rate it Low
+   (``feedback``): that reading is a guess as well, and the cost of a wrong one is an
+   outage left unanswered.
 5. **By the scope's group**:
    - ``billing_account`` -> ``accept_billing`` (B1): any registered customer,
      trial included, no plan, no project role.
@@ -125,6 +129,15 @@ def decide(
         return ctx.triage()
 
     group = scope.group
+    if group in _TURNED_AWAY and ctx.declares_outage():
+        # The customer says production is down for all their users (Urgent, L1): turning
+        # that away, or rating it Low, on the classifier's reading is a guess too costly to
+        # make. A person reads it, on the Urgent clock.
+        return ctx.triage(
+            f"The customer declared a production outage (Urgent, production down) and the "
+            f"classifier reads {scope.id} ({classification.confidence:.2f}), which would "
+            f"{'turn it away' if group is Group.NOT_COVERED else 'rate it Low'}"
+        )
     if group is Group.BILLING_ACCOUNT:
         return ctx.make(
             Outcome.ACCEPT_BILLING,
@@ -191,6 +204,11 @@ def technical_help(
         Classification(scope.id, 1.0, scope.group.value),
         policy,
     )
+
+
+# Groups whose outcome rests on the classifier's reading of what is asked: out of scope
+# (redirected to the community) and product feedback (Low). A declared outage goes to a person.
+_TURNED_AWAY = frozenset({Group.NOT_COVERED, Group.FEEDBACK})
 
 
 def _matching_incident(scope: Scope, incidents: Sequence[IncidentFacts]) -> IncidentFacts | None:
@@ -312,9 +330,14 @@ class _Context:
             incident=incident,
         )
 
-    def triage(self) -> Decision:
+    def declares_outage(self) -> bool:
+        """The proven requester declared Urgent with production down, as the portal's checkbox states."""
+        request = self.request
+        return request.declared_severity is Severity.URGENT and request.production_impact
+
+    def triage(self, why: str = "") -> Decision:
         c = self.classification
-        why = (
+        why = why or (
             f"The classifier's label {c.scope!r} is not a scope of this policy"
             if self.scope is None
             else f"Classifier confidence {c.confidence:.2f} for {c.scope} is below "

@@ -100,3 +100,23 @@ def test_the_portals_reply_teaches_no_email_grammar(policy: Policy) -> None:
         )
         _, body = render(decision, "en", CONTEXT, policy)
         assert "Production: down" not in body and "your email" not in body, severity
+
+
+@pytest.mark.parametrize("scope", ["out.app_code", "feature_request"])
+@pytest.mark.parametrize("channel", ["email", "portal"])
+def test_a_declared_outage_is_not_turned_away_on_the_classifiers_reading(
+    policy: Policy, scope: str, channel: str
+) -> None:
+    """Urgent with production down, read as app code (community) or a feature request (Low):
+    a person reads it, on the Urgent clock. The walkthrough's Indonesian "Produksi: mati" was
+    read as out.app_code and closed with a community redirect."""
+    facts = request(
+        channel, Identity.VERIFIED, Severity.URGENT, production_impact=True, from_text=channel == "email"
+    )
+    decision = decide(facts, requester(), project(), (), classified(scope), policy)
+    assert decision.outcome is Outcome.TRIAGE
+    assert decision.severity is Severity.URGENT
+    assert any("declared a production outage" in line for line in decision.explanation)
+    # Without the outage, the reading stands as before.
+    calm = request(channel, Identity.VERIFIED, Severity.HIGH, from_text=channel == "email")
+    assert decide(calm, requester(), project(), (), classified(scope), policy).outcome is not Outcome.TRIAGE
