@@ -267,14 +267,16 @@ class _Context:
     ) -> Decision:
         """A decision with the severity rules applied and the queue chosen."""
         declared, claimed, said = self.declaration()
+        # Triage rates nothing on the scope: a person reads it, at the severity declared.
+        rated_on = None if outcome is Outcome.TRIAGE else self.trusted
         ruling = rule_severity(
             declared,
-            scope=self.trusted,
+            scope=rated_on,
             production_impact=self.request.production_impact,
             incident_wide=incident_wide,
             default=self.policy.default_severity,
         )
-        queue = TRIAGE_QUEUE if outcome is Outcome.TRIAGE or self.trusted is None else self.trusted.queue
+        queue = TRIAGE_QUEUE if rated_on is None else rated_on.queue
         return Decision(
             outcome=outcome,
             scope=self.classification.scope,

@@ -113,7 +113,7 @@ REPLY_PLACEHOLDERS: dict[ReplyKey, frozenset[str]] = {
     ReplyKey.DENY_UNREGISTERED: _ANONYMOUS,
     ReplyKey.PREMIUM_LEAD_OFFER: _PERSONAL,
     ReplyKey.PREMIUM_LEAD_REQUIRES: _PERSONAL,
-    ReplyKey.TRIAGE: _PERSONAL | {"severity", "triage_ask"},
+    ReplyKey.TRIAGE: _PERSONAL | {"severity", "severity_note", "triage_ask"},
 }
 
 FRAGMENT_PLACEHOLDERS = POLICY_PLACEHOLDERS | {"severity", "declared_severity"}

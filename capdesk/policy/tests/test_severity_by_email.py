@@ -120,3 +120,12 @@ def test_a_declared_outage_is_not_turned_away_on_the_classifiers_reading(
     # Without the outage, the reading stands as before.
     calm = request(channel, Identity.VERIFIED, Severity.HIGH, from_text=channel == "email")
     assert decide(calm, requester(), project(), (), classified(scope), policy).outcome is not Outcome.TRIAGE
+
+
+def test_a_triaged_outage_is_told_the_severity_it_was_taken_with(policy: Policy) -> None:
+    facts = request("email", Identity.VERIFIED, Severity.URGENT, production_impact=True, from_text=True)
+    decision = decide(facts, requester(), project(), (), classified("out.app_code"), policy)
+    _, body = render(decision, "en", CONTEXT, policy)
+    assert "Its severity is Urgent (P1). It is the severity your email declared." in body
+    _, body = render(decision, "id", CONTEXT, policy)
+    assert "Tingkat keparahannya Mendesak (P1)." in body
