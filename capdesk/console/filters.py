@@ -237,7 +237,11 @@ def requester_q(given: str) -> Q:
         unregistered = Q(requester__isnull=True, requester_email=email)
         return Q(requester_id__in=people) | unregistered if people else unregistered
     named = Person.objects.filter(name__icontains=given).order_by("name")
-    return Q(requester_id__in=list(named.values_list("pk", flat=True)[:NAME_MATCHES]))
+    # And senders the directory does not know, by the name they gave (Ticket.requester_name):
+    # unindexed too, as above.
+    return Q(requester_id__in=list(named.values_list("pk", flat=True)[:NAME_MATCHES])) | Q(
+        requester__isnull=True, requester_name__icontains=given
+    )
 
 
 def labels(filters: Filters) -> dict[str, str]:

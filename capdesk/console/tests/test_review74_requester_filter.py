@@ -34,3 +34,20 @@ def test_an_address_finds_the_tickets_it_filed_before_it_was_registered(client, 
         page = client.get("/console/", {"view": "all", **query}).content.decode()
         assert after.reference in page, query
         assert before.reference in page, query  # fails: only requester_id is matched
+
+
+def test_a_sender_the_directory_does_not_know_is_found_by_the_name_they_gave(client, cast):
+    alice = ticket_actions.open_ticket(
+        subject="Question from a stranger",
+        body="b",
+        channel="email",
+        requester=None,
+        requester_email="alice@unknown-startup.example",
+        requester_name="Alice Stranger",
+    )
+    other = ticket_actions.open_ticket(
+        subject="Someone else", body="b", channel="email", requester=None, requester_email="bob@x.example"
+    )
+    client.force_login(cast.agent)
+    page = client.get("/console/", {"view": "all", "requester": "alice str"}).content.decode()
+    assert alice.reference in page and other.reference not in page
