@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext, pgettext_lazy
 
 from capdesk.sla.models import Clock
-from capdesk.sla.policies import capgo_sla
+from capdesk.sla.policies import TARGET, capgo_sla
 from capdesk.sla.timeline import elapsed, running_spans
 
 
@@ -29,7 +29,7 @@ class ClockSummary:
 
 
 # In the agent's language, as the console renders them (the policy's own target text,
-# "1 business day", is the policy file's words).
+# "1 business day", is read by ``target_words``).
 METRICS = {
     "first_response": gettext_lazy("first response"),
     "next_response": gettext_lazy("next response"),
@@ -43,9 +43,32 @@ STOPPED = {
 }
 
 
+def target_words(text: str) -> str:
+    """A target as the policy file writes it ("2 business hours", "1 day") in the active
+    language; what does not read as one is shown as written."""
+    match = TARGET.fullmatch(text.strip())
+    if match is None:
+        return text
+    count, business, unit = int(match.group(1)), bool(match.group(2)), match.group(3)
+    return str((_BUSINESS_UNITS if business else _UNITS)[unit] % {"count": count})
+
+
+# The number picks the plural form when the text is filled ("count").
+_UNITS = {
+    "minute": ngettext_lazy("%(count)d minute", "%(count)d minutes", "count"),
+    "hour": ngettext_lazy("%(count)d hour", "%(count)d hours", "count"),
+    "day": ngettext_lazy("%(count)d day", "%(count)d days", "count"),
+}
+_BUSINESS_UNITS = {
+    "minute": ngettext_lazy("%(count)d business minute", "%(count)d business minutes", "count"),
+    "hour": ngettext_lazy("%(count)d business hour", "%(count)d business hours", "count"),
+    "day": ngettext_lazy("%(count)d business day", "%(count)d business days", "count"),
+}
+
+
 def summarize(clock: Clock, now: datetime) -> ClockSummary:
     metric = str(METRICS.get(clock.metric, clock.metric.replace("_", " ")))
-    target = f"{clock.target_text} ({TIERS.get(clock.tier, clock.tier)})"
+    target = f"{target_words(clock.target_text)} ({TIERS.get(clock.tier, clock.tier)})"
     if clock.state == Clock.State.STOPPED:
         status = "met" if clock.met else "missed"
         return ClockSummary(metric, status, target, clock.due_at, None, str(STOPPED[status]), clock.timezone)

@@ -19,7 +19,7 @@ from django.utils.dates import WEEKDAYS
 from capdesk.directory.models import Plan
 from capdesk.policy.loader import get_policy
 from capdesk.sla.calendar import Calendar, Range
-from capdesk.sla.display import METRICS, TIERS
+from capdesk.sla.display import METRICS, TIERS, target_words
 from capdesk.sla.policies import SEVERITIES, Metric, SlaConfig, SlaPolicy, Tier
 from capdesk.tickets.models import Severity, Status
 
@@ -29,7 +29,7 @@ HOLIDAYS_AHEAD = timedelta(days=365)
 
 @dataclass(frozen=True)
 class Cell:
-    """One target in a policy's table: as the policy file words it, and how it is counted."""
+    """One target in a policy's table: the policy file's words in the reader's language, and how it is counted."""
 
     text: str
     business_hours: bool
@@ -106,7 +106,7 @@ def _rows(policy: SlaPolicy) -> tuple[MetricRow, ...]:
         targets = [policy.targets.get((metric, severity)) for severity in SEVERITIES]
         present = [t for t in targets if t is not None]
         if present:
-            cells = tuple(Cell(t.text, t.business_hours) if t else None for t in targets)
+            cells = tuple(Cell(target_words(t.text), t.business_hours) if t else None for t in targets)
             rows.append(MetricRow(metric, present[0].tier, cells))
     return tuple(rows)
 

@@ -26,7 +26,7 @@ CAPGO_SLA = Path(__file__).resolve().parent.parent / "policy" / "capgo_policy.to
 SECTION = "service_levels"
 SEVERITIES = ("urgent", "high", "normal", "low")
 BUSINESS_CALENDAR = "business_hours"
-_TARGET = re.compile(r"(\d+)\s+(business\s+)?(minute|hour|day)s?")
+TARGET = re.compile(r"(\d+)\s+(business\s+)?(minute|hour|day)s?")
 _UNITS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 
@@ -230,7 +230,7 @@ def _policy(table: object, index: int, business_day: timedelta) -> SlaPolicy:
 
 
 def _duration(text: object, where: str, business_day: timedelta | None) -> tuple[timedelta, bool]:
-    match = _TARGET.fullmatch(text.strip()) if isinstance(text, str) else None
+    match = TARGET.fullmatch(text.strip()) if isinstance(text, str) else None
     if not match:
         raise SlaPolicyError(f'{where}: {text!r} is not a target such as "2 business hours" or "24 hours"')
     count, business, unit = int(match[1]), bool(match[2]), match[3]

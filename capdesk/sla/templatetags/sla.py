@@ -1,6 +1,7 @@
 """SLA template tags for the console's ticket page.
 
 ``{% sla_clocks ticket %}``: a ticket's SLA clocks (issue 5, point 6).
+``{{ text|sla_target }}``: a target as the policy file words it, in the reader's language.
 ``{% sla_credit_link ticket %}``: on a billing ticket from a paying Enterprise organization,
 that organization's uptime credit figure for the month before the ticket (a claim comes
 within 30 days of a month's end: CAPGO.md), linked to the credits page (point 8).
@@ -15,11 +16,17 @@ from django.utils import timezone
 
 from capdesk.sla.credit_data import enterprise_billing_ticket, month_credits
 from capdesk.sla.credits import last_month
-from capdesk.sla.display import summarize
+from capdesk.sla.display import summarize, target_words
 from capdesk.sla.models import Clock
 from capdesk.tickets.models import Ticket
 
 register = template.Library()
+
+
+@register.filter
+def sla_target(text: str) -> str:
+    """``{{ target.text|sla_target }}``: "2 business hours" in the reader's language."""
+    return target_words(text)
 
 
 @register.inclusion_tag("sla/clocks.html")

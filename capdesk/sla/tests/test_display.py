@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
+from django.utils import translation
 
-from capdesk.sla.display import business_duration, summarize
+from capdesk.sla.display import business_duration, summarize, target_words
 from capdesk.sla.tests.helpers import MONDAY_9_WIB, only_clock, open_ticket_at, organization, staff_user, utc
 from capdesk.tickets import actions as ticket_actions
 from capdesk.tickets.models import Status
@@ -59,7 +61,7 @@ def test_an_indonesian_agent_reads_the_clock_in_indonesian(db: None) -> None:
         assert (summary.metric, summary.label, summary.target) == (
             "respons pertama",
             "sisa 3 j 00 mnt",
-            "1 business day (sasaran)",  # the policy file's own words, then the tier
+            "1 hari kerja (sasaran)",  # the policy file's words in her language, then the tier
         )
         assert business_duration(timedelta(minutes=7)) == "7 mnt"
 
@@ -72,3 +74,19 @@ def test_the_ticket_page_gives_the_deadline_on_the_customers_clock_too(db: None)
         html = Template("{% load sla %}{% sla_clocks ticket %}").render(Context({"ticket": ticket}))
     assert "2026-06-09 02:00 UTC" in html
     assert "Tue 09:00 in Asia/Jakarta, the customer's business hours" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "indonesian"),
+    [
+        ("1 business day", "1 business day", "1 hari kerja"),
+        ("2 business hours", "2 business hours", "2 jam kerja"),
+        ("12 hours", "12 hours", "12 jam"),
+        ("1 hour", "1 hour", "1 jam"),
+        ("within the quarter", "within the quarter", "within the quarter"),  # not a target: as written
+    ],
+)
+def test_a_target_is_said_in_the_readers_language(text, english, indonesian):
+    assert target_words(text) == english
+    with translation.override("id"):
+        assert target_words(text) == indonesian
