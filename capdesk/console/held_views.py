@@ -109,6 +109,15 @@ def confirmation_again(request: HttpRequest, reference: str) -> HttpResponse:
             )
             % {"to": again.address},
         )
+    elif again.refused == "recent":
+        messages.error(
+            request,
+            _(
+                "A link was emailed to %(to)s less than a minute ago and is on its way; another now "
+                "would only retire it."
+            )
+            % {"to": again.address},
+        )
     else:
         messages.error(request, _("Nothing on this ticket waits for its sender's confirmation any more."))
     return redirect("console:ticket", reference=ticket.reference)

@@ -46,6 +46,9 @@ GATHER = timedelta(minutes=10)
 # The list names this many, newest first; the portal shows them all.
 LIST_SIZE = 20
 AGAIN_KIND = "sender_confirmation.again"
+# An agent's "again" this soon after the last link went out is a double click, or impatience:
+# the mail is still on its way, and each new link retires the one before.
+AGAIN_AFTER = timedelta(minutes=1)
 
 
 def waiting() -> QuerySet[SenderConfirmation]:
@@ -231,7 +234,9 @@ class Again:
     """What an agent's "Email the confirmation link again" did: sent, or why not."""
 
     sent: bool
-    refused: str = ""  # "suppressed", or "settled" when nothing waits any more
+    refused: str = (
+        ""  # "suppressed", "recent" (emailed a moment ago), or "settled" when nothing waits any more
+    )
     address: str = ""
 
 
@@ -250,6 +255,8 @@ def email_link_again(ticket: Ticket, *, agent: User) -> Again:
         return Again(False, "settled")
     if suppressions.among([confirmation.email]):
         return Again(False, "suppressed", confirmation.email)
+    if confirmation.emailed_at is not None and confirmation.emailed_at > timezone.now() - AGAIN_AFTER:
+        return Again(False, "recent", confirmation.email)
     [item] = listed(SenderConfirmation.objects.filter(pk=confirmation.pk))
     _send(confirmation.email, ticket.mail_language, [item], more=0, kind=AGAIN_KIND)
     audit.record(

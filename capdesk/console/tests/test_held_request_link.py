@@ -4,10 +4,13 @@ an agent may email the link again, as their own act, recorded, and never to a su
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.contrib.auth.models import User
+from django.db.models import F
 from django.test import Client
 
+from capdesk.intake.models import SenderConfirmation
 from capdesk.intake.tests.conftest import stub  # noqa: F401  (the DNS the sender checks ask)
 from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail, Suppression
@@ -90,8 +93,27 @@ def test_the_link_emailed_before_stops_working(cast: Personas, stub) -> None:  #
     first = OutboundEmail.objects.get(ticket=ticket, kind="reply.verify_sender")
     old = re.search(r"/confirm/[\w-]+/", first.body_text)
     assert old is not None
+    _a_while_ago(ticket)
     agent(cast).post(f"/console/tickets/{ticket.reference}/confirmation/again/")
     assert Client().get(old.group(0)).status_code == 404
+
+
+def _a_while_ago(ticket: Ticket) -> None:
+    """The link went out two minutes ago, not this instant (a second one at once is refused)."""
+    SenderConfirmation.objects.filter(ticket=ticket).update(emailed_at=F("emailed_at") - timedelta(minutes=2))
+
+
+def test_a_second_click_right_after_the_link_went_out_sends_nothing(cast: Personas, stub) -> None:  # noqa: F811
+    """Three clicks within seconds sent three emails, each retiring the one before it."""
+    ticket = after_five_forged()
+    client = agent(cast)
+    client.post(f"/console/tickets/{ticket.reference}/confirmation/again/")
+    answer = client.post(f"/console/tickets/{ticket.reference}/confirmation/again/", follow=True)
+    assert "less than a minute ago and is on its way" in answer.content.decode()
+    assert OutboundEmail.objects.filter(ticket=ticket, kind="sender_confirmation.again").count() == 1
+    _a_while_ago(ticket)
+    client.post(f"/console/tickets/{ticket.reference}/confirmation/again/")
+    assert OutboundEmail.objects.filter(ticket=ticket, kind="sender_confirmation.again").count() == 2
 
 
 def test_it_is_refused_to_a_suppressed_address(cast: Personas, stub) -> None:  # noqa: F811
