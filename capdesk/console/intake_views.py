@@ -174,11 +174,7 @@ def intake_log(request: HttpRequest) -> HttpResponse:
 def intake_raw(request: HttpRequest, pk: int) -> HttpResponse:
     """Any stored request exactly as received, as a file; who read a customer's bytes is audited."""
     stored = get_object_or_404(InboundRequest, pk=pk)
-    email = stored.channel == "email"
-    response = HttpResponse(bytes(stored.raw), content_type="message/rfc822" if email else "application/json")
-    response["Content-Disposition"] = (
-        f'attachment; filename="request-{stored.pk}.{"eml" if email else "json"}"'
-    )
+    response = quarantine_views.raw_file(stored)
     logger.info("console.intake_downloaded", extra={"request_id": stored.pk, "user_id": request.user.pk})
     audit.record_staff(
         audit.Action.INTAKE_DOWNLOADED,

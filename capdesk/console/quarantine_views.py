@@ -91,9 +91,7 @@ def quarantine_raw(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         state__in=[QUARANTINED, InboundRequest.State.DISCARDED],
     )
-    email = held.channel == "email"
-    response = HttpResponse(bytes(held.raw), content_type="message/rfc822" if email else "application/json")
-    response["Content-Disposition"] = f'attachment; filename="request-{held.pk}.{"eml" if email else "json"}"'
+    response = raw_file(held)
     # The bytes are a customer's message: who read them is part of the record.
     logger.info("console.quarantine_downloaded", extra={"request_id": held.pk, "user_id": request.user.pk})
     audit.record_staff(
@@ -102,6 +100,16 @@ def quarantine_raw(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         target_type="inbound_request",
         target_id=held.pk,
+    )
+    return response
+
+
+def raw_file(stored: InboundRequest) -> HttpResponse:
+    """A stored request's bytes as a download: an email as .eml, a form's request as .json."""
+    email = stored.channel == "email"
+    response = HttpResponse(bytes(stored.raw), content_type="message/rfc822" if email else "application/json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="request-{stored.pk}.{"eml" if email else "json"}"'
     )
     return response
 
