@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from capdesk.console.forms import HeldReplyForm
@@ -87,6 +88,19 @@ def held_discard(request: HttpRequest, reference: str, message_id: int) -> HttpR
     return _back(form, survivor.reference)
 
 
+# Why "Email the confirmation link again" sent nothing (waiting.Again.refused).
+_NOT_AGAIN = {
+    "suppressed": gettext_lazy(
+        "The link was not emailed: %(to)s is on the suppression list. If the customer says the "
+        "mailbox works, take it off with “Email this address again” first."
+    ),
+    "recent": gettext_lazy(
+        "A link was emailed to %(to)s less than a minute ago and is on its way; another now "
+        "would only retire it."
+    ),
+}
+
+
 @agent_required
 @require_POST
 def confirmation_again(request: HttpRequest, reference: str) -> HttpResponse:
@@ -100,24 +114,8 @@ def confirmation_again(request: HttpRequest, reference: str) -> HttpResponse:
             _("The confirmation link was emailed again to %(to)s; the link emailed before stops working.")
             % {"to": again.address},
         )
-    elif again.refused == "suppressed":
-        messages.error(
-            request,
-            _(
-                "The link was not emailed: %(to)s is on the suppression list. If the customer says the "
-                "mailbox works, take it off with “Email this address again” first."
-            )
-            % {"to": again.address},
-        )
-    elif again.refused == "recent":
-        messages.error(
-            request,
-            _(
-                "A link was emailed to %(to)s less than a minute ago and is on its way; another now "
-                "would only retire it."
-            )
-            % {"to": again.address},
-        )
+    elif again.refused in _NOT_AGAIN:
+        messages.error(request, _NOT_AGAIN[again.refused] % {"to": again.address})
     else:
         messages.error(request, _("Nothing on this ticket waits for its sender's confirmation any more."))
     return redirect("console:ticket", reference=ticket.reference)
