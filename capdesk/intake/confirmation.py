@@ -204,6 +204,9 @@ def confirm(confirmation: SenderConfirmation, *, via: str) -> Confirmed:
     )
     # A held follow-up copied nobody while its sender was unproven: now those of the closed one.
     follow_ups.copy_followers(ticket)
+    # The "please confirm" reply spoke to whoever sent it, before any proof, and its link is
+    # spent: the agents' record from now on, not a message in the customer's conversation.
+    ticket.messages.filter(author_kind=Message.Author.SYSTEM, public=True).update(public=False)
     apply_decision(
         ticket, decided.decision, identity=decided.identity, language=decided.language, answers_mail=False
     )

@@ -12,6 +12,7 @@ from pytest_django.fixtures import Settings
 from capdesk.intake.models import SenderConfirmation
 from capdesk.notify import suppressions
 from capdesk.notify.models import OutboundEmail, Suppression
+from capdesk.portal.actions import user_for_person
 from capdesk.testing.factories import Personas
 from capdesk.testing.requests import send_plain_email
 from capdesk.tickets.models import Event, Ticket
@@ -94,3 +95,21 @@ def test_a_tampered_link_is_not_valid_rather_than_expired(
     assert says in page.content.decode() and "expired" not in page.content.decode()
     assert Client().post(tampered).status_code == 404
     assert SenderConfirmation.objects.get().confirmed_at is None
+
+
+def test_once_confirmed_the_please_confirm_reply_leaves_the_customers_conversation(
+    cast: Personas, stub
+) -> None:
+    """It spoke to whoever sent the email, before proof, and its link is spent: agents keep it;
+    the portal showed it after confirmation with "[link sent only to …]" in it."""
+    ticket, link = held("Live update not applied")
+    please = ticket.messages.get(author_kind="system")
+    Client().post(link)
+    please.refresh_from_db()
+    assert not please.public, "kept for agents only"
+    customer = Client()
+    customer.force_login(user_for_person(cast.developer))
+    page = customer.get(f"/portal/requests/{ticket.reference}/").content.decode()
+    assert please.body_html not in page
+    answer = ticket.messages.filter(author_kind="system", public=True).get()
+    assert answer.body_html in page, "the answer the confirmation brought is the customer's"
